@@ -1,0 +1,78 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace IntegrationHub.Data;
+
+internal static class DataServiceCollectionExtensions
+{
+    /// <summary>The connection string used when <c>ConnectionStrings:Hub</c> is not set: a file under <c>data/</c>.</summary>
+    public const string DefaultSqliteConnectionString = "Data Source=data/integrationhub.db";
+
+    public static WebApplicationBuilder AddHubDatabase(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<DatabaseOptions>()
+            .BindConfiguration(DatabaseOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        var options = builder.Configuration.GetSection(DatabaseOptions.SectionName).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        var connectionString = builder.Configuration.GetConnectionString("Hub");
+
+        switch (options.Provider)
+        {
+            case DatabaseProvider.Sqlite:
+                connectionString = PrepareSqlite(connectionString ?? DefaultSqliteConnectionString, builder.Environment.ContentRootPath);
+                builder.Services.AddHubContext<SqliteHubDbContext>(o => o.UseSqlite(connectionString));
+                break;
+            case DatabaseProvider.Postgres:
+                if (string.IsNullOrWhiteSpace(connectionString))
+                {
+                    throw new InvalidOperationException("Database:Provider is Postgres but ConnectionStrings:Hub is empty.");
+                }
+                builder.Services.AddHubContext<PostgresHubDbContext>(o => o.UseNpgsql(connectionString));
+                break;
+            default:
+                throw new InvalidOperationException($"Unknown database provider {options.Provider}.");
+        }
+
+        builder.Services.AddSingleton(new HubConnectionString(options.Provider, connectionString));
+        return builder;
+    }
+
+    /// <summary>Makes a relative SQLite path absolute under the content root and creates its folder.</summary>
+    private static string PrepareSqlite(string connectionString, string contentRoot)
+    {
+        var csb = new SqliteConnectionStringBuilder(connectionString);
+        if (csb.DataSource != ":memory:" && !string.IsNullOrEmpty(csb.DataSource))
+        {
+            var path = Path.GetFullPath(csb.DataSource, contentRoot);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            csb.DataSource = path;
+        }
+        // Writers wait for each other instead of failing with "database is locked".
+        csb.DefaultTimeout = Math.Max(csb.DefaultTimeout, 30);
+        csb.Pooling = true;
+        return csb.ToString();
+    }
+
+    /// <summary>
+    /// Registers the provider's context in a pool and exposes it as <see cref="HubDbContext"/>, both scoped
+    /// and through <see cref="IDbContextFactory{HubDbContext}"/> for singletons such as workers.
+    /// </summary>
+    private static void AddHubContext<TContext>(this IServiceCollection services, Action<DbContextOptionsBuilder> configure)
+        where TContext : HubDbContext
+    {
+        services.AddPooledDbContextFactory<TContext>(configure);
+        services.AddSingleton<IDbContextFactory<HubDbContext>, ProviderContextFactory<TContext>>();
+        services.AddScoped<HubDbContext>(sp => sp.GetRequiredService<IDbContextFactory<TContext>>().CreateDbContext());
+    }
+
+    private sealed class ProviderContextFactory<TContext>(IDbContextFactory<TContext> inner) : IDbContextFactory<HubDbContext>
+        where TContext : HubDbContext
+    {
+        public HubDbContext CreateDbContext() => inner.CreateDbContext();
+    }
+}
+
+/// <summary>The resolved provider and connection string, for code that talks to the database without EF (the queue's hot path).</summary>
+public sealed record HubConnectionString(DatabaseProvider Provider, string Value);

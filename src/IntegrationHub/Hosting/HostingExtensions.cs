@@ -1,0 +1,35 @@
+using Scalar.AspNetCore;
+
+namespace IntegrationHub.Hosting;
+
+internal static class HostingExtensions
+{
+    public static WebApplicationBuilder AddHubHosting(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddProblemDetails(options =>
+            options.CustomizeProblemDetails = context =>
+                context.ProblemDetails.Extensions.TryAdd("traceId", context.HttpContext.TraceIdentifier));
+        builder.Services.AddOpenApi();
+        builder.Services.AddHealthChecks();
+        builder.Services.ConfigureHttpJsonOptions(options =>
+            options.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+        return builder;
+    }
+
+    public static WebApplication UseHubHosting(this WebApplication app)
+    {
+        // Unhandled exceptions and bare status codes (404, 405, 415...) leave as RFC 7807 problem details.
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        return app;
+    }
+
+    public static WebApplication MapHubHosting(this WebApplication app)
+    {
+        app.MapOpenApi();
+        app.MapScalarApiReference("/api/reference");
+        app.MapHealthChecks("/health");
+        return app;
+    }
+}

@@ -1,0 +1,44 @@
+using IntegrationHub.Components;
+using IntegrationHub.Connectors;
+using IntegrationHub.Data;
+using IntegrationHub.ExternalApi;
+using IntegrationHub.Hosting;
+using IntegrationHub.Identity;
+using IntegrationHub.Runs;
+using IntegrationHub.Scenarios;
+using IntegrationHub.Scripting;
+using IntegrationHub.Storage;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddHubHosting();
+builder.AddHubDatabase();
+builder.AddHubIdentity();
+builder.AddScripting();
+builder.AddConnectors();
+builder.AddStorage();
+builder.AddScenarios();
+builder.AddRuns();
+builder.AddExternalApi();
+builder.AddWebApp();
+
+var app = builder.Build();
+
+await app.MigrateHubDatabaseAsync();
+await app.BootstrapIdentityAsync();
+
+app.UseHubHosting();
+app.UseHubIdentity();
+
+app.MapHubHosting();
+app.MapIdentityApi();
+app.MapScenariosApi();
+app.MapRunsApi();
+app.MapStorageApi();
+app.MapExternalApi();
+app.MapWebApp();
+
+await app.RunAsync();
+
+/// <summary>The hub's entry point; public so tests and the benchmark can host it.</summary>
+public partial class Program;

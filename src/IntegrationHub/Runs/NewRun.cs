@@ -1,0 +1,30 @@
+namespace IntegrationHub.Runs;
+
+/// <summary>A run to put on the queue.</summary>
+/// <param name="MaxQueuedRuns">Refuse the run when the scenario already has this many queued.</param>
+public sealed record NewRun(
+    Guid WorkspaceId,
+    Guid ScenarioId,
+    TriggerKind Trigger,
+    int MaxAttempts,
+    int MaxQueuedRuns,
+    string? Payload = null,
+    Guid? TriggeredBy = null,
+    Guid? RetryOf = null,
+    DateTimeOffset? ScheduledFor = null,
+    string? IdempotencyKey = null);
+
+/// <summary>What happened to a trigger: queued, recognised as a repeat, or refused because the queue is full.</summary>
+public abstract record EnqueueResult
+{
+    private EnqueueResult() { }
+
+    /// <summary>Committed to the database: the run will execute.</summary>
+    public sealed record Queued(Guid RunId) : EnqueueResult;
+
+    /// <summary>The Idempotency-Key was seen within 24 hours; this is the first run's id.</summary>
+    public sealed record Duplicate(Guid RunId) : EnqueueResult;
+
+    /// <summary>The scenario already has its maximum of queued runs.</summary>
+    public sealed record QueueFull : EnqueueResult;
+}

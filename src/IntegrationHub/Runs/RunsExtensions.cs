@@ -1,0 +1,12 @@
+namespace IntegrationHub.Runs;
+
+internal static class RunsExtensions
+{
+    public static WebApplicationBuilder AddRuns(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<RunQueue>();
+        return builder;
+    }
+
+    public static WebApplication MapRunsApi(this WebApplication app) => app;
+}

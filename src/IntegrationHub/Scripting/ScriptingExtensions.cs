@@ -1,0 +1,6 @@
+namespace IntegrationHub.Scripting;
+
+internal static class ScriptingExtensions
+{
+    public static WebApplicationBuilder AddScripting(this WebApplicationBuilder builder) => builder;
+}

@@ -1,0 +1,74 @@
+using IntegrationHub.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace IntegrationHub.Storage;
+
+/// <summary>
+/// The hub's internal key-value data storage, one namespace per scenario. Keys are canonical JSON
+/// (see <see cref="StorageKey"/>), values are JSON text. Expired entries read as absent.
+/// </summary>
+public sealed class ScenarioStorage(IDbContextFactory<HubDbContext> dbFactory, TimeProvider time)
+{
+    /// <summary>The stored value as JSON, or null when there is none or it expired.</summary>
+    public async Task<string?> GetAsync(Guid scenarioId, string canonicalKey, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.StorageEntries
+            .Where(e => e.ScenarioId == scenarioId && e.Key == canonicalKey && (e.ExpiresAt == null || e.ExpiresAt > now))
+            .Select(e => e.Value)
+            .FirstOrDefaultAsync(cancellationToken);
+    }
+
+    /// <summary>Stores or replaces a value. A <paramref name="timeToLive"/> makes it expire.</summary>
+    public async Task SetAsync(Guid workspaceId, Guid scenarioId, string canonicalKey, string valueJson, TimeSpan? timeToLive, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        long? expiresAt = timeToLive is { } ttl ? (now + ttl).UtcTicks : null;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        // One statement on both providers: two runs writing the same key never collide on the unique index.
+        await db.Database.ExecuteSqlAsync(
+            $"""
+            INSERT INTO "StorageEntries" ("Id", "WorkspaceId", "ScenarioId", "Key", "Value", "UpdatedAt", "ExpiresAt")
+            VALUES ({Guid.CreateVersion7()}, {workspaceId}, {scenarioId}, {canonicalKey}, {valueJson}, {now.UtcTicks}, {expiresAt})
+            ON CONFLICT ("ScenarioId", "Key") DO UPDATE SET "Value" = excluded."Value", "UpdatedAt" = excluded."UpdatedAt", "ExpiresAt" = excluded."ExpiresAt"
+            """,
+            cancellationToken);
+    }
+
+    /// <summary>Removes a value; false when there was none.</summary>
+    public async Task<bool> DeleteAsync(Guid scenarioId, string canonicalKey, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var deleted = await db.StorageEntries
+            .Where(e => e.ScenarioId == scenarioId && e.Key == canonicalKey)
+            .ExecuteDeleteAsync(cancellationToken);
+        return deleted > 0;
+    }
+
+    /// <summary>A page of the scenario's live entries ordered by key; <paramref name="search"/> matches inside keys.</summary>
+    public async Task<StoragePage> ListAsync(Guid scenarioId, string? search, int skip, int take, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var query = db.StorageEntries.Where(e => e.ScenarioId == scenarioId && (e.ExpiresAt == null || e.ExpiresAt > now));
+        if (!string.IsNullOrEmpty(search))
+        {
+            query = query.Where(e => e.Key.Contains(search));
+        }
+
+        var total = await query.CountAsync(cancellationToken);
+        var items = await query
+            .OrderBy(e => e.Key)
+            .Skip(skip)
+            .Take(take)
+            .Select(e => new StoredItem(e.Key, e.Value, e.UpdatedAt, e.ExpiresAt))
+            .ToListAsync(cancellationToken);
+        return new StoragePage(items, total);
+    }
+}
+
+/// <summary>One entry as listed: key and value are JSON text.</summary>
+public sealed record StoredItem(string Key, string Value, DateTimeOffset UpdatedAt, DateTimeOffset? ExpiresAt);
+
+public sealed record StoragePage(IReadOnlyList<StoredItem> Items, int Total);

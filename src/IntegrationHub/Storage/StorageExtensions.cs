@@ -1,0 +1,16 @@
+namespace IntegrationHub.Storage;
+
+internal static class StorageExtensions
+{
+    public static WebApplicationBuilder AddStorage(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<ScenarioStorage>();
+        return builder;
+    }
+
+    public static WebApplication MapStorageApi(this WebApplication app)
+    {
+        // GET/PUT/DELETE /api/v1/scenarios/{id}/storage: see StorageEndpoints (to be written).
+        return app;
+    }
+}

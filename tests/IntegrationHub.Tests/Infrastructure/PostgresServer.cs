@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+
+namespace IntegrationHub.Tests.Infrastructure;
+
+/// <summary>
+/// A throwaway PostgreSQL server started from the machine's binaries (initdb, pg_ctl) on a temp folder and a
+/// free loopback port, shared by the whole test run and stopped when it ends. Each test asks it for a fresh database.
+/// </summary>
+internal sealed class PostgresServer
+{
+    private static readonly Lazy<Task<PostgresServer>> Shared = new(StartAsync);
+    private readonly string _dataDirectory;
+    private readonly string? _runAs;
+
+    private PostgresServer(string dataDirectory, int port, string? runAs)
+    {
+        _dataDirectory = dataDirectory;
+        _runAs = runAs;
+        AdminConnectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=false";
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public string AdminConnectionString { get; }
+
+    public static Task<PostgresServer> GetAsync() => Shared.Value;
+
+    /// <summary>Creates an empty database and returns its connection string.</summary>
+    public async Task<string> CreateDatabaseAsync()
+    {
+        var name = "hub_" + Guid.NewGuid().ToString("N");
+        await using (var connection = new NpgsqlConnection(AdminConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+        return $"Host=127.0.0.1;Port={Port};Username=postgres;Database={name};Maximum Pool Size=40";
+    }
+
+    private static async Task<PostgresServer> StartAsync()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "hub-pg-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(directory);
+        // PostgreSQL refuses to run as root; CI and this machine run tests as root, so hand the folder to 'postgres'.
+        var runAs = Environment.UserName == "root" ? "postgres" : null;
+        if (runAs is not null)
+        {
+            await RunAsync("chown", null, runAs, directory);
+        }
+
+        var port = FreePort();
+        var server = new PostgresServer(Path.Combine(directory, "data"), port, runAs);
+        await RunAsync("initdb", runAs, "-D", server._dataDirectory, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync");
+        // fsync off: the data is thrown away, and the tests measure behaviour, not disk speed.
+        await RunAsync("pg_ctl", runAs, "-D", server._dataDirectory, "-w", "-l", Path.Combine(directory, "log.txt"), "-o",
+            $"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400", "start");
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop();
+        return server;
+    }
+
+    private void Stop()
+    {
+        try
+        {
+            RunAsync("pg_ctl", _runAs, "-D", _dataDirectory, "-m", "immediate", "stop").GetAwaiter().GetResult();
+            Directory.Delete(Path.GetDirectoryName(_dataDirectory)!, recursive: true);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException)
+        {
+            // Best effort at exit: a leftover temp folder must not fail the run.
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task RunAsync(string program, string? runAs, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(runAs is null ? program : "runuser")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        if (runAs is not null)
+        {
+            foreach (var a in new[] { "-u", runAs, "--", program })
+            {
+                start.ArgumentList.Add(a);
+            }
+        }
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{program} exited with {process.ExitCode}: {await output}{await error}");
+        }
+    }
+}
