@@ -5,6 +5,7 @@ internal static class RunsExtensions
     public static WebApplicationBuilder AddRuns(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<RunQueue>();
+        builder.Services.AddSingleton<RunExecutor>();
         return builder;
     }
 

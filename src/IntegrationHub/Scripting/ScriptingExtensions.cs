@@ -2,5 +2,9 @@ namespace IntegrationHub.Scripting;
 
 internal static class ScriptingExtensions
 {
-    public static WebApplicationBuilder AddScripting(this WebApplicationBuilder builder) => builder;
+    public static WebApplicationBuilder AddScripting(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<ScriptSandbox>();
+        return builder;
+    }
 }

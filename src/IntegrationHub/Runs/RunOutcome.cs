@@ -1,0 +1,17 @@
+namespace IntegrationHub.Runs;
+
+/// <summary>One line of a run's log.</summary>
+public sealed record RunLogLine(DateTimeOffset At, string Level, string Message);
+
+/// <summary>What executing a run produced. The worker records it and decides on retries.</summary>
+/// <param name="Retryable">For failures: whether another attempt may succeed (a timeout or a 5xx, not a script error).</param>
+public sealed record RunOutcome(
+    bool Succeeded,
+    int RecordsIn,
+    int RecordsOut,
+    IReadOnlyList<RunLogLine> Log,
+    string? ResultJson = null,
+    string? Error = null,
+    int? ErrorLine = null,
+    int? ErrorColumn = null,
+    bool Retryable = false);
