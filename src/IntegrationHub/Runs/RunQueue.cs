@@ -36,4 +36,21 @@ public sealed class RunQueue(IDbContextFactory<HubDbContext> dbFactory, TimeProv
         await db.SaveChangesAsync(cancellationToken);
         return new EnqueueResult.Queued(entity.Id);
     }
+
+    /// <summary>The run once it has ended (Succeeded, Failed or Cancelled), or as it is when <paramref name="timeout"/> passes.</summary>
+    public async Task<Run?> WaitForCompletionAsync(Guid runId, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        // Placeholder polling until the queue signals completions.
+        var deadline = time.GetUtcNow() + timeout;
+        while (true)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
+            if (run is null || run.Status is not (RunStatus.Queued or RunStatus.Running) || time.GetUtcNow() >= deadline)
+            {
+                return run;
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(50), time, cancellationToken);
+        }
+    }
 }
