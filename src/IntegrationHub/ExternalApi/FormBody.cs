@@ -39,7 +39,8 @@ internal static class FormBody
         var reader = new MultipartReader(boundary, new MemoryStream(body, writable: false));
         while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
         {
-            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFormDisposition())
+            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
             {
                 throw new InvalidDataException("A multipart section has no form-data Content-Disposition.");
             }
