@@ -64,8 +64,5 @@ internal static class ExternalApiProblems
         title: title,
         detail: detail);
 
-    public static ProblemHttpResult StorageKeyNotFound(string key) => TypedResults.Problem(
-        statusCode: StatusCodes.Status404NotFound,
-        title: "No value stored under this key",
-        detail: $"Nothing is stored under {key}.");
+    public static ProblemHttpResult StorageKeyNotFound(string key) => Storage.StorageEndpoints.KeyNotFound(key);
 }
