@@ -39,41 +39,65 @@ internal sealed class RunStore(HubConnectionString connection, IOptions<RunsOpti
         """;
 
     // PostgreSQL: nodes claim concurrently. The per-scenario limit needs the Running counts to be read and acted on
-    // atomically across nodes, so claims take one transaction-scoped advisory lock: two nodes never claim at the same
-    // moment (a claim is one short statement for a whole batch, so this serializes very little), and the statement
-    // after the lock sees every claim committed before it. FOR UPDATE SKIP LOCKED then passes over queued rows that
-    // another transaction holds (a cancel, an enqueue in flight) instead of waiting for them.
+    // atomically across nodes, so a claim first takes one transaction-scoped advisory lock (PostgresClaimLock): two
+    // nodes never claim at the same moment (a claim is one short statement for a whole batch, so this serializes very
+    // little), and the statement after the lock sees every claim committed before it (READ COMMITTED takes a new
+    // snapshot per statement). FOR UPDATE SKIP LOCKED then passes over queued rows another transaction holds (a
+    // cancel in flight) instead of waiting for them. Per-scenario advisory locks would let claims of different
+    // scenarios overlap, but a batch spans many scenarios and would take many locks; one lock is simpler and enough.
     private const string PostgresClaim =
         $"""
-        SELECT pg_advisory_xact_lock(7318009422);
         {ClaimSet}
         WHERE "Id" IN (SELECT "Id" FROM "Runs" WHERE "Id" IN ({Claimable}) AND "Status" = 'Queued' FOR UPDATE SKIP LOCKED)
-        RETURNING "Id";
+        RETURNING "Id", "QueuedAt";
         """;
+
+    private const string PostgresClaimLock = "SELECT pg_advisory_xact_lock(7318009422)";
 
     // SQLite: one node, and the transaction (BEGIN IMMEDIATE) holds the database's single write lock.
     private const string SqliteClaim =
         $"""
         {ClaimSet}
         WHERE "Id" IN ({Claimable})
-        RETURNING "Id";
+        RETURNING "Id", "QueuedAt";
         """;
 
     private readonly RunsOptions _options = options.Value;
 
-    /// <summary>Claims up to <paramref name="limit"/> runs for <paramref name="owner"/>; returns their ids.</summary>
-    public async Task<List<Guid>> ClaimAsync(string owner, DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    /// <summary>Claims up to <paramref name="limit"/> runs for <paramref name="owner"/>; returns their ids in arrival order.</summary>
+    public async Task<List<Guid>> ClaimAsync(string owner, TimeProvider time, int limit, CancellationToken cancellationToken)
     {
         await using var db = await RunSql.OpenAsync(connection, cancellationToken);
         await using var transaction = await db.BeginTransactionAsync(cancellationToken);
+        if (connection.Provider == DatabaseProvider.Postgres)
+        {
+            await using var claimLock = RunSql.Command(db, transaction, PostgresClaimLock);
+            await claimLock.ExecuteNonQueryAsync(cancellationToken);
+        }
+        // Read the clock only once this transaction holds the claim lock (SQLite: the write lock): a time read before
+        // waiting for it could be earlier than the end of the run whose completion freed the slot.
+        var now = time.GetUtcNow();
         await using var command = RunSql.Command(db, transaction, connection.Provider == DatabaseProvider.Postgres ? PostgresClaim : SqliteClaim);
         command.Add("owner", owner);
         command.Add("lease", now + _options.LeaseDuration);
         command.Add("now", now);
         command.Add("limit", limit);
-        var ids = await ReadIdsAsync(command, cancellationToken);
+        var claimed = new List<(long QueuedAt, Guid Id)>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            do
+            {
+                // PostgreSQL answers the advisory lock first: a result without the claimed columns.
+                while (reader.FieldCount == 2 && await reader.ReadAsync(cancellationToken))
+                {
+                    claimed.Add((reader.GetInt64(1), RunSql.ReadGuid(reader, 0)));
+                }
+            }
+            while (await reader.NextResultAsync(cancellationToken));
+        }
         await transaction.CommitAsync(cancellationToken);
-        return ids;
+        // RETURNING comes in no particular order; runs start in arrival order.
+        return [.. claimed.Order().Select(c => c.Id)];
     }
 
     /// <summary>Extends the leases of every run <paramref name="owner"/> holds; returns the ids it still holds.</summary>
@@ -162,17 +186,10 @@ internal sealed class RunStore(HubConnectionString connection, IOptions<RunsOpti
     {
         var ids = new List<Guid>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        do
+        while (await reader.ReadAsync(cancellationToken))
         {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                if (reader.FieldCount == 1 && reader.GetName(0) == "Id")
-                {
-                    ids.Add(RunSql.ReadGuid(reader, 0));
-                }
-            }
+            ids.Add(RunSql.ReadGuid(reader, 0));
         }
-        while (await reader.NextResultAsync(cancellationToken));
         return ids;
     }
 }

@@ -104,11 +104,11 @@ internal sealed partial class RunWorker : BackgroundService
             {
                 try
                 {
-                    var claimedAt = _time.GetUtcNow();
-                    var ids = await _store.ClaimAsync(NodeId, claimedAt, free, stoppingToken);
+                    var ids = await _store.ClaimAsync(NodeId, _time, free, stoppingToken);
                     if (ids.Count > 0)
                     {
-                        await StartAsync(ids, claimedAt);
+                        // Read after the claim committed: a lease renewal that began earlier cannot have seen these runs.
+                        await StartAsync(ids, _time.GetUtcNow());
                     }
                     // A full batch suggests more runs are waiting: claim again without waiting for a wake-up.
                     more = ids.Count == free;
