@@ -195,6 +195,23 @@ public sealed class ExternalApiEndpointsTests
     }
 
     [Theory, AllDatabases]
+    public async Task AcceptPost_EmptyBody_WithoutContentTypeIsAccepted_AsEmptyJsonIsNot(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        var bare = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", null);
+        var emptyJson = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", new StringContent("", Encoding.UTF8, "application/json"));
+        var trailing = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", new StringContent("{} {}", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.OK, bare.StatusCode);
+        Assert.Equal(JsonValueKind.Null, (await PayloadAsync(hub, bare)).Body.ValueKind);
+        Assert.Equal(HttpStatusCode.BadRequest, emptyJson.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, trailing.StatusCode);
+    }
+
+    [Theory, AllDatabases]
     public async Task AcceptPost_UnsupportedContentType_Returns415(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);
