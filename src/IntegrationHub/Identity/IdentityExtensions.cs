@@ -37,6 +37,7 @@ internal static class IdentityExtensions
         services.AddSingleton<IdentityBootstrapper>();
         services.AddSingleton<FirstRunSetup>();
         services.AddSingleton<AccountSignIn>();
+        services.AddSingleton<SignInThrottle>();
         services.AddSingleton<CookieSessionValidator>();
         services.AddSingleton<DefaultWorkspace>();
         services.AddScoped<PersonalAccessTokens>();

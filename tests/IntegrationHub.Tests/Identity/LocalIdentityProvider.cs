@@ -23,6 +23,9 @@ internal sealed class LocalIdentityProvider : IAsyncDisposable
     public const string ClientId = "0b5e2a9c-0000-4000-8000-00000000c11e";
     public const string KeyId = "local-signing-key";
 
+    /// <summary>A group object id tests configure as AzureAd:Group.</summary>
+    public const string Group = "5d1c0b6e-0000-4000-8000-0000000a110e";
+
     private readonly WebApplication _app;
     private readonly RSA _key = RSA.Create(2048);
 
@@ -35,6 +38,22 @@ internal sealed class LocalIdentityProvider : IAsyncDisposable
     public string Instance { get; private set; } = "";
 
     public string Issuer => $"{Instance}{TenantId}/v2.0";
+
+    /// <summary>The hub settings that point AzureAd at this provider, plus <paramref name="extra"/>.</summary>
+    public Dictionary<string, string?> HubSettings(params (string Key, string? Value)[] extra)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["AzureAd:Instance"] = Instance,
+            ["AzureAd:TenantId"] = TenantId,
+            ["AzureAd:ClientId"] = ClientId,
+        };
+        foreach (var (key, value) in extra)
+        {
+            settings[key] = value;
+        }
+        return settings;
+    }
 
     public static async Task<LocalIdentityProvider> StartAsync()
     {

@@ -10,15 +10,13 @@ namespace IntegrationHub.Tests.Identity;
 /// <summary>"Sign in with Microsoft": the OpenID Connect code flow against the local identity provider, browser steps done by hand.</summary>
 public sealed class MicrosoftSignInTests
 {
-    private const string AllowedGroup = "5d1c0b6e-0000-4000-8000-0000000a110e";
-
     [Theory, AllDatabases]
     public async Task SignInWithMicrosoft_InTheGroup_ComesBackWithHubCookie(DatabaseProvider provider)
     {
         await using var idp = await LocalIdentityProvider.StartAsync();
         await using var hub = await HubHost.StartAsync(provider, Settings(idp));
 
-        var (location, cookie) = await SignInAsync(hub, idp, groups: [AllowedGroup]);
+        var (location, cookie) = await SignInAsync(hub, idp, groups: [LocalIdentityProvider.Group]);
 
         Assert.Equal("/runs", location);
         Assert.NotNull(cookie);
@@ -78,12 +76,6 @@ public sealed class MicrosoftSignInTests
         return (back.Headers.Location?.OriginalString, IdentityTestClient.AuthCookie(back));
     }
 
-    private static Dictionary<string, string?> Settings(LocalIdentityProvider idp) => new()
-    {
-        ["AzureAd:Instance"] = idp.Instance,
-        ["AzureAd:TenantId"] = LocalIdentityProvider.TenantId,
-        ["AzureAd:ClientId"] = LocalIdentityProvider.ClientId,
-        ["AzureAd:ClientSecret"] = "local-secret",
-        ["AzureAd:Group"] = AllowedGroup,
-    };
+    private static Dictionary<string, string?> Settings(LocalIdentityProvider idp) =>
+        idp.HubSettings(("AzureAd:ClientSecret", "local-secret"), ("AzureAd:Group", LocalIdentityProvider.Group));
 }
