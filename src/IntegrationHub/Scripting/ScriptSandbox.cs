@@ -222,8 +222,9 @@ public sealed partial class ScriptSandbox : IDisposable
         {
             ExecutionCanceledException or OperationCanceledException => new ScriptError(ScriptErrorKind.Timeout,
                 $"The script ran longer than its timeout of {Seconds(timeout)}{at}.", atLine, atColumn),
-            RegexMatchTimeoutException => new ScriptError(ScriptErrorKind.Timeout,
-                $"A regular expression ran longer than {Seconds(ex is RegexMatchTimeoutException r ? r.MatchTimeout : timeout)}{at}.", atLine, atColumn),
+            // A pattern that backtracks without end is a fault of the script, like an exception, not the run's timeout.
+            RegexMatchTimeoutException regex => new ScriptError(ScriptErrorKind.Runtime,
+                $"A regular expression ran longer than {Seconds(regex.MatchTimeout)}{at}.", atLine, atColumn),
             MemoryLimitExceededException => new ScriptError(ScriptErrorKind.MemoryLimit,
                 $"The script used more memory than allowed ({_options.MemoryLimitBytes:N0} bytes, Scripting:MemoryLimitBytes): {ex.Message}{at}.", atLine, atColumn),
             StatementsCountOverflowException => new ScriptError(ScriptErrorKind.StatementLimit,
