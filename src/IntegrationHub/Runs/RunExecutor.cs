@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Data.Common;
 using System.Text;
 using System.Text.Json;
 using IntegrationHub.Connectors;
@@ -83,6 +84,12 @@ public sealed partial class RunExecutor(ConnectorRegistry connectors, ScriptSand
             // Timed out waiting on a source or target: a slow system, which another attempt may find faster.
             return Failed(log, recordsIn, recordsOut, $"The run timed out after {timeout.TotalSeconds:0} s (TimeoutSeconds) while {phase}.", null, null, retryable: true);
         }
+        catch (DbException ex)
+        {
+            // The hub's own database failed under the storage connector: not the scenario's fault, so worth a retry.
+            LogConnectorFailed(logger, run.Id, scenario.Id, true, ex.Message);
+            return Failed(log, recordsIn, recordsOut, $"The hub's storage failed while {phase}: {ex.Message}", null, null, retryable: true);
+        }
         catch (InvalidRunException ex)
         {
             return Failed(log, recordsIn, recordsOut, ex.Message, null, null, retryable: false);
@@ -92,26 +99,29 @@ public sealed partial class RunExecutor(ConnectorRegistry connectors, ScriptSand
     /// <summary>The records the script sees as <c>data</c>, as a JSON array, and how many there are.</summary>
     private async Task<(string Json, int Count)> ReadInputAsync(Run run, Scenario scenario, List<RunLogLine> log, CancellationToken cancellationToken)
     {
-        if (run.Trigger == TriggerKind.ExternalPost)
+        // A run that carries a request (a POST, or a retry of one that kept its payload) never reads the source: the
+        // request is the data, so a retry sees what the first attempt saw.
+        if (run.Trigger == TriggerKind.ExternalPost || run.Payload is not null)
         {
-            // The accepted request replaces the source: data = [request], read back in the documented shape so the
-            // script sees data[0].Body, data[0].Headers... whatever the stored text looks like.
-            TriggerRequest? request;
-            try
-            {
-                request = run.Payload is null ? null : JsonSerializer.Deserialize<TriggerRequest>(run.Payload, TriggerRequest.SerializerOptions);
-            }
-            catch (JsonException ex)
-            {
-                throw new InvalidRunException($"The run's stored request cannot be read: {ex.Message}");
-            }
-            if (request is null)
+            if (run.Payload is null)
             {
                 throw new InvalidRunException("The run was triggered by a POST but holds no stored request.");
             }
 
-            log.Add(Line("info", $"Took the posted {request.ContentType} request as data[0]; the source is not read."));
-            return ("[" + JsonSerializer.Serialize(request, TriggerRequest.SerializerOptions) + "]", 1);
+            try
+            {
+                // Read back and written again in the documented shape, so the script sees data[0].Body,
+                // data[0].Headers... however the stored text happens to be laid out.
+                var request = JsonSerializer.Deserialize<TriggerRequest>(run.Payload, TriggerRequest.SerializerOptions)
+                    ?? throw new InvalidRunException("The run's stored request is null.");
+                var json = JsonSerializer.Serialize(request, TriggerRequest.SerializerOptions);
+                log.Add(Line("info", $"Took the posted {request.ContentType} request as data[0]; the source is not read."));
+                return ("[" + json + "]", 1);
+            }
+            catch (Exception ex) when (ex is JsonException or InvalidOperationException or NotSupportedException)
+            {
+                throw new InvalidRunException($"The run's stored request cannot be read: {ex.Message}");
+            }
         }
 
         var source = connectors.FindSource(scenario.Source.Type)

@@ -55,6 +55,21 @@ public sealed class RunExecutorTests
     }
 
     [Theory, AllDatabases]
+    public async Task RetryOfAPostedRun_SeesTheSameRequestInsteadOfTheSource(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, Settings);
+        var scenario = await ScriptSandboxTests.CreateScenarioAsync(hub, s => s.SourceScript = "return [{ id: data[0].Body.id, n: data.length }];");
+        var request = new TriggerRequest(JsonDocument.Parse("""{"id":5}""").RootElement, """{"id":5}""", "application/json",
+            new Dictionary<string, string>(), new Dictionary<string, string>(), DateTimeOffset.UnixEpoch);
+
+        var outcome = await Executor(hub).ExecuteAsync(
+            Run(scenario, TriggerKind.Retry, JsonSerializer.Serialize(request, TriggerRequest.SerializerOptions)), scenario, CancellationToken.None);
+
+        Assert.True(outcome.Succeeded, outcome.Error);
+        Assert.Equal("""[{"id":5,"n":1}]""", outcome.ResultJson);
+    }
+
+    [Theory, AllDatabases]
     public async Task Manual_NoneSource_ScriptSeesEmptyDataAndRunInfo(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider, Settings);
