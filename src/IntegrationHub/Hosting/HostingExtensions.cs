@@ -7,6 +7,10 @@ internal static class HostingExtensions
     public static WebApplicationBuilder AddHubHosting(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<HubOptions>()
+            .BindConfiguration(HubOptions.SectionName)
+            .Validate(o => o.PublicUrl is null || Uri.TryCreate(o.PublicUrl, UriKind.Absolute, out _), "Hub:PublicUrl must be an absolute URL.")
+            .ValidateOnStart();
         builder.Services.AddProblemDetails(options =>
             options.CustomizeProblemDetails = context =>
                 context.ProblemDetails.Extensions.TryAdd("traceId", context.HttpContext.TraceIdentifier));

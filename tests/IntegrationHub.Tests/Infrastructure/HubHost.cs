@@ -25,6 +25,13 @@ internal sealed class HubHost : WebApplicationFactory<Program>
 
     public TestDatabase Database { get; }
 
+    /// <summary>The first admin every test hub is bootstrapped with (Bootstrap:* settings).</summary>
+    public const string AdminEmail = "admin@hub.test";
+    public const string AdminPassword = "Admin-Passw0rd!";
+
+    /// <summary>A personal access token of <see cref="AdminEmail"/>, provisioned through Bootstrap:AdminToken.</summary>
+    public static readonly string AdminToken = "ih_test-admin-" + Guid.NewGuid().ToString("N");
+
     /// <summary>Where the hub listens, e.g. http://127.0.0.1:40123/.</summary>
     public Uri BaseAddress { get; private set; } = null!;
 
@@ -39,6 +46,9 @@ internal sealed class HubHost : WebApplicationFactory<Program>
         {
             ["Database:Provider"] = database.Provider.ToString(),
             ["ConnectionStrings:Hub"] = database.ConnectionString,
+            ["Bootstrap:AdminEmail"] = AdminEmail,
+            ["Bootstrap:AdminPassword"] = AdminPassword,
+            ["Bootstrap:AdminToken"] = AdminToken,
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -57,6 +67,17 @@ internal sealed class HubHost : WebApplicationFactory<Program>
     {
         BaseAddress = BaseAddress,
     };
+
+    /// <summary>An HttpClient that sends <paramref name="token"/> as a bearer token.</summary>
+    public HttpClient CreateHttpClient(string token)
+    {
+        var client = CreateHttpClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    /// <summary>An HttpClient authenticated as the bootstrapped installation admin.</summary>
+    public HttpClient CreateAdminClient() => CreateHttpClient(AdminToken);
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

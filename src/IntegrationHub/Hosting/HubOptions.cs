@@ -1,0 +1,16 @@
+namespace IntegrationHub.Hosting;
+
+/// <summary>Installation-wide settings. Section <c>Hub</c>.</summary>
+public sealed class HubOptions
+{
+    public const string SectionName = "Hub";
+
+    /// <summary>
+    /// The address external systems use to reach this hub, e.g. <c>https://hub.example.com</c>; used in the
+    /// trigger URLs the web app shows and in the setup link. Default: none, then the address of the current request.
+    /// </summary>
+    public string? PublicUrl { get; set; }
+
+    /// <summary>This node's name in leases and logs. Default: the machine name and process id.</summary>
+    public string? NodeName { get; set; }
+}

@@ -1,0 +1,19 @@
+namespace IntegrationHub.Identity;
+
+/// <summary>
+/// Unattended install: creates the first admin at first start. Section <c>Bootstrap</c>
+/// (environment variables <c>Bootstrap__AdminEmail</c> and so on). Ignored once any user exists.
+/// </summary>
+public sealed class BootstrapOptions
+{
+    public const string SectionName = "Bootstrap";
+
+    /// <summary>The first admin's email. Default: none (the console prints a one-time setup link instead).</summary>
+    public string? AdminEmail { get; set; }
+
+    /// <summary>The first admin's password. Optional: without it the admin signs in with a token only.</summary>
+    public string? AdminPassword { get; set; }
+
+    /// <summary>A personal access token to provision for the first admin; at least 32 characters.</summary>
+    public string? AdminToken { get; set; }
+}

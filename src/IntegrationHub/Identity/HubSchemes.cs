@@ -1,0 +1,23 @@
+namespace IntegrationHub.Identity;
+
+/// <summary>Authentication scheme and authorization policy names.</summary>
+public static class HubSchemes
+{
+    /// <summary>The default: picks one of the others from the request.</summary>
+    public const string Hub = "Hub";
+    public const string AccessToken = "AccessToken";
+    public const string AzureAd = "AzureAd";
+    public const string Cookie = "Cookies";
+    /// <summary>"Sign in with Microsoft" (OpenID Connect), registered only when <c>AzureAd:ClientSecret</c> is set; signs into <see cref="Cookie"/>.</summary>
+    public const string Microsoft = "Microsoft";
+}
+
+/// <summary>Authorization policies by the least role they need.</summary>
+public static class HubPolicies
+{
+    public const string Viewer = nameof(UserRole.Viewer);
+    public const string Operator = nameof(UserRole.Operator);
+    public const string Editor = nameof(UserRole.Editor);
+    public const string Admin = nameof(UserRole.Admin);
+    public const string InstallationAdmin = "InstallationAdmin";
+}
