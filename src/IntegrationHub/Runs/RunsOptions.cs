@@ -7,9 +7,12 @@ public sealed class RunsOptions
 {
     public const string SectionName = "Runs";
 
-    /// <summary>Runs this node executes at once. Default: twice the processor count. Range 1 to 1024.</summary>
+    /// <summary>
+    /// Runs this node executes at once. Default: four per processor, at least 8: runs mostly wait on I/O (HTTP
+    /// sources and targets, the database), and more free slots let one claim take a bigger batch. Range 1 to 1024.
+    /// </summary>
     [Range(1, 1024)]
-    public int Concurrency { get; set; } = Environment.ProcessorCount * 2;
+    public int Concurrency { get; set; } = Math.Max(8, Environment.ProcessorCount * 4);
 
     /// <summary>
     /// How long a claimed run belongs to its node without a renewal; the node renews every third of it. A run whose
