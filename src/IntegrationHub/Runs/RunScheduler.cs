@@ -26,6 +26,10 @@ internal sealed partial class RunScheduler(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!options.Value.RunSchedules)
+        {
+            return;
+        }
         while (!stoppingToken.IsCancellationRequested)
         {
             try

@@ -222,7 +222,14 @@ internal sealed partial class RunWorker : BackgroundService
                         // Runs claimed after the renewal started are not in its answer but are ours all the same.
                         if (!held.Contains(runId) && inFlight.ClaimedAt < now)
                         {
-                            await inFlight.Lease.CancelAsync();
+                            try
+                            {
+                                await inFlight.Lease.CancelAsync();
+                            }
+                            catch (ObjectDisposedException)
+                            {
+                                // The run ended meanwhile.
+                            }
                         }
                     }
                 }

@@ -53,6 +53,12 @@ public sealed class RunsOptions
     /// </summary>
     public SqliteSynchronous SqliteSynchronous { get; set; } = SqliteSynchronous.Full;
 
+    /// <summary>
+    /// Whether this node enqueues the runs of cron schedules. Any number of nodes may (each occurrence runs once);
+    /// turning it off is for tests and for nodes that should only accept triggers. Default true.
+    /// </summary>
+    public bool RunSchedules { get; set; } = true;
+
     /// <summary>Whether this node executes runs. Nodes that only accept triggers set it to false. Default true.</summary>
     public bool ExecuteRuns { get; set; } = true;
 }

@@ -24,7 +24,7 @@ public sealed class RunQueueTests
         Assert.NotNull(run.StartedAt);
         Assert.NotNull(run.FinishedAt);
         Assert.Null(run.LeaseExpiresAt);
-        Assert.Equal("[]", run.Log);
+        Assert.StartsWith("[", run.Log, StringComparison.Ordinal); // the executor's log lines, as a JSON array
     }
 
     [Theory, AllDatabases]

@@ -36,7 +36,8 @@ public sealed class RunsEndpointsTests
         Assert.Equal(1, run!.Attempts);
         Assert.NotNull(run.StartedAt);
         Assert.NotNull(run.FinishedAt);
-        Assert.Empty(run.Log);
+        Assert.NotEmpty(run.Log);
+        Assert.All(run.Log, line => Assert.False(string.IsNullOrEmpty(line.Message)));
         Assert.Null(run.Error);
     }
 
