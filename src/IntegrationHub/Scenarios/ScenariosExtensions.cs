@@ -2,7 +2,15 @@ namespace IntegrationHub.Scenarios;
 
 internal static class ScenariosExtensions
 {
-    public static WebApplicationBuilder AddScenarios(this WebApplicationBuilder builder) => builder;
+    public static WebApplicationBuilder AddScenarios(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<ScenarioTriggerCache>();
+        return builder;
+    }
 
-    public static WebApplication MapScenariosApi(this WebApplication app) => app;
+    public static WebApplication MapScenariosApi(this WebApplication app)
+    {
+        app.MapScenarioEndpoints();
+        return app;
+    }
 }

@@ -10,7 +10,7 @@ internal static class StorageExtensions
 
     public static WebApplication MapStorageApi(this WebApplication app)
     {
-        // GET/PUT/DELETE /api/v1/scenarios/{id}/storage: see StorageEndpoints (to be written).
+        app.MapStorageEndpoints();
         return app;
     }
 }

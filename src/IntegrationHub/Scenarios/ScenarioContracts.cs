@@ -1,0 +1,86 @@
+namespace IntegrationHub.Scenarios;
+
+/// <summary>
+/// A scenario as the API reads and writes it (camelCase on the wire). Omitted parts take their defaults.
+/// </summary>
+/// <param name="Version">Optional on replace: the version the client last read; a different current version answers 409.</param>
+public sealed record ScenarioRequest(
+    string? Name,
+    string? Description = null,
+    bool? Enabled = null,
+    SourceDto? Source = null,
+    string? SourceScript = null,
+    TargetDto? Target = null,
+    ScheduleDto? Schedule = null,
+    AdvancedDto? Advanced = null,
+    int? Version = null);
+
+/// <summary>A stored scenario.</summary>
+public sealed record ScenarioResponse(
+    Guid Id,
+    string Name,
+    string Description,
+    bool Enabled,
+    SourceDto Source,
+    string SourceScript,
+    TargetDto Target,
+    ScheduleDto? Schedule,
+    AdvancedDto Advanced,
+    int Version,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt)
+{
+    public static ScenarioResponse From(Scenario s) => new(
+        s.Id,
+        s.Name,
+        s.Description,
+        s.Enabled,
+        new SourceDto(s.Source.Type, s.Source.Url, s.Source.Headers),
+        s.SourceScript,
+        new TargetDto(s.Target.Type, s.Target.Url, s.Target.Method, s.Target.Batch, s.Target.Headers, s.Target.KeyFields),
+        s.Cron is null ? null : new ScheduleDto(s.Cron, s.TimeZone),
+        new AdvancedDto(s.EnableExternalTriggers, s.AllowAnonymousTriggers, s.MaxConcurrentRuns, s.MaxQueuedRuns, s.TimeoutSeconds, s.MaxAttempts),
+        s.Version,
+        s.CreatedAt,
+        s.UpdatedAt);
+}
+
+/// <param name="Type"><c>none</c>, <c>http</c> or <c>storage</c> (case-insensitive).</param>
+public sealed record SourceDto(string? Type = null, string? Url = null, IReadOnlyDictionary<string, string>? Headers = null);
+
+/// <param name="Type"><c>none</c>, <c>http</c> or <c>storage</c> (case-insensitive).</param>
+/// <param name="Method">For <c>http</c>: POST (default), PUT or PATCH.</param>
+public sealed record TargetDto(
+    string? Type = null,
+    string? Url = null,
+    string? Method = null,
+    bool? Batch = null,
+    IReadOnlyDictionary<string, string>? Headers = null,
+    IReadOnlyList<string>? KeyFields = null);
+
+/// <param name="Cron">Five fields, or six with seconds first.</param>
+/// <param name="TimeZone">IANA or Windows id; UTC when omitted.</param>
+public sealed record ScheduleDto(string? Cron, string? TimeZone = null);
+
+/// <summary>The Advanced edit settings; ranges are in <see cref="ScenarioLimits"/>.</summary>
+public sealed record AdvancedDto(
+    bool? EnableExternalTriggers = null,
+    bool? AllowAnonymousTriggers = null,
+    int? MaxConcurrentRuns = null,
+    int? MaxQueuedRuns = null,
+    int? TimeoutSeconds = null,
+    int? MaxAttempts = null);
+
+/// <summary>One page of scenarios.</summary>
+public sealed record ScenarioPage(IReadOnlyList<ScenarioResponse> Items, int Total, int Page, int PageSize);
+
+/// <summary>The documented ranges of the Advanced settings (inclusive).</summary>
+public static class ScenarioLimits
+{
+    public const int MaxConcurrentRunsMax = 100;
+    public const int MaxQueuedRunsMax = 1_000_000;
+    public const int TimeoutSecondsMax = 86_400;
+    public const int MaxAttemptsMax = 20;
+    public const int NameMaxLength = 200;
+    public const int DescriptionMaxLength = 4000;
+}

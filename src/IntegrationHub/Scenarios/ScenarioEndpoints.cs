@@ -1,0 +1,179 @@
+using IntegrationHub.Data;
+using IntegrationHub.Identity;
+using IntegrationHub.Scripting;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace IntegrationHub.Scenarios;
+
+/// <summary><c>/api/v1/scenarios</c>: list, read, create, replace and delete the caller's workspace's scenarios.</summary>
+internal static class ScenarioEndpoints
+{
+    public const int DefaultPageSize = 50;
+    public const int MaxPageSize = 200;
+
+    public static RouteGroupBuilder MapScenarioEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/scenarios").WithTags("Scenarios").RequireAuthorization(HubPolicies.Viewer);
+        group.MapGet("/", ListAsync).WithName("ListScenarios").WithSummary("A page of the workspace's scenarios, optionally filtered by name.");
+        group.MapGet("/{id:guid}", GetAsync).WithName("GetScenario").WithSummary("One scenario.");
+        group.MapPost("/", CreateAsync).WithName("CreateScenario").WithSummary("Creates a scenario.")
+            .RequireAuthorization(HubPolicies.Editor);
+        group.MapPut("/{id:guid}", ReplaceAsync).WithName("ReplaceScenario")
+            .WithSummary("Replaces a scenario; with `version` set, only if nobody saved it since.")
+            .RequireAuthorization(HubPolicies.Editor);
+        group.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteScenario").WithSummary("Deletes a scenario with its runs and storage.")
+            .RequireAuthorization(HubPolicies.Editor);
+        return group;
+    }
+
+    public static async Task<Results<Ok<ScenarioPage>, ValidationProblem>> ListAsync(
+        HttpContext context, HubDbContext db, string? search, int? page, int? pageSize, CancellationToken cancellationToken)
+    {
+        var caller = HubCaller.From(context.User)!;
+        if (!TryPaging(page, pageSize, out var p, out var size, out var errors))
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var query = db.Scenarios.AsNoTracking().Where(s => s.WorkspaceId == caller.WorkspaceId);
+        if (!string.IsNullOrWhiteSpace(search))
+        {
+            var term = search.Trim().ToLowerInvariant();
+            // ToLower + Contains translates on SQLite and PostgreSQL alike; the StringComparison overload does not translate.
+#pragma warning disable CA1862
+            query = query.Where(s => s.Name.ToLower().Contains(term));
+#pragma warning restore CA1862
+        }
+        var total = await query.CountAsync(cancellationToken);
+        var items = await query.OrderBy(s => s.Name).ThenBy(s => s.Id).Skip((p - 1) * size).Take(size).ToListAsync(cancellationToken);
+        return TypedResults.Ok(new ScenarioPage([.. items.Select(ScenarioResponse.From)], total, p, size));
+    }
+
+    public static async Task<Results<Ok<ScenarioResponse>, NotFound<ProblemDetails>>> GetAsync(
+        Guid id, HttpContext context, HubDbContext db, CancellationToken cancellationToken)
+    {
+        var scenario = await FindAsync(db.Scenarios.AsNoTracking(), id, context, cancellationToken);
+        return scenario is null ? NotFound(id) : TypedResults.Ok(ScenarioResponse.From(scenario));
+    }
+
+    public static async Task<Results<Created<ScenarioResponse>, ValidationProblem>> CreateAsync(
+        ScenarioRequest request, HttpContext context, HubDbContext db, ScriptSandbox sandbox, ScenarioTriggerCache triggerCache,
+        TimeProvider time, CancellationToken cancellationToken)
+    {
+        var caller = HubCaller.From(context.User)!;
+        var errors = ScenarioValidator.Validate(request, sandbox, out var scriptError);
+        if (errors.Count > 0)
+        {
+            return Invalid(errors, scriptError);
+        }
+
+        var now = time.GetUtcNow();
+        var scenario = new Scenario { Name = "", WorkspaceId = caller.WorkspaceId, CreatedAt = now };
+        ScenarioValidator.Apply(request, scenario, now);
+        db.Scenarios.Add(scenario);
+        await db.SaveChangesAsync(cancellationToken);
+        // An unknown id may have been cached as absent by a trigger that came too early.
+        triggerCache.Evict(scenario.Id);
+        return TypedResults.Created($"/api/v1/scenarios/{scenario.Id}", ScenarioResponse.From(scenario));
+    }
+
+    public static async Task<Results<Ok<ScenarioResponse>, NotFound<ProblemDetails>, ValidationProblem, Conflict<ProblemDetails>>> ReplaceAsync(
+        Guid id, ScenarioRequest request, HttpContext context, HubDbContext db, ScriptSandbox sandbox, ScenarioTriggerCache triggerCache,
+        TimeProvider time, CancellationToken cancellationToken)
+    {
+        var scenario = await FindAsync(db.Scenarios, id, context, cancellationToken);
+        if (scenario is null)
+        {
+            return NotFound(id);
+        }
+
+        var errors = ScenarioValidator.Validate(request, sandbox, out var scriptError);
+        if (errors.Count > 0)
+        {
+            return Invalid(errors, scriptError);
+        }
+        if (request.Version is { } expected && expected != scenario.Version)
+        {
+            return StaleVersion(scenario.Version);
+        }
+
+        ScenarioValidator.Apply(request, scenario, time.GetUtcNow());
+        // Version is the concurrency token: a save that raced ours since we read it fails here instead of being overwritten.
+        scenario.Version++;
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return StaleVersion(null);
+        }
+        finally
+        {
+            triggerCache.Evict(id);
+        }
+        return TypedResults.Ok(ScenarioResponse.From(scenario));
+    }
+
+    public static async Task<Results<NoContent, NotFound<ProblemDetails>>> DeleteAsync(
+        Guid id, HttpContext context, HubDbContext db, ScenarioTriggerCache triggerCache, CancellationToken cancellationToken)
+    {
+        var caller = HubCaller.From(context.User)!;
+        var deleted = await db.Scenarios.Where(s => s.Id == id && s.WorkspaceId == caller.WorkspaceId).ExecuteDeleteAsync(cancellationToken);
+        triggerCache.Evict(id);
+        return deleted == 0 ? NotFound(id) : TypedResults.NoContent();
+    }
+
+    /// <summary>The scenario when it belongs to the caller's workspace; another workspace's reads as absent.</summary>
+    internal static Task<Scenario?> FindAsync(IQueryable<Scenario> scenarios, Guid id, HttpContext context, CancellationToken cancellationToken)
+    {
+        var caller = HubCaller.From(context.User)!;
+        return scenarios.FirstOrDefaultAsync(s => s.Id == id && s.WorkspaceId == caller.WorkspaceId, cancellationToken);
+    }
+
+    internal static NotFound<ProblemDetails> NotFound(Guid id) => TypedResults.NotFound(new ProblemDetails
+    {
+        Status = StatusCodes.Status404NotFound,
+        Title = "Scenario not found",
+        Detail = $"There is no scenario {id} in your workspace.",
+    });
+
+    /// <summary>Reads <c>page</c> (1-based) and <c>pageSize</c> (1 to <see cref="MaxPageSize"/>).</summary>
+    internal static bool TryPaging(int? page, int? pageSize, out int p, out int size, out Dictionary<string, string[]> errors)
+    {
+        p = page ?? 1;
+        size = pageSize ?? DefaultPageSize;
+        errors = [];
+        if (p < 1)
+        {
+            errors["page"] = ["The page is 1 or more."];
+        }
+        if (size is < 1 or > MaxPageSize)
+        {
+            errors["pageSize"] = [$"The page size is between 1 and {MaxPageSize}."];
+        }
+        return errors.Count == 0;
+    }
+
+    private static ValidationProblem Invalid(Dictionary<string, string[]> errors, Scripting.ScriptSyntaxError? scriptError) =>
+        TypedResults.ValidationProblem(
+            errors,
+            title: "The scenario is not valid",
+            extensions: scriptError is null
+                ? null
+                : new Dictionary<string, object?>
+                {
+                    ["scriptError"] = new { message = scriptError.Message, line = scriptError.Line, column = scriptError.Column },
+                });
+
+    private static Conflict<ProblemDetails> StaleVersion(int? current) => TypedResults.Conflict(new ProblemDetails
+    {
+        Status = StatusCodes.Status409Conflict,
+        Title = "The scenario was changed meanwhile",
+        Detail = current is null
+            ? "Someone saved this scenario after you read it. Read it again and reapply your changes."
+            : $"Someone saved this scenario after you read it (it is now at version {current}). Read it again and reapply your changes.",
+    });
+}

@@ -1,0 +1,202 @@
+using Cronos;
+using IntegrationHub.Scripting;
+
+namespace IntegrationHub.Scenarios;
+
+/// <summary>
+/// Checks a <see cref="ScenarioRequest"/> and copies it onto the flat <see cref="Scenario"/> entity. Errors are keyed by
+/// the JSON path of the field (<c>advanced.maxAttempts</c>) so a client can show them next to the input.
+/// </summary>
+internal static class ScenarioValidator
+{
+    private static readonly string[] HttpMethods = ["POST", "PUT", "PATCH"];
+
+    /// <summary>The problems with <paramref name="request"/>; empty when it may be saved.</summary>
+    /// <param name="scriptError">The script's syntax error, reported with its line and column.</param>
+    public static Dictionary<string, string[]> Validate(ScenarioRequest request, ScriptSandbox sandbox, out ScriptSyntaxError? scriptError)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        scriptError = null;
+
+        if (string.IsNullOrWhiteSpace(request.Name))
+        {
+            errors["name"] = ["The name is required."];
+        }
+        else if (request.Name.Trim().Length > ScenarioLimits.NameMaxLength)
+        {
+            errors["name"] = [$"The name is at most {ScenarioLimits.NameMaxLength} characters."];
+        }
+
+        if (request.Description?.Length > ScenarioLimits.DescriptionMaxLength)
+        {
+            errors["description"] = [$"The description is at most {ScenarioLimits.DescriptionMaxLength} characters."];
+        }
+
+        var source = request.Source ?? new SourceDto();
+        var sourceType = ConnectorTypes.Normalize(source.Type ?? ConnectorTypes.None, ConnectorTypes.Sources);
+        if (sourceType is null)
+        {
+            errors["source.type"] = [$"Unknown source type '{source.Type}'; use one of: {string.Join(", ", ConnectorTypes.Sources)}."];
+        }
+        else if (sourceType == ConnectorTypes.Http && !IsHttpUrl(source.Url))
+        {
+            errors["source.url"] = ["An http source needs an absolute http or https URL."];
+        }
+
+        var target = request.Target ?? new TargetDto();
+        var targetType = ConnectorTypes.Normalize(target.Type ?? ConnectorTypes.None, ConnectorTypes.Targets);
+        if (targetType is null)
+        {
+            errors["target.type"] = [$"Unknown target type '{target.Type}'; use one of: {string.Join(", ", ConnectorTypes.Targets)}."];
+        }
+        else if (targetType == ConnectorTypes.Http)
+        {
+            if (!IsHttpUrl(target.Url))
+            {
+                errors["target.url"] = ["An http target needs an absolute http or https URL."];
+            }
+            if (target.Method is { } method && !HttpMethods.Contains(method.Trim(), StringComparer.OrdinalIgnoreCase))
+            {
+                errors["target.method"] = ["The method is POST, PUT or PATCH."];
+            }
+        }
+        else if (targetType == ConnectorTypes.Storage
+            && (target.KeyFields is not { Count: > 0 } || target.KeyFields.Any(string.IsNullOrWhiteSpace)))
+        {
+            errors["target.keyFields"] = ["A storage target needs at least one key field, none of them empty."];
+        }
+
+        if (request.Schedule is { Cron: { } cron } schedule && !string.IsNullOrWhiteSpace(cron))
+        {
+            if (!TryParseCron(cron, out _, out var cronError))
+            {
+                errors["schedule.cron"] = [cronError];
+            }
+            if (!string.IsNullOrWhiteSpace(schedule.TimeZone) && !TryFindTimeZone(schedule.TimeZone, out _))
+            {
+                errors["schedule.timeZone"] = [$"Unknown time zone '{schedule.TimeZone}'."];
+            }
+        }
+
+        var advanced = request.Advanced ?? new AdvancedDto();
+        CheckRange(errors, "advanced.maxConcurrentRuns", advanced.MaxConcurrentRuns, ScenarioLimits.MaxConcurrentRunsMax);
+        CheckRange(errors, "advanced.maxQueuedRuns", advanced.MaxQueuedRuns, ScenarioLimits.MaxQueuedRunsMax);
+        CheckRange(errors, "advanced.timeoutSeconds", advanced.TimeoutSeconds, ScenarioLimits.TimeoutSecondsMax);
+        CheckRange(errors, "advanced.maxAttempts", advanced.MaxAttempts, ScenarioLimits.MaxAttemptsMax);
+        if (advanced.AllowAnonymousTriggers == true && advanced.EnableExternalTriggers != true)
+        {
+            errors["advanced.allowAnonymousTriggers"] = ["Anonymous triggers need enableExternalTriggers."];
+        }
+
+        if (!string.IsNullOrWhiteSpace(request.SourceScript) && sandbox.CheckSyntax(request.SourceScript) is { } syntax)
+        {
+            scriptError = syntax;
+            errors["sourceScript"] = [$"Line {syntax.Line}, column {syntax.Column}: {syntax.Message}"];
+        }
+
+        return errors;
+    }
+
+    /// <summary>Copies a validated request onto <paramref name="scenario"/>.</summary>
+    public static void Apply(ScenarioRequest request, Scenario scenario, DateTimeOffset now)
+    {
+        var source = request.Source ?? new SourceDto();
+        var target = request.Target ?? new TargetDto();
+        var advanced = request.Advanced ?? new AdvancedDto();
+        var defaults = new Scenario { Name = "" };
+
+        scenario.Name = request.Name!.Trim();
+        scenario.Description = request.Description ?? "";
+        scenario.Enabled = request.Enabled ?? true;
+        scenario.Source = new SourceSettings(
+            ConnectorTypes.Normalize(source.Type ?? ConnectorTypes.None, ConnectorTypes.Sources)!,
+            NullIfEmpty(source.Url),
+            source.Headers);
+        scenario.SourceScript = request.SourceScript ?? "";
+        scenario.Target = new TargetSettings(
+            ConnectorTypes.Normalize(target.Type ?? ConnectorTypes.None, ConnectorTypes.Targets)!,
+            NullIfEmpty(target.Url),
+            target.Method?.Trim().ToUpperInvariant() ?? "POST",
+            target.Batch ?? false,
+            target.Headers,
+            target.KeyFields);
+
+        var cron = NullIfEmpty(request.Schedule?.Cron)?.Trim();
+        var timeZone = cron is null ? null : NullIfEmpty(request.Schedule?.TimeZone)?.Trim();
+        if (cron != scenario.Cron || timeZone != scenario.TimeZone || scenario.NextOccurrenceAt is null)
+        {
+            // A changed schedule starts from now: occurrences of the old one are not owed.
+            scenario.NextOccurrenceAt = NextOccurrence(cron, timeZone, now);
+        }
+        scenario.Cron = cron;
+        scenario.TimeZone = timeZone;
+
+        scenario.EnableExternalTriggers = advanced.EnableExternalTriggers ?? defaults.EnableExternalTriggers;
+        scenario.AllowAnonymousTriggers = advanced.AllowAnonymousTriggers ?? defaults.AllowAnonymousTriggers;
+        scenario.MaxConcurrentRuns = advanced.MaxConcurrentRuns ?? defaults.MaxConcurrentRuns;
+        scenario.MaxQueuedRuns = advanced.MaxQueuedRuns ?? defaults.MaxQueuedRuns;
+        scenario.TimeoutSeconds = advanced.TimeoutSeconds ?? defaults.TimeoutSeconds;
+        scenario.MaxAttempts = advanced.MaxAttempts ?? defaults.MaxAttempts;
+        scenario.UpdatedAt = now;
+    }
+
+    /// <summary>Parses five fields, or six with seconds; Cronos tells five from six only by the format flag.</summary>
+    public static bool TryParseCron(string cron, out CronExpression? expression, out string error)
+    {
+        expression = null;
+        var fields = cron.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Length;
+        if (fields is not (5 or 6) && !cron.TrimStart().StartsWith('@'))
+        {
+            error = $"A cron expression has 5 fields, or 6 with seconds; this one has {fields}.";
+            return false;
+        }
+        try
+        {
+            expression = CronExpression.Parse(cron.Trim(), fields == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard);
+            error = "";
+            return true;
+        }
+        catch (CronFormatException ex)
+        {
+            error = $"Invalid cron expression: {ex.Message}";
+            return false;
+        }
+    }
+
+    public static bool TryFindTimeZone(string id, out TimeZoneInfo zone)
+    {
+        try
+        {
+            zone = TimeZoneInfo.FindSystemTimeZoneById(id.Trim());
+            return true;
+        }
+        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            zone = TimeZoneInfo.Utc;
+            return false;
+        }
+    }
+
+    private static DateTimeOffset? NextOccurrence(string? cron, string? timeZone, DateTimeOffset now)
+    {
+        if (cron is null || !TryParseCron(cron, out var expression, out _))
+        {
+            return null;
+        }
+        var zone = timeZone is not null && TryFindTimeZone(timeZone, out var found) ? found : TimeZoneInfo.Utc;
+        return expression!.GetNextOccurrence(now, zone);
+    }
+
+    private static void CheckRange(Dictionary<string, string[]> errors, string field, int? value, int max)
+    {
+        if (value is { } v && (v < 1 || v > max))
+        {
+            errors[field] = [$"Must be between 1 and {max}."];
+        }
+    }
+
+    private static bool IsHttpUrl(string? url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+}

@@ -1,0 +1,150 @@
+using System.Text.Json;
+using IntegrationHub.Data;
+using IntegrationHub.Identity;
+using IntegrationHub.Scenarios;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace IntegrationHub.Storage;
+
+/// <summary><c>/api/v1/scenarios/{id}/storage</c>: read, write and delete a scenario's stored values by JSON key.</summary>
+internal static class StorageEndpoints
+{
+    /// <summary>The longest time to live a value may be given: ten years.</summary>
+    public const int MaxTtlSeconds = 315_360_000;
+
+    public static RouteGroupBuilder MapStorageEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/scenarios/{id:guid}/storage").WithTags("Storage").RequireAuthorization(HubPolicies.Viewer);
+        group.MapGet("/", GetAsync).WithName("GetStorage")
+            .WithSummary("With keyJson: the stored value. Without: a page of entries, optionally filtered by a text inside the key.");
+        group.MapPut("/", PutAsync).WithName("PutStorage").WithSummary("Stores the request body (JSON) under keyJson, optionally for ttlSeconds.")
+            .Accepts<JsonElement>("application/json")
+            .RequireAuthorization(HubPolicies.Editor);
+        group.MapDelete("/", DeleteAsync).WithName("DeleteStorage").WithSummary("Removes the value stored under keyJson.")
+            .RequireAuthorization(HubPolicies.Editor);
+        return group;
+    }
+
+    public static async Task<Results<JsonHttpResult<JsonElement>, Ok<StorageListPage>, NotFound<ProblemDetails>, ValidationProblem>> GetAsync(
+        Guid id, string? keyJson, string? search, int? page, int? pageSize, HttpContext context, HubDbContext db, ScenarioStorage storage,
+        CancellationToken cancellationToken)
+    {
+        if (!await OwnsScenarioAsync(db, id, context, cancellationToken))
+        {
+            return ScenarioEndpoints.NotFound(id);
+        }
+
+        if (keyJson is null)
+        {
+            if (!ScenarioEndpoints.TryPaging(page, pageSize, out var p, out var size, out var pagingErrors))
+            {
+                return TypedResults.ValidationProblem(pagingErrors);
+            }
+            var list = await storage.ListAsync(id, search, (p - 1) * size, size, cancellationToken);
+            return TypedResults.Ok(StorageListPage.From(list, p, size));
+        }
+
+        if (!StorageKey.TryCanonicalize(keyJson, out var key, out var keyError))
+        {
+            return KeyInvalid(keyError);
+        }
+        var value = await storage.GetAsync(id, key, cancellationToken);
+        return value is null ? KeyNotFound(key) : TypedResults.Json(ParseStored(value));
+    }
+
+    public static async Task<Results<NoContent, NotFound<ProblemDetails>, ValidationProblem>> PutAsync(
+        Guid id, string? keyJson, int? ttlSeconds, HttpContext context, HubDbContext db, ScenarioStorage storage, CancellationToken cancellationToken)
+    {
+        var caller = HubCaller.From(context.User)!;
+        if (!await OwnsScenarioAsync(db, id, context, cancellationToken))
+        {
+            return ScenarioEndpoints.NotFound(id);
+        }
+        if (keyJson is null)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["keyJson"] = ["keyJson is required."] });
+        }
+        if (!StorageKey.TryCanonicalize(keyJson, out var key, out var keyError))
+        {
+            return KeyInvalid(keyError);
+        }
+        if (ttlSeconds is < 1 or > MaxTtlSeconds)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["ttlSeconds"] = [$"Between 1 and {MaxTtlSeconds} seconds."] });
+        }
+
+        string valueJson;
+        try
+        {
+            // The value is stored as given, minus white space: one parse checks it and normalises it.
+            using var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: cancellationToken);
+            valueJson = document.RootElement.GetRawText();
+        }
+        catch (JsonException ex)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["body"] = [$"The body is not valid JSON at line {(ex.LineNumber ?? 0) + 1}, position {(ex.BytePositionInLine ?? 0) + 1}."],
+            });
+        }
+
+        await storage.SetAsync(caller.WorkspaceId, id, key, valueJson, ttlSeconds is { } ttl ? TimeSpan.FromSeconds(ttl) : null, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Results<NoContent, NotFound<ProblemDetails>, ValidationProblem>> DeleteAsync(
+        Guid id, string? keyJson, HttpContext context, HubDbContext db, ScenarioStorage storage, CancellationToken cancellationToken)
+    {
+        if (!await OwnsScenarioAsync(db, id, context, cancellationToken))
+        {
+            return ScenarioEndpoints.NotFound(id);
+        }
+        if (keyJson is null)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["keyJson"] = ["keyJson is required."] });
+        }
+        if (!StorageKey.TryCanonicalize(keyJson, out var key, out var keyError))
+        {
+            return KeyInvalid(keyError);
+        }
+        return await storage.DeleteAsync(id, key, cancellationToken) ? TypedResults.NoContent() : KeyNotFound(key);
+    }
+
+    /// <summary>Values are stored as JSON text; they leave as JSON, not as a string holding JSON.</summary>
+    internal static JsonElement ParseStored(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
+
+    internal static ValidationProblem KeyInvalid(string error) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["keyJson"] = [error] }, title: "keyJson is not valid JSON");
+
+    internal static NotFound<ProblemDetails> KeyNotFound(string key) => TypedResults.NotFound(new ProblemDetails
+    {
+        Status = StatusCodes.Status404NotFound,
+        Title = "No value stored under this key",
+        Detail = $"Nothing is stored under {key}.",
+    });
+
+    private static Task<bool> OwnsScenarioAsync(HubDbContext db, Guid id, HttpContext context, CancellationToken cancellationToken)
+    {
+        var caller = HubCaller.From(context.User)!;
+        return db.Scenarios.AnyAsync(s => s.Id == id && s.WorkspaceId == caller.WorkspaceId, cancellationToken);
+    }
+}
+
+/// <summary>One stored entry: its key and value as JSON.</summary>
+public sealed record StorageListItem(JsonElement Key, JsonElement Value, DateTimeOffset UpdatedAt, DateTimeOffset? ExpiresAt);
+
+/// <summary>A page of a scenario's stored entries, ordered by canonical key.</summary>
+public sealed record StorageListPage(IReadOnlyList<StorageListItem> Items, int Total, int Page, int PageSize)
+{
+    public static StorageListPage From(StoragePage page, int number, int size) => new(
+        [.. page.Items.Select(i => new StorageListItem(StorageEndpoints.ParseStored(i.Key), StorageEndpoints.ParseStored(i.Value), i.UpdatedAt, i.ExpiresAt))],
+        page.Total,
+        number,
+        size);
+}
