@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Routing;
-
 namespace IntegrationHub.Components;
 
 /// <summary>The web app: Blazor pages rendered on the server (static SSR), served by the hub itself.</summary>
