@@ -8,6 +8,8 @@ public static class HubSchemes
     public const string AccessToken = "AccessToken";
     public const string AzureAd = "AzureAd";
     public const string Cookie = "Cookies";
+    /// <summary>"Sign in with Microsoft" (OpenID Connect), registered only when <c>AzureAd:ClientSecret</c> is set; signs into <see cref="Cookie"/>.</summary>
+    public const string Microsoft = "Microsoft";
 }
 
 /// <summary>Authorization policies by the least role they need.</summary>

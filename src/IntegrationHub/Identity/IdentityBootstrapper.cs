@@ -42,7 +42,7 @@ internal sealed partial class IdentityBootstrapper(
         {
             WorkspaceId = workspace.Id,
             Email = bootstrap.AdminEmail.Trim(),
-            NormalizedEmail = bootstrap.AdminEmail.Trim().ToUpperInvariant(),
+            NormalizedEmail = CredentialRules.NormalizeEmail(bootstrap.AdminEmail),
             Role = UserRole.Admin,
             IsInstallationAdmin = true,
             CreatedAt = now,

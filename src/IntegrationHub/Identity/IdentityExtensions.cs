@@ -1,5 +1,13 @@
+using IntegrationHub.Data;
+using IntegrationHub.Hosting;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace IntegrationHub.Identity;
 
@@ -11,17 +19,37 @@ internal static class IdentityExtensions
         services.AddMemoryCache();
         services.AddOptions<BootstrapOptions>()
             .BindConfiguration(BootstrapOptions.SectionName)
-            .Validate(o => o.AdminToken is null || o.AdminToken.Length >= AccessTokenFormat.MinimumProvisionedLength,
+            .Validate(o => string.IsNullOrEmpty(o.AdminToken) || o.AdminToken.Length >= AccessTokenFormat.MinimumProvisionedLength,
                 $"Bootstrap:AdminToken must be at least {AccessTokenFormat.MinimumProvisionedLength} characters.")
-            .Validate(o => o.AdminToken is null || !string.IsNullOrWhiteSpace(o.AdminEmail),
+            .Validate(o => string.IsNullOrEmpty(o.AdminToken) || !string.IsNullOrWhiteSpace(o.AdminEmail),
                 "Bootstrap:AdminToken needs Bootstrap:AdminEmail.")
             .ValidateOnStart();
+
+        // The scheme set is fixed when the app is built, so the AzureAd section is read (and checked) here, not later.
+        var azureAd = builder.Configuration.GetSection(AzureAdOptions.SectionName).Get<AzureAdOptions>() ?? new AzureAdOptions();
+        if (azureAd.Problem() is { } problem)
+        {
+            throw new OptionsValidationException(AzureAdOptions.SectionName, typeof(AzureAdOptions), [problem]);
+        }
+        services.AddSingleton(Options.Create(azureAd));
+
         services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
         services.AddSingleton<IdentityBootstrapper>();
+        services.AddSingleton<FirstRunSetup>();
+        services.AddSingleton<AccountSignIn>();
+        services.AddSingleton<CookieSessionValidator>();
+        services.AddSingleton<DefaultWorkspace>();
+        services.AddScoped<PersonalAccessTokens>();
+        services.AddScoped<UserDirectory>();
 
-        services.AddAuthentication(HubSchemes.Hub)
+        // Keys in the database: cookies and antiforgery tokens survive restarts and work on every node.
+        services.AddDataProtection()
+            .PersistKeysToDbContext<HubDbContext>()
+            .SetApplicationName("IntegrationHub");
+
+        var authentication = services.AddAuthentication(HubSchemes.Hub)
             .AddPolicyScheme(HubSchemes.Hub, "Token, Azure AD or cookie", options =>
-                options.ForwardDefaultSelector = SelectScheme)
+                options.ForwardDefaultSelector = context => SelectScheme(context, azureAd.IsEnabled))
             .AddScheme<AuthenticationSchemeOptions, AccessTokenAuthenticationHandler>(HubSchemes.AccessToken, null)
             .AddCookie(HubSchemes.Cookie, options =>
             {
@@ -29,7 +57,7 @@ internal static class IdentityExtensions
                 options.Cookie.HttpOnly = true;
                 options.Cookie.SameSite = SameSiteMode.Lax;
                 options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-                options.LoginPath = "/account/login";
+                options.LoginPath = AccountEndpoints.LoginPagePath;
                 options.LogoutPath = "/account/logout";
                 options.AccessDeniedPath = "/account/denied";
                 options.SlidingExpiration = true;
@@ -37,7 +65,13 @@ internal static class IdentityExtensions
                 // Machines calling the API get status codes, people in the browser get the sign-in page.
                 options.Events.OnRedirectToLogin = context => AnswerApiOr(context, StatusCodes.Status401Unauthorized);
                 options.Events.OnRedirectToAccessDenied = context => AnswerApiOr(context, StatusCodes.Status403Forbidden);
+                options.Events.OnValidatePrincipal = context =>
+                    context.HttpContext.RequestServices.GetRequiredService<CookieSessionValidator>().ValidateAsync(context);
             });
+        if (azureAd.IsEnabled)
+        {
+            authentication.AddAzureAd(azureAd);
+        }
 
         services.AddAuthorizationBuilder()
             .AddPolicy(HubPolicies.Viewer, p => p.RequireAssertion(c => HubCaller.From(c.User)?.Role >= UserRole.Viewer))
@@ -48,9 +82,23 @@ internal static class IdentityExtensions
         return builder;
     }
 
-    /// <summary>Creates the default workspace and, from Bootstrap:* settings, the first admin.</summary>
-    public static Task BootstrapIdentityAsync(this WebApplication app) =>
-        app.Services.GetRequiredService<IdentityBootstrapper>().RunAsync(app.Lifetime.ApplicationStopping);
+    /// <summary>
+    /// Creates the default workspace and, from Bootstrap:* settings, the first admin; without either and without users,
+    /// opens first-run setup and prints its link once the server listens.
+    /// </summary>
+    public static async Task BootstrapIdentityAsync(this WebApplication app)
+    {
+        var stopping = app.Lifetime.ApplicationStopping;
+        await app.Services.GetRequiredService<IdentityBootstrapper>().RunAsync(stopping);
+        await CheckAzureAdWorkspaceAsync(app, stopping);
+
+        var setup = app.Services.GetRequiredService<FirstRunSetup>();
+        if (await setup.StartAsync(stopping) is { } code)
+        {
+            // The server's address is known only once it listens.
+            app.Lifetime.ApplicationStarted.Register(() => setup.Announce(PublicBaseUrl(app), code));
+        }
+    }
 
     public static WebApplication UseHubIdentity(this WebApplication app)
     {
@@ -62,14 +110,37 @@ internal static class IdentityExtensions
     public static WebApplication MapIdentityApi(this WebApplication app)
     {
         app.MapMeApi();
+        app.MapAccessTokenApi();
+        app.MapSetupApi();
+        app.MapAccountApi();
+        app.MapUsersApi();
+        app.MapWorkspacesApi();
+        if (app.Services.GetRequiredService<IOptions<AzureAdOptions>>().Value.IsInteractiveSignInEnabled)
+        {
+            app.MapMicrosoftSignIn();
+        }
         return app;
     }
 
-    /// <summary>A bearer header means a token (personal or Azure AD); anything else is the browser's cookie.</summary>
-    private static string SelectScheme(HttpContext context) =>
-        context.Request.Headers.Authorization.Count > 0 ? HubSchemes.AccessToken : HubSchemes.Cookie;
+    /// <summary>
+    /// A bearer value shaped like a JWT (three dot-separated parts) is an Azure AD token when Azure AD is on; any other
+    /// Authorization header is a personal access token; no header means the browser's cookie.
+    /// </summary>
+    internal static string SelectScheme(HttpContext context, bool azureAdEnabled)
+    {
+        var header = context.Request.Headers.Authorization;
+        if (header.Count == 0)
+        {
+            return HubSchemes.Cookie;
+        }
+        return azureAdEnabled && AccessTokenAuthenticationHandler.TryReadBearer(header.ToString(), out var token) && LooksLikeJwt(token)
+            ? HubSchemes.AzureAd
+            : HubSchemes.AccessToken;
+    }
 
-    private static Task AnswerApiOr(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> context, int status)
+    private static bool LooksLikeJwt(string token) => token.Count(c => c == '.') == 2;
+
+    private static Task AnswerApiOr(RedirectContext<CookieAuthenticationOptions> context, int status)
     {
         if (IsApiRequest(context.Request))
         {
@@ -87,4 +158,35 @@ internal static class IdentityExtensions
 
     internal static bool IsApiRequest(HttpRequest request) =>
         request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/ExternalData");
+
+    /// <summary><c>Hub:PublicUrl</c>, else the first address the server listens on (a wildcard host shown as localhost).</summary>
+    private static string PublicBaseUrl(WebApplication app)
+    {
+        if (app.Services.GetRequiredService<IOptions<HubOptions>>().Value.PublicUrl is { Length: > 0 } publicUrl)
+        {
+            return publicUrl;
+        }
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
+            ?? "http://localhost:5080";
+        return address.Replace("://[::]", "://localhost", StringComparison.Ordinal)
+            .Replace("://0.0.0.0", "://localhost", StringComparison.Ordinal)
+            .Replace("://+", "://localhost", StringComparison.Ordinal)
+            .Replace("://*", "://localhost", StringComparison.Ordinal);
+    }
+
+    /// <summary>A configured AzureAd:WorkspaceId that does not exist would let every Azure AD caller in to nothing; fail the start instead.</summary>
+    private static async Task CheckAzureAdWorkspaceAsync(WebApplication app, CancellationToken cancellationToken)
+    {
+        var azureAd = app.Services.GetRequiredService<IOptions<AzureAdOptions>>().Value;
+        if (!azureAd.IsEnabled || azureAd.WorkspaceId is not { } workspaceId)
+        {
+            return;
+        }
+        await using var db = await app.Services.GetRequiredService<IDbContextFactory<HubDbContext>>().CreateDbContextAsync(cancellationToken);
+        if (!await db.Workspaces.AnyAsync(w => w.Id == workspaceId, cancellationToken))
+        {
+            throw new OptionsValidationException(AzureAdOptions.SectionName, typeof(AzureAdOptions),
+                [$"AzureAd:WorkspaceId {workspaceId} is not a workspace of this hub."]);
+        }
+    }
 }

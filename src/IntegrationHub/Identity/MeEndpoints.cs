@@ -2,13 +2,18 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace IntegrationHub.Identity;
 
-/// <summary><c>/api/v1/me</c>: who the caller is.</summary>
+/// <summary><c>/api/v1/me</c>: who the caller is, and their password.</summary>
 internal static class MeEndpoints
 {
     public static RouteGroupBuilder MapMeApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/me").WithTags("Account").RequireAuthorization(HubPolicies.Viewer);
+        var group = app.MapGroup("/api/v1/me").WithTags("Account").RequireAuthorization(HubPolicies.Viewer)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
         group.MapGet("/", GetMe).WithName("GetMe").WithSummary("The signed-in caller: user, workspace and role.");
+        group.MapPost("/password", ChangePassword).WithName("ChangeMyPassword")
+            .WithSummary("Changes the caller's password; other browsers signed in as the caller are signed out.")
+            .ProducesValidationProblem();
         return group;
     }
 
@@ -16,6 +21,19 @@ internal static class MeEndpoints
         HubCaller.From(context.User) is { } caller
             ? TypedResults.Ok(new MeResponse(caller.UserId, context.User.Identity?.Name, caller.WorkspaceId, caller.Role, caller.IsInstallationAdmin))
             : TypedResults.Unauthorized();
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> ChangePassword(
+        ChangePasswordRequest request, HttpContext context, AccountSignIn accounts, CancellationToken cancellationToken)
+    {
+        if (context.Caller().UserId is null)
+        {
+            return IdentityProblems.NoHubUser();
+        }
+        var outcome = await accounts.ChangePasswordAsync(context, request.CurrentPassword, request.NewPassword, cancellationToken);
+        return outcome.Succeeded ? TypedResults.NoContent() : outcome.Error.ToProblem();
+    }
 }
 
 public sealed record MeResponse(Guid? UserId, string? Email, Guid WorkspaceId, UserRole Role, bool IsInstallationAdmin);
+
+public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);

@@ -1,0 +1,72 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace IntegrationHub.Identity;
+
+/// <summary><c>/api/v1/me/tokens</c>: the caller's own personal access tokens.</summary>
+internal static class AccessTokenEndpoints
+{
+    public static RouteGroupBuilder MapAccessTokenApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/me/tokens").WithTags("Account").RequireAuthorization(HubPolicies.Viewer)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+        group.MapGet("/", List).WithName("ListMyTokens")
+            .WithSummary("The caller's tokens: name, prefix, created, last used, expiry, revoked. Never the token itself.");
+        group.MapPost("/", Create).WithName("CreateMyToken")
+            .WithSummary("Creates a token; the answer shows it this once.")
+            .ProducesValidationProblem();
+        group.MapDelete("/{id:guid}", Revoke).WithName("RevokeMyToken")
+            .WithSummary("Revokes a token; requests with it get 401 from now on.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{id:guid}/regenerate", Regenerate).WithName("RegenerateMyToken")
+            .WithSummary("Revokes a token and issues a new one with the same name and lifetime.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return group;
+    }
+
+    public static async Task<Results<Ok<IReadOnlyList<AccessTokenInfo>>, ProblemHttpResult>> List(
+        HttpContext context, PersonalAccessTokens tokens, CancellationToken cancellationToken) =>
+        context.Caller().UserId is { } userId
+            ? TypedResults.Ok(await tokens.ListAsync(userId, cancellationToken))
+            : IdentityProblems.NoHubUser();
+
+    public static async Task<Results<Created<CreatedAccessToken>, ProblemHttpResult>> Create(
+        CreateTokenRequest request, HttpContext context, PersonalAccessTokens tokens, CancellationToken cancellationToken)
+    {
+        if (context.Caller().UserId is not { } userId)
+        {
+            return IdentityProblems.NoHubUser();
+        }
+        var outcome = await tokens.CreateAsync(userId, request.Name, request.ExpiresInDays, cancellationToken);
+        return outcome.Succeeded
+            ? TypedResults.Created($"/api/v1/me/tokens/{outcome.Value.Info.Id}", outcome.Value)
+            : outcome.Error.ToProblem();
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> Revoke(
+        Guid id, HttpContext context, PersonalAccessTokens tokens, CancellationToken cancellationToken)
+    {
+        if (context.Caller().UserId is not { } userId)
+        {
+            return IdentityProblems.NoHubUser();
+        }
+        var outcome = await tokens.RevokeAsync(userId, id, cancellationToken);
+        return outcome.Succeeded ? TypedResults.NoContent() : outcome.Error.ToProblem();
+    }
+
+    public static async Task<Results<Created<CreatedAccessToken>, ProblemHttpResult>> Regenerate(
+        Guid id, HttpContext context, PersonalAccessTokens tokens, CancellationToken cancellationToken)
+    {
+        if (context.Caller().UserId is not { } userId)
+        {
+            return IdentityProblems.NoHubUser();
+        }
+        var outcome = await tokens.RegenerateAsync(userId, id, cancellationToken);
+        return outcome.Succeeded
+            ? TypedResults.Created($"/api/v1/me/tokens/{outcome.Value.Info.Id}", outcome.Value)
+            : outcome.Error.ToProblem();
+    }
+}
+
+/// <param name="ExpiresInDays">1 to 3650; left out, the token does not expire.</param>
+public sealed record CreateTokenRequest(string? Name, int? ExpiresInDays);

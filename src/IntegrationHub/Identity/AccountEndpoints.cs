@@ -1,0 +1,134 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace IntegrationHub.Identity;
+
+/// <summary>
+/// <c>/account/login</c> and <c>/account/logout</c>: the browser's cookie. Both take JSON (answering with status codes)
+/// or a plain HTML form post (answering with a redirect).
+/// </summary>
+internal static class AccountEndpoints
+{
+    /// <summary>Where a failed form sign-in goes back to, with <c>?failed=true</c> and the return URL.</summary>
+    public const string LoginPagePath = "/account/login";
+
+    public static RouteGroupBuilder MapAccountApi(this IEndpointRouteBuilder app)
+    {
+        // The form posts read the form themselves: they need no antiforgery token (a cross-site post is refused below).
+        var group = app.MapGroup("/account").WithTags("Account").AllowAnonymous().DisableAntiforgery();
+        // Order -1: the sign-in page may live at the same path (GET) and Blazor maps POST for its pages too; the form post is ours.
+        group.MapPost("/login", Login).WithName("Login").WithOrder(-1)
+            .WithSummary("Signs in with email and password and sets the HttpOnly, SameSite=Lax cookie. JSON or form post.")
+            .Accepts<LoginRequest>("application/json", "application/x-www-form-urlencoded")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        group.MapPost("/logout", Logout).WithName("Logout").WithOrder(-1).WithSummary("Removes the cookie.")
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+        return group;
+    }
+
+    /// <summary><c>GET /account/login/microsoft?returnUrl=</c>: "Sign in with Microsoft" (only when AzureAd has a client secret).</summary>
+    public static RouteHandlerBuilder MapMicrosoftSignIn(this IEndpointRouteBuilder app) =>
+        app.MapGet("/account/login/microsoft", (string? returnUrl) => TypedResults.Challenge(
+                new AuthenticationProperties { RedirectUri = SafeReturnUrl(returnUrl) }, [HubSchemes.Microsoft]))
+            .WithTags("Account").AllowAnonymous().WithName("LoginWithMicrosoft")
+            .WithSummary("Starts \"Sign in with Microsoft\" (OpenID Connect); comes back signed in with the hub cookie.");
+
+    public static async Task<Results<Ok<MeResponse>, RedirectHttpResult, ProblemHttpResult>> Login(
+        HttpContext context, AccountSignIn accounts, CancellationToken cancellationToken)
+    {
+        var request = context.Request;
+        if (request.HasFormContentType)
+        {
+            if (IsCrossSite(request))
+            {
+                return CrossSite();
+            }
+            var form = await request.ReadFormAsync(cancellationToken);
+            var returnUrl = SafeReturnUrl(form["returnUrl"]);
+            var status = await accounts.PasswordSignInAsync(
+                context, form["email"], form["password"], IsChecked(form["rememberMe"]), cancellationToken);
+            return status == SignInStatus.SignedIn
+                ? TypedResults.LocalRedirect(returnUrl)
+                : TypedResults.LocalRedirect($"{LoginPagePath}?failed=true&returnUrl={Uri.EscapeDataString(returnUrl)}");
+        }
+
+        if (!request.HasJsonContentType())
+        {
+            return IdentityProblems.Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                "Send application/json { email, password } or a form post.");
+        }
+
+        LoginRequest? login;
+        try
+        {
+            login = await request.ReadFromJsonAsync<LoginRequest>(cancellationToken);
+        }
+        catch (JsonException ex)
+        {
+            return IdentityProblems.Problem(StatusCodes.Status400BadRequest, "Malformed JSON", ex.Message);
+        }
+
+        var (result, user) = await accounts.CheckPasswordAsync(login?.Email, login?.Password, cancellationToken);
+        switch (result)
+        {
+            case SignInStatus.SignedIn:
+                await accounts.SignInAsync(context, user!, login?.RememberMe ?? false);
+                return TypedResults.Ok(new MeResponse(user!.Id, user.Email, user.WorkspaceId, user.Role, user.IsInstallationAdmin));
+            case SignInStatus.InvalidCredentials:
+                return IdentityProblems.Problem(StatusCodes.Status401Unauthorized, "Unauthorized", "The email or password is wrong.");
+            case SignInStatus.Disabled:
+                return IdentityProblems.Problem(StatusCodes.Status403Forbidden, "Forbidden", "This account is disabled. Ask an admin of your workspace.");
+            default:
+                throw new InvalidOperationException($"Unknown sign-in status {result}.");
+        }
+    }
+
+    public static async Task<Results<NoContent, RedirectHttpResult, ProblemHttpResult>> Logout(
+        HttpContext context, AccountSignIn accounts, CancellationToken cancellationToken)
+    {
+        if (context.Request.HasFormContentType)
+        {
+            if (IsCrossSite(context.Request))
+            {
+                return CrossSite();
+            }
+            var form = await context.Request.ReadFormAsync(cancellationToken);
+            await accounts.SignOutAsync(context);
+            return TypedResults.LocalRedirect(form.ContainsKey("returnUrl") ? SafeReturnUrl(form["returnUrl"]) : LoginPagePath);
+        }
+
+        await accounts.SignOutAsync(context);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// A return URL that stays on this site: a path starting with one slash. Anything else (<c>//evil.example</c>,
+    /// <c>/\evil.example</c>, <c>https://...</c>) becomes <c>/</c>, or the login would be an open redirect.
+    /// </summary>
+    internal static string SafeReturnUrl(string? returnUrl) =>
+        !string.IsNullOrEmpty(returnUrl)
+        && returnUrl[0] == '/'
+        && (returnUrl.Length == 1 || (returnUrl[1] != '/' && returnUrl[1] != '\\'))
+        && !returnUrl.Any(char.IsControl)
+            ? returnUrl
+            : "/";
+
+    /// <summary>
+    /// Browsers say where a form post came from; one from another site is a login or logout forgery
+    /// (the SameSite=Lax cookie protects everything else, but not these two, which work without a cookie).
+    /// </summary>
+    private static bool IsCrossSite(HttpRequest request) =>
+        string.Equals(request.Headers["Sec-Fetch-Site"], "cross-site", StringComparison.OrdinalIgnoreCase);
+
+    private static ProblemHttpResult CrossSite() =>
+        IdentityProblems.Problem(StatusCodes.Status403Forbidden, "Forbidden", "Sign-in forms must be posted from this site.");
+
+    private static bool IsChecked(string? value) => value is "true" or "on" or "True";
+}
+
+/// <param name="RememberMe">Keep the cookie across browser restarts.</param>
+public sealed record LoginRequest(string? Email, string? Password, bool? RememberMe);

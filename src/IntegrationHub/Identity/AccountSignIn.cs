@@ -1,0 +1,156 @@
+using System.Security.Claims;
+using IntegrationHub.Data;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
+
+namespace IntegrationHub.Identity;
+
+/// <summary>How a password sign-in ended.</summary>
+public enum SignInStatus
+{
+    /// <summary>The cookie was issued.</summary>
+    SignedIn,
+    /// <summary>Unknown email or wrong password (deliberately indistinguishable).</summary>
+    InvalidCredentials,
+    /// <summary>The password was right but an admin disabled the account.</summary>
+    Disabled,
+}
+
+/// <summary>
+/// Email and password sign-in for the browser: checks the password with ASP.NET Core Identity's hasher and issues
+/// the hub's cookie. Used by <c>POST /account/login</c> and by the sign-in page.
+/// </summary>
+public sealed partial class AccountSignIn(
+    IDbContextFactory<HubDbContext> dbFactory,
+    IPasswordHasher<User> passwordHasher,
+    IMemoryCache cache,
+    ILogger<AccountSignIn> logger)
+{
+    /// <summary>Checked against when the email is unknown, so that the answer takes as long as for a known one.</summary>
+    private static readonly Lazy<string> DecoyHash = new(() =>
+        new PasswordHasher<User>().HashPassword(new User { Email = "", NormalizedEmail = "" }, Guid.NewGuid().ToString()));
+
+    /// <summary>
+    /// Checks <paramref name="email"/> and <paramref name="password"/>, then signs the browser in with the hub cookie.
+    /// Call it before the response starts (a form post handler, a minimal API endpoint).
+    /// </summary>
+    /// <param name="isPersistent">Keep the cookie across browser restarts ("remember me").</param>
+    public async Task<SignInStatus> PasswordSignInAsync(
+        HttpContext httpContext, string? email, string? password, bool isPersistent, CancellationToken cancellationToken)
+    {
+        var (status, user) = await CheckPasswordAsync(email, password, cancellationToken);
+        if (status != SignInStatus.SignedIn)
+        {
+            return status;
+        }
+
+        await SignInAsync(httpContext, user!, isPersistent);
+        return SignInStatus.SignedIn;
+    }
+
+    /// <summary>
+    /// Checks credentials without signing in. Upgrades the stored hash when the hasher asks for it
+    /// (<see cref="PasswordVerificationResult.SuccessRehashNeeded"/>). The user is returned only with <see cref="SignInStatus.SignedIn"/>.
+    /// </summary>
+    public async Task<(SignInStatus Status, User? User)> CheckPasswordAsync(string? email, string? password, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(email) || string.IsNullOrEmpty(password) || password.Length > CredentialRules.MaximumPasswordLength)
+        {
+            return (SignInStatus.InvalidCredentials, null);
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var normalized = CredentialRules.NormalizeEmail(email);
+        var user = await db.Users.FirstOrDefaultAsync(u => u.NormalizedEmail == normalized, cancellationToken);
+        if (user?.PasswordHash is null)
+        {
+            passwordHasher.VerifyHashedPassword(new User { Email = "", NormalizedEmail = "" }, DecoyHash.Value, password);
+            LogRejected(logger);
+            return (SignInStatus.InvalidCredentials, null);
+        }
+
+        var verdict = passwordHasher.VerifyHashedPassword(user, user.PasswordHash, password);
+        if (verdict == PasswordVerificationResult.Failed)
+        {
+            LogRejected(logger);
+            return (SignInStatus.InvalidCredentials, null);
+        }
+        if (user.Disabled)
+        {
+            return (SignInStatus.Disabled, null);
+        }
+        if (verdict == PasswordVerificationResult.SuccessRehashNeeded)
+        {
+            user.PasswordHash = passwordHasher.HashPassword(user, password);
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        return (SignInStatus.SignedIn, user);
+    }
+
+    /// <summary>Issues the hub cookie for <paramref name="user"/> (after first-run setup, say). Does not check the password.</summary>
+    public Task SignInAsync(HttpContext httpContext, User user, bool isPersistent = false)
+    {
+        var properties = new AuthenticationProperties { IsPersistent = isPersistent };
+        return httpContext.SignInAsync(HubSchemes.Cookie, CreateCookiePrincipal(user), properties);
+    }
+
+    /// <summary>Removes the hub cookie.</summary>
+    public Task SignOutAsync(HttpContext httpContext) => httpContext.SignOutAsync(HubSchemes.Cookie);
+
+    /// <summary>
+    /// Changes the signed-in user's password after checking the current one. Other browsers' sessions end (their
+    /// cookies carry the old password's stamp); when the caller is the cookie, it is issued again so this browser stays signed in.
+    /// </summary>
+    public async Task<Outcome<User>> ChangePasswordAsync(
+        HttpContext httpContext, string? currentPassword, string? newPassword, CancellationToken cancellationToken)
+    {
+        if (HubCaller.From(httpContext.User)?.UserId is not { } userId)
+        {
+            return IdentityError.Forbidden("This caller has no hub user account.");
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == userId, cancellationToken);
+        if (user is null || user.Disabled)
+        {
+            return IdentityError.NotFound("The account no longer exists.");
+        }
+
+        // A user without a password yet (created for Microsoft sign-in) sets one without a current password.
+        if (user.PasswordHash is not null
+            && (string.IsNullOrEmpty(currentPassword)
+                || passwordHasher.VerifyHashedPassword(user, user.PasswordHash, currentPassword) == PasswordVerificationResult.Failed))
+        {
+            return IdentityError.Invalid("currentPassword", "The current password is wrong.");
+        }
+        if (CredentialRules.CheckPassword(newPassword, user.Email) is { } error)
+        {
+            return IdentityError.Invalid("newPassword", error);
+        }
+
+        user.PasswordHash = passwordHasher.HashPassword(user, newPassword!);
+        await db.SaveChangesAsync(cancellationToken);
+        CookieSessionValidator.Evict(cache, user.Id);
+        if (httpContext.User.Identity?.AuthenticationType == HubSchemes.Cookie)
+        {
+            await SignInAsync(httpContext, user);
+        }
+        return user;
+    }
+
+    /// <summary>
+    /// The cookie's principal: the hub claims plus a stamp of the password hash, so that changing the password
+    /// ends the sessions of every other browser (see <see cref="CookieSessionValidator"/>).
+    /// </summary>
+    internal static ClaimsPrincipal CreateCookiePrincipal(User user)
+    {
+        var claims = HubPrincipal.Claims(user).Append(new Claim(CookieSessionValidator.PasswordStampClaim, CookieSessionValidator.PasswordStamp(user.PasswordHash)));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, HubSchemes.Cookie, ClaimTypes.Name, HubClaims.Role));
+    }
+
+    // Neither the email nor the password is logged: a mistyped password often lands in the email field.
+    [LoggerMessage(Level = LogLevel.Information, Message = "A password sign-in was refused")]
+    private static partial void LogRejected(ILogger logger);
+}

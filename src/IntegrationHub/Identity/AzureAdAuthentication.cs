@@ -1,0 +1,150 @@
+using System.Security.Claims;
+using IntegrationHub.Data;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using Microsoft.IdentityModel.Tokens;
+
+namespace IntegrationHub.Identity;
+
+/// <summary>
+/// Azure AD / Entra ID: JWT bearer tokens for machines and, with a client secret, "Sign in with Microsoft" for people.
+/// Both put the hub claims (workspace, role) on the principal, unless a group is configured and the token lacks it:
+/// then the caller is authenticated but has no role, and every hub policy answers 403.
+/// </summary>
+internal static partial class AzureAdAuthentication
+{
+    /// <summary>The Entra ID claim that lists the caller's group object ids.</summary>
+    public const string GroupsClaim = "groups";
+
+    public static void AddAzureAd(this AuthenticationBuilder authentication, AzureAdOptions settings)
+    {
+        var audiences = new[] { settings.ClientId!.Trim(), $"api://{settings.ClientId.Trim()}" };
+        authentication.AddJwtBearer(HubSchemes.AzureAd, options =>
+        {
+            options.Authority = settings.Authority;
+            options.RequireHttpsMetadata = settings.RequiresHttpsMetadata;
+            // Keep Entra ID's claim names (groups, oid, preferred_username) instead of the long WS-Federation URIs.
+            options.MapInboundClaims = false;
+            options.TokenValidationParameters = new TokenValidationParameters
+            {
+                // The issuer comes from the tenant's metadata; signature keys from its JWKS.
+                ValidateIssuer = true,
+                ValidateAudience = true,
+                ValidAudiences = audiences,
+                ValidateLifetime = true,
+                RequireExpirationTime = true,
+                ValidateIssuerSigningKey = true,
+                // Refuses alg "none": an unsigned token proves nothing.
+                RequireSignedTokens = true,
+                ValidAlgorithms = [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.RsaSsaPssSha256],
+                ClockSkew = TimeSpan.FromMinutes(2),
+                NameClaimType = ClaimTypes.Name,
+                RoleClaimType = HubClaims.Role,
+            };
+            options.Events = new JwtBearerEvents
+            {
+                OnTokenValidated = context => AddHubClaimsAsync(context.HttpContext, context.Principal, settings),
+            };
+        });
+
+        if (settings.IsInteractiveSignInEnabled)
+        {
+            authentication.AddOpenIdConnect(HubSchemes.Microsoft, "Microsoft", options =>
+            {
+                options.Authority = settings.Authority;
+                options.RequireHttpsMetadata = settings.RequiresHttpsMetadata;
+                options.ClientId = settings.ClientId;
+                options.ClientSecret = settings.ClientSecret;
+                options.CallbackPath = settings.CallbackPath;
+                options.ResponseType = OpenIdConnectResponseType.Code;
+                options.UsePkce = true;
+                options.SignInScheme = HubSchemes.Cookie;
+                options.MapInboundClaims = false;
+                options.Scope.Clear();
+                options.Scope.Add("openid");
+                options.Scope.Add("profile");
+                options.Scope.Add("email");
+                options.TokenValidationParameters.NameClaimType = ClaimTypes.Name;
+                options.TokenValidationParameters.RoleClaimType = HubClaims.Role;
+                options.Events = new OpenIdConnectEvents
+                {
+                    OnTokenValidated = async context =>
+                    {
+                        if (!await AddHubClaimsAsync(context.HttpContext, context.Principal, settings))
+                        {
+                            // A browser outside the group gets no cookie at all (not a cookie that is refused everywhere).
+                            context.Fail("The account is not in the group this hub admits.");
+                        }
+                    },
+                    OnRemoteFailure = context =>
+                    {
+                        context.HandleResponse();
+                        context.Response.Redirect($"{AccountEndpoints.LoginPagePath}?failed=microsoft");
+                        return Task.CompletedTask;
+                    },
+                };
+            });
+        }
+    }
+
+    /// <summary>
+    /// Adds the hub's workspace and role claims, unless a group is required and missing (returns false then).
+    /// </summary>
+    private static async Task<bool> AddHubClaimsAsync(HttpContext context, ClaimsPrincipal? principal, AzureAdOptions settings)
+    {
+        if (principal?.Identity is not ClaimsIdentity identity)
+        {
+            return false;
+        }
+
+        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AzureAdAuthentication));
+        if (!string.IsNullOrWhiteSpace(settings.Group)
+            && !principal.FindAll(GroupsClaim).Any(c => string.Equals(c.Value, settings.Group.Trim(), StringComparison.OrdinalIgnoreCase)))
+        {
+            var objectId = principal.FindFirstValue("oid") ?? principal.FindFirstValue("sub") ?? "unknown";
+            LogGroupMissing(logger, objectId);
+            return false;
+        }
+
+        var workspaceId = settings.WorkspaceId
+            ?? await context.RequestServices.GetRequiredService<DefaultWorkspace>().GetIdAsync(context.RequestAborted);
+        identity.AddClaim(new Claim(HubClaims.WorkspaceId, workspaceId.ToString()));
+        identity.AddClaim(new Claim(HubClaims.Role, settings.Role.ToString()));
+        if (identity.FindFirst(ClaimTypes.Name) is null)
+        {
+            var name = principal.FindFirstValue("preferred_username") ?? principal.FindFirstValue("email")
+                ?? principal.FindFirstValue("upn") ?? principal.FindFirstValue("oid") ?? principal.FindFirstValue("sub");
+            if (name is not null)
+            {
+                identity.AddClaim(new Claim(ClaimTypes.Name, name));
+            }
+        }
+        return true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Azure AD caller {ObjectId} is not in the configured group; answering 403")]
+    private static partial void LogGroupMissing(ILogger logger, string objectId);
+}
+
+/// <summary>The installation's default (oldest) workspace, looked up once.</summary>
+internal sealed class DefaultWorkspace(IDbContextFactory<HubDbContext> dbFactory)
+{
+    private Guid? _id;
+
+    public async Task<Guid> GetIdAsync(CancellationToken cancellationToken)
+    {
+        if (_id is { } id)
+        {
+            return id;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var found = await db.Workspaces.OrderBy(w => w.CreatedAt).Select(w => (Guid?)w.Id).FirstOrDefaultAsync(cancellationToken)
+            ?? throw new InvalidOperationException("The hub has no workspace; the bootstrapper creates one at start.");
+        _id = found;
+        return found;
+    }
+}

@@ -1,0 +1,33 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace IntegrationHub.Identity;
+
+/// <summary>The one place where identity's expected failures become RFC 7807 problems.</summary>
+internal static class IdentityProblems
+{
+    /// <summary>400 validation problem (with <c>errors</c> by field), 403, 404 or 409.</summary>
+    public static ProblemHttpResult ToProblem(this IdentityError error) => error.Kind switch
+    {
+        IdentityErrorKind.Invalid => TypedResults.Problem(new HttpValidationProblemDetails(error.Errors?.ToDictionary() ?? [])
+        {
+            Status = StatusCodes.Status400BadRequest,
+            Title = "One or more validation errors occurred.",
+            Detail = error.Detail,
+        }),
+        IdentityErrorKind.Forbidden => Problem(StatusCodes.Status403Forbidden, "Forbidden", error.Detail),
+        IdentityErrorKind.NotFound => Problem(StatusCodes.Status404NotFound, "Not found", error.Detail),
+        IdentityErrorKind.Conflict => Problem(StatusCodes.Status409Conflict, "Conflict", error.Detail),
+        _ => throw new ArgumentOutOfRangeException(nameof(error), error.Kind, null),
+    };
+
+    public static ProblemHttpResult Problem(int status, string title, string detail) =>
+        TypedResults.Problem(detail, statusCode: status, title: title);
+
+    /// <summary>For callers without a hub user (an Azure AD token): there is no account to manage.</summary>
+    public static ProblemHttpResult NoHubUser() =>
+        Problem(StatusCodes.Status403Forbidden, "Forbidden", "This caller has no hub user account (signed in through Azure AD).");
+
+    /// <summary>The caller of an endpoint behind a hub policy; the policy guarantees there is one.</summary>
+    public static HubCaller Caller(this HttpContext context) =>
+        HubCaller.From(context.User) ?? throw new InvalidOperationException("The endpoint lacks a hub authorization policy.");
+}

@@ -1,0 +1,107 @@
+using IntegrationHub.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
+
+namespace IntegrationHub.Identity;
+
+/// <summary>A token as lists show it: never the token, never its hash.</summary>
+public sealed record AccessTokenInfo(
+    Guid Id, string Name, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt)
+{
+    internal static AccessTokenInfo From(AccessToken t) => new(t.Id, t.Name, t.Prefix, t.CreatedAt, t.LastUsedAt, t.ExpiresAt, t.RevokedAt);
+}
+
+/// <summary>A token just created: <see cref="Token"/> is shown this once and cannot be read again.</summary>
+public sealed record CreatedAccessToken(AccessTokenInfo Info, string Token);
+
+/// <summary>A user's own personal access tokens: list, create, revoke, regenerate. Used by the API and the API Token page.</summary>
+public sealed class PersonalAccessTokens(HubDbContext db, IMemoryCache cache, TimeProvider time)
+{
+    public const int MaximumNameLength = 200;
+
+    /// <summary>The longest lifetime a token may be given, in days (ten years); no expiry at all is allowed too.</summary>
+    public const int MaximumExpiresInDays = 3650;
+
+    /// <summary>The user's tokens, newest first, revoked ones included.</summary>
+    public async Task<IReadOnlyList<AccessTokenInfo>> ListAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        var tokens = await db.AccessTokens.AsNoTracking().Where(t => t.UserId == userId).ToListAsync(cancellationToken);
+        return [.. tokens.OrderByDescending(t => t.CreatedAt).ThenByDescending(t => t.Id).Select(AccessTokenInfo.From)];
+    }
+
+    /// <summary>Creates a token named <paramref name="name"/>, valid for <paramref name="expiresInDays"/> days or without expiry.</summary>
+    public async Task<Outcome<CreatedAccessToken>> CreateAsync(Guid userId, string? name, int? expiresInDays, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(name) || name.Trim().Length > MaximumNameLength)
+        {
+            errors["name"] = [$"A name of 1 to {MaximumNameLength} characters is required, so you can tell your tokens apart."];
+        }
+        if (expiresInDays is < 1 or > MaximumExpiresInDays)
+        {
+            errors["expiresInDays"] = [$"expiresInDays must be between 1 and {MaximumExpiresInDays}, or left out for no expiry."];
+        }
+        if (errors.Count > 0)
+        {
+            return IdentityError.Invalid(errors);
+        }
+
+        var now = time.GetUtcNow();
+        var created = Issue(userId, name!.Trim(), now, expiresInDays is { } days ? now.AddDays(days) : null);
+        await db.SaveChangesAsync(cancellationToken);
+        return created;
+    }
+
+    /// <summary>Revokes the token; requests with it get 401 from now on. Not found when it is not the user's.</summary>
+    public async Task<Outcome<AccessTokenInfo>> RevokeAsync(Guid userId, Guid tokenId, CancellationToken cancellationToken)
+    {
+        var token = await db.AccessTokens.FirstOrDefaultAsync(t => t.Id == tokenId && t.UserId == userId, cancellationToken);
+        if (token is null)
+        {
+            return NotFound();
+        }
+
+        if (token.RevokedAt is null)
+        {
+            token.RevokedAt = time.GetUtcNow();
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        AccessTokenAuthenticationHandler.Evict(cache, token.Hash);
+        return AccessTokenInfo.From(token);
+    }
+
+    /// <summary>Revokes the token and issues a new one with the same name and the same lifetime.</summary>
+    public async Task<Outcome<CreatedAccessToken>> RegenerateAsync(Guid userId, Guid tokenId, CancellationToken cancellationToken)
+    {
+        var old = await db.AccessTokens.FirstOrDefaultAsync(t => t.Id == tokenId && t.UserId == userId, cancellationToken);
+        if (old is null)
+        {
+            return NotFound();
+        }
+
+        var now = time.GetUtcNow();
+        old.RevokedAt ??= now;
+        var created = Issue(userId, old.Name, now, old.ExpiresAt is { } expiry ? now + (expiry - old.CreatedAt) : null);
+        await db.SaveChangesAsync(cancellationToken);
+        AccessTokenAuthenticationHandler.Evict(cache, old.Hash);
+        return created;
+    }
+
+    private CreatedAccessToken Issue(Guid userId, string name, DateTimeOffset now, DateTimeOffset? expiresAt)
+    {
+        var secret = AccessTokenFormat.Generate();
+        var token = new AccessToken
+        {
+            UserId = userId,
+            Name = name,
+            Prefix = AccessTokenFormat.Prefix(secret),
+            Hash = AccessTokenFormat.Hash(secret),
+            CreatedAt = now,
+            ExpiresAt = expiresAt,
+        };
+        db.AccessTokens.Add(token);
+        return new CreatedAccessToken(AccessTokenInfo.From(token), secret);
+    }
+
+    private static IdentityError NotFound() => IdentityError.NotFound("There is no such token among yours.");
+}

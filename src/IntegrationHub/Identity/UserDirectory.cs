@@ -1,0 +1,217 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using IntegrationHub.Data;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
+
+namespace IntegrationHub.Identity;
+
+/// <summary>A user as admins see them (never the password hash).</summary>
+public sealed record UserInfo(Guid Id, string Email, Guid WorkspaceId, UserRole Role, bool IsInstallationAdmin, bool Disabled, DateTimeOffset CreatedAt)
+{
+    internal static UserInfo From(User u) => new(u.Id, u.Email, u.WorkspaceId, u.Role, u.IsInstallationAdmin, u.Disabled, u.CreatedAt);
+}
+
+/// <summary>A user just created; <see cref="InitialPassword"/> is set (and shown once) when the admin gave none.</summary>
+public sealed record CreatedUser(UserInfo User, string? InitialPassword);
+
+/// <summary>A workspace as installation admins see it.</summary>
+public sealed record WorkspaceInfo(Guid Id, string Name, DateTimeOffset CreatedAt);
+
+/// <summary>
+/// User and workspace administration. Admins manage the users of their own workspace; installation admins any workspace.
+/// Users of a workspace the caller may not manage are reported as not found, so their existence does not leak.
+/// Every workspace keeps at least one enabled Admin.
+/// </summary>
+public sealed class UserDirectory(HubDbContext db, IPasswordHasher<User> passwordHasher, IMemoryCache cache, TimeProvider time)
+{
+    /// <summary>Users of <paramref name="workspaceId"/> (installation admins only) or of the caller's workspace, by email.</summary>
+    public async Task<Outcome<IReadOnlyList<UserInfo>>> ListAsync(HubCaller caller, Guid? workspaceId, CancellationToken cancellationToken)
+    {
+        var scope = await ResolveWorkspaceAsync(caller, workspaceId, cancellationToken);
+        if (!scope.Succeeded)
+        {
+            return scope.Error;
+        }
+
+        var users = await db.Users.AsNoTracking().Where(u => u.WorkspaceId == scope.Value).OrderBy(u => u.NormalizedEmail).ToListAsync(cancellationToken);
+        return users.Select(UserInfo.From).ToList();
+    }
+
+    /// <summary>Creates a user; without <paramref name="password"/> a random initial password is generated and returned once.</summary>
+    public async Task<Outcome<CreatedUser>> CreateAsync(
+        HubCaller caller, string? email, string? password, UserRole? role, Guid? workspaceId, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (CredentialRules.CheckEmail(email) is { } emailError)
+        {
+            errors["email"] = [emailError];
+        }
+        if (password is not null && CredentialRules.CheckPassword(password, email) is { } passwordError)
+        {
+            errors["password"] = [passwordError];
+        }
+        if (role is null || !Enum.IsDefined(role.Value))
+        {
+            errors["role"] = ["role must be Admin, Editor, Operator or Viewer."];
+        }
+        if (errors.Count > 0)
+        {
+            return IdentityError.Invalid(errors);
+        }
+
+        var scope = await ResolveWorkspaceAsync(caller, workspaceId, cancellationToken);
+        if (!scope.Succeeded)
+        {
+            return scope.Error;
+        }
+
+        var normalized = CredentialRules.NormalizeEmail(email!);
+        if (await db.Users.AnyAsync(u => u.NormalizedEmail == normalized, cancellationToken))
+        {
+            return DuplicateEmail();
+        }
+
+        var initialPassword = password is null ? GeneratePassword() : null;
+        var user = new User
+        {
+            WorkspaceId = scope.Value,
+            Email = email!.Trim(),
+            NormalizedEmail = normalized,
+            Role = role!.Value,
+            CreatedAt = time.GetUtcNow(),
+        };
+        user.PasswordHash = passwordHasher.HashPassword(user, password ?? initialPassword!);
+        db.Users.Add(user);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // Someone created the same email between the check and the insert: the unique index said no.
+            db.ChangeTracker.Clear();
+            if (await db.Users.AnyAsync(u => u.NormalizedEmail == normalized, cancellationToken))
+            {
+                return DuplicateEmail();
+            }
+            throw;
+        }
+        return new CreatedUser(UserInfo.From(user), initialPassword);
+    }
+
+    /// <summary>Changes a user's role; refuses to demote the workspace's last enabled Admin.</summary>
+    public async Task<Outcome<UserInfo>> SetRoleAsync(HubCaller caller, Guid userId, UserRole? role, CancellationToken cancellationToken)
+    {
+        if (role is null || !Enum.IsDefined(role.Value))
+        {
+            return IdentityError.Invalid("role", "role must be Admin, Editor, Operator or Viewer.");
+        }
+
+        var user = await FindManagedAsync(caller, userId, cancellationToken);
+        if (user is null)
+        {
+            return UserNotFound();
+        }
+        if (user.Role == UserRole.Admin && role != UserRole.Admin && !user.Disabled && await IsLastAdminAsync(user, cancellationToken))
+        {
+            return IdentityError.Conflict("This is the workspace's last enabled Admin; make another user Admin first.");
+        }
+
+        user.Role = role.Value;
+        await db.SaveChangesAsync(cancellationToken);
+        CookieSessionValidator.Evict(cache, user.Id);
+        await EvictTokensAsync(user.Id, cancellationToken);
+        return UserInfo.From(user);
+    }
+
+    /// <summary>Disables a user (their cookies and tokens stop working) or enables them again.</summary>
+    public async Task<Outcome<UserInfo>> SetDisabledAsync(HubCaller caller, Guid userId, bool disabled, CancellationToken cancellationToken)
+    {
+        var user = await FindManagedAsync(caller, userId, cancellationToken);
+        if (user is null)
+        {
+            return UserNotFound();
+        }
+        if (disabled && !user.Disabled && user.Role == UserRole.Admin && await IsLastAdminAsync(user, cancellationToken))
+        {
+            return IdentityError.Conflict("This is the workspace's last enabled Admin; make another user Admin first.");
+        }
+
+        user.Disabled = disabled;
+        await db.SaveChangesAsync(cancellationToken);
+        CookieSessionValidator.Evict(cache, user.Id);
+        await EvictTokensAsync(user.Id, cancellationToken);
+        return UserInfo.From(user);
+    }
+
+    /// <summary>All workspaces, oldest (the default) first.</summary>
+    public async Task<IReadOnlyList<WorkspaceInfo>> ListWorkspacesAsync(CancellationToken cancellationToken)
+    {
+        var workspaces = await db.Workspaces.AsNoTracking().ToListAsync(cancellationToken);
+        return [.. workspaces.OrderBy(w => w.CreatedAt).ThenBy(w => w.Id).Select(w => new WorkspaceInfo(w.Id, w.Name, w.CreatedAt))];
+    }
+
+    /// <summary>Creates a workspace; names are unique (case-insensitive) so people can tell them apart.</summary>
+    public async Task<Outcome<WorkspaceInfo>> CreateWorkspaceAsync(string? name, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Trim().Length > FirstRunSetup.MaximumWorkspaceNameLength)
+        {
+            return IdentityError.Invalid("name", $"A name of 1 to {FirstRunSetup.MaximumWorkspaceNameLength} characters is required.");
+        }
+
+        var trimmed = name.Trim();
+        // Compared here rather than in SQL: case rules differ between SQLite and PostgreSQL, and workspaces are few.
+        var names = await db.Workspaces.Select(w => w.Name).ToListAsync(cancellationToken);
+        if (names.Any(n => string.Equals(n, trimmed, StringComparison.OrdinalIgnoreCase)))
+        {
+            return IdentityError.Conflict($"A workspace named '{trimmed}' exists already.");
+        }
+
+        var workspace = new Workspace { Name = trimmed, CreatedAt = time.GetUtcNow() };
+        db.Workspaces.Add(workspace);
+        await db.SaveChangesAsync(cancellationToken);
+        return new WorkspaceInfo(workspace.Id, workspace.Name, workspace.CreatedAt);
+    }
+
+    /// <summary>The workspace the caller acts on: their own, or (installation admins only) the one they name.</summary>
+    private async Task<Outcome<Guid>> ResolveWorkspaceAsync(HubCaller caller, Guid? workspaceId, CancellationToken cancellationToken)
+    {
+        if (workspaceId is null || workspaceId == caller.WorkspaceId)
+        {
+            return caller.WorkspaceId;
+        }
+        if (!caller.IsInstallationAdmin || !await db.Workspaces.AnyAsync(w => w.Id == workspaceId, cancellationToken))
+        {
+            return IdentityError.NotFound("There is no such workspace.");
+        }
+        return workspaceId.Value;
+    }
+
+    private Task<User?> FindManagedAsync(HubCaller caller, Guid userId, CancellationToken cancellationToken) =>
+        caller.IsInstallationAdmin
+            ? db.Users.FirstOrDefaultAsync(u => u.Id == userId, cancellationToken)
+            : db.Users.FirstOrDefaultAsync(u => u.Id == userId && u.WorkspaceId == caller.WorkspaceId, cancellationToken);
+
+    private async Task<bool> IsLastAdminAsync(User admin, CancellationToken cancellationToken) =>
+        !await db.Users.AnyAsync(
+            u => u.WorkspaceId == admin.WorkspaceId && u.Id != admin.Id && u.Role == UserRole.Admin && !u.Disabled, cancellationToken);
+
+    /// <summary>Cached token lookups carry the user's role and state; drop them so the change applies on this node at once.</summary>
+    private async Task EvictTokensAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        var hashes = await db.AccessTokens.Where(t => t.UserId == userId).Select(t => t.Hash).ToListAsync(cancellationToken);
+        foreach (var hash in hashes)
+        {
+            AccessTokenAuthenticationHandler.Evict(cache, hash);
+        }
+    }
+
+    /// <summary>18 random bytes as base64url: 24 characters, 144 bits.</summary>
+    private static string GeneratePassword() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(18));
+
+    private static IdentityError UserNotFound() => IdentityError.NotFound("There is no such user in your workspace.");
+
+    private static IdentityError DuplicateEmail() => IdentityError.Conflict("A user with this email exists already.");
+}
