@@ -8,11 +8,4 @@ internal static class SignInRoutes
 
     /// <summary>Where the sign-in form posts.</summary>
     public const string SignInPath = "/account/sign-in";
-
-    /// <summary>A local path to return to after signing in; anything else (another host, a scheme) becomes the home page.</summary>
-    public static string SafeReturnUrl(string? returnUrl) =>
-        !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal)
-            && !returnUrl.StartsWith("/\\", StringComparison.Ordinal)
-            ? returnUrl
-            : "/";
 }
