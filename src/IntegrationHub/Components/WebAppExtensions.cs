@@ -7,6 +7,10 @@ internal static class WebAppExtensions
     {
         // Static server rendering only: every page is a plain HTML form post or link, so the app works without
         // a circuit per user, behind any proxy, and on every hub node alike.
+        // Serves the framework's and packages' static assets (blazor.web.js) from the build output in every environment,
+        // not only Development: tests run as "Testing", and `dotnet run` may run as Production. A published app has
+        // them copied into wwwroot and no manifest, and then this does nothing.
+        builder.WebHost.UseStaticWebAssets();
         builder.Services.AddRazorComponents();
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddAntiforgery(options =>

@@ -69,7 +69,33 @@
     }, seconds * 1000);
   }
 
+  // A checkbox that enables another control (data-enables) and reveals a block (data-reveals) while checked;
+  // the server enforces the same rule, this only shows it as the user clicks.
+  function syncToggles() {
+    document.querySelectorAll("input[type=checkbox][data-enables], input[type=checkbox][data-reveals]").forEach(function (box) {
+      const target = box.dataset.enables && document.querySelector(box.dataset.enables);
+      if (target) {
+        target.disabled = !box.checked;
+        if (!box.checked) target.checked = false;
+        const wrap = target.closest(".check");
+        if (wrap) wrap.classList.toggle("disabled", !box.checked);
+      }
+      const block = box.dataset.reveals && document.querySelector(box.dataset.reveals);
+      if (block) block.hidden = !box.checked;
+    });
+    // Fields that only matter for one connector type: <div data-show-for="select-id:value">.
+    document.querySelectorAll("[data-show-for]").forEach(function (el) {
+      const [id, value] = el.dataset.showFor.split(":");
+      const select = document.getElementById(id);
+      if (select) el.hidden = select.value !== value;
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("input[data-enables], input[data-reveals], select")) syncToggles();
+  });
+
   function onPage() {
+    syncToggles();
     localizeTimes();
     scheduleRefresh();
     if (window.hubCodeEditor) window.hubCodeEditor.enhanceAll();
