@@ -109,7 +109,7 @@ public sealed partial class WebAppBrowserTests(BrowserFixture browser) : IClassF
         await WebSteps.UserAccountMenuAsync(page, "API token");
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "API Token", Level = 1 })).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Create personal token" }).ClickAsync();
-        var field = page.GetByLabel("Personal Token", new() { Exact = true });
+        var field = page.GetByRole(AriaRole.Textbox, new() { Name = "Personal Token", Exact = true });
         await Assertions.Expect(field).ToHaveValueAsync(new Regex("^ih_"));
         await page.GetByRole(AriaRole.Button, new() { Name = "Copy" }).ClickAsync();
         var copied = await page.EvaluateAsync<string>("() => navigator.clipboard.readText()");
