@@ -2,7 +2,18 @@ namespace IntegrationHub.ExternalApi;
 
 internal static class ExternalApiExtensions
 {
-    public static WebApplicationBuilder AddExternalApi(this WebApplicationBuilder builder) => builder;
+    public static WebApplicationBuilder AddExternalApi(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ExternalApiOptions>()
+            .BindConfiguration(ExternalApiOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        return builder;
+    }
 
-    public static WebApplication MapExternalApi(this WebApplication app) => app;
+    public static WebApplication MapExternalApi(this WebApplication app)
+    {
+        app.MapExternalApiEndpoints();
+        return app;
+    }
 }

@@ -27,7 +27,7 @@ public sealed class Run
     public DateTimeOffset? FinishedAt { get; set; }
     public int Attempts { get; set; }
     public int MaxAttempts { get; init; }
-    /// <summary>The node holding the run while it is Running.</summary>
+    /// <summary>The node holding the run while it is Running; once it ended, the node that ran its last attempt.</summary>
     public string? LeaseOwner { get; set; }
     /// <summary>When a Running run whose node stopped renewing goes back to the queue.</summary>
     public DateTimeOffset? LeaseExpiresAt { get; set; }

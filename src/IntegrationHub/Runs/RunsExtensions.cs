@@ -4,10 +4,25 @@ internal static class RunsExtensions
 {
     public static WebApplicationBuilder AddRuns(this WebApplicationBuilder builder)
     {
+        builder.Services.AddOptions<RunsOptions>()
+            .BindConfiguration(RunsOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<RunSignals>();
         builder.Services.AddSingleton<RunQueue>();
+        builder.Services.AddSingleton<RunStore>();
         builder.Services.AddSingleton<RunExecutor>();
+        builder.Services.AddSingleton<RunWorker>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RunWorker>());
+        builder.Services.AddHostedService<RunNotificationListener>();
+        builder.Services.AddSingleton<RunScheduler>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RunScheduler>());
         return builder;
     }
 
-    public static WebApplication MapRunsApi(this WebApplication app) => app;
+    public static WebApplication MapRunsApi(this WebApplication app)
+    {
+        app.MapRunsEndpoints();
+        return app;
+    }
 }

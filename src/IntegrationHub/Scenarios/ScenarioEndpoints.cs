@@ -2,7 +2,6 @@ using IntegrationHub.Data;
 using IntegrationHub.Identity;
 using IntegrationHub.Scripting;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 
 namespace IntegrationHub.Scenarios;
@@ -51,7 +50,7 @@ internal static class ScenarioEndpoints
         return TypedResults.Ok(new ScenarioPage([.. items.Select(ScenarioResponse.From)], total, p, size));
     }
 
-    public static async Task<Results<Ok<ScenarioResponse>, NotFound<ProblemDetails>>> GetAsync(
+    public static async Task<Results<Ok<ScenarioResponse>, ProblemHttpResult>> GetAsync(
         Guid id, HttpContext context, HubDbContext db, CancellationToken cancellationToken)
     {
         var scenario = await FindAsync(db.Scenarios.AsNoTracking(), id, context, cancellationToken);
@@ -79,7 +78,7 @@ internal static class ScenarioEndpoints
         return TypedResults.Created($"/api/v1/scenarios/{scenario.Id}", ScenarioResponse.From(scenario));
     }
 
-    public static async Task<Results<Ok<ScenarioResponse>, NotFound<ProblemDetails>, ValidationProblem, Conflict<ProblemDetails>>> ReplaceAsync(
+    public static async Task<Results<Ok<ScenarioResponse>, ProblemHttpResult, ValidationProblem>> ReplaceAsync(
         Guid id, ScenarioRequest request, HttpContext context, HubDbContext db, ScriptSandbox sandbox, ScenarioTriggerCache triggerCache,
         TimeProvider time, CancellationToken cancellationToken)
     {
@@ -117,7 +116,7 @@ internal static class ScenarioEndpoints
         return TypedResults.Ok(ScenarioResponse.From(scenario));
     }
 
-    public static async Task<Results<NoContent, NotFound<ProblemDetails>>> DeleteAsync(
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
         Guid id, HttpContext context, HubDbContext db, ScenarioTriggerCache triggerCache, CancellationToken cancellationToken)
     {
         var caller = HubCaller.From(context.User)!;
@@ -133,12 +132,10 @@ internal static class ScenarioEndpoints
         return scenarios.FirstOrDefaultAsync(s => s.Id == id && s.WorkspaceId == caller.WorkspaceId, cancellationToken);
     }
 
-    internal static NotFound<ProblemDetails> NotFound(Guid id) => TypedResults.NotFound(new ProblemDetails
-    {
-        Status = StatusCodes.Status404NotFound,
-        Title = "Scenario not found",
-        Detail = $"There is no scenario {id} in your workspace.",
-    });
+    internal static ProblemHttpResult NotFound(Guid id) => TypedResults.Problem(
+        statusCode: StatusCodes.Status404NotFound,
+        title: "Scenario not found",
+        detail: $"There is no scenario {id} in your workspace.");
 
     /// <summary>Reads <c>page</c> (1-based) and <c>pageSize</c> (1 to <see cref="MaxPageSize"/>).</summary>
     internal static bool TryPaging(int? page, int? pageSize, out int p, out int size, out Dictionary<string, string[]> errors)
@@ -168,12 +165,10 @@ internal static class ScenarioEndpoints
                     ["scriptError"] = new { message = scriptError.Message, line = scriptError.Line, column = scriptError.Column },
                 });
 
-    private static Conflict<ProblemDetails> StaleVersion(int? current) => TypedResults.Conflict(new ProblemDetails
-    {
-        Status = StatusCodes.Status409Conflict,
-        Title = "The scenario was changed meanwhile",
-        Detail = current is null
+    private static ProblemHttpResult StaleVersion(int? current) => TypedResults.Problem(
+        statusCode: StatusCodes.Status409Conflict,
+        title: "The scenario was changed meanwhile",
+        detail: current is null
             ? "Someone saved this scenario after you read it. Read it again and reapply your changes."
-            : $"Someone saved this scenario after you read it (it is now at version {current}). Read it again and reapply your changes.",
-    });
+            : $"Someone saved this scenario after you read it (it is now at version {current}). Read it again and reapply your changes.");
 }

@@ -1,11 +1,282 @@
+using System.Buffers;
+using System.Text;
+using System.Text.RegularExpressions;
+using Acornima;
+using Acornima.Ast;
+using IntegrationHub.Storage;
+using Jint;
+using Jint.Native;
+using Jint.Native.Object;
+using Jint.Runtime;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+
 namespace IntegrationHub.Scripting;
 
-/// <summary>A syntax error in a Source Script, 1-based.</summary>
-public sealed record ScriptSyntaxError(string Message, int Line, int Column);
-
-/// <summary>Runs Source Scripts in Jint with limits.</summary>
-public sealed class ScriptSandbox
+/// <summary>
+/// Runs Source Scripts in Jint with limits on: strict mode, no .NET access, no <c>eval</c>, a timeout, and caps on
+/// memory, statements and recursion (<see cref="ScriptingOptions"/>). A failing script is a value
+/// (<see cref="ScriptResult.Error"/>), never an exception, so the worker that ran it goes on.
+/// </summary>
+public sealed partial class ScriptSandbox : IDisposable
 {
-    // Placeholder until the engine lands.
-    public ScriptSyntaxError? CheckSyntax(string script) => null;
+    /// <summary>How deep JSON given to or read by a script may nest. Jint's default of 64 is too shallow for real payloads.</summary>
+    internal const int MaxJsonDepth = 256;
+
+    private const string SourceName = "SourceScript";
+
+    // A script is a function body: `return` at top level ends it. Parsing it as a script that allows that (rather
+    // than wrapping it in a function) keeps every line and column the user sees exactly where they wrote it.
+    private static readonly ScriptPreparationOptions Preparation = new()
+    {
+        ParsingOptions = new ScriptParsingOptions { AllowReturnOutsideFunction = true },
+    };
+
+    private static readonly TimeSpan CacheIdleTime = TimeSpan.FromHours(1);
+    private static readonly TimeSpan MaxRegexTime = TimeSpan.FromSeconds(10);
+
+    private readonly ScriptingOptions _options;
+    private readonly ScenarioStorage _storage;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ScriptSandbox> _logger;
+    private readonly MemoryCache _prepared;
+
+    public ScriptSandbox(IOptions<ScriptingOptions> options, ScenarioStorage storage, TimeProvider time, ILogger<ScriptSandbox> logger)
+    {
+        _options = options.Value;
+        _storage = storage;
+        _time = time;
+        _logger = logger;
+        _prepared = new MemoryCache(new MemoryCacheOptions { SizeLimit = _options.PreparedScriptCacheSize });
+    }
+
+    /// <summary>The first syntax error in <paramref name="script"/> (1-based line and column), or null when it parses.</summary>
+    public ScriptSyntaxError? CheckSyntax(string script)
+    {
+        ArgumentNullException.ThrowIfNull(script);
+        try
+        {
+            Engine.PrepareScript(script, SourceName, strict: true, Preparation);
+            return null;
+        }
+        catch (ScriptPreparationException ex) when (ex.InnerException is ParseErrorException parse)
+        {
+            return new ScriptSyntaxError(parse.Description, parse.LineNumber, parse.Column + 1);
+        }
+    }
+
+    /// <summary>
+    /// Runs a Source Script over <see cref="ScriptInvocation.DataJson"/> on the calling thread and returns the records
+    /// it passes on: what it returns (an array as records, any other value as one record), or <c>data</c> as the
+    /// script left it when it returns nothing. Storage helpers wait for the database on this thread.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled: the caller
+    /// stopped the run, so there is no outcome to report (a timeout is an outcome, not an exception).</exception>
+    public ScriptResult Execute(ScriptInvocation invocation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(invocation);
+        var log = new ScriptLog(_time, _options.MaxLogLines, _options.MaxLogLineLength);
+        var prepared = Prepare(invocation);
+        if (prepared.SyntaxError is { } syntax)
+        {
+            return Failed(log, new ScriptError(ScriptErrorKind.Syntax,
+                $"SyntaxError: {syntax.Message} (line {syntax.Line}, column {syntax.Column}).", syntax.Line, syntax.Column));
+        }
+
+        var timeout = invocation.Timeout > TimeSpan.Zero ? invocation.Timeout : TimeSpan.FromMilliseconds(1);
+        using var deadline = new CancellationTokenSource(timeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        using var engine = new Engine(options => Configure(options, timeout, linked.Token));
+        var host = new ScriptHost(engine, invocation, _storage, log, linked.Token);
+
+        JsValue data;
+        try
+        {
+            data = host.ParseJson(invocation.DataJson);
+        }
+        catch (JavaScriptException ex)
+        {
+            return Failed(log, new ScriptError(ScriptErrorKind.InvalidData, $"The script's data is not valid JSON: {ex.Message}", null, null));
+        }
+
+        try
+        {
+            engine.SetValue("data", data);
+            host.Install();
+            var completion = engine.Evaluate(prepared.Script!.Value);
+            // No return value: the script worked on `data` in place (or assigned it anew).
+            var result = completion.IsUndefined() ? engine.GetValue("data") : completion;
+            return Succeeded(log, host, result);
+        }
+        catch (Exception ex) when (IsScriptFailure(ex))
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException("The run was cancelled while its script ran.", ex, cancellationToken);
+            }
+
+            var error = Describe(ex, engine, timeout);
+            LogScriptFailed(_logger, invocation.ScenarioId, invocation.RunId, error.Kind);
+            return Failed(log, error);
+        }
+    }
+
+    public void Dispose() => _prepared.Dispose();
+
+    private void Configure(Jint.Options options, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        options.Strict()
+            .LimitMemory(_options.MemoryLimitBytes)
+            .MaxStatements(_options.MaxStatements)
+            .LimitRecursion(_options.RecursionLimit)
+            .CancellationToken(cancellationToken)
+            // No eval or new Function: every line that runs was parsed, checked and cached up front.
+            .DisableStringCompilation()
+            .LocalTimeZone(TimeZoneInfo.Utc);
+        // Without the guard, recursion inside built-ins (JSON.stringify of a deep object) overflows the native stack,
+        // and a stack overflow ends the process, not the run.
+        options.Constraints.StackOverflowGuard = true;
+        // One statement such as `new Array(1e9).fill(0)` would allocate gigabytes before the memory check after it runs.
+        options.Constraints.MaxArraySize = (uint)Math.Min(_options.MemoryLimitBytes / 8, uint.MaxValue);
+        // A regular expression cannot be cancelled mid-match; its own timeout keeps catastrophic backtracking in bounds.
+        options.Constraints.RegexTimeout = timeout < MaxRegexTime ? timeout : MaxRegexTime;
+    }
+
+    private PreparedScript Prepare(ScriptInvocation invocation)
+    {
+        if (_prepared.TryGetValue(invocation.ScenarioId, out PreparedScript? cached)
+            && cached!.Version == invocation.ScenarioVersion
+            && string.Equals(cached.Source, invocation.Script, StringComparison.Ordinal))
+        {
+            return cached;
+        }
+
+        PreparedScript prepared;
+        try
+        {
+            // The appended `return;` makes a script that falls off its end complete with undefined rather than with
+            // the value of its last expression, so "no return" reliably means "use data". It sits on its own line
+            // after the user's text, so it shifts no position the user sees.
+            var script = Engine.PrepareScript(invocation.Script + "\nreturn;", SourceName, strict: true, Preparation);
+            prepared = new PreparedScript(invocation.ScenarioVersion, invocation.Script, script, null);
+        }
+        catch (ScriptPreparationException)
+        {
+            // Parse the user's text alone for the error, so it points at what they wrote, never at the appended line.
+            var error = CheckSyntax(invocation.Script) ?? new ScriptSyntaxError("Unexpected end of script", LastLine(invocation.Script), 1);
+            prepared = new PreparedScript(invocation.ScenarioVersion, invocation.Script, null, error);
+        }
+
+        // Keyed by scenario alone: saving a new version replaces the old entry instead of leaving it to age out.
+        _prepared.Set(invocation.ScenarioId, prepared, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = CacheIdleTime });
+        return prepared;
+    }
+
+    private static ScriptResult Succeeded(ScriptLog log, ScriptHost host, JsValue result)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        int count;
+        bool written;
+        if (result is JsArray array)
+        {
+            count = (int)array.Length;
+            written = host.TryWriteJson(array, buffer);
+        }
+        else
+        {
+            count = 1;
+            buffer.Write("["u8);
+            written = host.TryWriteJson(result, buffer);
+            buffer.Write("]"u8);
+        }
+
+        if (!written)
+        {
+            return Failed(log, new ScriptError(ScriptErrorKind.InvalidData,
+                "The script returned a value with no JSON form (a function or a symbol); return records, an array of records, or nothing.", null, null));
+        }
+        return new ScriptResult(Encoding.UTF8.GetString(buffer.WrittenSpan), count, log.Lines, null);
+    }
+
+    private static ScriptResult Failed(ScriptLog log, ScriptError error) => new(null, 0, log.Lines, error);
+
+    private static bool IsScriptFailure(Exception ex) =>
+        ex is JintException or OperationCanceledException or ScriptStorageException or RegexMatchTimeoutException;
+
+    private ScriptError Describe(Exception ex, Engine engine, TimeSpan timeout)
+    {
+        if (ex is JavaScriptException js)
+        {
+            // Location.Start.Column is 0-based; users count from 1.
+            var line = js.Location.Start.Line;
+            var column = js.Location.Start.Column + 1;
+            var where = line > 0 ? $" (line {line}, column {column})" : "";
+            return new ScriptError(ScriptErrorKind.Runtime, $"{ErrorText(js)}{where}.", line > 0 ? line : null, line > 0 ? column : null);
+        }
+
+        // The limits below throw from deep inside the interpreter with no position; the engine's call stack still
+        // holds where the script was when the limit bit, which is what a user needs to find the loop.
+        var (atLine, atColumn) = CurrentLocation(engine);
+        var at = atLine is null ? "" : $" (stopped at line {atLine}, column {atColumn})";
+        return ex switch
+        {
+            ExecutionCanceledException or OperationCanceledException => new ScriptError(ScriptErrorKind.Timeout,
+                $"The script ran longer than its timeout of {Seconds(timeout)}{at}.", atLine, atColumn),
+            RegexMatchTimeoutException => new ScriptError(ScriptErrorKind.Timeout,
+                $"A regular expression ran longer than {Seconds(ex is RegexMatchTimeoutException r ? r.MatchTimeout : timeout)}{at}.", atLine, atColumn),
+            MemoryLimitExceededException => new ScriptError(ScriptErrorKind.MemoryLimit,
+                $"The script used more memory than allowed ({_options.MemoryLimitBytes:N0} bytes, Scripting:MemoryLimitBytes): {ex.Message}{at}.", atLine, atColumn),
+            StatementsCountOverflowException => new ScriptError(ScriptErrorKind.StatementLimit,
+                $"The script executed more than {_options.MaxStatements:N0} statements (Scripting:MaxStatements){at}.", atLine, atColumn),
+            RecursionDepthOverflowException recursion => new ScriptError(ScriptErrorKind.RecursionLimit,
+                $"The script's calls nested deeper than {_options.RecursionLimit:N0} (Scripting:RecursionLimit) in {recursion.CallExpressionReference}(){at}.", atLine, atColumn),
+            ScriptStorageException => new ScriptError(ScriptErrorKind.Storage, $"{ex.Message}{at}", atLine, atColumn, Retryable: true),
+            _ => new ScriptError(ScriptErrorKind.Runtime, $"{ex.Message}{at}", atLine, atColumn),
+        };
+    }
+
+    /// <summary>"TypeError: x is not a function", or the thrown value itself for a throw of a non-error.</summary>
+    private static string ErrorText(JavaScriptException ex)
+    {
+        if (ex.Error is ObjectInstance error && error.Get("name") is { } name && name.IsString())
+        {
+            return $"{name.AsString()}: {ex.Message}";
+        }
+        return $"Uncaught {ex.Message}";
+    }
+
+    private static (int? Line, int? Column) CurrentLocation(Engine engine)
+    {
+        string stack;
+        try
+        {
+            stack = engine.Advanced.StackTrace;
+        }
+        catch (InvalidOperationException)
+        {
+            return (null, null);
+        }
+
+        var firstLine = stack.AsSpan().TrimStart();
+        var end = firstLine.IndexOf('\n');
+        var match = LocationPattern().Match(end < 0 ? firstLine.ToString() : firstLine[..end].ToString());
+        return match.Success
+            ? (int.Parse(match.Groups["line"].ValueSpan), int.Parse(match.Groups["column"].ValueSpan))
+            : (null, null);
+    }
+
+    private static int LastLine(string script) => script.AsSpan().Count('\n') + 1;
+
+    private static string Seconds(TimeSpan time) =>
+        time.TotalSeconds >= 1 ? $"{time.TotalSeconds:0.###} s" : $"{time.TotalMilliseconds:0} ms";
+
+    // Jint's stack frames end in "name:line:column" or "name:line:column)".
+    [GeneratedRegex(@":(?<line>\d+):(?<column>\d+)\)?\s*$")]
+    private static partial Regex LocationPattern();
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "The script of scenario {ScenarioId} failed in run {RunId}: {Kind}")]
+    private static partial void LogScriptFailed(ILogger logger, Guid scenarioId, Guid runId, ScriptErrorKind kind);
+
+    /// <summary>A parsed script (shared by every engine that runs it) or the syntax error that stopped the parse.</summary>
+    private sealed record PreparedScript(int Version, string Source, Prepared<Script>? Script, ScriptSyntaxError? SyntaxError);
 }

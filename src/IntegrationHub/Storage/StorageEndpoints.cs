@@ -3,7 +3,6 @@ using IntegrationHub.Data;
 using IntegrationHub.Identity;
 using IntegrationHub.Scenarios;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 
 namespace IntegrationHub.Storage;
@@ -27,7 +26,7 @@ internal static class StorageEndpoints
         return group;
     }
 
-    public static async Task<Results<JsonHttpResult<JsonElement>, Ok<StorageListPage>, NotFound<ProblemDetails>, ValidationProblem>> GetAsync(
+    public static async Task<Results<JsonHttpResult<JsonElement>, Ok<StorageListPage>, ProblemHttpResult, ValidationProblem>> GetAsync(
         Guid id, string? keyJson, string? search, int? page, int? pageSize, HttpContext context, HubDbContext db, ScenarioStorage storage,
         CancellationToken cancellationToken)
     {
@@ -54,7 +53,7 @@ internal static class StorageEndpoints
         return value is null ? KeyNotFound(key) : TypedResults.Json(ParseStored(value));
     }
 
-    public static async Task<Results<NoContent, NotFound<ProblemDetails>, ValidationProblem>> PutAsync(
+    public static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> PutAsync(
         Guid id, string? keyJson, int? ttlSeconds, HttpContext context, HubDbContext db, ScenarioStorage storage, CancellationToken cancellationToken)
     {
         var caller = HubCaller.From(context.User)!;
@@ -94,7 +93,7 @@ internal static class StorageEndpoints
         return TypedResults.NoContent();
     }
 
-    public static async Task<Results<NoContent, NotFound<ProblemDetails>, ValidationProblem>> DeleteAsync(
+    public static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> DeleteAsync(
         Guid id, string? keyJson, HttpContext context, HubDbContext db, ScenarioStorage storage, CancellationToken cancellationToken)
     {
         if (!await OwnsScenarioAsync(db, id, context, cancellationToken))
@@ -122,12 +121,10 @@ internal static class StorageEndpoints
     internal static ValidationProblem KeyInvalid(string error) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["keyJson"] = [error] }, title: "keyJson is not valid JSON");
 
-    internal static NotFound<ProblemDetails> KeyNotFound(string key) => TypedResults.NotFound(new ProblemDetails
-    {
-        Status = StatusCodes.Status404NotFound,
-        Title = "No value stored under this key",
-        Detail = $"Nothing is stored under {key}.",
-    });
+    internal static ProblemHttpResult KeyNotFound(string key) => TypedResults.Problem(
+        statusCode: StatusCodes.Status404NotFound,
+        title: "No value stored under this key",
+        detail: $"Nothing is stored under {key}.");
 
     private static Task<bool> OwnsScenarioAsync(HubDbContext db, Guid id, HttpContext context, CancellationToken cancellationToken)
     {

@@ -1,0 +1,224 @@
+using System.Text.Json;
+using IntegrationHub.Identity;
+using IntegrationHub.Runs;
+using IntegrationHub.Scenarios;
+using IntegrationHub.Storage;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace IntegrationHub.ExternalApi;
+
+/// <summary>
+/// <c>/ExternalData/Accept/{scenarioId}</c> (GET and POST) and <c>/ExternalData/GetCacheData/{scenarioId}</c>, as the
+/// seed document describes them. Authentication is decided per scenario here (not by an endpoint policy), because
+/// anonymous access is a scenario setting.
+/// </summary>
+internal static class ExternalApiEndpoints
+{
+    public const string RunIdHeader = "X-Run-Id";
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+    public const int IdempotencyKeyMaxLength = 200;
+
+    public static RouteGroupBuilder MapExternalApiEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/ExternalData").WithTags("External API").AllowAnonymous();
+        group.MapGet("/Accept/{scenarioId:guid}", AcceptGetAsync).WithName("AcceptGet")
+            .WithSummary("Queues a run that polls the scenario's source. 200 with an empty body and X-Run-Id once stored.");
+        group.MapPost("/Accept/{scenarioId:guid}", AcceptPostAsync).WithName("AcceptPost")
+            .WithSummary("Queues a run with the request (JSON, XML or a form) as data[0]. 200 with an empty body and X-Run-Id once stored.")
+            .Accepts<JsonElement>("application/json", "application/xml", "text/xml", "application/x-www-form-urlencoded", "multipart/form-data");
+        group.MapGet("/GetCacheData/{scenarioId:guid}", GetCacheDataAsync).WithName("GetCacheData")
+            .WithSummary("With keyJson: the value stored under that key. Without: a page of the scenario's entries.");
+        return group;
+    }
+
+    public static Task<Results<Ok, Ok<RunResultResponse>, Accepted<RunResultResponse>, ProblemHttpResult>> AcceptGetAsync(
+        Guid scenarioId, HttpContext context, ScenarioTriggerCache scenarios, RunQueue queue, IOptions<ExternalApiOptions> options, TimeProvider time) =>
+        AcceptAsync(scenarioId, TriggerKind.ExternalGet, context, scenarios, queue, options.Value, time);
+
+    public static Task<Results<Ok, Ok<RunResultResponse>, Accepted<RunResultResponse>, ProblemHttpResult>> AcceptPostAsync(
+        Guid scenarioId, HttpContext context, ScenarioTriggerCache scenarios, RunQueue queue, IOptions<ExternalApiOptions> options, TimeProvider time) =>
+        AcceptAsync(scenarioId, TriggerKind.ExternalPost, context, scenarios, queue, options.Value, time);
+
+    public static async Task<Results<JsonHttpResult<JsonElement>, Ok<CacheDataPage>, ProblemHttpResult>> GetCacheDataAsync(
+        Guid scenarioId, string? keyJson, int? page, int? pageSize, HttpContext context, ScenarioTriggerCache scenarios, ScenarioStorage storage)
+    {
+        var cancellationToken = context.RequestAborted;
+        var settings = await scenarios.GetAsync(scenarioId, cancellationToken);
+        if (await AuthorizeAsync(context, scenarioId, settings, trigger: false) is { } denied)
+        {
+            return denied;
+        }
+
+        if (keyJson is null)
+        {
+            if (!ScenarioEndpoints.TryPaging(page, pageSize, out var p, out var size, out var errors))
+            {
+                return ExternalApiProblems.BadRequest("Invalid paging", string.Join(" ", errors.Values.SelectMany(e => e)));
+            }
+            var list = await storage.ListAsync(scenarioId, null, (p - 1) * size, size, cancellationToken);
+            return TypedResults.Ok(new CacheDataPage(
+                [.. list.Items.Select(i => new CacheDataItem(StorageEndpoints.ParseStored(i.Key), StorageEndpoints.ParseStored(i.Value), i.UpdatedAt))],
+                list.Total,
+                p,
+                size));
+        }
+
+        if (!StorageKey.TryCanonicalize(keyJson, out var key, out var keyError))
+        {
+            return ExternalApiProblems.BadRequest("Malformed keyJson", keyError);
+        }
+        var value = await storage.GetAsync(scenarioId, key, cancellationToken);
+        return value is null ? ExternalApiProblems.StorageKeyNotFound(key) : TypedResults.Json(StorageEndpoints.ParseStored(value));
+    }
+
+    private static async Task<Results<Ok, Ok<RunResultResponse>, Accepted<RunResultResponse>, ProblemHttpResult>> AcceptAsync(
+        Guid scenarioId, TriggerKind kind, HttpContext context, ScenarioTriggerCache scenarios, RunQueue queue, ExternalApiOptions options, TimeProvider time)
+    {
+        var cancellationToken = context.RequestAborted;
+        var settings = await scenarios.GetAsync(scenarioId, cancellationToken);
+        if (await AuthorizeAsync(context, scenarioId, settings, trigger: true) is { } denied)
+        {
+            return denied;
+        }
+        if (!settings!.Enabled)
+        {
+            return ExternalApiProblems.ScenarioDisabled(scenarioId);
+        }
+
+        var idempotencyKey = context.Request.Headers[IdempotencyKeyHeader].ToString();
+        if (idempotencyKey.Length > IdempotencyKeyMaxLength)
+        {
+            return ExternalApiProblems.BadRequest("Idempotency-Key too long", $"An Idempotency-Key is at most {IdempotencyKeyMaxLength} characters.");
+        }
+        if (!TryReadWait(context.Request, options, out var wait, out var waitError))
+        {
+            return waitError;
+        }
+
+        string? payload = null;
+        if (kind == TriggerKind.ExternalPost)
+        {
+            var body = await TriggerBodyReader.ReadAsync(context.Request, options.MaxBodyBytes, time.GetUtcNow(), cancellationToken);
+            if (body.Problem is { } problem)
+            {
+                return problem;
+            }
+            payload = body.Payload;
+        }
+
+        var caller = HubCaller.From(context.User);
+        var result = await queue.EnqueueAsync(
+            new NewRun(
+                settings.WorkspaceId,
+                scenarioId,
+                kind,
+                settings.MaxAttempts,
+                settings.MaxQueuedRuns,
+                payload,
+                TriggeredBy: caller?.UserId,
+                IdempotencyKey: idempotencyKey.Length == 0 ? null : idempotencyKey),
+            cancellationToken);
+
+        Guid runId;
+        switch (result)
+        {
+            case EnqueueResult.Queued queued:
+                runId = queued.RunId;
+                break;
+            case EnqueueResult.Duplicate duplicate:
+                runId = duplicate.RunId;
+                break;
+            case EnqueueResult.QueueFull:
+                return ExternalApiProblems.QueueFull(context, options.RetryAfterSeconds);
+            default:
+                throw new InvalidOperationException($"Unexpected enqueue result {result}.");
+        }
+
+        context.Response.Headers[RunIdHeader] = runId.ToString();
+        if (wait <= TimeSpan.Zero)
+        {
+            // The seed promises an empty 200; the run id travels in the header.
+            return TypedResults.Ok();
+        }
+
+        var run = await queue.WaitForCompletionAsync(runId, wait, cancellationToken);
+        var response = RunResultResponse.From(runId, run);
+        return response.Status is RunStatus.Queued or RunStatus.Running
+            ? TypedResults.Accepted($"/api/v1/runs/{runId}", response)
+            : TypedResults.Ok(response);
+    }
+
+    /// <summary>
+    /// The access rules, in this order: invalid credentials are 401 even where anonymous callers are welcome; a caller
+    /// without credentials gets 401 for every scenario that is not open to anonymous callers, unknown ones included, so
+    /// ids do not leak; a signed-in caller gets 404 for scenarios outside their workspace (and, when triggering, for
+    /// scenarios without external triggers), then 403 when their role is too low. Null means go ahead.
+    /// </summary>
+    private static async ValueTask<ProblemHttpResult?> AuthorizeAsync(HttpContext context, Guid scenarioId, ScenarioTriggerSettings? settings, bool trigger)
+    {
+        var caller = HubCaller.From(context.User);
+        if (caller is null)
+        {
+            if (context.User.Identity?.IsAuthenticated == true)
+            {
+                // Signed in, but by a scheme that gave no hub role (e.g. an Azure AD token without a mapped role).
+                return ExternalApiProblems.Forbidden(trigger ? "trigger scenarios" : "read storage");
+            }
+            // The authentication middleware already ran the handler; this reads its cached result.
+            var authentication = await context.AuthenticateAsync();
+            if (authentication.Failure is not null)
+            {
+                return ExternalApiProblems.CredentialsInvalid(context);
+            }
+            return settings is { AllowsAnonymous: true } ? null : ExternalApiProblems.CredentialsRequired(context);
+        }
+
+        if (settings is null || settings.WorkspaceId != caller.WorkspaceId || (trigger && !settings.EnableExternalTriggers))
+        {
+            return ExternalApiProblems.ScenarioNotFound(scenarioId);
+        }
+        if (trigger ? !caller.CanTrigger : !caller.CanRead)
+        {
+            return ExternalApiProblems.Forbidden(trigger ? "trigger scenarios (Operator or above)" : "read storage (Viewer or above)");
+        }
+        return null;
+    }
+
+    /// <summary><c>?wait=N</c>: whole seconds, 0 or more, cut to <see cref="ExternalApiOptions.MaxWaitSeconds"/>.</summary>
+    private static bool TryReadWait(HttpRequest request, ExternalApiOptions options, out TimeSpan wait, out ProblemHttpResult problem)
+    {
+        wait = TimeSpan.Zero;
+        problem = null!;
+        if (!request.Query.TryGetValue("wait", out var raw))
+        {
+            return true;
+        }
+        if (!int.TryParse(raw.ToString(), out var seconds) || seconds < 0)
+        {
+            problem = ExternalApiProblems.BadRequest("Invalid wait", "wait is a whole number of seconds, 0 or more.");
+            return false;
+        }
+        wait = TimeSpan.FromSeconds(Math.Min(seconds, options.MaxWaitSeconds));
+        return true;
+    }
+}
+
+/// <summary>
+/// The answer to <c>?wait=N</c>: 200 when the run ended in time, 202 (with Location) while it is still queued or running.
+/// </summary>
+/// <param name="Result">What the Source Script returned, as JSON.</param>
+public sealed record RunResultResponse(Guid RunId, RunStatus Status, JsonElement? Result, string? Error, int? ErrorLine, int? ErrorColumn)
+{
+    public static RunResultResponse From(Guid runId, Run? run) => run is null
+        // The run was deleted with its scenario while we waited.
+        ? new(runId, RunStatus.Cancelled, null, "The run no longer exists.", null, null)
+        : new(runId, run.Status, run.Result is null ? null : StorageEndpoints.ParseStored(run.Result), run.Error, run.ErrorLine, run.ErrorColumn);
+}
+
+/// <summary>One entry of <c>GetCacheData</c> without a key.</summary>
+public sealed record CacheDataItem(JsonElement Key, JsonElement Value, DateTimeOffset UpdatedAt);
+
+/// <summary>A page of a scenario's stored entries, ordered by canonical key.</summary>
+public sealed record CacheDataPage(IReadOnlyList<CacheDataItem> Items, int Total, int Page, int PageSize);

@@ -1,0 +1,68 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace IntegrationHub.ExternalApi;
+
+/// <summary>Every error the external API answers, in one place, as RFC 7807 problems.</summary>
+internal static class ExternalApiProblems
+{
+    /// <summary>No credentials for a scenario that needs them, or no such scenario: the two look the same so ids do not leak.</summary>
+    public static ProblemHttpResult CredentialsRequired(HttpContext context)
+    {
+        context.Response.Headers.WWWAuthenticate = "Bearer";
+        return TypedResults.Problem(
+            statusCode: StatusCodes.Status401Unauthorized,
+            title: "Authentication required",
+            detail: "Send Authorization: Bearer <token>, or allow anonymous triggers on the scenario.");
+    }
+
+    public static ProblemHttpResult CredentialsInvalid(HttpContext context)
+    {
+        context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
+        return TypedResults.Problem(
+            statusCode: StatusCodes.Status401Unauthorized,
+            title: "Invalid credentials",
+            detail: "The credentials sent are invalid, expired or revoked.");
+    }
+
+    public static ProblemHttpResult Forbidden(string action) => TypedResults.Problem(
+        statusCode: StatusCodes.Status403Forbidden,
+        title: "Not allowed",
+        detail: $"Your role may not {action}.");
+
+    public static ProblemHttpResult ScenarioNotFound(Guid id) => TypedResults.Problem(
+        statusCode: StatusCodes.Status404NotFound,
+        title: "Scenario not found",
+        detail: $"There is no scenario {id} with external triggers enabled in your workspace.");
+
+    public static ProblemHttpResult ScenarioDisabled(Guid id) => TypedResults.Problem(
+        statusCode: StatusCodes.Status409Conflict,
+        title: "Scenario disabled",
+        detail: $"Scenario {id} is disabled; enable it to accept triggers.");
+
+    public static ProblemHttpResult QueueFull(HttpContext context, int retryAfterSeconds)
+    {
+        context.Response.Headers.RetryAfter = retryAfterSeconds.ToString();
+        return TypedResults.Problem(
+            statusCode: StatusCodes.Status429TooManyRequests,
+            title: "Queue full",
+            detail: "The scenario already has its maximum of queued runs; try again later.");
+    }
+
+    public static ProblemHttpResult BodyTooLarge(long maxBytes) => TypedResults.Problem(
+        statusCode: StatusCodes.Status413PayloadTooLarge,
+        title: "Body too large",
+        detail: $"The request body is larger than {maxBytes} bytes.");
+
+    public static ProblemHttpResult UnsupportedContentType(string? contentType) => TypedResults.Problem(
+        statusCode: StatusCodes.Status415UnsupportedMediaType,
+        title: "Unsupported content type",
+        detail: $"Content type '{contentType}' is not accepted; send application/json, application/xml, text/xml, "
+            + "application/x-www-form-urlencoded or multipart/form-data.");
+
+    public static ProblemHttpResult BadRequest(string title, string detail) => TypedResults.Problem(
+        statusCode: StatusCodes.Status400BadRequest,
+        title: title,
+        detail: detail);
+
+    public static ProblemHttpResult StorageKeyNotFound(string key) => Storage.StorageEndpoints.KeyNotFound(key);
+}

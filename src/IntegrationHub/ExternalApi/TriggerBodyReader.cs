@@ -1,0 +1,187 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text;
+using System.Text.Json;
+using System.Xml;
+using IntegrationHub.Runs;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Net.Http.Headers;
+
+namespace IntegrationHub.ExternalApi;
+
+/// <summary>What reading a trigger's body gave: the run payload (a serialized <see cref="TriggerRequest"/>), or the problem to answer.</summary>
+internal readonly record struct TriggerBody(string? Payload, ProblemHttpResult? Problem);
+
+/// <summary>
+/// Reads a <c>POST /ExternalData/Accept</c> body once, within the size limit, and turns it into the stored
+/// <see cref="TriggerRequest"/>. JSON is parsed straight from Kestrel's buffers; XML and forms, which are rarer, are copied first.
+/// </summary>
+internal static class TriggerBodyReader
+{
+    // Credentials and session cookies must never end up in a run's stored payload or a script's hands.
+    private static readonly HashSet<string> HiddenHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        HeaderNames.Authorization, HeaderNames.ProxyAuthorization, HeaderNames.Cookie,
+    };
+
+    /// <summary>What a body-less POST carries as <c>Body</c>.</summary>
+    private static readonly JsonElement NoBody = JsonSerializer.SerializeToElement<object?>(null);
+
+    public static async Task<TriggerBody> ReadAsync(HttpRequest request, long maxBytes, DateTimeOffset receivedAt, CancellationToken cancellationToken)
+    {
+        var contentTypeHeader = request.ContentType;
+        BodyKind kind;
+        MediaTypeHeaderValue? mediaType = null;
+        if (string.IsNullOrEmpty(contentTypeHeader))
+        {
+            kind = BodyKind.None;
+        }
+        else if (!MediaTypeHeaderValue.TryParse(contentTypeHeader, out mediaType) || (kind = KindOf(mediaType.MediaType.Value)) == BodyKind.None)
+        {
+            return new(null, ExternalApiProblems.UnsupportedContentType(contentTypeHeader));
+        }
+
+        if (request.ContentLength > maxBytes)
+        {
+            return new(null, ExternalApiProblems.BodyTooLarge(maxBytes));
+        }
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+        {
+            // Our own count below enforces the limit; Kestrel's default (30 MB) must not cut in first with a different answer.
+            sizeFeature.MaxRequestBodySize = null;
+        }
+
+        var reader = request.BodyReader;
+        ReadResult read;
+        try
+        {
+            while (true)
+            {
+                read = await reader.ReadAsync(cancellationToken);
+                // Counted on the stream, so chunked bodies without Content-Length are held to the limit too.
+                if (read.Buffer.Length > maxBytes)
+                {
+                    reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+                    return new(null, ExternalApiProblems.BodyTooLarge(maxBytes));
+                }
+                if (read.IsCompleted)
+                {
+                    break;
+                }
+                reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+            }
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return new(null, ExternalApiProblems.BodyTooLarge(maxBytes));
+        }
+
+        try
+        {
+            var body = read.Buffer;
+            if (kind == BodyKind.None && body.Length > 0)
+            {
+                return new(null, ExternalApiProblems.UnsupportedContentType(contentTypeHeader));
+            }
+            return await ParseAsync(request, kind, mediaType, contentTypeHeader ?? "", body, receivedAt, cancellationToken);
+        }
+        finally
+        {
+            reader.AdvanceTo(read.Buffer.End);
+        }
+    }
+
+    private static async Task<TriggerBody> ParseAsync(
+        HttpRequest request, BodyKind kind, MediaTypeHeaderValue? mediaType, string contentType, ReadOnlySequence<byte> body,
+        DateTimeOffset receivedAt, CancellationToken cancellationToken)
+    {
+        var rawBody = Encoding.UTF8.GetString(body);
+        switch (kind)
+        {
+            case BodyKind.None:
+                return new(Serialize(request, NoBody, rawBody, contentType, receivedAt), null);
+            case BodyKind.Json:
+                try
+                {
+                    using var document = JsonDocument.Parse(body);
+                    return new(Serialize(request, document.RootElement, rawBody, contentType, receivedAt), null);
+                }
+                catch (JsonException ex)
+                {
+                    return new(null, ExternalApiProblems.BadRequest(
+                        "Malformed JSON",
+                        $"The body is not valid JSON at line {(ex.LineNumber ?? 0) + 1}, position {(ex.BytePositionInLine ?? 0) + 1}."));
+                }
+            case BodyKind.Xml:
+                try
+                {
+                    return new(Serialize(request, XmlBody.Parse(body.ToArray()), rawBody, contentType, receivedAt), null);
+                }
+                catch (XmlException ex)
+                {
+                    return new(null, ExternalApiProblems.BadRequest(
+                        "Malformed XML",
+                        $"The body is not accepted XML at line {ex.LineNumber}, position {ex.LinePosition}: {ex.Message}"));
+                }
+            case BodyKind.UrlEncodedForm:
+                try
+                {
+                    return new(Serialize(request, FormBody.ParseUrlEncoded(rawBody), rawBody, contentType, receivedAt), null);
+                }
+                catch (InvalidDataException ex)
+                {
+                    return new(null, ExternalApiProblems.BadRequest("Malformed form", ex.Message));
+                }
+            case BodyKind.MultipartForm:
+                try
+                {
+                    var parsed = await FormBody.ParseMultipartAsync(body.ToArray(), mediaType!, cancellationToken);
+                    return new(Serialize(request, parsed, rawBody, contentType, receivedAt), null);
+                }
+                catch (Exception ex) when (ex is InvalidDataException or IOException)
+                {
+                    return new(null, ExternalApiProblems.BadRequest("Malformed multipart form", ex.Message));
+                }
+            default:
+                throw new InvalidOperationException($"Unexpected body kind {kind}.");
+        }
+    }
+
+    private static string Serialize(HttpRequest request, JsonElement body, string rawBody, string contentType, DateTimeOffset receivedAt)
+    {
+        var headers = new Dictionary<string, string>(request.Headers.Count, StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in request.Headers)
+        {
+            if (!HiddenHeaders.Contains(name))
+            {
+                headers[name] = value.ToString();
+            }
+        }
+        var query = new Dictionary<string, string>(request.Query.Count, StringComparer.Ordinal);
+        foreach (var (name, value) in request.Query)
+        {
+            query[name] = value.ToString();
+        }
+        return JsonSerializer.Serialize(new TriggerRequest(body, rawBody, contentType, headers, query, receivedAt), TriggerRequest.SerializerOptions);
+    }
+
+    private static BodyKind KindOf(string? mediaType) => mediaType?.ToLowerInvariant() switch
+    {
+        "application/json" => BodyKind.Json,
+        "application/xml" or "text/xml" => BodyKind.Xml,
+        "application/x-www-form-urlencoded" => BodyKind.UrlEncodedForm,
+        "multipart/form-data" => BodyKind.MultipartForm,
+        _ => BodyKind.None,
+    };
+
+    private enum BodyKind
+    {
+        /// <summary>No content type: only an empty body is accepted, and the script sees <c>Body</c> as null.</summary>
+        None,
+        Json,
+        Xml,
+        UrlEncodedForm,
+        MultipartForm,
+    }
+}

@@ -1,0 +1,59 @@
+using IntegrationHub.Data;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace IntegrationHub.Runs;
+
+/// <summary>
+/// PostgreSQL only: keeps a connection LISTENing on <see cref="RunSql.Channel"/> so this node's workers wake within
+/// milliseconds when another node enqueues, instead of on the next poll.
+/// </summary>
+internal sealed partial class RunNotificationListener(
+    HubConnectionString connection,
+    RunSignals signals,
+    IOptions<RunsOptions> options,
+    TimeProvider time,
+    ILogger<RunNotificationListener> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (connection.Provider != DatabaseProvider.Postgres || !options.Value.ExecuteRuns)
+        {
+            return;
+        }
+
+        // LISTEN holds its connection for the life of the node; it must not take one from the application's pool.
+        var builder = new NpgsqlConnectionStringBuilder(connection.Value) { Pooling = false, KeepAlive = 30 };
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var listen = new NpgsqlConnection(builder.ConnectionString);
+                await listen.OpenAsync(stoppingToken);
+                listen.Notification += (_, _) => signals.WorkAvailable();
+                await using (var command = new NpgsqlCommand($"LISTEN {RunSql.Channel}", listen))
+                {
+                    await command.ExecuteNonQueryAsync(stoppingToken);
+                }
+                // Notifications sent while the connection was down are lost: look at the queue once.
+                signals.WorkAvailable();
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    await listen.WaitAsync(stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException)
+            {
+                LogListenFailed(logger, ex);
+                await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Listening for run notifications failed; reconnecting (the poll covers the gap)")]
+    private static partial void LogListenFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,133 @@
+using Cronos;
+using IntegrationHub.Data;
+using IntegrationHub.Scenarios;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace IntegrationHub.Runs;
+
+/// <summary>
+/// Enqueues one run per due cron occurrence of every enabled scenario with a schedule, exactly once even when
+/// several nodes share the database.
+/// </summary>
+/// <remarks>
+/// Each scenario keeps <see cref="Scenario.NextOccurrenceAt"/>. When it is due, every node may try to enqueue the
+/// occurrence, but the unique index on (ScenarioId, ScheduledFor) lets only one run in: the others get a Duplicate.
+/// Then NextOccurrenceAt moves on with a conditional UPDATE (only from the value read). Enqueuing before advancing
+/// means a node that dies in between leaves the occurrence due, and the next tick enqueues it (or finds it there).
+/// After downtime only the latest missed occurrence is enqueued: a burst of stale runs helps nobody.
+/// </remarks>
+internal sealed partial class RunScheduler(
+    IDbContextFactory<HubDbContext> dbFactory,
+    RunQueue queue,
+    IOptions<RunsOptions> options,
+    TimeProvider time,
+    ILogger<RunScheduler> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await TickAsync(stoppingToken);
+                await Task.Delay(options.Value.ScheduleInterval, time, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogTickFailed(logger, ex);
+                await Task.Delay(options.Value.ScheduleInterval, time, stoppingToken);
+            }
+        }
+    }
+
+    /// <summary>Enqueues the due occurrences of all scheduled scenarios once; returns how many runs were queued.</summary>
+    public async Task<int> TickAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var scenarios = await db.Scenarios.AsNoTracking()
+            .Where(s => s.Enabled && s.Cron != null)
+            .Select(s => new { s.Id, s.WorkspaceId, s.Cron, s.TimeZone, s.NextOccurrenceAt, s.MaxAttempts, s.MaxQueuedRuns })
+            .ToListAsync(cancellationToken);
+
+        var queued = 0;
+        foreach (var s in scenarios)
+        {
+            if (!TryParse(s.Cron!, s.TimeZone, out var cron, out var zone))
+            {
+                LogInvalidSchedule(logger, s.Id, s.Cron!, s.TimeZone);
+                continue;
+            }
+
+            if (s.NextOccurrenceAt is not { } due)
+            {
+                // Newly scheduled: the first occurrence is the next one from now.
+                await AdvanceAsync(db, s.Id, null, cron.GetNextOccurrence(now, zone), cancellationToken);
+                continue;
+            }
+            if (due > now)
+            {
+                continue;
+            }
+
+            var latest = LatestOccurrence(cron, zone, due, now);
+            var result = await queue.EnqueueAsync(
+                new NewRun(s.WorkspaceId, s.Id, TriggerKind.Schedule, s.MaxAttempts, s.MaxQueuedRuns, ScheduledFor: latest),
+                cancellationToken);
+            switch (result)
+            {
+                case EnqueueResult.Queued:
+                    queued++;
+                    break;
+                case EnqueueResult.QueueFull:
+                    LogQueueFull(logger, s.Id, latest);
+                    break;
+                case EnqueueResult.Duplicate:
+                    break;
+            }
+            await AdvanceAsync(db, s.Id, due, cron.GetNextOccurrence(now, zone), cancellationToken);
+        }
+        return queued;
+    }
+
+    /// <summary>The latest occurrence in [<paramref name="due"/>, <paramref name="now"/>]; <paramref name="due"/> itself is one.</summary>
+    internal static DateTimeOffset LatestOccurrence(CronExpression cron, TimeZoneInfo zone, DateTimeOffset due, DateTimeOffset now) =>
+        cron.GetOccurrences(due, now, zone, fromInclusive: true, toInclusive: true).LastOrDefault(due);
+
+    internal static bool TryParse(string expression, string? timeZone, out CronExpression cron, out TimeZoneInfo zone)
+    {
+        cron = null!;
+        zone = TimeZoneInfo.Utc;
+        try
+        {
+            var fields = expression.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+            cron = CronExpression.Parse(expression, fields == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard);
+            zone = string.IsNullOrWhiteSpace(timeZone) ? TimeZoneInfo.Utc : TimeZoneInfo.FindSystemTimeZoneById(timeZone);
+            return true;
+        }
+        catch (Exception ex) when (ex is CronFormatException or TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            return false;
+        }
+    }
+
+    private static Task<int> AdvanceAsync(HubDbContext db, Guid scenarioId, DateTimeOffset? from, DateTimeOffset? next, CancellationToken cancellationToken) =>
+        // Conditional on the value this node read: if another node advanced it first, this changes nothing.
+        db.Scenarios
+            .Where(s => s.Id == scenarioId && s.NextOccurrenceAt == from)
+            .ExecuteUpdateAsync(u => u.SetProperty(s => s.NextOccurrenceAt, next), cancellationToken);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Looking for due schedules failed")]
+    private static partial void LogTickFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Scenario {ScenarioId} has an invalid schedule '{Cron}' in time zone '{TimeZone}'; skipped")]
+    private static partial void LogInvalidSchedule(ILogger logger, Guid scenarioId, string cron, string? timeZone);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Scenario {ScenarioId}: the occurrence at {Occurrence} was skipped because its queue is full")]
+    private static partial void LogQueueFull(ILogger logger, Guid scenarioId, DateTimeOffset occurrence);
+}

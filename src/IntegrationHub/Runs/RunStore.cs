@@ -1,0 +1,195 @@
+using System.Data.Common;
+using System.Text.Json;
+using IntegrationHub.Data;
+using Microsoft.Extensions.Options;
+
+namespace IntegrationHub.Runs;
+
+/// <summary>
+/// The workers' side of the queue in hand-written SQL: claim, renew leases, record outcomes, sweep expired leases,
+/// release on shutdown. Every change to a Running run is conditional on the lease, so a node that lost a run
+/// (its lease expired and another node took it) can no longer overwrite it.
+/// </summary>
+internal sealed class RunStore(HubConnectionString connection, IOptions<RunsOptions> options)
+{
+    private static readonly JsonSerializerOptions LogJson = new(JsonSerializerDefaults.Web);
+
+    // Queued runs that may start now, in arrival order, and per scenario only as many as its MaxConcurrentRuns leaves
+    // room for beside the runs already Running: the n-th queued run of a scenario may start when n + running <= max.
+    private const string Claimable =
+        """
+        SELECT c."Id" FROM (
+            SELECT r."Id", r."QueuedAt", s."MaxConcurrentRuns" AS max_runs, COALESCE(k.running, 0) AS running,
+                ROW_NUMBER() OVER (PARTITION BY r."ScenarioId" ORDER BY r."QueuedAt", r."Id") AS position
+            FROM "Runs" r
+            JOIN "Scenarios" s ON s."Id" = r."ScenarioId"
+            LEFT JOIN (SELECT "ScenarioId", count(*) AS running FROM "Runs" WHERE "Status" = 'Running' GROUP BY "ScenarioId") k
+                ON k."ScenarioId" = r."ScenarioId"
+            WHERE r."Status" = 'Queued' AND r."AvailableAt" <= @now
+        ) c
+        WHERE c.position + c.running <= c.max_runs
+        ORDER BY c."QueuedAt", c."Id"
+        LIMIT @limit
+        """;
+
+    private const string ClaimSet =
+        """
+        UPDATE "Runs" SET "Status" = 'Running', "LeaseOwner" = @owner, "LeaseExpiresAt" = @lease, "StartedAt" = @now,
+            "FinishedAt" = NULL, "Attempts" = "Attempts" + 1
+        """;
+
+    // PostgreSQL: nodes claim concurrently. The per-scenario limit needs the Running counts to be read and acted on
+    // atomically across nodes, so a claim first takes one transaction-scoped advisory lock (PostgresClaimLock): two
+    // nodes never claim at the same moment (a claim is one short statement for a whole batch, so this serializes very
+    // little), and the statement after the lock sees every claim committed before it (READ COMMITTED takes a new
+    // snapshot per statement). FOR UPDATE SKIP LOCKED then passes over queued rows another transaction holds (a
+    // cancel in flight) instead of waiting for them. Per-scenario advisory locks would let claims of different
+    // scenarios overlap, but a batch spans many scenarios and would take many locks; one lock is simpler and enough.
+    private const string PostgresClaim =
+        $"""
+        {ClaimSet}
+        WHERE "Id" IN (SELECT "Id" FROM "Runs" WHERE "Id" IN ({Claimable}) AND "Status" = 'Queued' FOR UPDATE SKIP LOCKED)
+        RETURNING "Id", "QueuedAt";
+        """;
+
+    private const string PostgresClaimLock = "SELECT pg_advisory_xact_lock(7318009422)";
+
+    // SQLite: one node, and the transaction (BEGIN IMMEDIATE) holds the database's single write lock.
+    private const string SqliteClaim =
+        $"""
+        {ClaimSet}
+        WHERE "Id" IN ({Claimable})
+        RETURNING "Id", "QueuedAt";
+        """;
+
+    private readonly RunsOptions _options = options.Value;
+
+    /// <summary>Claims up to <paramref name="limit"/> runs for <paramref name="owner"/>; returns their ids in arrival order.</summary>
+    public async Task<List<Guid>> ClaimAsync(string owner, TimeProvider time, int limit, CancellationToken cancellationToken)
+    {
+        await using var db = await RunSql.OpenAsync(connection, cancellationToken);
+        await using var transaction = await db.BeginTransactionAsync(cancellationToken);
+        if (connection.Provider == DatabaseProvider.Postgres)
+        {
+            await using var claimLock = RunSql.Command(db, transaction, PostgresClaimLock);
+            await claimLock.ExecuteNonQueryAsync(cancellationToken);
+        }
+        // Read the clock only once this transaction holds the claim lock (SQLite: the write lock): a time read before
+        // waiting for it could be earlier than the end of the run whose completion freed the slot.
+        var now = time.GetUtcNow();
+        await using var command = RunSql.Command(db, transaction, connection.Provider == DatabaseProvider.Postgres ? PostgresClaim : SqliteClaim);
+        command.Add("owner", owner);
+        command.Add("lease", now + _options.LeaseDuration);
+        command.Add("now", now);
+        command.Add("limit", limit);
+        var claimed = new List<(long QueuedAt, Guid Id)>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            do
+            {
+                // PostgreSQL answers the advisory lock first: a result without the claimed columns.
+                while (reader.FieldCount == 2 && await reader.ReadAsync(cancellationToken))
+                {
+                    claimed.Add((reader.GetInt64(1), RunSql.ReadGuid(reader, 0)));
+                }
+            }
+            while (await reader.NextResultAsync(cancellationToken));
+        }
+        await transaction.CommitAsync(cancellationToken);
+        // RETURNING comes in no particular order; runs start in arrival order.
+        return [.. claimed.Order().Select(c => c.Id)];
+    }
+
+    /// <summary>Extends the leases of every run <paramref name="owner"/> holds; returns the ids it still holds.</summary>
+    public async Task<HashSet<Guid>> RenewAsync(string owner, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var db = await RunSql.OpenAsync(connection, cancellationToken);
+        await using var command = RunSql.Command(db, null,
+            """UPDATE "Runs" SET "LeaseExpiresAt" = @lease WHERE "Status" = 'Running' AND "LeaseOwner" = @owner RETURNING "Id" """);
+        command.Add("owner", owner);
+        command.Add("lease", now + _options.LeaseDuration);
+        return [.. await ReadIdsAsync(command, cancellationToken)];
+    }
+
+    /// <summary>
+    /// Records an attempt's outcome. A failure the executor calls retryable, with attempts left, goes back to the queue
+    /// after a backoff; any other failure is final. Returns the status recorded, or null when the lease was lost.
+    /// </summary>
+    public async Task<RunStatus?> CompleteAsync(Run run, RunOutcome outcome, string owner, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var retry = !outcome.Succeeded && outcome.Retryable && run.Attempts < run.MaxAttempts;
+        var status = outcome.Succeeded ? RunStatus.Succeeded : retry ? RunStatus.Queued : RunStatus.Failed;
+        var availableAt = retry ? now + RetryBackoff.Delay(run.Attempts, _options.RetryBaseDelay, _options.RetryMaxDelay) : run.AvailableAt;
+
+        await using var db = await RunSql.OpenAsync(connection, cancellationToken);
+        await using var command = RunSql.Command(db, null,
+            """
+            UPDATE "Runs" SET "Status" = @status, "FinishedAt" = @finished, "AvailableAt" = @available, "LeaseExpiresAt" = NULL, "RecordsIn" = @in, "RecordsOut" = @out, "Log" = @log,
+                "Result" = @result, "Error" = @error, "ErrorLine" = @line, "ErrorColumn" = @column
+            WHERE "Id" = @id AND "Status" = 'Running' AND "LeaseOwner" = @owner
+            """);
+        command.Add("status", status);
+        command.Add("finished", retry ? null : now);
+        command.Add("available", availableAt);
+        command.Add("in", outcome.RecordsIn);
+        command.Add("out", outcome.RecordsOut);
+        command.Add("log", JsonSerializer.Serialize(outcome.Log, LogJson));
+        command.Add("result", outcome.ResultJson);
+        command.Add("error", outcome.Error);
+        command.Add("line", outcome.ErrorLine);
+        command.Add("column", outcome.ErrorColumn);
+        command.Add("id", run.Id);
+        command.Add("owner", owner);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1 ? status : null;
+    }
+
+    /// <summary>
+    /// Returns Running runs whose lease expired (their node died or hung) to the queue, or fails them when that was
+    /// their last attempt. The claim already counted the attempt. Returns how many runs were swept.
+    /// </summary>
+    public async Task<int> SweepExpiredLeasesAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var db = await RunSql.OpenAsync(connection, cancellationToken);
+        await using var command = RunSql.Command(db, null,
+            """
+            UPDATE "Runs" SET
+                "Status" = CASE WHEN "Attempts" >= "MaxAttempts" THEN 'Failed' ELSE 'Queued' END,
+                "FinishedAt" = CASE WHEN "Attempts" >= "MaxAttempts" THEN @now ELSE NULL END,
+                "Error" = 'The node running this attempt (' || COALESCE("LeaseOwner", '?') || ') stopped renewing its lease.',
+                "AvailableAt" = @now, "LeaseOwner" = NULL, "LeaseExpiresAt" = NULL
+            WHERE "Status" = 'Running' AND "LeaseExpiresAt" < @now
+            """);
+        command.Add("now", now);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Puts a run this node started but will not finish (shutting down) back on the queue, available at once. The
+    /// attempt is not counted: the run did not fail, the node left.
+    /// </summary>
+    public async Task<bool> ReleaseAsync(Guid runId, string owner, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var db = await RunSql.OpenAsync(connection, cancellationToken);
+        await using var command = RunSql.Command(db, null,
+            """
+            UPDATE "Runs" SET "Status" = 'Queued', "Attempts" = "Attempts" - 1, "AvailableAt" = @now, "StartedAt" = NULL,
+                "LeaseOwner" = NULL, "LeaseExpiresAt" = NULL
+            WHERE "Id" = @id AND "Status" = 'Running' AND "LeaseOwner" = @owner
+            """);
+        command.Add("id", runId);
+        command.Add("owner", owner);
+        command.Add("now", now);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    private static async Task<List<Guid>> ReadIdsAsync(DbCommand command, CancellationToken cancellationToken)
+    {
+        var ids = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(RunSql.ReadGuid(reader, 0));
+        }
+        return ids;
+    }
+}

@@ -1,0 +1,280 @@
+using System.Collections.Concurrent;
+using IntegrationHub.Data;
+using IntegrationHub.Hosting;
+using IntegrationHub.Scenarios;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace IntegrationHub.Runs;
+
+/// <summary>
+/// Executes queued runs on this node: claims them in batches into free slots, holds their leases while they run,
+/// records their outcomes and returns runs of dead nodes to the queue. On shutdown it stops claiming and lets the
+/// running runs finish within the host's shutdown timeout; runs still going then are released to the queue.
+/// </summary>
+internal sealed partial class RunWorker : BackgroundService
+{
+    private readonly RunStore _store;
+    private readonly RunExecutor _executor;
+    private readonly IDbContextFactory<HubDbContext> _dbFactory;
+    private readonly RunSignals _signals;
+    private readonly RunsOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<RunWorker> _logger;
+    private readonly ConcurrentDictionary<Guid, InFlight> _inFlight = new();
+    // Cancelled when the host's shutdown timeout passes: runs still executing then are aborted and released.
+    private readonly CancellationTokenSource _abort = new();
+
+    public RunWorker(
+        RunStore store,
+        RunExecutor executor,
+        IDbContextFactory<HubDbContext> dbFactory,
+        RunSignals signals,
+        IOptions<RunsOptions> options,
+        IOptions<HubOptions> hubOptions,
+        TimeProvider time,
+        ILogger<RunWorker> logger)
+    {
+        _store = store;
+        _executor = executor;
+        _dbFactory = dbFactory;
+        _signals = signals;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        // The suffix keeps leases of two processes apart even when both were given the same node name.
+        var node = hubOptions.Value.NodeName ?? $"{Environment.MachineName}:{Environment.ProcessId}";
+        NodeId = $"{node}:{Guid.NewGuid().ToString("N")[..8]}";
+    }
+
+    /// <summary>The lease owner this node writes on the runs it claims.</summary>
+    public string NodeId { get; }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!_options.ExecuteRuns)
+        {
+            return;
+        }
+
+        using var maintenanceStop = new CancellationTokenSource();
+        var maintenance = MaintainLeasesAsync(maintenanceStop.Token);
+        LogStarted(_logger, NodeId, _options.Concurrency);
+        try
+        {
+            await ClaimLoopAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down: stop claiming.
+        }
+
+        // Leases stay renewed while the last runs finish; otherwise another node would take them over mid-run.
+        await Task.WhenAll(_inFlight.Values.Select(f => f.Execution));
+        await maintenanceStop.CancelAsync();
+        await maintenance;
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        using (cancellationToken.Register(_abort.Cancel))
+        {
+            await base.StopAsync(cancellationToken);
+        }
+        if (ExecuteTask is { IsCompleted: false } running)
+        {
+            // The shutdown timeout passed: the aborted runs are being released; give that a moment to reach the database.
+            await running.WaitAsync(TimeSpan.FromSeconds(5), _time, CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    public override void Dispose()
+    {
+        _abort.Dispose();
+        base.Dispose();
+    }
+
+    private async Task ClaimLoopAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var free = _options.Concurrency - _inFlight.Count;
+            var more = false;
+            if (free > 0)
+            {
+                try
+                {
+                    var ids = await _store.ClaimAsync(NodeId, _time, free, stoppingToken);
+                    if (ids.Count > 0)
+                    {
+                        // Read after the claim committed: a lease renewal that began earlier cannot have seen these runs.
+                        await StartAsync(ids, _time.GetUtcNow());
+                    }
+                    // A full batch suggests more runs are waiting: claim again without waiting for a wake-up.
+                    more = ids.Count == free;
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    LogClaimFailed(_logger, ex);
+                }
+            }
+            if (!more)
+            {
+                await _signals.WaitForWorkAsync(_options.PollInterval, _time, stoppingToken);
+            }
+        }
+    }
+
+    private async Task StartAsync(List<Guid> ids, DateTimeOffset claimedAt)
+    {
+        // Not cancellable: these runs are ours now, and must be executed (or released) rather than left Running.
+        await using var db = await _dbFactory.CreateDbContextAsync(CancellationToken.None);
+        var runs = await db.Runs.AsNoTracking().Where(r => ids.Contains(r.Id)).ToListAsync(CancellationToken.None);
+        var scenarioIds = runs.Select(r => r.ScenarioId).Distinct().ToList();
+        var scenarios = await db.Scenarios.AsNoTracking().Where(s => scenarioIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, CancellationToken.None);
+        foreach (var run in runs.OrderBy(r => r.QueuedAt).ThenBy(r => r.Id))
+        {
+            var lease = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
+            var inFlight = new InFlight(claimedAt, lease);
+            _inFlight[run.Id] = inFlight;
+            inFlight.Execution = Task.Run(() => ExecuteOneAsync(run, scenarios[run.ScenarioId], inFlight));
+        }
+    }
+
+    private async Task ExecuteOneAsync(Run run, Scenario scenario, InFlight inFlight)
+    {
+        try
+        {
+            RunOutcome outcome;
+            // The scenario's timeout bounds the whole run, so a connector that never answers cannot hold a slot forever.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(Math.Max(1, scenario.TimeoutSeconds)), _time);
+            using var token = CancellationTokenSource.CreateLinkedTokenSource(inFlight.Lease.Token, timeout.Token);
+            try
+            {
+                outcome = await _executor.ExecuteAsync(run, scenario, token.Token);
+            }
+            catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+            {
+                await _store.ReleaseAsync(run.Id, NodeId, _time.GetUtcNow(), CancellationToken.None);
+                LogReleased(_logger, run.Id);
+                return;
+            }
+            catch (OperationCanceledException) when (inFlight.Lease.IsCancellationRequested)
+            {
+                // Another node took the run over after our lease expired; it records the outcome.
+                LogLeaseLost(_logger, run.Id);
+                return;
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+            {
+                // Not retried: an attempt that used the whole timeout would most likely do so again, holding a slot each time.
+                outcome = Failure($"The run exceeded its timeout of {scenario.TimeoutSeconds} s.", retryable: false);
+            }
+            catch (Exception ex)
+            {
+                // The executor reports expected failures as outcomes; an exception is a surprise (the database went
+                // away, a bug), which another attempt may well not meet.
+                LogExecutionFailed(_logger, run.Id, ex);
+                outcome = Failure(ex.Message, retryable: true);
+            }
+
+            var status = await _store.CompleteAsync(run, outcome, NodeId, _time.GetUtcNow(), CancellationToken.None);
+            if (status is null)
+            {
+                LogLeaseLost(_logger, run.Id);
+            }
+            else if (status is RunStatus.Succeeded or RunStatus.Failed)
+            {
+                _signals.Ended(run.Id);
+            }
+        }
+        catch (Exception ex)
+        {
+            // Recording failed (the database is unreachable): the lease expires and the sweeper requeues the run.
+            LogRecordFailed(_logger, run.Id, ex);
+        }
+        finally
+        {
+            _inFlight.TryRemove(run.Id, out _);
+            inFlight.Lease.Dispose();
+            // The slot is free, and the scenario may now start its next run.
+            _signals.WorkAvailable();
+        }
+
+        RunOutcome Failure(string error, bool retryable) =>
+            new(false, 0, 0, [new RunLogLine(_time.GetUtcNow(), "error", error)], Error: error, Retryable: retryable);
+    }
+
+    private async Task MaintainLeasesAsync(CancellationToken cancellationToken)
+    {
+        // Renew every third of the lease: two renewals may fail (a slow database) before another node takes a run over.
+        var period = _options.LeaseDuration / 3;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                var now = _time.GetUtcNow();
+                if (!_inFlight.IsEmpty)
+                {
+                    var held = await _store.RenewAsync(NodeId, now, cancellationToken);
+                    foreach (var (runId, inFlight) in _inFlight)
+                    {
+                        // Runs claimed after the renewal started are not in its answer but are ours all the same.
+                        if (!held.Contains(runId) && inFlight.ClaimedAt < now)
+                        {
+                            await inFlight.Lease.CancelAsync();
+                        }
+                    }
+                }
+
+                var swept = await _store.SweepExpiredLeasesAsync(now, cancellationToken);
+                if (swept > 0)
+                {
+                    LogSwept(_logger, swept);
+                    _signals.WorkAvailable();
+                }
+                await Task.Delay(period, _time, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogLeaseMaintenanceFailed(_logger, ex);
+                await Task.Delay(period, _time, CancellationToken.None);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run worker {NodeId} started with {Concurrency} slots")]
+    private static partial void LogStarted(ILogger logger, string nodeId, int concurrency);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Claiming runs failed; trying again on the next poll")]
+    private static partial void LogClaimFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId} threw instead of returning an outcome")]
+    private static partial void LogExecutionFailed(ILogger logger, Guid runId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Recording the outcome of run {RunId} failed; it returns to the queue when its lease expires")]
+    private static partial void LogRecordFailed(ILogger logger, Guid runId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} was taken over by another node after this node's lease expired")]
+    private static partial void LogLeaseLost(ILogger logger, Guid runId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} released to the queue at shutdown")]
+    private static partial void LogReleased(ILogger logger, Guid runId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Returned {Count} runs with expired leases to the queue")]
+    private static partial void LogSwept(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Renewing leases or sweeping expired ones failed")]
+    private static partial void LogLeaseMaintenanceFailed(ILogger logger, Exception exception);
+
+    private sealed class InFlight(DateTimeOffset claimedAt, CancellationTokenSource lease)
+    {
+        public DateTimeOffset ClaimedAt { get; } = claimedAt;
+        public CancellationTokenSource Lease { get; } = lease;
+        public Task Execution { get; set; } = Task.CompletedTask;
+    }
+}

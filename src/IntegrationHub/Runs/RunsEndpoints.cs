@@ -1,0 +1,288 @@
+using System.Text.Json;
+using IntegrationHub.Data;
+using IntegrationHub.Identity;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace IntegrationHub.Runs;
+
+/// <summary>
+/// <c>/api/v1</c> runs: run a scenario now, list and read runs, resubmit and cancel. A run or scenario of another
+/// workspace answers 404 exactly like an unknown id, so ids of other tenants cannot be probed.
+/// </summary>
+internal static class RunsEndpoints
+{
+    public const int DefaultPageSize = 50;
+    public const int MaxPageSize = 500;
+
+    /// <summary>Seconds a client is told to wait (Retry-After) when a scenario's queue is full.</summary>
+    public const int QueueFullRetryAfterSeconds = 5;
+
+    public static RouteGroupBuilder MapRunsEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1").WithTags("Runs");
+        group.MapPost("/scenarios/{id:guid}/runs", RunNow).RequireAuthorization(HubPolicies.Operator)
+            .WithName("RunScenarioNow").WithSummary("Queues a run of the scenario now (manual trigger).");
+        group.MapGet("/runs", ListRuns).RequireAuthorization(HubPolicies.Viewer)
+            .WithName("ListRuns").WithSummary("Runs of the caller's workspace, newest first, paged; filter by scenario, status and trigger.");
+        group.MapGet("/runs/{id:guid}", GetRun).RequireAuthorization(HubPolicies.Viewer)
+            .WithName("GetRun").WithSummary("One run: status, trigger, timestamps, attempts, records, log, error, result and payload.");
+        group.MapPost("/runs/{id:guid}/retry", RetryRun).RequireAuthorization(HubPolicies.Operator)
+            .WithName("RetryRun").WithSummary("Resubmits an ended run as a new run with the same payload.");
+        group.MapPost("/runs/{id:guid}/cancel", CancelRun).RequireAuthorization(HubPolicies.Operator)
+            .WithName("CancelRun").WithSummary("Cancels a run that is still queued.");
+        return group;
+    }
+
+    public static async Task<Results<Accepted<RunDetails>, ProblemHttpResult>> RunNow(
+        Guid id, HttpContext context, HubDbContext db, RunQueue queue, CancellationToken cancellationToken)
+    {
+        var caller = HubCaller.From(context.User)!;
+        var scenario = await db.Scenarios.AsNoTracking()
+            .Where(s => s.Id == id && s.WorkspaceId == caller.WorkspaceId)
+            .Select(s => new { s.Id, s.WorkspaceId, s.MaxAttempts, s.MaxQueuedRuns })
+            .FirstOrDefaultAsync(cancellationToken);
+        if (scenario is null)
+        {
+            return NotFound("scenario", id);
+        }
+
+        var result = await queue.EnqueueAsync(
+            new NewRun(scenario.WorkspaceId, scenario.Id, TriggerKind.Manual, scenario.MaxAttempts, scenario.MaxQueuedRuns, TriggeredBy: caller.UserId),
+            cancellationToken);
+        return await Accepted(result, context, db, cancellationToken);
+    }
+
+    public static async Task<Results<Ok<RunPage>, ValidationProblem>> ListRuns(
+        HttpContext context, HubDbContext db, CancellationToken cancellationToken,
+        Guid? scenarioId = null, string? status = null, string? trigger = null, int page = 1, int pageSize = DefaultPageSize)
+    {
+        var caller = HubCaller.From(context.User)!;
+        var errors = new Dictionary<string, string[]>();
+        RunStatus? statusFilter = null;
+        TriggerKind? triggerFilter = null;
+        if (status is not null)
+        {
+            if (Enum.TryParse<RunStatus>(status, ignoreCase: true, out var s) && Enum.IsDefined(s))
+            {
+                statusFilter = s;
+            }
+            else
+            {
+                errors["status"] = [$"Unknown status '{status}'; one of {string.Join(", ", Enum.GetNames<RunStatus>())}."];
+            }
+        }
+        if (trigger is not null)
+        {
+            if (Enum.TryParse<TriggerKind>(trigger, ignoreCase: true, out var t) && Enum.IsDefined(t))
+            {
+                triggerFilter = t;
+            }
+            else
+            {
+                errors["trigger"] = [$"Unknown trigger '{trigger}'; one of {string.Join(", ", Enum.GetNames<TriggerKind>())}."];
+            }
+        }
+        if (page < 1)
+        {
+            errors["page"] = ["The page number starts at 1."];
+        }
+        if (pageSize is < 1 or > MaxPageSize)
+        {
+            errors["pageSize"] = [$"The page size must be between 1 and {MaxPageSize}."];
+        }
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var query = db.Runs.AsNoTracking().Where(r => r.WorkspaceId == caller.WorkspaceId);
+        if (scenarioId is { } sid)
+        {
+            query = query.Where(r => r.ScenarioId == sid);
+        }
+        if (statusFilter is { } sf)
+        {
+            query = query.Where(r => r.Status == sf);
+        }
+        if (triggerFilter is { } tf)
+        {
+            query = query.Where(r => r.Trigger == tf);
+        }
+
+        var total = await query.CountAsync(cancellationToken);
+        var items = await query
+            .OrderByDescending(r => r.QueuedAt).ThenByDescending(r => r.Id)
+            .Skip((page - 1) * pageSize).Take(pageSize)
+            .Select(r => new RunSummary(r.Id, r.ScenarioId, r.Status, r.Trigger, r.QueuedAt, r.StartedAt, r.FinishedAt,
+                r.Attempts, r.MaxAttempts, r.RecordsIn, r.RecordsOut, r.RetryOf, r.ScheduledFor, r.Error))
+            .ToListAsync(cancellationToken);
+        return TypedResults.Ok(new RunPage(items, page, pageSize, total));
+    }
+
+    public static async Task<Results<Ok<RunDetails>, ProblemHttpResult>> GetRun(
+        Guid id, HttpContext context, HubDbContext db, CancellationToken cancellationToken)
+    {
+        var run = await FindAsync(db, id, HubCaller.From(context.User)!, cancellationToken);
+        return run is null ? NotFound("run", id) : TypedResults.Ok(RunDetails.From(run));
+    }
+
+    public static async Task<Results<Accepted<RunDetails>, ProblemHttpResult>> RetryRun(
+        Guid id, HttpContext context, HubDbContext db, RunQueue queue, CancellationToken cancellationToken)
+    {
+        var caller = HubCaller.From(context.User)!;
+        var run = await FindAsync(db, id, caller, cancellationToken);
+        if (run is null)
+        {
+            return NotFound("run", id);
+        }
+        if (run.Status is RunStatus.Queued or RunStatus.Running)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The run has not ended",
+                detail: $"Run {id} is {run.Status}; only a Succeeded, Failed or Cancelled run can be resubmitted.");
+        }
+        var scenario = await db.Scenarios.AsNoTracking()
+            .Where(s => s.Id == run.ScenarioId)
+            .Select(s => new { s.MaxAttempts, s.MaxQueuedRuns })
+            .FirstOrDefaultAsync(cancellationToken);
+        if (scenario is null)
+        {
+            return NotFound("scenario", run.ScenarioId);
+        }
+
+        var result = await queue.EnqueueAsync(
+            new NewRun(run.WorkspaceId, run.ScenarioId, TriggerKind.Retry, scenario.MaxAttempts, scenario.MaxQueuedRuns,
+                Payload: run.Payload, TriggeredBy: caller.UserId, RetryOf: run.Id),
+            cancellationToken);
+        return await Accepted(result, context, db, cancellationToken);
+    }
+
+    public static async Task<Results<Ok<RunDetails>, ProblemHttpResult>> CancelRun(
+        Guid id, HttpContext context, HubDbContext db, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var caller = HubCaller.From(context.User)!;
+        var now = time.GetUtcNow();
+        // Conditional: a worker may claim the run at this very moment; then it is Running and no longer cancellable.
+        var cancelled = await db.Runs
+            .Where(r => r.Id == id && r.WorkspaceId == caller.WorkspaceId && r.Status == RunStatus.Queued)
+            .ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, RunStatus.Cancelled).SetProperty(r => r.FinishedAt, now), cancellationToken);
+        var run = await FindAsync(db, id, caller, cancellationToken);
+        if (run is null)
+        {
+            return NotFound("run", id);
+        }
+        if (cancelled == 0)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The run is not queued",
+                detail: $"Run {id} is {run.Status}; only a Queued run can be cancelled.");
+        }
+        return TypedResults.Ok(RunDetails.From(run));
+    }
+
+    private static async Task<Results<Accepted<RunDetails>, ProblemHttpResult>> Accepted(
+        EnqueueResult result, HttpContext context, HubDbContext db, CancellationToken cancellationToken)
+    {
+        Guid runId;
+        switch (result)
+        {
+            case EnqueueResult.Queued queued:
+                runId = queued.RunId;
+                break;
+            case EnqueueResult.Duplicate duplicate:
+                runId = duplicate.RunId;
+                break;
+            case EnqueueResult.QueueFull:
+                context.Response.Headers.RetryAfter = QueueFullRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "The scenario's queue is full",
+                    detail: "The scenario already has its maximum of queued runs (Max Queued Runs). Try again later.");
+            default:
+                throw new InvalidOperationException($"Unexpected enqueue result {result}.");
+        }
+        var run = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == runId, cancellationToken);
+        return TypedResults.Accepted($"/api/v1/runs/{runId}", RunDetails.From(run));
+    }
+
+    private static Task<Run?> FindAsync(HubDbContext db, Guid id, HubCaller caller, CancellationToken cancellationToken) =>
+        db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id && r.WorkspaceId == caller.WorkspaceId, cancellationToken);
+
+    private static ProblemHttpResult NotFound(string what, Guid id) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No such {what}", detail: $"There is no {what} {id}.");
+}
+
+/// <summary>A run as lists show it.</summary>
+public sealed record RunSummary(
+    Guid Id,
+    Guid ScenarioId,
+    RunStatus Status,
+    TriggerKind Trigger,
+    DateTimeOffset QueuedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt,
+    int Attempts,
+    int MaxAttempts,
+    int RecordsIn,
+    int RecordsOut,
+    Guid? RetryOf,
+    DateTimeOffset? ScheduledFor,
+    string? Error);
+
+/// <summary>One page of runs, newest first.</summary>
+public sealed record RunPage(IReadOnlyList<RunSummary> Items, int Page, int PageSize, int Total);
+
+/// <summary>Why a run failed; line and column point into the Source Script when the error came from there.</summary>
+public sealed record RunError(string Message, int? Line, int? Column);
+
+/// <summary>Everything about one run.</summary>
+/// <param name="Log">The log of the latest attempt.</param>
+/// <param name="Result">The records the Source Script returned.</param>
+/// <param name="Payload">For external POST triggers: the accepted request.</param>
+public sealed record RunDetails(
+    Guid Id,
+    Guid WorkspaceId,
+    Guid ScenarioId,
+    RunStatus Status,
+    TriggerKind Trigger,
+    DateTimeOffset QueuedAt,
+    DateTimeOffset AvailableAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt,
+    int Attempts,
+    int MaxAttempts,
+    int RecordsIn,
+    int RecordsOut,
+    Guid? TriggeredBy,
+    Guid? RetryOf,
+    DateTimeOffset? ScheduledFor,
+    IReadOnlyList<RunLogLine> Log,
+    RunError? Error,
+    JsonElement? Result,
+    JsonElement? Payload)
+{
+    private static readonly JsonSerializerOptions LogJson = new(JsonSerializerDefaults.Web);
+
+    public static RunDetails From(Run run) => new(
+        run.Id, run.WorkspaceId, run.ScenarioId, run.Status, run.Trigger, run.QueuedAt, run.AvailableAt, run.StartedAt,
+        run.FinishedAt, run.Attempts, run.MaxAttempts, run.RecordsIn, run.RecordsOut, run.TriggeredBy, run.RetryOf, run.ScheduledFor,
+        run.Log is null ? [] : JsonSerializer.Deserialize<List<RunLogLine>>(run.Log, LogJson) ?? [],
+        run.Error is null ? null : new RunError(run.Error, run.ErrorLine, run.ErrorColumn),
+        ParseJson(run.Result),
+        ParseJson(run.Payload));
+
+    private static JsonElement? ParseJson(string? json)
+    {
+        if (json is null)
+        {
+            return null;
+        }
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            // Stored text that is not JSON is still worth showing.
+            return JsonSerializer.SerializeToElement(json);
+        }
+    }
+}

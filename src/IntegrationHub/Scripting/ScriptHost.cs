@@ -1,0 +1,198 @@
+using System.Buffers;
+using System.Text;
+using IntegrationHub.Storage;
+using Jint;
+using Jint.Native;
+using Jint.Native.Json;
+using Jint.Native.Function;
+using Jint.Native.Object;
+using Jint.Runtime;
+using Jint.Runtime.Interop;
+using JsonDocument = System.Text.Json.JsonDocument;
+
+namespace IntegrationHub.Scripting;
+
+/// <summary>
+/// The globals one script execution sees besides <c>data</c>: <c>storage</c>, <c>log</c>, <c>console</c> and
+/// <c>run</c>. They are plain JavaScript functions over JSON values; nothing of .NET is reachable through them.
+/// </summary>
+/// <remarks>
+/// Jint calls host functions synchronously, and <see cref="ScenarioStorage"/> is asynchronous, so the storage helpers
+/// block this thread on the async call. That is sound here: the hub has no SynchronizationContext to deadlock on, a
+/// script already holds its thread for its whole execution (Jint cannot yield mid-script), and the wait takes the
+/// run's token, so a timeout or shutdown also ends a pending storage call. The alternatives are worse: making scripts
+/// write <c>await storage.get(k)</c> breaks the plain API users expect, and a second, synchronous storage path would
+/// duplicate the SQL that keeps both databases in step.
+/// </remarks>
+internal sealed class ScriptHost(
+    Engine engine,
+    ScriptInvocation invocation,
+    ScenarioStorage storage,
+    ScriptLog log,
+    CancellationToken cancellationToken)
+{
+    private JsonParser? _parser;
+    private JsonSerializer? _serializer;
+
+    private JsonParser Parser => _parser ??= new JsonParser(engine, ScriptSandbox.MaxJsonDepth);
+    private JsonSerializer Serializer => _serializer ??= new JsonSerializer(engine);
+
+    public void Install()
+    {
+        var storageObject = new JsObject(engine);
+        storageObject.Set("get", Function("get", StorageGet, 1));
+        storageObject.Set("set", Function("set", StorageSet, 3));
+        storageObject.Set("delete", Function("delete", StorageDelete, 1));
+        engine.SetValue("storage", storageObject);
+
+        var logObject = new JsObject(engine);
+        logObject.Set("info", Function("info", Writer("info"), 0));
+        logObject.Set("warn", Function("warn", Writer("warn"), 0));
+        logObject.Set("error", Function("error", Writer("error"), 0));
+        engine.SetValue("log", logObject);
+
+        var consoleObject = new JsObject(engine);
+        consoleObject.Set("log", Function("log", Writer("info"), 0));
+        consoleObject.Set("info", Function("info", Writer("info"), 0));
+        consoleObject.Set("warn", Function("warn", Writer("warn"), 0));
+        consoleObject.Set("error", Function("error", Writer("error"), 0));
+        engine.SetValue("console", consoleObject);
+
+        var runObject = new JsObject(engine);
+        runObject.Set("id", invocation.RunId.ToString());
+        runObject.Set("trigger", invocation.Trigger.ToString());
+        runObject.Set("scenarioId", invocation.ScenarioId.ToString());
+        engine.SetValue("run", runObject);
+    }
+
+    /// <summary>Parses JSON text into a script value.</summary>
+    public JsValue ParseJson(string json) => Parser.Parse(json);
+
+    /// <summary>Writes a script value as JSON; false when it has no JSON form (undefined, a function, a symbol).</summary>
+    public bool TryWriteJson(JsValue value, IBufferWriter<byte> writer) => Serializer.Serialize(value, writer);
+
+    private ClrFunction Function(string name, Func<JsValue, JsValue[], JsValue> body, int length) =>
+        new(engine, name, body, length);
+
+    private JsValue StorageGet(JsValue thisObject, JsValue[] arguments)
+    {
+        var key = CanonicalKey("storage.get", Argument(arguments, 0));
+        var json = Wait(storage.GetAsync(invocation.ScenarioId, key, cancellationToken), "storage.get");
+        // Absent reads as undefined, so a stored null stays distinguishable from no entry.
+        return json is null ? JsValue.Undefined : ParseJson(json);
+    }
+
+    private JsValue StorageSet(JsValue thisObject, JsValue[] arguments)
+    {
+        var key = CanonicalKey("storage.set", Argument(arguments, 0));
+        var value = Argument(arguments, 1);
+        var buffer = new ArrayBufferWriter<byte>(256);
+        if (!TryWriteJson(value, buffer))
+        {
+            throw new JavaScriptException(engine.Intrinsics.TypeError, $"storage.set: the value must be a JSON value, not {Describe(value)}.");
+        }
+
+        var timeToLive = TimeToLive(Argument(arguments, 2));
+        Wait(storage.SetAsync(invocation.WorkspaceId, invocation.ScenarioId, key, Encoding.UTF8.GetString(buffer.WrittenSpan), timeToLive, cancellationToken), "storage.set");
+        return JsValue.Undefined;
+    }
+
+    private JsValue StorageDelete(JsValue thisObject, JsValue[] arguments)
+    {
+        var key = CanonicalKey("storage.delete", Argument(arguments, 0));
+        return Wait(storage.DeleteAsync(invocation.ScenarioId, key, cancellationToken), "storage.delete") ? JsBoolean.True : JsBoolean.False;
+    }
+
+    private Func<JsValue, JsValue[], JsValue> Writer(string level) => (_, arguments) =>
+    {
+        log.Write(level, string.Join(' ', arguments.Select(Format)));
+        return JsValue.Undefined;
+    };
+
+    /// <summary>console.log's way: strings as they are, errors as "Name: message", other values as JSON.</summary>
+    private string Format(JsValue value)
+    {
+        if (value.IsString())
+        {
+            return value.AsString();
+        }
+        if (value.IsUndefined() || value.IsSymbol() || value is Function)
+        {
+            return value.ToString();
+        }
+        if (value is JsError)
+        {
+            return TypeConverter.ToString(value);
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(128);
+        return TryWriteJson(value, buffer) ? Encoding.UTF8.GetString(buffer.WrittenSpan) : value.ToString();
+    }
+
+    private string CanonicalKey(string function, JsValue key)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64);
+        if (!TryWriteJson(key, buffer))
+        {
+            throw new JavaScriptException(engine.Intrinsics.TypeError, $"{function}: the key must be a JSON value, not {Describe(key)}.");
+        }
+
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        return StorageKey.Canonicalize(document.RootElement);
+    }
+
+    private TimeSpan? TimeToLive(JsValue options)
+    {
+        if (options.IsNull() || options.IsUndefined())
+        {
+            return null;
+        }
+        if (options is not ObjectInstance optionsObject)
+        {
+            throw new JavaScriptException(engine.Intrinsics.TypeError, "storage.set: the third argument must be an object such as { ttlSeconds: 60 }.");
+        }
+
+        var seconds = optionsObject.Get("ttlSeconds");
+        if (seconds.IsNull() || seconds.IsUndefined())
+        {
+            return null;
+        }
+        if (!seconds.IsNumber() || !double.IsFinite(seconds.AsNumber()) || seconds.AsNumber() <= 0 || seconds.AsNumber() > TimeSpan.MaxValue.TotalSeconds / 2)
+        {
+            throw new JavaScriptException(engine.Intrinsics.TypeError, $"storage.set: ttlSeconds must be a positive number of seconds, not {Describe(seconds)}.");
+        }
+        return TimeSpan.FromSeconds(seconds.AsNumber());
+    }
+
+    private static T Wait<T>(Task<T> task, string function)
+    {
+        try
+        {
+            return task.GetAwaiter().GetResult();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw new ScriptStorageException(function, ex);
+        }
+    }
+
+    private static void Wait(Task task, string function)
+    {
+        try
+        {
+            task.GetAwaiter().GetResult();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw new ScriptStorageException(function, ex);
+        }
+    }
+
+    private static JsValue Argument(JsValue[] arguments, int index) => index < arguments.Length ? arguments[index] : JsValue.Undefined;
+
+    private static string Describe(JsValue value) => value.IsUndefined() ? "undefined" : value is Function ? "a function" : value.IsSymbol() ? "a symbol" : TypeConverter.ToString(value);
+}
+
+/// <summary>The hub's own storage failed under a script's helper call: not the script's fault, so the run may be retried.</summary>
+internal sealed class ScriptStorageException(string function, Exception innerException)
+    : Exception($"{function} failed: the hub's storage answered {innerException.GetType().Name}: {innerException.Message}", innerException);

@@ -1,0 +1,18 @@
+using IntegrationHub.Runs;
+
+namespace IntegrationHub.Scripting;
+
+/// <summary>One execution of a Source Script.</summary>
+/// <param name="ScenarioVersion">With <paramref name="ScenarioId"/>, what the parsed script is cached under.</param>
+/// <param name="Script">The script body: a function body that sees <c>data</c> and may <c>return</c>.</param>
+/// <param name="DataJson">The records the script sees as <c>data</c>: a JSON array.</param>
+/// <param name="Timeout">How long the script may run; past it the run fails as timed out.</param>
+public sealed record ScriptInvocation(
+    Guid WorkspaceId,
+    Guid ScenarioId,
+    int ScenarioVersion,
+    string Script,
+    Guid RunId,
+    TriggerKind Trigger,
+    string DataJson,
+    TimeSpan Timeout);

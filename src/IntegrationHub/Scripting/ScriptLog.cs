@@ -1,0 +1,35 @@
+using IntegrationHub.Runs;
+
+namespace IntegrationHub.Scripting;
+
+/// <summary>
+/// The lines one script execution writes, capped: a script logging in a loop would otherwise grow the run row
+/// without bound. Past the cap one warning says lines were dropped and the script goes on.
+/// </summary>
+internal sealed class ScriptLog(TimeProvider time, int maxLines, int maxLineLength)
+{
+    private readonly List<RunLogLine> _lines = [];
+    private int _written;
+
+    public IReadOnlyList<RunLogLine> Lines => _lines;
+
+    public void Write(string level, string message)
+    {
+        _written++;
+        if (_written > maxLines)
+        {
+            if (_written == maxLines + 1)
+            {
+                _lines.Add(new RunLogLine(time.GetUtcNow(), "warn",
+                    $"Later log lines were dropped: a script may write {maxLines} lines (Scripting:MaxLogLines)."));
+            }
+            return;
+        }
+
+        if (message.Length > maxLineLength)
+        {
+            message = string.Concat(message.AsSpan(0, maxLineLength), "… (cut)");
+        }
+        _lines.Add(new RunLogLine(time.GetUtcNow(), level, message));
+    }
+}

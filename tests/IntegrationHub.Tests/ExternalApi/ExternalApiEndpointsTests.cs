@@ -1,0 +1,436 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using IntegrationHub.Data;
+using IntegrationHub.ExternalApi;
+using IntegrationHub.Identity;
+using IntegrationHub.Runs;
+using IntegrationHub.Tests.Infrastructure;
+using IntegrationHub.Tests.Scenarios;
+
+namespace IntegrationHub.Tests.ExternalApi;
+
+public sealed class ExternalApiEndpointsTests
+{
+    private const string ProblemJson = "application/problem+json";
+
+    [Theory, AllDatabases]
+    public async Task AcceptGet_WithToken_Returns200EmptyBodyAndQueuesExternalGetRun(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        var response = await client.GetAsync($"/ExternalData/Accept/{scenario.Id}");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        var run = await ScenarioTestData.GetRunAsync(hub, RunId(response));
+        Assert.Equal(scenario.Id, run.ScenarioId);
+        Assert.Equal(TriggerKind.ExternalGet, run.Trigger);
+        Assert.Null(run.Payload);
+        Assert.Equal(3, run.MaxAttempts);
+    }
+
+    [Theory, AllDatabases]
+    public async Task AcceptPost_Json_StoresTheRequestAsDataZero_WithoutCredentialHeaders(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/ExternalData/Accept/{scenario.Id}?source=shop&x=1")
+        {
+            Content = new StringContent("""{ "id": 7, "total": 12.5, "lines": [1, 2] }""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("Cookie", "session=secret");
+        request.Headers.Add("X-Shop", "north");
+
+        var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        var run = await ScenarioTestData.GetRunAsync(hub, RunId(response));
+        Assert.Equal(TriggerKind.ExternalPost, run.Trigger);
+        var trigger = JsonSerializer.Deserialize<TriggerRequest>(run.Payload!, TriggerRequest.SerializerOptions)!;
+        Assert.Equal(7, trigger.Body.GetProperty("id").GetInt32());
+        Assert.Equal(12.5m, trigger.Body.GetProperty("total").GetDecimal());
+        Assert.Equal("""{ "id": 7, "total": 12.5, "lines": [1, 2] }""", trigger.RawBody);
+        Assert.StartsWith("application/json", trigger.ContentType, StringComparison.Ordinal);
+        Assert.Equal("north", trigger.Headers["X-Shop"]);
+        Assert.DoesNotContain(trigger.Headers.Keys, k => k.Equals("Authorization", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(trigger.Headers.Keys, k => k.Equals("Cookie", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(HubHost.AdminToken, run.Payload, StringComparison.Ordinal);
+        Assert.Equal("shop", trigger.Query["source"]);
+        Assert.Equal("1", trigger.Query["x"]);
+        Assert.True(trigger.ReceivedAt > DateTimeOffset.UtcNow.AddMinutes(-5));
+        // Scripts read data[0].Body: the stored names are PascalCase.
+        Assert.Contains("\"Body\":", run.Payload, StringComparison.Ordinal);
+    }
+
+    [Theory, AllDatabases]
+    public async Task AcceptPost_Xml_BecomesAnObjectByTheDocumentedRule(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        const string xml = """
+            <?xml version="1.0" encoding="utf-8"?>
+            <order id="7" xmlns="urn:shop">
+              <customer>Ada</customer>
+              <line sku="A">2</line>
+              <line sku="B">3</line>
+              <note/>
+            </order>
+            """;
+
+        foreach (var contentType in new[] { "application/xml", "text/xml" })
+        {
+            var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", new StringContent(xml, Encoding.UTF8, contentType));
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var body = (await PayloadAsync(hub, response)).Body;
+            var order = body.GetProperty("order");
+            Assert.Equal("7", order.GetProperty("@id").GetString());
+            Assert.Equal("Ada", order.GetProperty("customer").GetString());
+            var lines = order.GetProperty("line");
+            Assert.Equal(JsonValueKind.Array, lines.ValueKind);
+            Assert.Equal("B", lines[1].GetProperty("@sku").GetString());
+            Assert.Equal("3", lines[1].GetProperty("#text").GetString());
+            Assert.Equal(JsonValueKind.Null, order.GetProperty("note").ValueKind);
+        }
+    }
+
+    [Theory, AllDatabases]
+    public async Task AcceptPost_XmlWithDtdOrExternalEntity_Returns400AndQueuesNothing(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        const string xxe = """
+            <?xml version="1.0"?>
+            <!DOCTYPE r [ <!ENTITY x SYSTEM "file:///etc/passwd"> ]>
+            <r>&x;</r>
+            """;
+
+        var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", new StringContent(xxe, Encoding.UTF8, "application/xml"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(ProblemJson, response.Content.Headers.ContentType?.MediaType);
+        Assert.False(response.Headers.Contains(ExternalApiEndpoints.RunIdHeader));
+        Assert.DoesNotContain("root:", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory, AllDatabases]
+    public async Task AcceptPost_MalformedXml_Returns400WithLineAndPosition(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", new StringContent("<a>\n<b></a>", Encoding.UTF8, "text/xml"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await ProblemAsync(response);
+        Assert.Contains("line 2", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory, AllDatabases]
+    public async Task AcceptPost_UrlEncodedForm_FieldsBecomeProperties_RepeatedFieldsArrays(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        var form = new FormUrlEncodedContent([new("name", "Ada Lovelace"), new("tag", "a"), new("tag", "b & c")]);
+
+        var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", form);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var trigger = await PayloadAsync(hub, response);
+        Assert.Equal("Ada Lovelace", trigger.Body.GetProperty("name").GetString());
+        Assert.Equal(["a", "b & c"], trigger.Body.GetProperty("tag").EnumerateArray().Select(e => e.GetString()));
+        Assert.Contains("name=Ada+Lovelace", trigger.RawBody, StringComparison.Ordinal);
+    }
+
+    [Theory, AllDatabases]
+    public async Task AcceptPost_MultipartForm_FieldsAndUploadedFilesBecomeProperties(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        var file = new ByteArrayContent("id;total\n7;12.5\n"u8.ToArray());
+        file.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent("north"), "shop" },
+            { file, "upload", "orders.csv" },
+        };
+
+        var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", form);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = (await PayloadAsync(hub, response)).Body;
+        Assert.Equal("north", body.GetProperty("shop").GetString());
+        var upload = body.GetProperty("upload");
+        Assert.Equal("orders.csv", upload.GetProperty("fileName").GetString());
+        Assert.Equal("text/csv", upload.GetProperty("contentType").GetString());
+        Assert.Equal(16, upload.GetProperty("length").GetInt32());
+        Assert.Equal("id;total\n7;12.5\n", Encoding.UTF8.GetString(Convert.FromBase64String(upload.GetProperty("content").GetString()!)));
+    }
+
+    [Theory, AllDatabases]
+    public async Task AcceptPost_MalformedJson_Returns400SayingWhere(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", new StringContent("{\n  \"id\": 7,,\n}", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await ProblemAsync(response);
+        Assert.Contains("line 2", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.False(response.Headers.Contains(ExternalApiEndpoints.RunIdHeader));
+    }
+
+    [Theory, AllDatabases]
+    public async Task AcceptPost_UnsupportedContentType_Returns415(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", new StringContent("id=7", Encoding.UTF8, "text/plain"));
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal(ProblemJson, response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Theory, AllDatabases]
+    public async Task AcceptPost_OverTheBodyLimit_Returns413_WithAndWithoutContentLength(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, new Dictionary<string, string?> { ["ExternalApi:MaxBodyBytes"] = "1024" });
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        var big = "{\"text\":\"" + new string('x', 2000) + "\"}";
+
+        var withLength = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", new StringContent(big, Encoding.UTF8, "application/json"));
+        var chunked = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(big)));
+        chunked.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var chunkedRequest = new HttpRequestMessage(HttpMethod.Post, $"/ExternalData/Accept/{scenario.Id}") { Content = chunked };
+        chunkedRequest.Headers.TransferEncodingChunked = true;
+        var withoutLength = await client.SendAsync(chunkedRequest);
+        var small = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", new StringContent("{\"id\":1}", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, withLength.StatusCode);
+        Assert.Equal(ProblemJson, withLength.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, withoutLength.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, small.StatusCode);
+    }
+
+    [Theory, AllDatabases]
+    public async Task Accept_WithoutCredentials_ForNonAnonymousOrUnknownScenario_Returns401WithChallenge(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        var disabledTriggers = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(externalTriggers: false));
+        using var anonymous = hub.CreateHttpClient();
+
+        foreach (var id in new[] { scenario.Id, disabledTriggers.Id, Guid.NewGuid() })
+        {
+            var get = await anonymous.GetAsync($"/ExternalData/Accept/{id}");
+            var post = await anonymous.PostAsync($"/ExternalData/Accept/{id}", JsonContent.Create(new { id = 1 }));
+            var cache = await anonymous.GetAsync($"/ExternalData/GetCacheData/{id}?keyJson=1");
+
+            foreach (var response in new[] { get, post, cache })
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+                Assert.Contains("Bearer", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+                Assert.Equal(ProblemJson, response.Content.Headers.ContentType?.MediaType);
+            }
+        }
+    }
+
+    [Theory, AllDatabases]
+    public async Task Accept_Anonymous_WhenScenarioAllowsIt_Returns200AndRecordsNoUser(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(anonymous: true));
+        using var anonymous = hub.CreateHttpClient();
+
+        var get = await anonymous.GetAsync($"/ExternalData/Accept/{scenario.Id}");
+        var post = await anonymous.PostAsync($"/ExternalData/Accept/{scenario.Id}", JsonContent.Create(new { id = 1 }));
+
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, post.StatusCode);
+        Assert.Null((await ScenarioTestData.GetRunAsync(hub, RunId(post))).TriggeredBy);
+    }
+
+    [Theory, AllDatabases]
+    public async Task Accept_WithInvalidToken_Returns401EvenWhenAnonymousIsAllowed(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(anonymous: true));
+        using var client = hub.CreateHttpClient(AccessTokenFormat.Generate());
+
+        var response = await client.GetAsync($"/ExternalData/Accept/{scenario.Id}");
+        var cache = await client.GetAsync($"/ExternalData/GetCacheData/{scenario.Id}");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("invalid_token", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, cache.StatusCode);
+    }
+
+    [Theory, AllDatabases]
+    public async Task Accept_ByRole_ViewerGets403_OperatorMayTrigger(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var viewer = hub.CreateHttpClient(await ScenarioTestData.CreateUserTokenAsync(hub, UserRole.Viewer));
+        using var operatorClient = hub.CreateHttpClient(await ScenarioTestData.CreateUserTokenAsync(hub, UserRole.Operator));
+
+        var denied = await viewer.PostAsync($"/ExternalData/Accept/{scenario.Id}", JsonContent.Create(new { id = 1 }));
+        var allowed = await operatorClient.PostAsync($"/ExternalData/Accept/{scenario.Id}", JsonContent.Create(new { id = 1 }));
+
+        Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+        Assert.Equal(ProblemJson, denied.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        Assert.NotNull((await ScenarioTestData.GetRunAsync(hub, RunId(allowed))).TriggeredBy);
+    }
+
+    [Theory, AllDatabases]
+    public async Task Accept_OtherWorkspaceOrTriggersDisabledOrUnknown_Returns404Alike(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        var noTriggers = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(externalTriggers: false));
+        using var stranger = hub.CreateHttpClient(await ScenarioTestData.CreateUserTokenAsync(hub, UserRole.Admin, otherWorkspace: true));
+        using var admin = hub.CreateAdminClient();
+
+        var otherWorkspace = await stranger.GetAsync($"/ExternalData/Accept/{scenario.Id}");
+        var otherWorkspaceCache = await stranger.GetAsync($"/ExternalData/GetCacheData/{scenario.Id}");
+        var disabled = await admin.GetAsync($"/ExternalData/Accept/{noTriggers.Id}");
+        var unknown = await admin.GetAsync($"/ExternalData/Accept/{Guid.NewGuid()}");
+
+        foreach (var response in new[] { otherWorkspace, otherWorkspaceCache, disabled, unknown })
+        {
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            Assert.Equal("Scenario not found", (await ProblemAsync(response)).GetProperty("title").GetString());
+        }
+    }
+
+    [Theory, AllDatabases]
+    public async Task Accept_DisabledScenario_Returns409(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(enabled: false));
+        using var client = hub.CreateAdminClient();
+
+        var response = await client.GetAsync($"/ExternalData/Accept/{scenario.Id}");
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal(ProblemJson, response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Theory, AllDatabases]
+    public async Task OtherMethods_Return405WithAllowHeaderAndProblem(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        var put = await client.PutAsync($"/ExternalData/Accept/{scenario.Id}", JsonContent.Create(new { id = 1 }));
+        var postCache = await client.PostAsync($"/ExternalData/GetCacheData/{scenario.Id}", JsonContent.Create(new { id = 1 }));
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, put.StatusCode);
+        Assert.Contains("POST", put.Content.Headers.Allow);
+        Assert.Contains("GET", put.Content.Headers.Allow);
+        Assert.Equal(ProblemJson, put.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, postCache.StatusCode);
+        Assert.Contains("GET", postCache.Content.Headers.Allow);
+    }
+
+    [Theory, AllDatabases]
+    public async Task Accept_WhenTheQueueIsFull_Returns429WithRetryAfter(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(maxQueuedRuns: 2));
+        await ScenarioTestData.FillQueueAsync(hub, scenario, 2);
+        using var client = hub.CreateAdminClient();
+
+        var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", JsonContent.Create(new { id = 1 }));
+
+        Assert.Equal((HttpStatusCode)429, response.StatusCode);
+        Assert.NotNull(response.Headers.RetryAfter?.Delta);
+        Assert.Equal(ProblemJson, response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Theory, AllDatabases]
+    public async Task Accept_PassesTheIdempotencyKeyToTheQueue(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/ExternalData/Accept/{scenario.Id}") { Content = JsonContent.Create(new { id = 1 }) };
+        request.Headers.Add("Idempotency-Key", "order-7");
+
+        var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("order-7", (await ScenarioTestData.GetRunAsync(hub, RunId(response))).IdempotencyKey);
+    }
+
+    [Theory, AllDatabases]
+    public async Task Accept_WithWait_AnswersTheRunAsJson(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}?wait=1", JsonContent.Create(new { id = 1, total = 2 }));
+
+        // Whether a worker finished the run within the second depends on the machine: both answers are valid, and consistent.
+        var result = await response.Content.ReadFromJsonAsync<RunResultResponse>(TestJson.Options);
+        Assert.NotNull(result);
+        Assert.Equal(RunId(response), result.RunId);
+        if (response.StatusCode == HttpStatusCode.Accepted)
+        {
+            Assert.Contains(result.Status, new[] { RunStatus.Queued, RunStatus.Running });
+            Assert.Equal($"/api/v1/runs/{result.RunId}", response.Headers.Location?.OriginalString);
+        }
+        else
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Contains(result.Status, new[] { RunStatus.Succeeded, RunStatus.Failed, RunStatus.Cancelled });
+        }
+    }
+
+    [Theory, AllDatabases]
+    public async Task Accept_WithInvalidWait_Returns400(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        var response = await client.GetAsync($"/ExternalData/Accept/{scenario.Id}?wait=soon");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(ProblemJson, response.Content.Headers.ContentType?.MediaType);
+    }
+
+    internal static Guid RunId(HttpResponseMessage response) =>
+        Guid.Parse(Assert.Single(response.Headers.GetValues(ExternalApiEndpoints.RunIdHeader)));
+
+    private static async Task<TriggerRequest> PayloadAsync(HubHost hub, HttpResponseMessage response)
+    {
+        var run = await ScenarioTestData.GetRunAsync(hub, RunId(response));
+        return JsonSerializer.Deserialize<TriggerRequest>(run.Payload!, TriggerRequest.SerializerOptions)!;
+    }
+
+    internal static async Task<JsonElement> ProblemAsync(HttpResponseMessage response)
+    {
+        Assert.Equal(ProblemJson, response.Content.Headers.ContentType?.MediaType);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+}

@@ -1,0 +1,123 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using IntegrationHub.Data;
+using IntegrationHub.Identity;
+using IntegrationHub.Tests.Infrastructure;
+
+namespace IntegrationHub.Tests.Identity;
+
+public sealed class AccessTokenEndpointsTests
+{
+    [Theory, AllDatabases]
+    public async Task CreateToken_Returns201WithTokenOnce_ThatAuthenticates_AndListShowsNoSecret(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var admin = hub.CreateAdminClient();
+
+        var response = await admin.PostAsJsonAsync("/api/v1/me/tokens", new CreateTokenRequest("CI pipeline", 30), TestJson.Options);
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var created = (await response.Content.ReadFromJsonAsync<CreatedAccessToken>(TestJson.Options))!;
+        Assert.StartsWith(created.Info.Prefix, created.Token, StringComparison.Ordinal);
+        Assert.NotNull(created.Info.ExpiresAt);
+        using var withToken = hub.CreateHttpClient(created.Token);
+        Assert.Equal(HttpStatusCode.OK, (await withToken.GetAsync("/api/v1/me")).StatusCode);
+
+        var listJson = await admin.GetStringAsync("/api/v1/me/tokens");
+        Assert.DoesNotContain(created.Token, listJson, StringComparison.Ordinal);
+        Assert.DoesNotContain(AccessTokenFormat.Hash(created.Token), listJson, StringComparison.Ordinal);
+        var list = JsonSerializer.Deserialize<List<AccessTokenInfo>>(listJson, TestJson.Options)!;
+        var listed = Assert.Single(list, t => t.Id == created.Info.Id);
+        Assert.Equal("CI pipeline", listed.Name);
+        Assert.NotNull(Assert.Single(list, t => t.Name == "Bootstrap").LastUsedAt);
+    }
+
+    [Theory, AllDatabases]
+    public async Task CreateToken_WithoutNameOrWithBadExpiry_Returns400(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var admin = hub.CreateAdminClient();
+
+        var noName = await admin.PostAsJsonAsync("/api/v1/me/tokens", new CreateTokenRequest(" ", null), TestJson.Options);
+        var badExpiry = await admin.PostAsJsonAsync("/api/v1/me/tokens", new CreateTokenRequest("x", 0), TestJson.Options);
+
+        await IdentityTestClient.AssertValidationProblemAsync(noName, "name");
+        await IdentityTestClient.AssertValidationProblemAsync(badExpiry, "expiresInDays");
+    }
+
+    [Theory, AllDatabases]
+    public async Task RevokeToken_Returns204_AndLaterRequestsWithItGet401(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var admin = hub.CreateAdminClient();
+        var created = await CreateAsync(admin, "to revoke");
+        using var withToken = hub.CreateHttpClient(created.Token);
+        Assert.Equal(HttpStatusCode.OK, (await withToken.GetAsync("/api/v1/me")).StatusCode); // now cached
+
+        var response = await admin.DeleteAsync($"/api/v1/me/tokens/{created.Info.Id}");
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        await IdentityTestClient.AssertProblemAsync(await withToken.GetAsync("/api/v1/me"), HttpStatusCode.Unauthorized);
+        var list = await admin.GetFromJsonAsync<List<AccessTokenInfo>>("/api/v1/me/tokens", TestJson.Options);
+        Assert.NotNull(Assert.Single(list!, t => t.Id == created.Info.Id).RevokedAt);
+    }
+
+    [Theory, AllDatabases]
+    public async Task RegenerateToken_RevokesOldAndIssuesNewWithSameName(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var admin = hub.CreateAdminClient();
+        var old = await CreateAsync(admin, "nightly import");
+        using var withOld = hub.CreateHttpClient(old.Token);
+        Assert.Equal(HttpStatusCode.OK, (await withOld.GetAsync("/api/v1/me")).StatusCode);
+
+        var response = await admin.PostAsync($"/api/v1/me/tokens/{old.Info.Id}/regenerate", null);
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var fresh = (await response.Content.ReadFromJsonAsync<CreatedAccessToken>(TestJson.Options))!;
+        Assert.Equal("nightly import", fresh.Info.Name);
+        Assert.NotEqual(old.Token, fresh.Token);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await withOld.GetAsync("/api/v1/me")).StatusCode);
+        using var withNew = hub.CreateHttpClient(fresh.Token);
+        Assert.Equal(HttpStatusCode.OK, (await withNew.GetAsync("/api/v1/me")).StatusCode);
+    }
+
+    [Theory, AllDatabases]
+    public async Task TokenOfAnotherUser_Returns404ForRevokeAndRegenerate_AndStaysValid(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var admin = hub.CreateAdminClient();
+        var adminToken = await CreateAsync(admin, "admin's");
+        var user = await admin.CreateUserAsync(UserRole.Editor);
+        using var other = hub.CreateHttpClient(await hub.CreateTokenForAsync(user.Email));
+
+        var revoke = await other.DeleteAsync($"/api/v1/me/tokens/{adminToken.Info.Id}");
+        var regenerate = await other.PostAsync($"/api/v1/me/tokens/{adminToken.Info.Id}/regenerate", null);
+        var list = await other.GetFromJsonAsync<List<AccessTokenInfo>>("/api/v1/me/tokens", TestJson.Options);
+
+        await IdentityTestClient.AssertProblemAsync(revoke, HttpStatusCode.NotFound);
+        await IdentityTestClient.AssertProblemAsync(regenerate, HttpStatusCode.NotFound);
+        Assert.DoesNotContain(list!, t => t.Id == adminToken.Info.Id);
+        using var withAdminToken = hub.CreateHttpClient(adminToken.Token);
+        Assert.Equal(HttpStatusCode.OK, (await withAdminToken.GetAsync("/api/v1/me")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Tokens_WithoutCredentials_Returns401()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var client = hub.CreateHttpClient();
+
+        await IdentityTestClient.AssertProblemAsync(await client.GetAsync("/api/v1/me/tokens"), HttpStatusCode.Unauthorized);
+        await IdentityTestClient.AssertProblemAsync(
+            await client.PostAsJsonAsync("/api/v1/me/tokens", new CreateTokenRequest("x", null), TestJson.Options), HttpStatusCode.Unauthorized);
+    }
+
+    private static async Task<CreatedAccessToken> CreateAsync(HttpClient client, string name)
+    {
+        var response = await client.PostAsJsonAsync("/api/v1/me/tokens", new CreateTokenRequest(name, null), TestJson.Options);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<CreatedAccessToken>(TestJson.Options))!;
+    }
+}

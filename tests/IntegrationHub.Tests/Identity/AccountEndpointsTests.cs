@@ -1,0 +1,205 @@
+using System.Net;
+using System.Net.Http.Json;
+using IntegrationHub.Data;
+using IntegrationHub.Identity;
+using IntegrationHub.Tests.Infrastructure;
+
+namespace IntegrationHub.Tests.Identity;
+
+public sealed class AccountEndpointsTests
+{
+    [Theory, AllDatabases]
+    public async Task Login_WithJson_SetsHttpOnlyLaxCookieThatAuthenticatesTheApi(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var client = hub.CreateHttpClient();
+
+        var response = await client.PostAsJsonAsync("/account/login", new LoginRequest(HubHost.AdminEmail.ToUpperInvariant(), HubHost.AdminPassword, null), TestJson.Options);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var setCookie = Assert.Single(response.Headers.GetValues("Set-Cookie"), v => v.StartsWith("IntegrationHub.Auth=", StringComparison.Ordinal));
+        Assert.Contains("httponly", setCookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=lax", setCookie, StringComparison.OrdinalIgnoreCase);
+        using var browser = hub.CreateCookieClient(IdentityTestClient.AuthCookie(response)!);
+        var me = await browser.GetFromJsonAsync<MeResponse>("/api/v1/me", TestJson.Options);
+        Assert.Equal(HubHost.AdminEmail, me!.Email);
+    }
+
+    [Theory, AllDatabases]
+    public async Task Login_WithWrongPasswordOrUnknownEmail_Returns401ProblemAndNoCookie(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var client = hub.CreateHttpClient();
+
+        var wrongPassword = await client.PostAsJsonAsync("/account/login", new LoginRequest(HubHost.AdminEmail, "wrong-password", null), TestJson.Options);
+        var unknown = await client.PostAsJsonAsync("/account/login", new LoginRequest("nobody@hub.test", HubHost.AdminPassword, null), TestJson.Options);
+
+        await IdentityTestClient.AssertProblemAsync(wrongPassword, HttpStatusCode.Unauthorized);
+        await IdentityTestClient.AssertProblemAsync(unknown, HttpStatusCode.Unauthorized);
+        Assert.Null(IdentityTestClient.AuthCookie(wrongPassword));
+    }
+
+    [Theory, AllDatabases]
+    public async Task Login_WithMalformedJsonOrUnsupportedType_Returns400Or415(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var client = hub.CreateHttpClient();
+
+        var malformed = await client.PostAsync("/account/login", new StringContent("{ \"email\": ", System.Text.Encoding.UTF8, "application/json"));
+        var text = await client.PostAsync("/account/login", new StringContent("hello", System.Text.Encoding.UTF8, "text/plain"));
+
+        await IdentityTestClient.AssertProblemAsync(malformed, HttpStatusCode.BadRequest);
+        await IdentityTestClient.AssertProblemAsync(text, HttpStatusCode.UnsupportedMediaType);
+    }
+
+    [Theory]
+    [InlineData("/scenarios", "/scenarios")]
+    [InlineData("//evil.example/x", "/")]
+    [InlineData("/\\evil.example", "/")]
+    [InlineData("https://evil.example/", "/")]
+    public async Task Login_WithForm_RedirectsOnlyToLocalReturnUrl(string returnUrl, string expected)
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var client = hub.CreateHttpClient();
+
+        var response = await client.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["email"] = HubHost.AdminEmail,
+            ["password"] = HubHost.AdminPassword,
+            ["returnUrl"] = returnUrl,
+        }));
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal(expected, response.Headers.Location?.OriginalString);
+        Assert.NotNull(IdentityTestClient.AuthCookie(response));
+    }
+
+    [Fact]
+    public async Task Login_WithFormAndWrongPassword_RedirectsBackToTheSignInPageWithoutCookie()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var client = hub.CreateHttpClient();
+
+        var response = await client.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["email"] = HubHost.AdminEmail,
+            ["password"] = "wrong-password",
+            ["returnUrl"] = "/runs",
+        }));
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/account/login?failed=true&returnUrl=%2Fruns", response.Headers.Location?.OriginalString);
+        Assert.Null(IdentityTestClient.AuthCookie(response));
+    }
+
+    [Fact]
+    public async Task Login_WithFormPostedFromAnotherSite_Returns403()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var client = hub.CreateHttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/account/login")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["email"] = HubHost.AdminEmail, ["password"] = HubHost.AdminPassword }),
+        };
+        request.Headers.Add("Sec-Fetch-Site", "cross-site");
+
+        var response = await client.SendAsync(request);
+
+        await IdentityTestClient.AssertProblemAsync(response, HttpStatusCode.Forbidden);
+    }
+
+    [Theory, AllDatabases]
+    public async Task Logout_RemovesTheCookie(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var browser = await hub.SignInAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+
+        var response = await browser.PostAsync("/account/logout", null);
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        var cleared = Assert.Single(response.Headers.GetValues("Set-Cookie"), v => v.StartsWith("IntegrationHub.Auth=", StringComparison.Ordinal));
+        Assert.Contains("expires=Thu, 01 Jan 1970", cleared, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Theory, AllDatabases]
+    public async Task Login_OfDisabledUser_Returns403_AndTheirExistingCookieStopsWorking(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var admin = hub.CreateAdminClient();
+        var user = await admin.CreateUserAsync(UserRole.Editor);
+        using var browser = await hub.SignInAsync(user.Email);
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/api/v1/me")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/v1/users/{user.Id}/disable", null)).StatusCode);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await browser.GetAsync("/api/v1/me")).StatusCode);
+        using var client = hub.CreateHttpClient();
+        var again = await client.PostAsJsonAsync("/account/login", new LoginRequest(user.Email, IdentityTestClient.Password, null), TestJson.Options);
+        await IdentityTestClient.AssertProblemAsync(again, HttpStatusCode.Forbidden);
+    }
+
+    [Theory, AllDatabases]
+    public async Task Cookie_IssuedByOneNode_AuthenticatesOnAnotherNodeSharingTheDatabase(DatabaseProvider provider)
+    {
+        var database = await TestDatabase.CreateAsync(provider);
+        string cookie;
+        await using (var first = HubHost.Start(database))
+        {
+            cookie = await first.SignInCookieAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+        }
+
+        // A second node, started after the first is gone: it knows the key only from the database.
+        await using var second = HubHost.Start(database);
+        using var browser = second.CreateCookieClient(cookie);
+        var response = await browser.GetAsync("/api/v1/me");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HubHost.AdminEmail, (await response.Content.ReadFromJsonAsync<MeResponse>(TestJson.Options))!.Email);
+    }
+
+    [Theory, AllDatabases]
+    public async Task ChangePassword_WithCurrentPassword_KeepsThisSessionAndEndsOthers(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var admin = hub.CreateAdminClient();
+        var user = await admin.CreateUserAsync(UserRole.Viewer);
+        using var other = await hub.SignInAsync(user.Email);
+        using var client = hub.CreateHttpClient();
+        var signIn = await client.PostAsJsonAsync("/account/login", new LoginRequest(user.Email, IdentityTestClient.Password, null), TestJson.Options);
+        using var browser = hub.CreateCookieClient(IdentityTestClient.AuthCookie(signIn)!);
+
+        var response = await browser.PostAsJsonAsync("/api/v1/me/password", new ChangePasswordRequest(IdentityTestClient.Password, "A-new-passw0rd"), TestJson.Options);
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        using var renewed = hub.CreateCookieClient(IdentityTestClient.AuthCookie(response)!);
+        Assert.Equal(HttpStatusCode.OK, (await renewed.GetAsync("/api/v1/me")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await other.GetAsync("/api/v1/me")).StatusCode);
+        using var fresh = hub.CreateHttpClient();
+        var withNew = await fresh.PostAsJsonAsync("/account/login", new LoginRequest(user.Email, "A-new-passw0rd", null), TestJson.Options);
+        Assert.Equal(HttpStatusCode.OK, withNew.StatusCode);
+    }
+
+    [Theory, AllDatabases]
+    public async Task ChangePassword_WithWrongCurrentOrWeakNew_Returns400(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var admin = hub.CreateAdminClient();
+
+        var wrong = await admin.PostAsJsonAsync("/api/v1/me/password", new ChangePasswordRequest("wrong-one", "A-new-passw0rd"), TestJson.Options);
+        var weak = await admin.PostAsJsonAsync("/api/v1/me/password", new ChangePasswordRequest(HubHost.AdminPassword, "short"), TestJson.Options);
+
+        await IdentityTestClient.AssertValidationProblemAsync(wrong, "currentPassword");
+        await IdentityTestClient.AssertValidationProblemAsync(weak, "newPassword");
+    }
+
+    [Fact]
+    public async Task ChangePassword_WithoutCredentials_Returns401()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var client = hub.CreateHttpClient();
+
+        var response = await client.PostAsJsonAsync("/api/v1/me/password", new ChangePasswordRequest("a", "b"), TestJson.Options);
+
+        await IdentityTestClient.AssertProblemAsync(response, HttpStatusCode.Unauthorized);
+    }
+}

@@ -1,0 +1,159 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using IntegrationHub.Data;
+using IntegrationHub.Identity;
+using IntegrationHub.Tests.Infrastructure;
+
+namespace IntegrationHub.Tests.Identity;
+
+public sealed class AzureAdAuthenticationTests
+{
+    private const string AllowedGroup = "5d1c0b6e-0000-4000-8000-0000000a110e";
+
+    [Theory, AllDatabases]
+    public async Task Me_WithValidEntraToken_Returns200AsConfiguredRoleInDefaultWorkspace(DatabaseProvider provider)
+    {
+        await using var idp = await LocalIdentityProvider.StartAsync();
+        await using var hub = await HubHost.StartAsync(provider, Settings(idp));
+        using var admin = hub.CreateAdminClient();
+        var defaultWorkspace = (await admin.GetFromJsonAsync<MeResponse>("/api/v1/me", TestJson.Options))!.WorkspaceId;
+        using var client = hub.CreateHttpClient(idp.CreateToken());
+
+        var response = await client.GetAsync("/api/v1/me");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var me = (await response.Content.ReadFromJsonAsync<MeResponse>(TestJson.Options))!;
+        Assert.Null(me.UserId);
+        Assert.Equal("someone@contoso.test", me.Email);
+        Assert.Equal(UserRole.Operator, me.Role);
+        Assert.Equal(defaultWorkspace, me.WorkspaceId);
+        Assert.False(me.IsInstallationAdmin);
+    }
+
+    public static TheoryData<string> Forgeries => ["alg none", "wrong key", "wrong issuer", "wrong audience", "expired", "garbage"];
+
+    [Theory]
+    [MemberData(nameof(Forgeries))]
+    public async Task Me_WithForgedEntraToken_Returns401(string forgery)
+    {
+        await using var idp = await LocalIdentityProvider.StartAsync();
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, Settings(idp));
+        using var otherKey = RSA.Create(2048);
+        var token = forgery switch
+        {
+            "alg none" => idp.CreateUnsignedToken(),
+            "wrong key" => idp.CreateToken(signWith: otherKey),
+            "wrong issuer" => idp.CreateToken(issuer: $"{idp.Instance}some-other-tenant/v2.0"),
+            "wrong audience" => idp.CreateToken(audience: "api://some-other-app"),
+            "expired" => idp.CreateToken(expires: DateTime.UtcNow.AddMinutes(-10)),
+            _ => "eyJhbGciOiJSUzI1NiJ9.bm90IGpzb24.c2ln",
+        };
+        using var client = hub.CreateHttpClient(token);
+
+        var response = await client.GetAsync("/api/v1/me");
+
+        await IdentityTestClient.AssertProblemAsync(response, HttpStatusCode.Unauthorized);
+        Assert.Contains("Bearer", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory, AllDatabases]
+    public async Task Me_WithGroupConfigured_TokenWithoutGroupGets403_TokenWithGroupGets200(DatabaseProvider provider)
+    {
+        await using var idp = await LocalIdentityProvider.StartAsync();
+        await using var hub = await HubHost.StartAsync(provider, Settings(idp, ("AzureAd:Group", AllowedGroup)));
+        using var outsider = hub.CreateHttpClient(idp.CreateToken(groups: ["another-group"]));
+        using var noGroups = hub.CreateHttpClient(idp.CreateToken());
+        using var member = hub.CreateHttpClient(idp.CreateToken(groups: ["another-group", AllowedGroup]));
+
+        await IdentityTestClient.AssertProblemAsync(await outsider.GetAsync("/api/v1/me"), HttpStatusCode.Forbidden);
+        await IdentityTestClient.AssertProblemAsync(await noGroups.GetAsync("/api/v1/me"), HttpStatusCode.Forbidden);
+        Assert.Equal(HttpStatusCode.OK, (await member.GetAsync("/api/v1/me")).StatusCode);
+    }
+
+    [Fact]
+    public async Task WithAzureAdConfigured_PersonalAccessTokensStillWork()
+    {
+        await using var idp = await LocalIdentityProvider.StartAsync();
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, Settings(idp));
+        using var client = hub.CreateAdminClient();
+
+        var me = await client.GetFromJsonAsync<MeResponse>("/api/v1/me", TestJson.Options);
+
+        Assert.Equal(HubHost.AdminEmail, me!.Email);
+    }
+
+    [Fact]
+    public async Task WithAzureAdWorkspaceAndRole_EntraCallerActsThere()
+    {
+        await using var idp = await LocalIdentityProvider.StartAsync();
+        var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        Guid workspaceId;
+        await using (var setupHub = HubHost.Start(database))
+        {
+            using var admin = setupHub.CreateAdminClient();
+            var response = await admin.PostAsJsonAsync("/api/v1/workspaces", new CreateWorkspaceRequest("Entra"), TestJson.Options);
+            workspaceId = (await response.Content.ReadFromJsonAsync<WorkspaceInfo>(TestJson.Options))!.Id;
+        }
+        await using var hub = HubHost.Start(database, Settings(idp, ("AzureAd:WorkspaceId", workspaceId.ToString()), ("AzureAd:Role", "Viewer")));
+        using var client = hub.CreateHttpClient(idp.CreateToken());
+
+        var me = await client.GetFromJsonAsync<MeResponse>("/api/v1/me", TestJson.Options);
+
+        Assert.Equal(workspaceId, me!.WorkspaceId);
+        Assert.Equal(UserRole.Viewer, me.Role);
+        await IdentityTestClient.AssertProblemAsync(await client.GetAsync("/api/v1/me/tokens"), HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task Start_WithHttpInstanceOnNonLoopbackAddress_FailsWithClearMessage()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["AzureAd:Instance"] = "http://login.example.test/",
+            ["AzureAd:TenantId"] = LocalIdentityProvider.TenantId,
+            ["AzureAd:ClientId"] = LocalIdentityProvider.ClientId,
+        };
+
+        var failure = await Record.ExceptionAsync(async () => await (await HubHost.StartAsync(DatabaseProvider.Sqlite, settings)).DisposeAsync());
+
+        Assert.NotNull(failure);
+        Assert.Contains("non-loopback", Messages(failure), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_WithOnlyTenantId_FailsWithClearMessage()
+    {
+        var settings = new Dictionary<string, string?> { ["AzureAd:TenantId"] = LocalIdentityProvider.TenantId };
+
+        var failure = await Record.ExceptionAsync(async () => await (await HubHost.StartAsync(DatabaseProvider.Sqlite, settings)).DisposeAsync());
+
+        Assert.NotNull(failure);
+        Assert.Contains("both TenantId and ClientId", Messages(failure), StringComparison.Ordinal);
+    }
+
+    private static Dictionary<string, string?> Settings(LocalIdentityProvider idp, params (string Key, string Value)[] extra)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["AzureAd:Instance"] = idp.Instance,
+            ["AzureAd:TenantId"] = LocalIdentityProvider.TenantId,
+            ["AzureAd:ClientId"] = LocalIdentityProvider.ClientId,
+        };
+        foreach (var (key, value) in extra)
+        {
+            settings[key] = value;
+        }
+        return settings;
+    }
+
+    private static string Messages(Exception exception)
+    {
+        var messages = new List<string>();
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            messages.Add(e.Message);
+        }
+        return string.Join(" | ", messages);
+    }
+}

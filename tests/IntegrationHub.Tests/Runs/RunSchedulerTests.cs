@@ -1,0 +1,85 @@
+using IntegrationHub.Data;
+using IntegrationHub.Runs;
+using IntegrationHub.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace IntegrationHub.Tests.Runs;
+
+public sealed class RunSchedulerTests
+{
+    [Theory, AllDatabases]
+    public async Task TwoNodes_EnqueueOneRunPerOccurrence_AndOnlyTheLatestMissedOne(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub, s =>
+        {
+            s.Cron = "0 9 * * *";
+            s.TimeZone = "Europe/Berlin";
+        });
+        // Two schedulers on one database stand for two nodes; their clock is ours.
+        var time = new FakeTimeProvider(new DateTimeOffset(2031, 1, 6, 7, 0, 0, TimeSpan.Zero));
+        var nodeA = CreateScheduler(hub, time);
+        var nodeB = CreateScheduler(hub, time);
+
+        // First sight of the schedule: it only learns its next occurrence, 09:00 in Berlin = 08:00 UTC in winter.
+        await Task.WhenAll(nodeA.TickAsync(CancellationToken.None), nodeB.TickAsync(CancellationToken.None));
+        Assert.Equal(new DateTimeOffset(2031, 1, 6, 8, 0, 0, TimeSpan.Zero), await NextOccurrenceAsync(hub, scenario.Id));
+        Assert.Empty(await RunsTestData.GetRunsAsync(hub, scenario.Id));
+
+        time.Advance(TimeSpan.FromHours(1));
+        var queued = await Task.WhenAll(nodeA.TickAsync(CancellationToken.None), nodeB.TickAsync(CancellationToken.None));
+        await Task.WhenAll(nodeA.TickAsync(CancellationToken.None), nodeB.TickAsync(CancellationToken.None));
+
+        var first = Assert.Single(await RunsTestData.GetRunsAsync(hub, scenario.Id));
+        Assert.Equal(1, queued.Sum());
+        Assert.Equal(TriggerKind.Schedule, first.Trigger);
+        Assert.Equal(new DateTimeOffset(2031, 1, 6, 8, 0, 0, TimeSpan.Zero), first.ScheduledFor);
+
+        // Down for three days: one run, for the latest occurrence.
+        time.Advance(TimeSpan.FromDays(3) + TimeSpan.FromHours(2));
+        await Task.WhenAll(nodeA.TickAsync(CancellationToken.None), nodeB.TickAsync(CancellationToken.None));
+
+        var runs = await RunsTestData.GetRunsAsync(hub, scenario.Id);
+        Assert.Equal(2, runs.Count);
+        Assert.Equal(new DateTimeOffset(2031, 1, 9, 8, 0, 0, TimeSpan.Zero), runs[1].ScheduledFor);
+        Assert.Equal(new DateTimeOffset(2031, 1, 10, 8, 0, 0, TimeSpan.Zero), await NextOccurrenceAsync(hub, scenario.Id));
+    }
+
+    [Theory, AllDatabases]
+    public async Task Hub_RunsAScheduleWithSecondsOnItsOwn(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, new Dictionary<string, string?> { ["Runs:ScheduleInterval"] = "00:00:00.200" });
+        var scenario = await RunsTestData.CreateScenarioAsync(hub, s => s.Cron = "* * * * * *");
+
+        var runs = await RunsTestData.WaitForRunsAsync(hub, scenario.Id, 2, r => r.Status == RunStatus.Succeeded);
+
+        Assert.True(runs.Count >= 2);
+        Assert.All(runs, r => Assert.Equal(TriggerKind.Schedule, r.Trigger));
+        Assert.Equal(runs.Count, runs.Select(r => r.ScheduledFor).Distinct().Count());
+    }
+
+    [Theory]
+    [InlineData("*/15 * * * *", null, true)]
+    [InlineData("0 */5 * * * *", "Europe/Berlin", true)]
+    [InlineData("not a cron", null, false)]
+    [InlineData("* * * * *", "Mars/Olympus_Mons", false)]
+    public void Schedules_AcceptFiveOrSixFieldsAndIanaZones(string cron, string? zone, bool valid) =>
+        Assert.Equal(valid, RunScheduler.TryParse(cron, zone, out _, out _));
+
+    private static RunScheduler CreateScheduler(HubHost hub, TimeProvider time) => new(
+        hub.Services.GetRequiredService<IDbContextFactory<HubDbContext>>(),
+        hub.Services.GetRequiredService<RunQueue>(),
+        hub.Services.GetRequiredService<IOptions<RunsOptions>>(),
+        time,
+        NullLogger<RunScheduler>.Instance);
+
+    private static async Task<DateTimeOffset?> NextOccurrenceAsync(HubHost hub, Guid scenarioId)
+    {
+        await using var db = await RunsTestData.CreateDbAsync(hub);
+        return await db.Scenarios.Where(s => s.Id == scenarioId).Select(s => s.NextOccurrenceAt).SingleAsync();
+    }
+}

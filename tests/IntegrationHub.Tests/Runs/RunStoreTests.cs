@@ -1,0 +1,186 @@
+using System.Net;
+using System.Net.Http.Json;
+using IntegrationHub.Data;
+using IntegrationHub.Runs;
+using IntegrationHub.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace IntegrationHub.Tests.Runs;
+
+/// <summary>
+/// Claims, outcomes, backoff and lease expiry at the store, on a hub without workers, with time from a
+/// <see cref="FakeTimeProvider"/> so backoff and expiry are shown without waiting for them.
+/// </summary>
+public sealed class RunStoreTests
+{
+    private const string Node = "node-a";
+
+    [Theory, AllDatabases]
+    public async Task Claim_RespectsMaxConcurrentRunsAndArrivalOrder(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
+        var two = await RunsTestData.CreateScenarioAsync(hub, s => s.MaxConcurrentRuns = 2);
+        var one = await RunsTestData.CreateScenarioAsync(hub, s => s.MaxConcurrentRuns = 1);
+        var twoIds = new List<Guid>();
+        var oneIds = new List<Guid>();
+        for (var i = 0; i < 4; i++)
+        {
+            twoIds.Add(await RunsTestData.EnqueueAsync(hub, two));
+            oneIds.Add(await RunsTestData.EnqueueAsync(hub, one));
+        }
+        var store = hub.Services.GetRequiredService<RunStore>();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow.AddSeconds(1));
+
+        var first = await store.ClaimAsync(Node, time, 100, CancellationToken.None);
+        var whileRunning = await store.ClaimAsync(Node, time, 100, CancellationToken.None);
+        await store.CompleteAsync(await RunsTestData.GetRunAsync(hub, twoIds[0]), Success(), Node, time.GetUtcNow(), CancellationToken.None);
+        var afterOneEnded = await store.ClaimAsync(Node, time, 100, CancellationToken.None);
+
+        Assert.Equal([twoIds[0], oneIds[0], twoIds[1]], first);
+        Assert.Empty(whileRunning);
+        Assert.Equal([twoIds[2]], afterOneEnded);
+    }
+
+    [Theory, AllDatabases]
+    public async Task RetryableFailure_IsRetriedWithDoublingBackoff_ThenFailed_AndCanBeResubmitted(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub, s => s.MaxAttempts = 3);
+        var runId = await RunsTestData.EnqueueAsync(hub, scenario, """{"Body":{"id":7}}""");
+        var store = hub.Services.GetRequiredService<RunStore>();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow.AddSeconds(1));
+        var failure = new RunOutcome(false, 1, 0, [new RunLogLine(time.GetUtcNow(), "error", "HTTP 503")], Error: "Target answered 503", Retryable: true);
+
+        // Attempt 1 fails: back in the queue for the base delay (2 s).
+        Assert.Equal([runId], await store.ClaimAsync(Node, time, 10, CancellationToken.None));
+        Assert.Equal(RunStatus.Queued, await store.CompleteAsync(await RunsTestData.GetRunAsync(hub, runId), failure, Node, time.GetUtcNow(), CancellationToken.None));
+        var afterFirst = await RunsTestData.GetRunAsync(hub, runId);
+        Assert.Equal(time.GetUtcNow().AddSeconds(2), afterFirst.AvailableAt);
+        Assert.Equal("Target answered 503", afterFirst.Error);
+        time.Advance(TimeSpan.FromSeconds(1.9));
+        Assert.Empty(await store.ClaimAsync(Node, time, 10, CancellationToken.None));
+
+        // Attempt 2 after the backoff, fails again: the wait doubles.
+        time.Advance(TimeSpan.FromSeconds(0.1));
+        Assert.Equal([runId], await store.ClaimAsync(Node, time, 10, CancellationToken.None));
+        await store.CompleteAsync(await RunsTestData.GetRunAsync(hub, runId), failure, Node, time.GetUtcNow(), CancellationToken.None);
+        Assert.Equal(time.GetUtcNow().AddSeconds(4), (await RunsTestData.GetRunAsync(hub, runId)).AvailableAt);
+
+        // Attempt 3 is the last: the run fails for good.
+        time.Advance(TimeSpan.FromSeconds(4));
+        Assert.Equal([runId], await store.ClaimAsync(Node, time, 10, CancellationToken.None));
+        Assert.Equal(RunStatus.Failed, await store.CompleteAsync(await RunsTestData.GetRunAsync(hub, runId), failure, Node, time.GetUtcNow(), CancellationToken.None));
+        var failed = await RunsTestData.GetRunAsync(hub, runId);
+        Assert.Equal(3, failed.Attempts);
+        Assert.Equal(time.GetUtcNow(), failed.FinishedAt);
+
+        // Resubmitted through the API: a new run with the same payload.
+        using var client = hub.CreateAdminClient();
+        var response = await client.PostAsync($"/api/v1/runs/{runId}/retry", null);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var retry = await response.Content.ReadFromJsonAsync<RunDetails>(TestJson.Options);
+        Assert.NotNull(retry);
+        Assert.NotEqual(runId, retry.Id);
+        Assert.Equal(TriggerKind.Retry, retry.Trigger);
+        Assert.Equal(runId, retry.RetryOf);
+        Assert.Equal(RunStatus.Queued, retry.Status);
+        Assert.Equal(7, retry.Payload!.Value.GetProperty("Body").GetProperty("id").GetInt32());
+    }
+
+    [Theory, AllDatabases]
+    public async Task NonRetryableFailure_FailsAtOnceWithScriptPosition(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub, s => s.MaxAttempts = 3);
+        var runId = await RunsTestData.EnqueueAsync(hub, scenario);
+        var store = hub.Services.GetRequiredService<RunStore>();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow.AddSeconds(1));
+        var now = time.GetUtcNow();
+
+        await store.ClaimAsync(Node, time, 10, CancellationToken.None);
+        var status = await store.CompleteAsync(await RunsTestData.GetRunAsync(hub, runId),
+            new RunOutcome(false, 0, 0, [], Error: "ReferenceError: x is not defined", ErrorLine: 3, ErrorColumn: 9), Node, now, CancellationToken.None);
+
+        Assert.Equal(RunStatus.Failed, status);
+        var run = await RunsTestData.GetRunAsync(hub, runId);
+        Assert.Equal(1, run.Attempts);
+        Assert.Equal((3, 9), (run.ErrorLine, run.ErrorColumn));
+    }
+
+    [Theory, AllDatabases]
+    public async Task ExpiredLease_ReturnsRunToQueue_AndTheOldOwnerCanNoLongerRecord(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub);
+        var runId = await RunsTestData.EnqueueAsync(hub, scenario);
+        var store = hub.Services.GetRequiredService<RunStore>();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow.AddSeconds(1));
+        await store.ClaimAsync("dead-node", time, 10, CancellationToken.None);
+
+        time.Advance(TimeSpan.FromSeconds(29));
+        var beforeExpiry = await store.SweepExpiredLeasesAsync(time.GetUtcNow(), CancellationToken.None);
+        time.Advance(TimeSpan.FromSeconds(2));
+        var afterExpiry = await store.SweepExpiredLeasesAsync(time.GetUtcNow(), CancellationToken.None);
+        var reclaimed = await store.ClaimAsync(Node, time, 10, CancellationToken.None);
+        var lateRecord = await store.CompleteAsync(await RunsTestData.GetRunAsync(hub, runId), Success(), "dead-node", time.GetUtcNow(), CancellationToken.None);
+
+        Assert.Equal(0, beforeExpiry);
+        Assert.Equal(1, afterExpiry);
+        Assert.Equal([runId], reclaimed);
+        Assert.Null(lateRecord);
+        var run = await RunsTestData.GetRunAsync(hub, runId);
+        Assert.Equal(RunStatus.Running, run.Status);
+        Assert.Equal(Node, run.LeaseOwner);
+        Assert.Equal(2, run.Attempts);
+    }
+
+    [Theory, AllDatabases]
+    public async Task ExpiredLease_OnTheLastAttempt_FailsTheRun(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub, s => s.MaxAttempts = 1);
+        var runId = await RunsTestData.EnqueueAsync(hub, scenario);
+        var store = hub.Services.GetRequiredService<RunStore>();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow.AddSeconds(1));
+        var now = time.GetUtcNow();
+        await store.ClaimAsync("dead-node", time, 10, CancellationToken.None);
+
+        await store.SweepExpiredLeasesAsync(now.AddMinutes(1), CancellationToken.None);
+
+        var run = await RunsTestData.GetRunAsync(hub, runId);
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Contains("dead-node", run.Error, StringComparison.Ordinal);
+    }
+
+    [Theory, AllDatabases]
+    public async Task Release_PutsTheRunBackWithoutCountingTheAttempt(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub);
+        var runId = await RunsTestData.EnqueueAsync(hub, scenario);
+        var store = hub.Services.GetRequiredService<RunStore>();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow.AddSeconds(1));
+        var now = time.GetUtcNow();
+        await store.ClaimAsync(Node, time, 10, CancellationToken.None);
+
+        Assert.True(await store.ReleaseAsync(runId, Node, now, CancellationToken.None));
+
+        var run = await RunsTestData.GetRunAsync(hub, runId);
+        Assert.Equal(RunStatus.Queued, run.Status);
+        Assert.Equal(0, run.Attempts);
+        Assert.Null(run.LeaseOwner);
+    }
+
+    [Fact]
+    public void Backoff_DoublesFromTheBaseDelayUpToTheCap()
+    {
+        var delays = Enumerable.Range(1, 8).Select(a => RetryBackoff.Delay(a, TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(1)).TotalSeconds);
+
+        Assert.Equal([2, 4, 8, 16, 32, 60, 60, 60], delays);
+        Assert.Equal(TimeSpan.FromMinutes(1), RetryBackoff.Delay(int.MaxValue, TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(1)));
+    }
+
+    private static RunOutcome Success() => new(true, 0, 0, []);
+}

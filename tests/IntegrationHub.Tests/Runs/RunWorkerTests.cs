@@ -1,0 +1,82 @@
+using IntegrationHub.Data;
+using IntegrationHub.Runs;
+using IntegrationHub.Tests.Infrastructure;
+
+namespace IntegrationHub.Tests.Runs;
+
+public sealed class RunWorkerTests
+{
+    [Theory, AllDatabases]
+    public async Task Worker_KeepsMaxConcurrentRuns_AndStartsRunsInArrivalOrder(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub, s => s.MaxConcurrentRuns = 1);
+
+        var ids = new List<Guid>();
+        for (var i = 0; i < 20; i++)
+        {
+            ids.Add(await RunsTestData.EnqueueAsync(hub, scenario));
+        }
+        // Sample while they execute: never more than one Running at a time.
+        var mostRunning = 0;
+        List<Run> runs;
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        do
+        {
+            runs = await RunsTestData.GetRunsAsync(hub, scenario.Id);
+            mostRunning = Math.Max(mostRunning, runs.Count(r => r.Status == RunStatus.Running));
+        }
+        while (!runs.All(r => r.Status == RunStatus.Succeeded) && DateTime.UtcNow < deadline);
+
+        Assert.All(runs, r => Assert.Equal(RunStatus.Succeeded, r.Status));
+        Assert.True(mostRunning <= 1, $"{mostRunning} runs of the scenario were Running at once.");
+        Assert.Equal(ids, runs.Select(r => r.Id));
+        Assert.Equal(runs.Select(r => r.StartedAt), runs.Select(r => r.StartedAt).Order());
+    }
+
+    [Theory, AllDatabases]
+    public async Task Worker_RunsSeveralRunsOfAScenarioAtOnce_UpToItsMaximum(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub, s => s.MaxConcurrentRuns = 50);
+
+        await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => RunsTestData.EnqueueAsync(hub, scenario)));
+        var runs = await RunsTestData.WaitForRunsAsync(hub, scenario.Id, 100, r => r.Status == RunStatus.Succeeded);
+
+        Assert.Equal(100, runs.Count);
+        Assert.All(runs, r => Assert.Equal((RunStatus.Succeeded, 1), (r.Status, r.Attempts)));
+    }
+
+    [Theory, AllDatabases]
+    public async Task RunOfADeadNode_GoesBackToTheQueueWhenItsLeaseExpires_AndCompletes(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, new Dictionary<string, string?> { ["Runs:LeaseDuration"] = "00:00:03" });
+        var scenario = await RunsTestData.CreateScenarioAsync(hub, s => s.MaxAttempts = 3);
+        var now = DateTimeOffset.UtcNow;
+        var orphan = new Run
+        {
+            WorkspaceId = scenario.WorkspaceId,
+            ScenarioId = scenario.Id,
+            Status = RunStatus.Running,
+            Trigger = TriggerKind.Manual,
+            QueuedAt = now.AddMinutes(-2),
+            AvailableAt = now.AddMinutes(-2),
+            StartedAt = now.AddMinutes(-2),
+            Attempts = 1,
+            MaxAttempts = 3,
+            LeaseOwner = "dead-node",
+            LeaseExpiresAt = now.AddMinutes(-1),
+        };
+        await using (var db = await RunsTestData.CreateDbAsync(hub))
+        {
+            db.Runs.Add(orphan);
+            await db.SaveChangesAsync();
+        }
+
+        var run = (await RunsTestData.WaitForRunsAsync(hub, scenario.Id, 1, r => r.Status == RunStatus.Succeeded)).Single();
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(2, run.Attempts);
+        Assert.NotEqual("dead-node", run.LeaseOwner);
+    }
+}

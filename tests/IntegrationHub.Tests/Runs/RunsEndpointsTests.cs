@@ -1,0 +1,182 @@
+using System.Net;
+using System.Net.Http.Json;
+using IntegrationHub.Data;
+using IntegrationHub.Identity;
+using IntegrationHub.Runs;
+using IntegrationHub.Tests.Infrastructure;
+using Microsoft.AspNetCore.Mvc;
+
+namespace IntegrationHub.Tests.Runs;
+
+public sealed class RunsEndpointsTests
+{
+    [Theory, AllDatabases]
+    public async Task RunNow_Returns202_AndTheRunCanBeFollowedToSucceeded(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        var response = await client.PostAsync($"/api/v1/scenarios/{scenario.Id}/runs", null);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var accepted = await response.Content.ReadFromJsonAsync<RunDetails>(TestJson.Options);
+        Assert.NotNull(accepted);
+        Assert.Equal(TriggerKind.Manual, accepted.Trigger);
+        Assert.Equal($"/api/v1/runs/{accepted.Id}", response.Headers.Location?.OriginalString);
+
+        RunDetails? run;
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        do
+        {
+            run = await client.GetFromJsonAsync<RunDetails>($"/api/v1/runs/{accepted.Id}", TestJson.Options);
+        }
+        while (run?.Status != RunStatus.Succeeded && DateTime.UtcNow < deadline);
+        Assert.Equal(RunStatus.Succeeded, run?.Status);
+        Assert.Equal(1, run!.Attempts);
+        Assert.NotNull(run.StartedAt);
+        Assert.NotNull(run.FinishedAt);
+        Assert.Empty(run.Log);
+        Assert.Null(run.Error);
+    }
+
+    [Theory, AllDatabases]
+    public async Task ListRuns_NewestFirst_FilteredAndPaged(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub);
+        var other = await RunsTestData.CreateScenarioAsync(hub);
+        var ids = new List<Guid>();
+        for (var i = 0; i < 5; i++)
+        {
+            ids.Add(await RunsTestData.EnqueueAsync(hub, scenario));
+        }
+        await RunsTestData.EnqueueAsync(hub, other);
+        using var client = hub.CreateAdminClient();
+
+        var page1 = await client.GetFromJsonAsync<RunPage>($"/api/v1/runs?scenarioId={scenario.Id}&page=1&pageSize=2", TestJson.Options);
+        var page3 = await client.GetFromJsonAsync<RunPage>($"/api/v1/runs?scenarioId={scenario.Id}&page=3&pageSize=2", TestJson.Options);
+        var queued = await client.GetFromJsonAsync<RunPage>($"/api/v1/runs?status=queued&trigger=Manual", TestJson.Options);
+        var succeeded = await client.GetFromJsonAsync<RunPage>($"/api/v1/runs?status=Succeeded", TestJson.Options);
+
+        Assert.Equal(5, page1!.Total);
+        Assert.Equal([ids[4], ids[3]], page1.Items.Select(r => r.Id));
+        Assert.Equal([ids[0]], page3!.Items.Select(r => r.Id));
+        Assert.Equal(6, queued!.Total);
+        Assert.Equal(0, succeeded!.Total);
+    }
+
+    [Theory]
+    [InlineData("status=Sleeping")]
+    [InlineData("trigger=Telepathy")]
+    [InlineData("page=0")]
+    [InlineData("pageSize=100000")]
+    public async Task ListRuns_WithBadFilter_Returns400Problem(string query)
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, RunsTestData.NoWorkers);
+        using var client = hub.CreateAdminClient();
+
+        var response = await client.GetAsync($"/api/v1/runs?{query}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<ValidationProblemDetails>();
+        Assert.NotEmpty(problem!.Errors);
+    }
+
+    [Theory, AllDatabases]
+    public async Task RunNow_WhenQueueIsFull_Returns429WithRetryAfter(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub, s => s.MaxQueuedRuns = 1);
+        using var client = hub.CreateAdminClient();
+
+        var first = await client.PostAsync($"/api/v1/scenarios/{scenario.Id}/runs", null);
+        var second = await client.PostAsync($"/api/v1/scenarios/{scenario.Id}/runs", null);
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal((HttpStatusCode)429, second.StatusCode);
+        Assert.NotNull(second.Headers.RetryAfter);
+        Assert.Equal("application/problem+json", second.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Theory, AllDatabases]
+    public async Task Cancel_QueuedRun_IsCancelled_AndCannotBeCancelledTwice(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub);
+        var runId = await RunsTestData.EnqueueAsync(hub, scenario);
+        using var client = hub.CreateAdminClient();
+
+        var cancel = await client.PostAsync($"/api/v1/runs/{runId}/cancel", null);
+        var again = await client.PostAsync($"/api/v1/runs/{runId}/cancel", null);
+
+        Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+        Assert.Equal(RunStatus.Cancelled, (await cancel.Content.ReadFromJsonAsync<RunDetails>(TestJson.Options))!.Status);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal(RunStatus.Cancelled, (await RunsTestData.GetRunAsync(hub, runId)).Status);
+    }
+
+    [Theory, AllDatabases]
+    public async Task Retry_OfARunThatHasNotEnded_Returns409(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub);
+        var runId = await RunsTestData.EnqueueAsync(hub, scenario);
+        using var client = hub.CreateAdminClient();
+
+        var response = await client.PostAsync($"/api/v1/runs/{runId}/retry", null);
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+    }
+
+    [Theory, AllDatabases]
+    public async Task RunsAndScenariosOfAnotherWorkspace_Answer404LikeUnknownIds(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub);
+        var runId = await RunsTestData.EnqueueAsync(hub, scenario);
+        var (_, token) = await RunsTestData.CreateOtherWorkspaceAsync(hub);
+        using var outsider = hub.CreateHttpClient(token);
+
+        var responses = new[]
+        {
+            await outsider.GetAsync($"/api/v1/runs/{runId}"),
+            await outsider.PostAsync($"/api/v1/scenarios/{scenario.Id}/runs", null),
+            await outsider.PostAsync($"/api/v1/runs/{runId}/retry", null),
+            await outsider.PostAsync($"/api/v1/runs/{runId}/cancel", null),
+            await outsider.GetAsync($"/api/v1/runs/{Guid.NewGuid()}"),
+        };
+        var list = await outsider.GetFromJsonAsync<RunPage>($"/api/v1/runs?scenarioId={scenario.Id}", TestJson.Options);
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.NotFound, r.StatusCode));
+        Assert.All(responses, r => Assert.Equal("application/problem+json", r.Content.Headers.ContentType?.MediaType));
+        Assert.Equal(0, list!.Total);
+        Assert.Equal(RunStatus.Queued, (await RunsTestData.GetRunAsync(hub, runId)).Status);
+        Assert.Single(await RunsTestData.GetRunsAsync(hub, scenario.Id));
+    }
+
+    [Fact]
+    public async Task Viewer_MayReadRuns_ButNotTriggerRetryOrCancel()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, RunsTestData.NoWorkers);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub);
+        var runId = await RunsTestData.EnqueueAsync(hub, scenario);
+        using var viewer = hub.CreateHttpClient(await RunsTestData.CreateUserTokenAsync(hub, UserRole.Viewer));
+
+        Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync($"/api/v1/runs/{runId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync("/api/v1/runs")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsync($"/api/v1/scenarios/{scenario.Id}/runs", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsync($"/api/v1/runs/{runId}/cancel", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsync($"/api/v1/runs/{runId}/retry", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Runs_WithoutCredentials_Return401()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, RunsTestData.NoWorkers);
+        using var client = hub.CreateHttpClient();
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/v1/runs")).StatusCode);
+    }
+}

@@ -1,0 +1,119 @@
+using IntegrationHub.Data;
+using IntegrationHub.Identity;
+using IntegrationHub.Runs;
+using IntegrationHub.Scenarios;
+using IntegrationHub.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace IntegrationHub.Tests.Runs;
+
+/// <summary>Scenarios and runs written straight to the database, so run tests do not depend on the scenarios API.</summary>
+internal static class RunsTestData
+{
+    /// <summary>A hub that accepts runs but executes none: runs stay Queued for the test to inspect or claim itself.</summary>
+    public static readonly Dictionary<string, string?> NoWorkers = new() { ["Runs:ExecuteRuns"] = "false" };
+
+    public static async Task<Scenario> CreateScenarioAsync(HubHost hub, Action<Scenario>? configure = null, Guid? workspaceId = null)
+    {
+        await using var db = await CreateDbAsync(hub);
+        var now = DateTimeOffset.UtcNow;
+        var scenario = new Scenario
+        {
+            Name = "Scenario " + Guid.NewGuid().ToString("N")[..6],
+            WorkspaceId = workspaceId ?? (await db.Workspaces.OrderBy(w => w.CreatedAt).FirstAsync()).Id,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        configure?.Invoke(scenario);
+        db.Scenarios.Add(scenario);
+        await db.SaveChangesAsync();
+        return scenario;
+    }
+
+    public static NewRun ManualRun(Scenario scenario, string? payload = null, string? idempotencyKey = null) =>
+        new(scenario.WorkspaceId, scenario.Id, TriggerKind.Manual, scenario.MaxAttempts, scenario.MaxQueuedRuns,
+            Payload: payload, IdempotencyKey: idempotencyKey);
+
+    public static async Task<Guid> EnqueueAsync(HubHost hub, Scenario scenario, string? payload = null)
+    {
+        var result = await hub.Services.GetRequiredService<RunQueue>().EnqueueAsync(ManualRun(scenario, payload), CancellationToken.None);
+        return Assert.IsType<EnqueueResult.Queued>(result).RunId;
+    }
+
+    public static async Task<Run> GetRunAsync(HubHost hub, Guid runId)
+    {
+        await using var db = await CreateDbAsync(hub);
+        return await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId);
+    }
+
+    public static async Task<List<Run>> GetRunsAsync(HubHost hub, Guid scenarioId)
+    {
+        await using var db = await CreateDbAsync(hub);
+        var runs = await db.Runs.AsNoTracking().Where(r => r.ScenarioId == scenarioId).ToListAsync();
+        return [.. runs.OrderBy(r => r.QueuedAt).ThenBy(r => r.Id)];
+    }
+
+    /// <summary>Polls until every run of the scenario satisfies <paramref name="done"/>; returns them in arrival order.</summary>
+    public static async Task<List<Run>> WaitForRunsAsync(HubHost hub, Guid scenarioId, int count, Func<Run, bool> done, int timeoutSeconds = 120)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
+        while (true)
+        {
+            var runs = await GetRunsAsync(hub, scenarioId);
+            if ((runs.Count >= count && runs.All(done)) || DateTime.UtcNow > deadline)
+            {
+                return runs;
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>A second workspace with an Admin and a token of theirs, to show that workspaces do not see each other.</summary>
+    public static async Task<(Guid WorkspaceId, string Token)> CreateOtherWorkspaceAsync(HubHost hub, UserRole role = UserRole.Admin)
+    {
+        await using var db = await CreateDbAsync(hub);
+        var now = DateTimeOffset.UtcNow;
+        var workspace = new Workspace { Name = "Other " + Guid.NewGuid().ToString("N")[..6], CreatedAt = now };
+        var email = $"user-{Guid.NewGuid():N}@other.test";
+        var user = new User { WorkspaceId = workspace.Id, Email = email, NormalizedEmail = email.ToUpperInvariant(), Role = role, CreatedAt = now };
+        var token = AccessTokenFormat.Generate();
+        db.Workspaces.Add(workspace);
+        db.Users.Add(user);
+        db.AccessTokens.Add(new AccessToken
+        {
+            UserId = user.Id,
+            Name = "test",
+            Prefix = AccessTokenFormat.Prefix(token),
+            Hash = AccessTokenFormat.Hash(token),
+            CreatedAt = now,
+        });
+        await db.SaveChangesAsync();
+        return (workspace.Id, token);
+    }
+
+    /// <summary>A user of the default workspace with <paramref name="role"/> and a token of theirs.</summary>
+    public static async Task<string> CreateUserTokenAsync(HubHost hub, UserRole role)
+    {
+        await using var db = await CreateDbAsync(hub);
+        var now = DateTimeOffset.UtcNow;
+        var workspace = await db.Workspaces.OrderBy(w => w.CreatedAt).FirstAsync();
+        var email = $"user-{Guid.NewGuid():N}@hub.test";
+        var user = new User { WorkspaceId = workspace.Id, Email = email, NormalizedEmail = email.ToUpperInvariant(), Role = role, CreatedAt = now };
+        var token = AccessTokenFormat.Generate();
+        db.Users.Add(user);
+        db.AccessTokens.Add(new AccessToken
+        {
+            UserId = user.Id,
+            Name = "test",
+            Prefix = AccessTokenFormat.Prefix(token),
+            Hash = AccessTokenFormat.Hash(token),
+            CreatedAt = now,
+        });
+        await db.SaveChangesAsync();
+        return token;
+    }
+
+    public static Task<HubDbContext> CreateDbAsync(HubHost hub) =>
+        hub.Services.GetRequiredService<IDbContextFactory<HubDbContext>>().CreateDbContextAsync();
+}

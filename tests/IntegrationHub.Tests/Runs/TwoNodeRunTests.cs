@@ -1,0 +1,47 @@
+using System.Net;
+using IntegrationHub.Data;
+using IntegrationHub.Runs;
+using IntegrationHub.Tests.Infrastructure;
+
+namespace IntegrationHub.Tests.Runs;
+
+public sealed class TwoNodeRunTests
+{
+    [Fact]
+    public async Task TwoNodesOnOnePostgresDatabase_RunEveryOneOf1000TriggersExactlyOnce()
+    {
+        var database = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
+        await using var nodeA = HubHost.Start(database, new Dictionary<string, string?> { ["Hub:NodeName"] = "node-a" });
+        await using var nodeB = HubHost.Start(database, new Dictionary<string, string?> { ["Hub:NodeName"] = "node-b" });
+        var scenario = await RunsTestData.CreateScenarioAsync(nodeA, s =>
+        {
+            s.MaxConcurrentRuns = 1000;
+            s.MaxQueuedRuns = 1000;
+        });
+        using var clientA = nodeA.CreateAdminClient();
+        using var clientB = nodeB.CreateAdminClient();
+
+        // Triggers arrive at both nodes, 16 at a time.
+        using var gate = new SemaphoreSlim(16);
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 1000).Select(async i =>
+        {
+            await gate.WaitAsync();
+            try
+            {
+                var client = i % 2 == 0 ? clientA : clientB;
+                return (await client.PostAsync($"/api/v1/scenarios/{scenario.Id}/runs", null)).StatusCode;
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+        var runs = await RunsTestData.WaitForRunsAsync(nodeA, scenario.Id, 1000, r => r.Status is RunStatus.Succeeded or RunStatus.Failed, timeoutSeconds: 240);
+
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.Accepted, s));
+        Assert.Equal(1000, runs.Count);
+        // Claimed once each (a second claim would have counted a second attempt), and completed.
+        Assert.All(runs, r => Assert.Equal((RunStatus.Succeeded, 1), (r.Status, r.Attempts)));
+        Assert.All(runs, r => Assert.True(r.LeaseOwner?.StartsWith("node-", StringComparison.Ordinal)));
+    }
+}

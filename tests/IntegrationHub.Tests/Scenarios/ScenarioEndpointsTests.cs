@@ -1,0 +1,274 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using IntegrationHub.Data;
+using IntegrationHub.Identity;
+using IntegrationHub.Scenarios;
+using IntegrationHub.Tests.Infrastructure;
+
+namespace IntegrationHub.Tests.Scenarios;
+
+public sealed class ScenarioEndpointsTests
+{
+    [Theory, AllDatabases]
+    public async Task Create_Returns201WithLocation_AndGetReturnsTheIssueShape(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var client = hub.CreateAdminClient();
+
+        var created = await client.PostAsJsonAsync("/api/v1/scenarios", ScenarioTestData.ScenarioJson(), TestJson.Options);
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var json = await client.GetFromJsonAsync<JsonElement>(created.Headers.Location);
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal($"/api/v1/scenarios/{id}", created.Headers.Location?.OriginalString);
+        Assert.Equal("Orders to ERP", json.GetProperty("name").GetString());
+        Assert.True(json.GetProperty("enabled").GetBoolean());
+        Assert.Equal("none", json.GetProperty("source").GetProperty("type").GetString());
+        Assert.StartsWith("return data.map", json.GetProperty("sourceScript").GetString(), StringComparison.Ordinal);
+        Assert.Equal("storage", json.GetProperty("target").GetProperty("type").GetString());
+        Assert.Equal("id", json.GetProperty("target").GetProperty("keyFields")[0].GetString());
+        Assert.Equal("*/15 * * * *", json.GetProperty("schedule").GetProperty("cron").GetString());
+        Assert.Equal("Europe/Berlin", json.GetProperty("schedule").GetProperty("timeZone").GetString());
+        var advanced = json.GetProperty("advanced");
+        Assert.True(advanced.GetProperty("enableExternalTriggers").GetBoolean());
+        Assert.False(advanced.GetProperty("allowAnonymousTriggers").GetBoolean());
+        Assert.Equal(1, advanced.GetProperty("maxConcurrentRuns").GetInt32());
+        Assert.Equal(1000, advanced.GetProperty("maxQueuedRuns").GetInt32());
+        Assert.Equal(300, advanced.GetProperty("timeoutSeconds").GetInt32());
+        Assert.Equal(3, advanced.GetProperty("maxAttempts").GetInt32());
+        Assert.Equal(1, json.GetProperty("version").GetInt32());
+    }
+
+    [Theory, AllDatabases]
+    public async Task Create_AcceptsConnectorTypesInAnyCase_AndStoresThemLowerCase(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(change: j =>
+        {
+            j["source"] = new JsonObject { ["type"] = "HTTP", ["url"] = "https://example.test/orders" };
+            j["target"] = new JsonObject { ["type"] = "Http", ["url"] = "http://127.0.0.1:9/erp", ["method"] = "put" };
+        }));
+
+        Assert.Equal("http", scenario.Source.Type);
+        Assert.Equal("http", scenario.Target.Type);
+        Assert.Equal("PUT", scenario.Target.Method);
+    }
+
+    [Theory]
+    [InlineData("name", "")]
+    [InlineData("schedule.cron", "every monday")]
+    [InlineData("schedule.cron", "* * * *")]
+    [InlineData("schedule.timeZone", "Mars/Olympus")]
+    [InlineData("advanced.maxAttempts", "0")]
+    [InlineData("advanced.maxConcurrentRuns", "101")]
+    [InlineData("advanced.maxQueuedRuns", "-1")]
+    [InlineData("advanced.timeoutSeconds", "100000")]
+    [InlineData("source.type", "ftp")]
+    [InlineData("target.type", "kafka")]
+    [InlineData("source.url", "not a url")]
+    [InlineData("target.url", "ftp://example.test/")]
+    [InlineData("target.keyFields", "")]
+    public async Task Create_WithInvalidField_Returns400NamingTheField(string field, string value)
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var client = hub.CreateAdminClient();
+        var json = ScenarioTestData.ScenarioJson(change: j => Set(j, field, value));
+
+        var response = await client.PostAsJsonAsync("/api/v1/scenarios", json, TestJson.Options);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.True(errors.TryGetProperty(field, out _), $"errors should name {field}: {errors}");
+    }
+
+    [Theory, AllDatabases]
+    public async Task Create_WithSixFieldCronAndWithoutSchedule_IsValid(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+
+        var withSeconds = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(change: j =>
+            j["schedule"] = new JsonObject { ["cron"] = "0 */5 * * * *" }));
+        var unscheduled = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(change: j => j.Remove("schedule")));
+
+        Assert.Equal("0 */5 * * * *", withSeconds.Schedule?.Cron);
+        Assert.Null(unscheduled.Schedule);
+    }
+
+    [Theory, AllDatabases]
+    public async Task Create_WithScriptThatDoesNotParse_Returns400WithLineAndColumn(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var client = hub.CreateAdminClient();
+        var json = ScenarioTestData.ScenarioJson(change: j => j["sourceScript"] = "const a = 1;\nreturn data.map(o => o.;");
+
+        var response = await client.PostAsJsonAsync("/api/v1/scenarios", json, TestJson.Options);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(problem.GetProperty("errors").TryGetProperty("sourceScript", out _));
+        var scriptError = problem.GetProperty("scriptError");
+        Assert.Equal(2, scriptError.GetProperty("line").GetInt32());
+        Assert.True(scriptError.GetProperty("column").GetInt32() > 1);
+    }
+
+    [Theory, AllDatabases]
+    public async Task List_PagesAndSearchesByNameCaseInsensitively(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        foreach (var name in new[] { "Orders to ERP", "Invoices to ERP", "orders archive" })
+        {
+            await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(name));
+        }
+        using var client = hub.CreateAdminClient();
+
+        var firstPage = await client.GetFromJsonAsync<ScenarioPage>("/api/v1/scenarios?pageSize=2", TestJson.Options);
+        var secondPage = await client.GetFromJsonAsync<ScenarioPage>("/api/v1/scenarios?pageSize=2&page=2", TestJson.Options);
+        var orders = await client.GetFromJsonAsync<ScenarioPage>("/api/v1/scenarios?search=ORDERS", TestJson.Options);
+        var badPage = await client.GetAsync("/api/v1/scenarios?page=0");
+
+        Assert.Equal(3, firstPage!.Total);
+        Assert.Equal(2, firstPage.Items.Count);
+        Assert.Single(secondPage!.Items);
+        Assert.Equal(2, orders!.Total);
+        Assert.All(orders.Items, s => Assert.Contains("orders", s.Name, StringComparison.OrdinalIgnoreCase));
+        Assert.Equal(HttpStatusCode.BadRequest, badPage.StatusCode);
+    }
+
+    [Theory, AllDatabases]
+    public async Task Replace_IncrementsVersion_AndAStaleVersionGets409(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        var first = await client.PutAsJsonAsync($"/api/v1/scenarios/{scenario.Id}",
+            ScenarioTestData.ScenarioJson("Renamed", change: j => j["version"] = 1), TestJson.Options);
+        var stale = await client.PutAsJsonAsync($"/api/v1/scenarios/{scenario.Id}",
+            ScenarioTestData.ScenarioJson("Lost update", change: j => j["version"] = 1), TestJson.Options);
+        var current = await client.GetFromJsonAsync<ScenarioResponse>($"/api/v1/scenarios/{scenario.Id}", TestJson.Options);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
+        Assert.Equal("application/problem+json", stale.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("Renamed", current!.Name);
+        Assert.Equal(2, current.Version);
+    }
+
+    [Theory, AllDatabases]
+    public async Task Replace_TakesEffectForTriggersOnThisNodeAtOnce(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(externalTriggers: false));
+        using var client = hub.CreateAdminClient();
+        var before = await client.GetAsync($"/ExternalData/Accept/{scenario.Id}");
+
+        var put = await client.PutAsJsonAsync($"/api/v1/scenarios/{scenario.Id}", ScenarioTestData.ScenarioJson(), TestJson.Options);
+        var after = await client.GetAsync($"/ExternalData/Accept/{scenario.Id}");
+
+        Assert.Equal(HttpStatusCode.NotFound, before.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+    }
+
+    [Theory, AllDatabases]
+    public async Task Delete_Returns204_ThenTheScenarioIsGoneForApiAndTriggers(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        var trigger = await client.GetAsync($"/ExternalData/Accept/{scenario.Id}");
+
+        var delete = await client.DeleteAsync($"/api/v1/scenarios/{scenario.Id}");
+        var get = await client.GetAsync($"/api/v1/scenarios/{scenario.Id}");
+        var triggerAfter = await client.GetAsync($"/ExternalData/Accept/{scenario.Id}");
+        var deleteAgain = await client.DeleteAsync($"/api/v1/scenarios/{scenario.Id}");
+
+        Assert.Equal(HttpStatusCode.OK, trigger.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+        Assert.Equal("application/problem+json", get.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.NotFound, triggerAfter.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, deleteAgain.StatusCode);
+    }
+
+    [Theory, AllDatabases]
+    public async Task Viewer_MayRead_ButNotWrite(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var viewer = hub.CreateHttpClient(await ScenarioTestData.CreateUserTokenAsync(hub, UserRole.Viewer));
+        using var editor = hub.CreateHttpClient(await ScenarioTestData.CreateUserTokenAsync(hub, UserRole.Editor));
+
+        var read = await viewer.GetAsync($"/api/v1/scenarios/{scenario.Id}");
+        var list = await viewer.GetFromJsonAsync<ScenarioPage>("/api/v1/scenarios", TestJson.Options);
+        var create = await viewer.PostAsJsonAsync("/api/v1/scenarios", ScenarioTestData.ScenarioJson(), TestJson.Options);
+        var replace = await viewer.PutAsJsonAsync($"/api/v1/scenarios/{scenario.Id}", ScenarioTestData.ScenarioJson(), TestJson.Options);
+        var delete = await viewer.DeleteAsync($"/api/v1/scenarios/{scenario.Id}");
+        var editorCreate = await editor.PostAsJsonAsync("/api/v1/scenarios", ScenarioTestData.ScenarioJson(), TestJson.Options);
+
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        Assert.Equal(1, list!.Total);
+        Assert.Equal(HttpStatusCode.Forbidden, create.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, replace.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, delete.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, editorCreate.StatusCode);
+    }
+
+    [Theory, AllDatabases]
+    public async Task OtherWorkspace_CannotSeeOrChangeTheScenario(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var stranger = hub.CreateHttpClient(await ScenarioTestData.CreateUserTokenAsync(hub, UserRole.Admin, otherWorkspace: true));
+
+        var read = await stranger.GetAsync($"/api/v1/scenarios/{scenario.Id}");
+        var list = await stranger.GetFromJsonAsync<ScenarioPage>("/api/v1/scenarios", TestJson.Options);
+        var replace = await stranger.PutAsJsonAsync($"/api/v1/scenarios/{scenario.Id}", ScenarioTestData.ScenarioJson(), TestJson.Options);
+        var delete = await stranger.DeleteAsync($"/api/v1/scenarios/{scenario.Id}");
+
+        Assert.Equal(HttpStatusCode.NotFound, read.StatusCode);
+        Assert.Equal(0, list!.Total);
+        Assert.Equal(HttpStatusCode.NotFound, replace.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, delete.StatusCode);
+    }
+
+    [Fact]
+    public async Task WithoutCredentials_Returns401()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var client = hub.CreateHttpClient();
+
+        var response = await client.GetAsync("/api/v1/scenarios");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    /// <summary>Sets a dotted path in the request; an empty value clears arrays and strings, digits become numbers.</summary>
+    private static void Set(JsonObject json, string path, string value)
+    {
+        var parts = path.Split('.');
+        var target = json;
+        foreach (var part in parts[..^1])
+        {
+            target = (JsonObject)target[part]!;
+        }
+        if (path.StartsWith("source.url", StringComparison.Ordinal))
+        {
+            target["type"] = "http";
+        }
+        if (path.StartsWith("target.url", StringComparison.Ordinal))
+        {
+            target["type"] = "http";
+        }
+        target[parts[^1]] = path switch
+        {
+            "target.keyFields" => new JsonArray(),
+            _ when int.TryParse(value, out var number) => number,
+            _ => value,
+        };
+    }
+}

@@ -1,0 +1,360 @@
+using System.Text.Json;
+using IntegrationHub.Data;
+using IntegrationHub.Identity;
+using IntegrationHub.Runs;
+using IntegrationHub.Scenarios;
+using IntegrationHub.Scripting;
+using IntegrationHub.Storage;
+using IntegrationHub.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace IntegrationHub.Tests.Scripting;
+
+/// <summary>One hub shared by the tests that need no stored data; each test uses its own scenario id.</summary>
+public sealed class SandboxHubFixture : IAsyncLifetime
+{
+    /// <summary>Small limits, so each one bites quickly.</summary>
+    public static readonly ScriptingOptions SmallLimits = new()
+    {
+        MaxStatements = 100_000,
+        MemoryLimitBytes = 32 << 20,
+        RecursionLimit = 50,
+        MaxLogLines = 5,
+    };
+
+    internal HubHost Hub { get; private set; } = null!;
+
+    /// <summary>A sandbox with its own limits over the hub's storage.</summary>
+    internal ScriptSandbox Sandbox(ScriptingOptions? limits = null) => new(
+        Options.Create(limits ?? SmallLimits),
+        Hub.Services.GetRequiredService<ScenarioStorage>(),
+        TimeProvider.System,
+        NullLogger<ScriptSandbox>.Instance);
+
+    public async Task InitializeAsync() => Hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+
+    public async Task DisposeAsync() => await Hub.DisposeAsync();
+}
+
+public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixture<SandboxHubFixture>
+{
+    private static readonly TimeSpan Generous = TimeSpan.FromMinutes(1);
+
+    [Fact]
+    public void CheckSyntax_ValidScriptWithTopLevelReturn_ReturnsNull() =>
+        Assert.Null(fixture.Sandbox().CheckSyntax("const x = data.length;\nreturn [{ x }];"));
+
+    [Fact]
+    public void CheckSyntax_MissingExpression_ReportsOneBasedLineAndColumn()
+    {
+        var error = fixture.Sandbox().CheckSyntax("const a = 1;\n  const b = ;");
+
+        Assert.NotNull(error);
+        Assert.Equal(2, error.Line);
+        Assert.Equal(13, error.Column);
+        Assert.Contains("Unexpected token", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CheckSyntax_SloppyModeOnlyConstruct_IsRejectedBecauseScriptsAreStrict() =>
+        Assert.NotNull(fixture.Sandbox().CheckSyntax("with (data) { }"));
+
+    [Fact]
+    public void Execute_ReturnedArray_BecomesTheRecords()
+    {
+        var result = Execute("return data.map(o => ({ id: o.id, total: o.price * o.qty }));", """[{"id":1,"price":2,"qty":3},{"id":2,"price":5,"qty":1}]""");
+
+        Assert.True(result.Succeeded, result.Error?.Message);
+        Assert.Equal(2, result.RecordCount);
+        Assert.Equal("""[{"id":1,"total":6},{"id":2,"total":5}]""", result.RecordsJson);
+    }
+
+    [Fact]
+    public void Execute_NoReturn_PassesDataAsChangedInPlace()
+    {
+        var result = Execute("data.push({ id: 3 });\ndata[0].seen = true;", """[{"id":1}]""");
+
+        Assert.True(result.Succeeded, result.Error?.Message);
+        Assert.Equal("""[{"id":1,"seen":true},{"id":3}]""", result.RecordsJson);
+    }
+
+    [Fact]
+    public void Execute_DataReassignedWithoutReturn_PassesTheNewData()
+    {
+        var result = Execute("data = data.filter(o => o.keep)", """[{"keep":true},{"keep":false}]""");
+
+        Assert.True(result.Succeeded, result.Error?.Message);
+        Assert.Equal("""[{"keep":true}]""", result.RecordsJson);
+    }
+
+    [Fact]
+    public void Execute_ReturnedObject_BecomesOneRecord()
+    {
+        var result = Execute("return { count: data.length };", "[1,2,3]");
+
+        Assert.True(result.Succeeded, result.Error?.Message);
+        Assert.Equal(1, result.RecordCount);
+        Assert.Equal("""[{"count":3}]""", result.RecordsJson);
+    }
+
+    [Fact]
+    public void Execute_ReturnedFunction_FailsAsNotJson()
+    {
+        var result = Execute("return () => 1;");
+
+        Assert.Equal(ScriptErrorKind.InvalidData, result.Error?.Kind);
+    }
+
+    [Fact]
+    public void Execute_SyntaxError_FailsWithLineAndColumn()
+    {
+        var result = Execute("let total = 0;\nfor (const o of data) {\n  total += ;\n}");
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(ScriptErrorKind.Syntax, result.Error!.Kind);
+        Assert.Equal(3, result.Error.Line);
+        Assert.Equal(12, result.Error.Column);
+        Assert.False(result.Error.Retryable);
+    }
+
+    [Fact]
+    public void Execute_UnclosedBlock_PointsIntoTheUsersText()
+    {
+        var result = Execute("if (data.length) {\n  return data;");
+
+        Assert.Equal(ScriptErrorKind.Syntax, result.Error!.Kind);
+        Assert.InRange(result.Error.Line!.Value, 1, 2);
+    }
+
+    [Fact]
+    public void Execute_RuntimeError_ReportsErrorNameLineAndColumn()
+    {
+        var result = Execute("const a = 1;\n  missing.call();");
+
+        Assert.Equal(ScriptErrorKind.Runtime, result.Error!.Kind);
+        Assert.StartsWith("ReferenceError: missing is not defined", result.Error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, result.Error.Line);
+        Assert.Equal(3, result.Error.Column);
+        Assert.False(result.Error.Retryable);
+    }
+
+    [Fact]
+    public void Execute_ThrownError_KeepsItsMessageAndPosition()
+    {
+        var result = Execute("\n\n    throw new Error('order has no id');");
+
+        Assert.StartsWith("Error: order has no id", result.Error!.Message, StringComparison.Ordinal);
+        Assert.Equal(3, result.Error.Line);
+        Assert.Equal(11, result.Error.Column);
+    }
+
+    [Fact]
+    public void Execute_EndlessLoop_FailsAsTimedOutAtTheLoop()
+    {
+        // Statements unbounded so that the clock, not the statement count, stops the loop.
+        var sandbox = fixture.Sandbox(new ScriptingOptions { MaxStatements = int.MaxValue });
+
+        var result = sandbox.Execute(Invocation("let n = 0;\nwhile (true) { }", timeout: TimeSpan.FromSeconds(1)), CancellationToken.None);
+
+        Assert.Equal(ScriptErrorKind.Timeout, result.Error!.Kind);
+        Assert.Contains("timeout of 1 s", result.Error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, result.Error.Line);
+    }
+
+    [Fact]
+    public void Execute_MemoryBomb_FailsWithTheMemoryLimit()
+    {
+        var result = Execute("const hoard = [];\nwhile (true) { hoard.push('x'.repeat(1000) + hoard.length); }");
+
+        Assert.Equal(ScriptErrorKind.MemoryLimit, result.Error!.Kind);
+        Assert.Contains("Scripting:MemoryLimitBytes", result.Error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, result.Error.Line);
+    }
+
+    [Fact]
+    public void Execute_HugeArrayInOneStatement_FailsWithTheMemoryLimit()
+    {
+        var result = Execute("return new Array(1e9).fill(0);");
+
+        Assert.Equal(ScriptErrorKind.MemoryLimit, result.Error!.Kind);
+    }
+
+    [Fact]
+    public void Execute_TooManyStatements_FailsWithTheStatementLimit()
+    {
+        var result = Execute("let n = 0;\nfor (let i = 0; i < 1e7; i++) {\n  n++;\n}\nreturn [n];");
+
+        Assert.Equal(ScriptErrorKind.StatementLimit, result.Error!.Kind);
+        Assert.Contains("100,000 statements", result.Error.Message, StringComparison.Ordinal);
+        Assert.NotNull(result.Error.Line);
+    }
+
+    [Fact]
+    public void Execute_DeepRecursion_FailsWithTheRecursionLimit()
+    {
+        var result = Execute("function down(n) {\n  return down(n + 1);\n}\nreturn [down(0)];");
+
+        Assert.Equal(ScriptErrorKind.RecursionLimit, result.Error!.Kind);
+        Assert.Contains("down", result.Error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, result.Error.Line);
+    }
+
+    [Fact]
+    public void Execute_DeeplyNestedValue_FailsTheRunNotTheProcess()
+    {
+        var result = Execute("let o = {};\nfor (let i = 0; i < 20000; i++) { o = { o }; }\nreturn [JSON.stringify(o).length];");
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(ScriptErrorKind.Runtime, result.Error!.Kind);
+    }
+
+    [Fact]
+    public void Execute_AfterAFailedScript_TheNextScriptRuns()
+    {
+        Execute("while (true) { }", timeout: TimeSpan.FromMilliseconds(300));
+
+        var result = Execute("return [1];");
+
+        Assert.True(result.Succeeded, result.Error?.Message);
+    }
+
+    [Fact]
+    public void Execute_DotNetAndEval_AreOutOfReach()
+    {
+        var result = Execute("return [typeof System, typeof importNamespace, typeof require, typeof process];");
+        var evalResult = Execute("return [eval('1 + 1')];");
+
+        Assert.Equal("""["undefined","undefined","undefined","undefined"]""", result.RecordsJson);
+        Assert.Equal(ScriptErrorKind.Runtime, evalResult.Error?.Kind);
+    }
+
+    [Fact]
+    public void Execute_LogHelpers_WriteTheRunLog()
+    {
+        var result = Execute("log.info('got', data.length, 'records');\nlog.warn({ a: 1 });\nlog.error(new TypeError('bad'));\nconsole.log('done', [1, 'two']);", "[1,2]");
+
+        Assert.True(result.Succeeded, result.Error?.Message);
+        Assert.Equal(
+            [("info", "got 2 records"), ("warn", """{"a":1}"""), ("error", "TypeError: bad"), ("info", """done [1,"two"]""")],
+            result.Log.Select(l => (l.Level, l.Message)));
+    }
+
+    [Fact]
+    public void Execute_LogLinesPastTheLimit_AreDroppedWithOneWarning()
+    {
+        var result = Execute("for (let i = 0; i < 100; i++) console.log('line', i);\nreturn [];");
+
+        Assert.True(result.Succeeded, result.Error?.Message);
+        Assert.Equal(6, result.Log.Count);
+        Assert.Equal("line 4", result.Log[4].Message);
+        Assert.Contains("Scripting:MaxLogLines", result.Log[5].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Execute_FailedScript_KeepsTheLinesLoggedBeforeTheFailure()
+    {
+        var result = Execute("log.info('before');\nnull.x;");
+
+        Assert.False(result.Succeeded);
+        Assert.Equal("before", Assert.Single(result.Log).Message);
+    }
+
+    [Fact]
+    public void Execute_RunInfo_IsVisibleToTheScript()
+    {
+        var invocation = Invocation("return [run];") with { Trigger = TriggerKind.ExternalGet };
+
+        var result = fixture.Sandbox().Execute(invocation, CancellationToken.None);
+
+        using var document = JsonDocument.Parse(result.RecordsJson!);
+        var run = document.RootElement[0];
+        Assert.Equal(invocation.RunId.ToString(), run.GetProperty("id").GetString());
+        Assert.Equal("ExternalGet", run.GetProperty("trigger").GetString());
+        Assert.Equal(invocation.ScenarioId.ToString(), run.GetProperty("scenarioId").GetString());
+    }
+
+    [Fact]
+    public void Execute_CallerCancels_ThrowsInsteadOfReportingAFailure()
+    {
+        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+
+        var sandbox = fixture.Sandbox(new ScriptingOptions { MaxStatements = int.MaxValue });
+
+        Assert.ThrowsAny<OperationCanceledException>(() => sandbox.Execute(Invocation("while (true) { }"), cancellation.Token));
+    }
+
+    [Fact]
+    public void Execute_NewScenarioVersion_RunsTheNewScript()
+    {
+        var first = Invocation("return [1];");
+        var second = first with { ScenarioVersion = 2, Script = "return [2];" };
+
+        Assert.Equal("[1]", fixture.Sandbox().Execute(first, CancellationToken.None).RecordsJson);
+        Assert.Equal("[2]", fixture.Sandbox().Execute(second, CancellationToken.None).RecordsJson);
+        Assert.Equal("[1]", fixture.Sandbox().Execute(first, CancellationToken.None).RecordsJson);
+    }
+
+    [Theory, AllDatabases]
+    public async Task Execute_StorageHelpers_SetGetAndDeleteCanonicalKeys(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await CreateScenarioAsync(hub);
+        var sandbox = hub.Services.GetRequiredService<ScriptSandbox>();
+        var script = """
+            storage.set({ b: 2, a: 1 }, { total: 10 });
+            storage.set('temp', [1, 2]);
+            storage.set('short', true, { ttlSeconds: 3600 });
+            const read = storage.get({ a: 1, b: 2 });
+            const missing = storage.get('nothing');
+            const deleted = storage.delete('temp');
+            const deletedAgain = storage.delete('temp');
+            return [{ read, missingIsUndefined: missing === undefined, deleted, deletedAgain }];
+            """;
+
+        var result = sandbox.Execute(Invocation(script) with { WorkspaceId = scenario.WorkspaceId, ScenarioId = scenario.Id }, CancellationToken.None);
+
+        Assert.True(result.Succeeded, result.Error?.Message);
+        Assert.Equal("""[{"read":{"total":10},"missingIsUndefined":true,"deleted":true,"deletedAgain":false}]""", result.RecordsJson);
+        var storage = hub.Services.GetRequiredService<ScenarioStorage>();
+        Assert.Equal("""{"total":10}""", await storage.GetAsync(scenario.Id, """{"a":1,"b":2}""", CancellationToken.None));
+        Assert.Null(await storage.GetAsync(scenario.Id, "\"temp\"", CancellationToken.None));
+        var page = await storage.ListAsync(scenario.Id, "short", 0, 10, CancellationToken.None);
+        Assert.NotNull(Assert.Single(page.Items).ExpiresAt);
+    }
+
+    [Theory, AllDatabases]
+    public async Task Execute_StorageSetWithoutValue_FailsWithATypeErrorAtTheCall(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await CreateScenarioAsync(hub);
+        var sandbox = hub.Services.GetRequiredService<ScriptSandbox>();
+
+        var result = sandbox.Execute(Invocation("const k = 'a';\nstorage.set(k);") with { WorkspaceId = scenario.WorkspaceId, ScenarioId = scenario.Id }, CancellationToken.None);
+
+        Assert.Equal(ScriptErrorKind.Runtime, result.Error!.Kind);
+        Assert.StartsWith("TypeError: storage.set: the value must be a JSON value", result.Error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, result.Error.Line);
+    }
+
+    internal static async Task<Scenario> CreateScenarioAsync(HubHost hub, Action<Scenario>? configure = null)
+    {
+        var factory = hub.Services.GetRequiredService<IDbContextFactory<HubDbContext>>();
+        await using var db = await factory.CreateDbContextAsync();
+        var workspace = new Workspace { Name = "Scripts " + Guid.NewGuid().ToString("N")[..8] };
+        var scenario = new Scenario { Name = "Script test", WorkspaceId = workspace.Id };
+        configure?.Invoke(scenario);
+        db.Workspaces.Add(workspace);
+        db.Scenarios.Add(scenario);
+        await db.SaveChangesAsync();
+        return scenario;
+    }
+
+    private ScriptResult Execute(string script, string dataJson = "[]", TimeSpan? timeout = null) =>
+        fixture.Sandbox().Execute(Invocation(script, dataJson, timeout), CancellationToken.None);
+
+    private static ScriptInvocation Invocation(string script, string dataJson = "[]", TimeSpan? timeout = null) =>
+        new(Guid.NewGuid(), Guid.NewGuid(), 1, script, Guid.NewGuid(), TriggerKind.Manual, dataJson, timeout ?? Generous);
+}

@@ -1,0 +1,150 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using IntegrationHub.Data;
+using IntegrationHub.Identity;
+using IntegrationHub.Storage;
+using IntegrationHub.Tests.Infrastructure;
+using IntegrationHub.Tests.Scenarios;
+
+namespace IntegrationHub.Tests.Storage;
+
+public sealed class StorageEndpointsTests
+{
+    [Theory, AllDatabases]
+    public async Task Put_ThenGet_ReturnsTheValue_ByCanonicalKey(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        var put = await PutAsync(client, scenario.Id, """{"b":1,"a":[true]}""", """{ "name": "Ada" }""");
+        var get = await client.GetAsync(Url(scenario.Id, """{ "a": [true], "b": 1 }"""));
+
+        Assert.Equal(HttpStatusCode.NoContent, put.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        Assert.Equal("Ada", (await get.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("name").GetString());
+    }
+
+    [Theory, AllDatabases]
+    public async Task Put_ReplacesTheValue_AndDelete_RemovesIt(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        await PutAsync(client, scenario.Id, "\"k\"", "1");
+        await PutAsync(client, scenario.Id, "\"k\"", "2");
+        var replaced = await client.GetFromJsonAsync<int>(Url(scenario.Id, "\"k\""));
+        var delete = await client.DeleteAsync(Url(scenario.Id, "\"k\""));
+        var afterDelete = await client.GetAsync(Url(scenario.Id, "\"k\""));
+        var deleteAgain = await client.DeleteAsync(Url(scenario.Id, "\"k\""));
+
+        Assert.Equal(2, replaced);
+        Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, afterDelete.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, deleteAgain.StatusCode);
+    }
+
+    [Theory, AllDatabases]
+    public async Task List_PagesAndSearchesInsideKeys(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        foreach (var key in new[] { "\"apple\"", "\"banana\"", "\"apricot\"" })
+        {
+            await PutAsync(client, scenario.Id, key, "1");
+        }
+
+        var all = await client.GetFromJsonAsync<StorageListPage>($"/api/v1/scenarios/{scenario.Id}/storage?pageSize=2", TestJson.Options);
+        var found = await client.GetFromJsonAsync<StorageListPage>($"/api/v1/scenarios/{scenario.Id}/storage?search=ap", TestJson.Options);
+
+        Assert.Equal(3, all!.Total);
+        Assert.Equal(2, all.Items.Count);
+        Assert.Equal(["apple", "apricot"], found!.Items.Select(i => i.Key.GetString()));
+    }
+
+    [Theory, AllDatabases]
+    public async Task Put_WithTtl_StoresAnExpiry(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        var put = await client.PutAsync($"{Url(scenario.Id, "1")}&ttlSeconds=3600", new StringContent("1", Encoding.UTF8, "application/json"));
+        var list = await client.GetFromJsonAsync<StorageListPage>($"/api/v1/scenarios/{scenario.Id}/storage", TestJson.Options);
+        var badTtl = await client.PutAsync($"{Url(scenario.Id, "1")}&ttlSeconds=0", new StringContent("1", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.NoContent, put.StatusCode);
+        Assert.True(Assert.Single(list!.Items).ExpiresAt > DateTimeOffset.UtcNow.AddMinutes(50));
+        Assert.Equal(HttpStatusCode.BadRequest, badTtl.StatusCode);
+    }
+
+    [Theory, AllDatabases]
+    public async Task MalformedKeyOrBody_Returns400Problem(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        var badKey = await client.GetAsync(Url(scenario.Id, "{oops"));
+        var badBody = await client.PutAsync(Url(scenario.Id, "1"), new StringContent("{\"a\":", Encoding.UTF8, "application/json"));
+        var noKey = await client.PutAsync($"/api/v1/scenarios/{scenario.Id}/storage", new StringContent("1", Encoding.UTF8, "application/json"));
+
+        foreach (var response in new[] { badKey, badBody, noKey })
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }
+        Assert.Contains("keyJson", await badKey.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory, AllDatabases]
+    public async Task Viewer_MayRead_ButNotWrite(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var admin = hub.CreateAdminClient();
+        await PutAsync(admin, scenario.Id, "1", "1");
+        using var viewer = hub.CreateHttpClient(await ScenarioTestData.CreateUserTokenAsync(hub, UserRole.Viewer));
+
+        var read = await viewer.GetAsync(Url(scenario.Id, "1"));
+        var write = await viewer.PutAsync(Url(scenario.Id, "1"), new StringContent("2", Encoding.UTF8, "application/json"));
+        var delete = await viewer.DeleteAsync(Url(scenario.Id, "1"));
+
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, write.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, delete.StatusCode);
+    }
+
+    [Theory, AllDatabases]
+    public async Task OtherWorkspace_Gets404(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var admin = hub.CreateAdminClient();
+        await PutAsync(admin, scenario.Id, "1", "1");
+        using var stranger = hub.CreateHttpClient(await ScenarioTestData.CreateUserTokenAsync(hub, UserRole.Admin, otherWorkspace: true));
+
+        var read = await stranger.GetAsync(Url(scenario.Id, "1"));
+        var write = await stranger.PutAsync(Url(scenario.Id, "1"), new StringContent("2", Encoding.UTF8, "application/json"));
+        var delete = await stranger.DeleteAsync(Url(scenario.Id, "1"));
+
+        Assert.Equal(HttpStatusCode.NotFound, read.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, write.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, delete.StatusCode);
+        Assert.Equal(1, await admin.GetFromJsonAsync<int>(Url(scenario.Id, "1")));
+    }
+
+    private static string Url(Guid scenarioId, string keyJson) =>
+        $"/api/v1/scenarios/{scenarioId}/storage?keyJson={Uri.EscapeDataString(keyJson)}";
+
+    private static async Task<HttpResponseMessage> PutAsync(HttpClient client, Guid scenarioId, string keyJson, string valueJson)
+    {
+        var response = await client.PutAsync(Url(scenarioId, keyJson), new StringContent(valueJson, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        return response;
+    }
+}
