@@ -53,6 +53,8 @@ public sealed class BrowserFixture : IAsyncLifetime
     public static async Task ScreenshotAsync(IPage page, string name)
     {
         var path = Path.Combine(ScreenshotDirectory, name + ".png");
+        // From the top, or the sticky top bar lands in the middle of a full-page picture.
+        await page.EvaluateAsync("() => window.scrollTo(0, 0)");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
         Console.WriteLine($"Screenshot: {path}");
     }
