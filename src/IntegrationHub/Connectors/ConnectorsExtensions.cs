@@ -1,6 +1,58 @@
+using IntegrationHub.Connectors.Http;
+using IntegrationHub.Connectors.None;
+using IntegrationHub.Connectors.Storage;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using Polly;
+
 namespace IntegrationHub.Connectors;
 
 internal static class ConnectorsExtensions
 {
-    public static WebApplicationBuilder AddConnectors(this WebApplicationBuilder builder) => builder;
+    /// <summary>Registers the connectors; a new connector is one class and one line here.</summary>
+    public static WebApplicationBuilder AddConnectors(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ConnectorsOptions>()
+            .BindConfiguration(ConnectorsOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        builder.Services.AddSingleton<ISourceConnector, NoneSourceConnector>();
+        builder.Services.AddSingleton<ISourceConnector, HttpSourceConnector>();
+        builder.Services.AddSingleton<ISourceConnector, StorageSourceConnector>();
+        builder.Services.AddSingleton<ITargetConnector, NoneTargetConnector>();
+        builder.Services.AddSingleton<ITargetConnector, HttpTargetConnector>();
+        builder.Services.AddSingleton<ITargetConnector, StorageTargetConnector>();
+        builder.Services.AddSingleton<ConnectorRegistry>();
+
+        builder.Services.AddSingleton<HttpConnectorClient>();
+        builder.Services.AddHttpClient(HttpConnectorClient.ClientName)
+            .ConfigureHttpClient((services, client) =>
+            {
+                // The resilience pipeline and the run's token bound every call; HttpClient's own 100 s would cut across both.
+                client.Timeout = Timeout.InfiniteTimeSpan;
+                client.MaxResponseContentBufferSize = services.GetRequiredService<IOptions<ConnectorsOptions>>().Value.HttpMaxResponseBytes;
+            })
+            .AddResilienceHandler("connectors", (pipeline, context) =>
+            {
+                var options = context.ServiceProvider.GetRequiredService<IOptions<ConnectorsOptions>>().Value;
+                // Outermost: the whole call, retries and waits included. Then retries. Innermost: one attempt, so a
+                // hung attempt is cut off and retried instead of eating the whole budget. No circuit breaker: this
+                // one client serves every scenario, and one failing endpoint must not open the circuit for the others.
+                pipeline.AddTimeout(options.HttpTotalTimeout);
+                if (options.HttpRetryAttempts > 0)
+                {
+                    pipeline.AddRetry(new HttpRetryStrategyOptions
+                    {
+                        MaxRetryAttempts = options.HttpRetryAttempts,
+                        Delay = options.HttpRetryDelay,
+                        BackoffType = DelayBackoffType.Exponential,
+                        UseJitter = true,
+                        MaxDelay = TimeSpan.FromSeconds(30),
+                    });
+                }
+                pipeline.AddTimeout(options.HttpAttemptTimeout);
+            });
+        return builder;
+    }
 }

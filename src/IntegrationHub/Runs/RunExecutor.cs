@@ -1,11 +1,160 @@
+using System.Buffers;
+using System.Data.Common;
+using System.Text;
+using System.Text.Json;
+using IntegrationHub.Connectors;
 using IntegrationHub.Scenarios;
+using IntegrationHub.Scripting;
 
 namespace IntegrationHub.Runs;
 
-/// <summary>Executes one claimed run: reads the source (or the accepted request), runs the Source Script, writes the target.</summary>
-public sealed class RunExecutor
+/// <summary>
+/// Executes one claimed run: takes the accepted request (<see cref="TriggerKind.ExternalPost"/>) or reads the source,
+/// runs the Source Script, writes the target. Every expected failure comes back as a failed <see cref="RunOutcome"/>
+/// that says whether a retry may help; the scenario's <see cref="Scenario.TimeoutSeconds"/> bounds the whole run.
+/// </summary>
+public sealed partial class RunExecutor(ConnectorRegistry connectors, ScriptSandbox sandbox, TimeProvider time, ILogger<RunExecutor> logger)
 {
-    // Placeholder until the engine lands: succeeds with no records.
-    public Task<RunOutcome> ExecuteAsync(Run run, Scenario scenario, CancellationToken cancellationToken) =>
-        Task.FromResult(new RunOutcome(true, 0, 0, []));
+    /// <summary>Runs <paramref name="run"/> of <paramref name="scenario"/> to an outcome.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (shutdown or a
+    /// cancelled run): there is no outcome, and the caller decides what becomes of the run.</exception>
+    public async Task<RunOutcome> ExecuteAsync(Run run, Scenario scenario, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(scenario);
+
+        var timeout = TimeSpan.FromSeconds(Math.Max(1, scenario.TimeoutSeconds));
+        var deadline = time.GetUtcNow() + timeout;
+        using var timeoutSource = new CancellationTokenSource(timeout, time);
+        using var runSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
+        var log = new List<RunLogLine>();
+        var recordsIn = 0;
+        var recordsOut = 0;
+        var phase = "reading the source";
+
+        try
+        {
+            var input = await ReadInputAsync(run, scenario, log, runSource.Token);
+            recordsIn = input.Count;
+
+            phase = "running the script";
+            string outputJson;
+            if (string.IsNullOrWhiteSpace(scenario.SourceScript))
+            {
+                outputJson = input.Json;
+                recordsOut = recordsIn;
+            }
+            else
+            {
+                // The script gets what is left of the run's time, so its timeout failure (with the line it was on)
+                // fires before the run's own deadline.
+                var invocation = new ScriptInvocation(scenario.WorkspaceId, scenario.Id, scenario.Version, scenario.SourceScript,
+                    run.Id, run.Trigger, input.Json, deadline - time.GetUtcNow());
+                var script = sandbox.Execute(invocation, cancellationToken);
+                log.AddRange(script.Log);
+                if (script.Error is { } error)
+                {
+                    // The script's timeout is what was left of the run's, so say it from the run's side.
+                    var message = error.Kind == ScriptErrorKind.Timeout
+                        ? $"The run timed out after {timeout.TotalSeconds:0} s (TimeoutSeconds) while the script ran" + (error.Line is null ? "." : $" (stopped at line {error.Line}, column {error.Column}).")
+                        : error.Message;
+                    return Failed(log, recordsIn, 0, message, error.Line, error.Column, error.Retryable);
+                }
+                outputJson = script.RecordsJson!;
+                recordsOut = script.RecordCount;
+            }
+
+            phase = "writing the target";
+            var target = connectors.FindTarget(scenario.Target.Type)
+                ?? throw new ConnectorException($"Unknown target type \"{scenario.Target.Type}\"; known: {string.Join(", ", connectors.TargetTypes)}.", retryable: false);
+            using (var output = JsonDocument.Parse(outputJson))
+            {
+                await target.WriteAsync(scenario, output.RootElement.EnumerateArray().ToList(), runSource.Token);
+            }
+            log.Add(Line("info", $"Wrote {Records(recordsOut)} to the {target.Type} target."));
+            return new RunOutcome(true, recordsIn, recordsOut, log, outputJson);
+        }
+        catch (ConnectorException ex)
+        {
+            LogConnectorFailed(logger, run.Id, scenario.Id, ex.Retryable, ex.Message);
+            return Failed(log, recordsIn, recordsOut, ex.Message, null, null, ex.Retryable);
+        }
+        catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // Timed out waiting on a source or target: a slow system, which another attempt may find faster.
+            return Failed(log, recordsIn, recordsOut, $"The run timed out after {timeout.TotalSeconds:0} s (TimeoutSeconds) while {phase}.", null, null, retryable: true);
+        }
+        catch (DbException ex)
+        {
+            // The hub's own database failed under the storage connector: not the scenario's fault, so worth a retry.
+            LogConnectorFailed(logger, run.Id, scenario.Id, true, ex.Message);
+            return Failed(log, recordsIn, recordsOut, $"The hub's storage failed while {phase}: {ex.Message}", null, null, retryable: true);
+        }
+        catch (InvalidRunException ex)
+        {
+            return Failed(log, recordsIn, recordsOut, ex.Message, null, null, retryable: false);
+        }
+    }
+
+    /// <summary>The records the script sees as <c>data</c>, as a JSON array, and how many there are.</summary>
+    private async Task<(string Json, int Count)> ReadInputAsync(Run run, Scenario scenario, List<RunLogLine> log, CancellationToken cancellationToken)
+    {
+        // A run that carries a request (a POST, or a retry of one that kept its payload) never reads the source: the
+        // request is the data, so a retry sees what the first attempt saw.
+        if (run.Trigger == TriggerKind.ExternalPost || run.Payload is not null)
+        {
+            if (run.Payload is null)
+            {
+                throw new InvalidRunException("The run was triggered by a POST but holds no stored request.");
+            }
+
+            try
+            {
+                // Read back and written again in the documented shape, so the script sees data[0].Body,
+                // data[0].Headers... however the stored text happens to be laid out.
+                var request = JsonSerializer.Deserialize<TriggerRequest>(run.Payload, TriggerRequest.SerializerOptions)
+                    ?? throw new InvalidRunException("The run's stored request is null.");
+                var json = JsonSerializer.Serialize(request, TriggerRequest.SerializerOptions);
+                log.Add(Line("info", $"Took the posted {request.ContentType} request as data[0]; the source is not read."));
+                return ("[" + json + "]", 1);
+            }
+            catch (Exception ex) when (ex is JsonException or InvalidOperationException or NotSupportedException)
+            {
+                throw new InvalidRunException($"The run's stored request cannot be read: {ex.Message}");
+            }
+        }
+
+        var source = connectors.FindSource(scenario.Source.Type)
+            ?? throw new ConnectorException($"Unknown source type \"{scenario.Source.Type}\"; known: {string.Join(", ", connectors.SourceTypes)}.", retryable: false);
+        var records = await source.ReadAsync(scenario, cancellationToken);
+        log.Add(Line("info", $"Read {Records(records.Count)} from the {source.Type} source."));
+
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            foreach (var record in records)
+            {
+                record.WriteTo(writer);
+            }
+            writer.WriteEndArray();
+        }
+        return (Encoding.UTF8.GetString(buffer.WrittenSpan), records.Count);
+    }
+
+    private RunOutcome Failed(List<RunLogLine> log, int recordsIn, int recordsOut, string error, int? line, int? column, bool retryable)
+    {
+        log.Add(Line("error", error));
+        return new RunOutcome(false, recordsIn, recordsOut, log, null, error, line, column, retryable);
+    }
+
+    private RunLogLine Line(string level, string message) => new(time.GetUtcNow(), level, message);
+
+    private static string Records(int count) => count == 1 ? "1 record" : $"{count} records";
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} of scenario {ScenarioId}: a connector failed (retryable: {Retryable}): {Error}")]
+    private static partial void LogConnectorFailed(ILogger logger, Guid runId, Guid scenarioId, bool retryable, string error);
+
+    /// <summary>The run itself is unusable (its stored request is missing or unreadable): no retry can help.</summary>
+    private sealed class InvalidRunException(string message) : Exception(message);
 }

@@ -129,7 +129,11 @@ public sealed partial class ScriptSandbox : IDisposable
             .LimitMemory(_options.MemoryLimitBytes)
             .MaxStatements(_options.MaxStatements)
             .LimitRecursion(_options.RecursionLimit)
+            // The token is the caller's cancellation and the timeout (it also ends a pending storage wait); the interval
+            // is the same timeout checked against the clock on the script's own thread, so it bites on time even when a
+            // saturated thread pool delays the timer that cancels the token.
             .CancellationToken(cancellationToken)
+            .TimeoutInterval(timeout)
             // No eval or new Function: every line that runs was parsed, checked and cached up front.
             .DisableStringCompilation()
             .LocalTimeZone(TimeZoneInfo.Utc);
@@ -201,7 +205,7 @@ public sealed partial class ScriptSandbox : IDisposable
     private static ScriptResult Failed(ScriptLog log, ScriptError error) => new(null, 0, log.Lines, error);
 
     private static bool IsScriptFailure(Exception ex) =>
-        ex is JintException or OperationCanceledException or ScriptStorageException or RegexMatchTimeoutException;
+        ex is JintException or OperationCanceledException or TimeoutException or ScriptStorageException;
 
     private ScriptError Describe(Exception ex, Engine engine, TimeSpan timeout)
     {
@@ -220,10 +224,11 @@ public sealed partial class ScriptSandbox : IDisposable
         var at = atLine is null ? "" : $" (stopped at line {atLine}, column {atColumn})";
         return ex switch
         {
-            ExecutionCanceledException or OperationCanceledException => new ScriptError(ScriptErrorKind.Timeout,
+            // A pattern that backtracks without end is a fault of the script, like an exception, not the run's timeout.
+            RegexMatchTimeoutException regex => new ScriptError(ScriptErrorKind.Runtime,
+                $"A regular expression ran longer than {Seconds(regex.MatchTimeout)}{at}.", atLine, atColumn),
+            ExecutionCanceledException or OperationCanceledException or TimeoutException => new ScriptError(ScriptErrorKind.Timeout,
                 $"The script ran longer than its timeout of {Seconds(timeout)}{at}.", atLine, atColumn),
-            RegexMatchTimeoutException => new ScriptError(ScriptErrorKind.Timeout,
-                $"A regular expression ran longer than {Seconds(ex is RegexMatchTimeoutException r ? r.MatchTimeout : timeout)}{at}.", atLine, atColumn),
             MemoryLimitExceededException => new ScriptError(ScriptErrorKind.MemoryLimit,
                 $"The script used more memory than allowed ({_options.MemoryLimitBytes:N0} bytes, Scripting:MemoryLimitBytes): {ex.Message}{at}.", atLine, atColumn),
             StatementsCountOverflowException => new ScriptError(ScriptErrorKind.StatementLimit,

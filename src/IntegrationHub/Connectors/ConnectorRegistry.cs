@@ -1,0 +1,25 @@
+namespace IntegrationHub.Connectors;
+
+/// <summary>Finds the connector a scenario names, case-insensitively, among the registered ones.</summary>
+public sealed class ConnectorRegistry
+{
+    private readonly Dictionary<string, ISourceConnector> _sources;
+    private readonly Dictionary<string, ITargetConnector> _targets;
+
+    public ConnectorRegistry(IEnumerable<ISourceConnector> sources, IEnumerable<ITargetConnector> targets)
+    {
+        // ToDictionary throws on a name registered twice: a start-up error, not a silent pick of one of them.
+        _sources = sources.ToDictionary(c => c.Type, StringComparer.OrdinalIgnoreCase);
+        _targets = targets.ToDictionary(c => c.Type, StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <summary>The names <c>source.type</c> may take, for validating a scenario when it is saved.</summary>
+    public IReadOnlyCollection<string> SourceTypes => _sources.Keys;
+
+    /// <summary>The names <c>target.type</c> may take, for validating a scenario when it is saved.</summary>
+    public IReadOnlyCollection<string> TargetTypes => _targets.Keys;
+
+    public ISourceConnector? FindSource(string? type) => type is not null && _sources.TryGetValue(type.Trim(), out var c) ? c : null;
+
+    public ITargetConnector? FindTarget(string? type) => type is not null && _targets.TryGetValue(type.Trim(), out var c) ? c : null;
+}

@@ -1,0 +1,35 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace IntegrationHub.Connectors;
+
+/// <summary>
+/// How connectors talk to other systems, section <c>Connectors</c>. Every HTTP call of a run is also bounded by the
+/// scenario's <c>TimeoutSeconds</c>.
+/// </summary>
+public sealed class ConnectorsOptions
+{
+    public const string SectionName = "Connectors";
+
+    /// <summary>How long one HTTP attempt may take before it counts as timed out and is retried. Default 30 s; range 1 s to 10 min.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan HttpAttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long one HTTP call may take, retries and waits included. Default 2 min; range 1 s to 1 h.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan HttpTotalTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Retries after a timeout, a network error, a 5xx, 408 or 429 answer. Default 3; range 0 to 10.
+    /// Requests are retried whatever their method: a target that is not idempotent may see a record twice.
+    /// </summary>
+    [Range(0, 10)]
+    public int HttpRetryAttempts { get; set; } = 3;
+
+    /// <summary>The wait before the first retry; it doubles with each retry, with jitter. Default 1 s; range 0 to 1 min.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan HttpRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The largest response an http source reads, in bytes. Default 16,777,216 (16 MiB); range 1 KiB to 1 GiB.</summary>
+    [Range(1024, 1 << 30)]
+    public int HttpMaxResponseBytes { get; set; } = 16 << 20;
+}

@@ -1,0 +1,75 @@
+using System.Buffers;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using IntegrationHub.Scenarios;
+
+namespace IntegrationHub.Connectors.Http;
+
+/// <summary>
+/// <c>http</c>: sends the records as JSON with POST, PUT or PATCH, one request per record or, with <c>batch</c>, one
+/// request holding them all as an array. Records are sent in order and the first failure stops the run, so records
+/// before it have been delivered; a retried run sends them again.
+/// </summary>
+internal sealed class HttpTargetConnector(HttpConnectorClient client) : ITargetConnector
+{
+    private const string What = "The http target";
+
+    public string Type => "http";
+
+    public async Task WriteAsync(Scenario scenario, IReadOnlyList<JsonElement> records, CancellationToken cancellationToken)
+    {
+        var settings = scenario.Target;
+        var method = settings.Method?.Trim().ToUpperInvariant() switch
+        {
+            "POST" or null or "" => HttpMethod.Post,
+            "PUT" => HttpMethod.Put,
+            "PATCH" => HttpMethod.Patch,
+            _ => throw new ConnectorException($"{What} sends with POST, PUT or PATCH, not {settings.Method}.", retryable: false),
+        };
+
+        if (settings.Batch)
+        {
+            if (records.Count > 0)
+            {
+                using var response = await client.SendAsync(What, method, settings.Url, settings.Headers, Content(records), cancellationToken);
+            }
+            return;
+        }
+
+        for (var i = 0; i < records.Count; i++)
+        {
+            try
+            {
+                using var response = await client.SendAsync(What, method, settings.Url, settings.Headers, Content([records[i]], asArray: false), cancellationToken);
+            }
+            catch (ConnectorException ex)
+            {
+                throw new ConnectorException($"Record {i + 1} of {records.Count}: {ex.Message}", ex.Retryable, ex);
+            }
+        }
+    }
+
+    private static ByteArrayContent Content(IReadOnlyList<JsonElement> records, bool asArray = true)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            if (asArray)
+            {
+                writer.WriteStartArray();
+            }
+            foreach (var record in records)
+            {
+                record.WriteTo(writer);
+            }
+            if (asArray)
+            {
+                writer.WriteEndArray();
+            }
+        }
+
+        var content = new ByteArrayContent(buffer.WrittenMemory.ToArray());
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json", "utf-8");
+        return content;
+    }
+}

@@ -1,0 +1,13 @@
+using System.Text.Json;
+using IntegrationHub.Scenarios;
+
+namespace IntegrationHub.Connectors.None;
+
+/// <summary><c>none</c>: no source; the script gets <c>data = []</c> (unless the trigger brought a request).</summary>
+internal sealed class NoneSourceConnector : ISourceConnector
+{
+    public string Type => "none";
+
+    public Task<IReadOnlyList<JsonElement>> ReadAsync(Scenario scenario, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<JsonElement>>([]);
+}

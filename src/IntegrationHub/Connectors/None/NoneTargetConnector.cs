@@ -1,0 +1,12 @@
+using System.Text.Json;
+using IntegrationHub.Scenarios;
+
+namespace IntegrationHub.Connectors.None;
+
+/// <summary><c>none</c>: the records are only kept as the run's result.</summary>
+internal sealed class NoneTargetConnector : ITargetConnector
+{
+    public string Type => "none";
+
+    public Task WriteAsync(Scenario scenario, IReadOnlyList<JsonElement> records, CancellationToken cancellationToken) => Task.CompletedTask;
+}

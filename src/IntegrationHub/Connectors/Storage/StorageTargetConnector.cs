@@ -1,0 +1,73 @@
+using System.Buffers;
+using System.Text.Json;
+using IntegrationHub.Scenarios;
+using IntegrationHub.Storage;
+
+namespace IntegrationHub.Connectors.Storage;
+
+/// <summary>
+/// <c>storage</c>: stores each record (an object) under the key built from <c>keyFields</c>: with one field, that
+/// field's value is the key; with several, an object of those fields. Every record's key is built before the first
+/// write, so a record without a key field fails the run with nothing written.
+/// </summary>
+internal sealed class StorageTargetConnector(ScenarioStorage storage) : ITargetConnector
+{
+    public string Type => "storage";
+
+    public async Task WriteAsync(Scenario scenario, IReadOnlyList<JsonElement> records, CancellationToken cancellationToken)
+    {
+        var keyFields = scenario.Target.KeyFields?.Where(f => !string.IsNullOrWhiteSpace(f)).Distinct(StringComparer.Ordinal).ToList() ?? [];
+        if (keyFields.Count == 0)
+        {
+            throw new ConnectorException("The storage target needs keyFields: the record fields whose values form each record's key.", retryable: false);
+        }
+
+        var entries = new List<(string Key, string Value)>(records.Count);
+        for (var i = 0; i < records.Count; i++)
+        {
+            entries.Add((Key(records[i], keyFields, i, records.Count), records[i].GetRawText()));
+        }
+
+        foreach (var (key, value) in entries)
+        {
+            await storage.SetAsync(scenario.WorkspaceId, scenario.Id, key, value, null, cancellationToken);
+        }
+    }
+
+    private static string Key(JsonElement record, List<string> keyFields, int index, int count)
+    {
+        if (record.ValueKind != JsonValueKind.Object)
+        {
+            throw new ConnectorException(
+                $"Record {index + 1} of {count} is {record.ValueKind.ToString().ToLowerInvariant()}, not an object, so it has no key fields for the storage target.",
+                retryable: false);
+        }
+
+        if (keyFields.Count == 1)
+        {
+            return StorageKey.Canonicalize(Field(record, keyFields[0], keyFields, index, count));
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(128);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var field in keyFields)
+            {
+                writer.WritePropertyName(field);
+                Field(record, field, keyFields, index, count).WriteTo(writer);
+            }
+            writer.WriteEndObject();
+        }
+
+        using var key = JsonDocument.Parse(buffer.WrittenMemory);
+        return StorageKey.Canonicalize(key.RootElement);
+    }
+
+    private static JsonElement Field(JsonElement record, string field, List<string> keyFields, int index, int count) =>
+        record.TryGetProperty(field, out var value)
+            ? value
+            : throw new ConnectorException(
+                $"Record {index + 1} of {count} has no field \"{field}\", which the storage target's key is built from (keyFields: {string.Join(", ", keyFields)}).",
+                retryable: false);
+}

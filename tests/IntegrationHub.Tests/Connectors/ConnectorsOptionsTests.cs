@@ -1,0 +1,19 @@
+using IntegrationHub.Data;
+using IntegrationHub.Tests.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace IntegrationHub.Tests.Connectors;
+
+public sealed class ConnectorsOptionsTests
+{
+    [Theory]
+    [InlineData("Connectors:HttpRetryAttempts", "11")]
+    [InlineData("Connectors:HttpAttemptTimeout", "00:00:00")]
+    public async Task Start_WithASettingOutOfRange_FailsNamingIt(string key, string value)
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => HubHost.StartAsync(DatabaseProvider.Sqlite, new Dictionary<string, string?> { [key] = value }));
+
+        var validation = Assert.IsType<OptionsValidationException>(error.GetBaseException());
+        Assert.Contains(key.Split(':')[1], validation.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,206 @@
+using System.Text.Json;
+using IntegrationHub.Connectors;
+using IntegrationHub.Data;
+using IntegrationHub.Scenarios;
+using IntegrationHub.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace IntegrationHub.Tests.Connectors;
+
+/// <summary>A hub whose http connectors retry after 50 ms instead of a second, shared by the http connector tests.</summary>
+public sealed class ConnectorHubFixture : IAsyncLifetime
+{
+    public static readonly Dictionary<string, string?> Settings = new()
+    {
+        ["Connectors:HttpRetryDelay"] = "00:00:00.050",
+        ["Connectors:HttpRetryAttempts"] = "3",
+    };
+
+    internal HubHost Hub { get; private set; } = null!;
+
+    internal ConnectorRegistry Registry => Hub.Services.GetRequiredService<ConnectorRegistry>();
+
+    public async Task InitializeAsync() => Hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, Settings);
+
+    public async Task DisposeAsync() => await Hub.DisposeAsync();
+}
+
+public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixture<ConnectorHubFixture>
+{
+    [Fact]
+    public async Task HttpSource_JsonArray_GivesOneRecordPerElementAndSendsTheHeaders()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, _) => (200, """[{"id":1},{"id":2},3]"""));
+        var scenario = Scenario(source: new SourceSettings("http", server.Url("orders?page=1"), new Dictionary<string, string> { ["X-Api-Key"] = "secret-1" }));
+
+        var records = await fixture.Registry.FindSource("http")!.ReadAsync(scenario, CancellationToken.None);
+
+        Assert.Equal(["""{"id":1}""", """{"id":2}""", "3"], records.Select(r => r.GetRawText()));
+        var request = Assert.Single(server.Received);
+        Assert.Equal("GET", request.Method);
+        Assert.Equal("/orders?page=1", request.Path);
+        Assert.Equal("secret-1", request.Headers["X-Api-Key"]);
+    }
+
+    [Fact]
+    public async Task HttpSource_JsonObject_GivesOneRecord()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, _) => (200, """{"items":[1,2]}"""));
+
+        var records = await fixture.Registry.FindSource("HTTP")!.ReadAsync(Scenario(source: new SourceSettings("http", server.Url("one"))), CancellationToken.None);
+
+        Assert.Equal("""{"items":[1,2]}""", Assert.Single(records).GetRawText());
+    }
+
+    [Fact]
+    public async Task HttpSource_NotJson_FailsNotRetryable()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, _) => (200, "<html>"));
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() =>
+            fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", server.Url("page"))), CancellationToken.None));
+
+        Assert.False(error.Retryable);
+        Assert.Contains("not JSON", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HttpSource_404_FailsNotRetryableWithoutRetrying()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, _) => (404, "{}"));
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() =>
+            fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", server.Url("gone?token=abc"))), CancellationToken.None));
+
+        Assert.False(error.Retryable);
+        Assert.Contains("404", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("token=abc", error.Message, StringComparison.Ordinal);
+        Assert.Single(server.Received);
+    }
+
+    [Fact]
+    public async Task HttpSource_RelativeUrl_FailsNotRetryable()
+    {
+        var error = await Assert.ThrowsAsync<ConnectorException>(() =>
+            fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", "/orders")), CancellationToken.None));
+
+        Assert.False(error.Retryable);
+    }
+
+    [Fact]
+    public async Task HttpTarget_PerRecord_SendsOneRequestPerRecordWithTheMethodAndHeaders()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, _) => (200, "{}"));
+        var scenario = Scenario(target: new TargetSettings("http", server.Url("in"), "put", Headers: new Dictionary<string, string> { ["Authorization"] = "Bearer t" }));
+
+        await fixture.Registry.FindTarget("http")!.WriteAsync(scenario, Records("""[{"id":1},{"id":2}]"""), CancellationToken.None);
+
+        Assert.Equal(["""{"id":1}""", """{"id":2}"""], server.Received.Select(r => r.Body));
+        Assert.All(server.Received, r =>
+        {
+            Assert.Equal("PUT", r.Method);
+            Assert.Equal("Bearer t", r.Headers["Authorization"]);
+            Assert.StartsWith("application/json", r.Headers["Content-Type"], StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
+    public async Task HttpTarget_Batch_SendsOneArray()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, _) => (200, "{}"));
+        var scenario = Scenario(target: new TargetSettings("http", server.Url("bulk"), "PATCH", Batch: true));
+
+        await fixture.Registry.FindTarget("http")!.WriteAsync(scenario, Records("""[{"id":1},{"id":2}]"""), CancellationToken.None);
+
+        var request = Assert.Single(server.Received);
+        Assert.Equal("PATCH", request.Method);
+        Assert.Equal("""[{"id":1},{"id":2}]""", request.Body);
+    }
+
+    [Fact]
+    public async Task HttpTarget_503TwiceThen200_IsRetriedAndSucceeds()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, n) => n < 2 ? (503, "{}") : (200, "{}"));
+        var scenario = Scenario(target: new TargetSettings("http", server.Url("flaky")));
+
+        await fixture.Registry.FindTarget("http")!.WriteAsync(scenario, Records("""[{"id":7}]"""), CancellationToken.None);
+
+        Assert.Equal(3, server.Received.Count);
+        Assert.All(server.Received, r => Assert.Equal("""{"id":7}""", r.Body));
+    }
+
+    [Fact]
+    public async Task HttpTarget_Always500_FailsRetryableAfterTheRetries()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, _) => (500, "{}"));
+        var scenario = Scenario(target: new TargetSettings("http", server.Url("broken")));
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() =>
+            fixture.Registry.FindTarget("http")!.WriteAsync(scenario, Records("""[{"id":1},{"id":2}]"""), CancellationToken.None));
+
+        Assert.True(error.Retryable);
+        Assert.StartsWith("Record 1 of 2:", error.Message, StringComparison.Ordinal);
+        Assert.Contains("500", error.Message, StringComparison.Ordinal);
+        Assert.Equal(4, server.Received.Count);
+    }
+
+    [Fact]
+    public async Task HttpTarget_400_FailsNotRetryable()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, _) => (400, "{}"));
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() =>
+            fixture.Registry.FindTarget("http")!.WriteAsync(Scenario(target: new TargetSettings("http", server.Url("strict"))), Records("[{}]"), CancellationToken.None));
+
+        Assert.False(error.Retryable);
+        Assert.Single(server.Received);
+    }
+
+    [Fact]
+    public async Task HttpTarget_NothingListening_FailsRetryable()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, _) => (200, "{}"));
+        var url = server.Url("gone");
+        await server.DisposeAsync();
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() =>
+            fixture.Registry.FindTarget("http")!.WriteAsync(Scenario(target: new TargetSettings("http", url)), Records("[{}]"), CancellationToken.None));
+
+        Assert.True(error.Retryable);
+    }
+
+    [Fact]
+    public async Task HttpTarget_UnsupportedMethod_FailsNotRetryable()
+    {
+        var error = await Assert.ThrowsAsync<ConnectorException>(() =>
+            fixture.Registry.FindTarget("http")!.WriteAsync(Scenario(target: new TargetSettings("http", "http://127.0.0.1:1/", "DELETE")), Records("[{}]"), CancellationToken.None));
+
+        Assert.False(error.Retryable);
+        Assert.Contains("DELETE", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Registry_KnowsTheBuiltInTypesCaseInsensitivelyAndNotOthers()
+    {
+        Assert.Equal("storage", fixture.Registry.FindSource("Storage")?.Type);
+        Assert.Equal("none", fixture.Registry.FindTarget(" NONE ")?.Type);
+        Assert.Null(fixture.Registry.FindSource("ftp"));
+        Assert.Null(fixture.Registry.FindTarget(null));
+        Assert.Equal(["http", "none", "storage"], fixture.Registry.SourceTypes.Order());
+        Assert.Equal(["http", "none", "storage"], fixture.Registry.TargetTypes.Order());
+    }
+
+    internal static IReadOnlyList<JsonElement> Records(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.EnumerateArray().Select(e => e.Clone()).ToList();
+    }
+
+    private static Scenario Scenario(SourceSettings? source = null, TargetSettings? target = null) => new()
+    {
+        Name = "Connector test",
+        WorkspaceId = Guid.NewGuid(),
+        Source = source ?? new SourceSettings(),
+        Target = target ?? new TargetSettings(),
+    };
+}

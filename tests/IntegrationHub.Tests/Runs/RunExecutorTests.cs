@@ -1,0 +1,227 @@
+using System.Text.Json;
+using IntegrationHub.Data;
+using IntegrationHub.Runs;
+using IntegrationHub.Scenarios;
+using IntegrationHub.Storage;
+using IntegrationHub.Tests.Connectors;
+using IntegrationHub.Tests.Infrastructure;
+using IntegrationHub.Tests.Scripting;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace IntegrationHub.Tests.Runs;
+
+public sealed class RunExecutorTests
+{
+    private static readonly Dictionary<string, string?> Settings = new()
+    {
+        ["Connectors:HttpRetryDelay"] = "00:00:00.050",
+        // Statements unbounded, so a timeout test is stopped by the clock rather than the statement count.
+        ["Scripting:MaxStatements"] = int.MaxValue.ToString(),
+    };
+
+    [Theory, AllDatabases]
+    public async Task ExternalPost_ScriptSeesTheRequestAsData0_AndTheSourceIsNotRead(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, Settings);
+        var scenario = await ScriptSandboxTests.CreateScenarioAsync(hub, s =>
+        {
+            // Nothing listens here: reading this source would fail the run.
+            s.Source = new SourceSettings("http", "http://127.0.0.1:1/never");
+            s.SourceScript = """
+                return data.map(o => ({
+                  id: o.Body.id, total: o.Body.total, type: o.ContentType, from: o.Headers['X-Source'],
+                  mode: o.Query.mode, raw: o.RawBody, at: o.ReceivedAt
+                }));
+                """;
+            s.Target = new TargetSettings("storage", KeyFields: ["id"]);
+        });
+        var request = new TriggerRequest(
+            JsonDocument.Parse("""{"id":"o-1","total":12}""").RootElement,
+            """{"id":"o-1","total":12}""",
+            "application/json",
+            new Dictionary<string, string> { ["X-Source"] = "shop" },
+            new Dictionary<string, string> { ["mode"] = "fast" },
+            new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
+        var run = Run(scenario, TriggerKind.ExternalPost, JsonSerializer.Serialize(request, TriggerRequest.SerializerOptions));
+
+        var outcome = await Executor(hub).ExecuteAsync(run, scenario, CancellationToken.None);
+
+        Assert.True(outcome.Succeeded, outcome.Error);
+        Assert.Equal(1, outcome.RecordsIn);
+        Assert.Equal(1, outcome.RecordsOut);
+        var expected = """{"id":"o-1","total":12,"type":"application/json","from":"shop","mode":"fast","raw":"{\"id\":\"o-1\",\"total\":12}","at":"2026-11-28T12:00:00+00:00"}""";
+        Assert.Equal($"[{expected}]", outcome.ResultJson);
+        Assert.Equal(expected, await hub.Services.GetRequiredService<ScenarioStorage>().GetAsync(scenario.Id, "\"o-1\"", CancellationToken.None));
+    }
+
+    [Theory, AllDatabases]
+    public async Task RetryOfAPostedRun_SeesTheSameRequestInsteadOfTheSource(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, Settings);
+        var scenario = await ScriptSandboxTests.CreateScenarioAsync(hub, s => s.SourceScript = "return [{ id: data[0].Body.id, n: data.length }];");
+        var request = new TriggerRequest(JsonDocument.Parse("""{"id":5}""").RootElement, """{"id":5}""", "application/json",
+            new Dictionary<string, string>(), new Dictionary<string, string>(), DateTimeOffset.UnixEpoch);
+
+        var outcome = await Executor(hub).ExecuteAsync(
+            Run(scenario, TriggerKind.Retry, JsonSerializer.Serialize(request, TriggerRequest.SerializerOptions)), scenario, CancellationToken.None);
+
+        Assert.True(outcome.Succeeded, outcome.Error);
+        Assert.Equal("""[{"id":5,"n":1}]""", outcome.ResultJson);
+    }
+
+    [Theory, AllDatabases]
+    public async Task Manual_NoneSource_ScriptSeesEmptyDataAndRunInfo(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, Settings);
+        var scenario = await ScriptSandboxTests.CreateScenarioAsync(hub, s =>
+            s.SourceScript = "log.info('starting');\nreturn [{ count: data.length, trigger: run.trigger, scenario: run.scenarioId }];");
+
+        var outcome = await Executor(hub).ExecuteAsync(Run(scenario, TriggerKind.Manual), scenario, CancellationToken.None);
+
+        Assert.True(outcome.Succeeded, outcome.Error);
+        Assert.Equal(0, outcome.RecordsIn);
+        Assert.Equal($$"""[{"count":0,"trigger":"Manual","scenario":"{{scenario.Id}}"}]""", outcome.ResultJson);
+        Assert.Contains(outcome.Log, l => l.Level == "info" && l.Message == "starting");
+    }
+
+    [Theory, AllDatabases]
+    public async Task HttpSourceWithoutScript_PassesTheRecordsUnchangedToTheHttpTarget(DatabaseProvider provider)
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((request, _) =>
+            request.Method == "GET" ? (200, """[{"id":1},{"id":2}]""") : (201, "{}"));
+        await using var hub = await HubHost.StartAsync(provider, Settings);
+        var scenario = await ScriptSandboxTests.CreateScenarioAsync(hub, s =>
+        {
+            s.Source = new SourceSettings("http", server.Url("orders"));
+            s.Target = new TargetSettings("http", server.Url("erp"), Batch: true);
+        });
+
+        var outcome = await Executor(hub).ExecuteAsync(Run(scenario, TriggerKind.Schedule), scenario, CancellationToken.None);
+
+        Assert.True(outcome.Succeeded, outcome.Error);
+        Assert.Equal(2, outcome.RecordsIn);
+        Assert.Equal(2, outcome.RecordsOut);
+        Assert.Equal("""[{"id":1},{"id":2}]""", outcome.ResultJson);
+        Assert.Equal("""[{"id":1},{"id":2}]""", Assert.Single(server.Received, r => r.Method == "POST").Body);
+    }
+
+    [Theory, AllDatabases]
+    public async Task ScriptError_FailsNotRetryableWithLineColumnAndTheLogSoFar(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, Settings);
+        var scenario = await ScriptSandboxTests.CreateScenarioAsync(hub, s => s.SourceScript = "log.warn('about to fail');\nconst x = data[0].id;");
+
+        var outcome = await Executor(hub).ExecuteAsync(Run(scenario, TriggerKind.Manual), scenario, CancellationToken.None);
+
+        Assert.False(outcome.Succeeded);
+        Assert.False(outcome.Retryable);
+        Assert.StartsWith("TypeError:", outcome.Error, StringComparison.Ordinal);
+        Assert.Equal(2, outcome.ErrorLine);
+        Assert.Equal(19, outcome.ErrorColumn);
+        Assert.Contains(outcome.Log, l => l.Message == "about to fail");
+        Assert.Equal("error", outcome.Log[^1].Level);
+    }
+
+    [Theory, AllDatabases]
+    public async Task EndlessLoop_FailsAsTimedOutAfterTheScenariosTimeout(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, Settings);
+        var scenario = await ScriptSandboxTests.CreateScenarioAsync(hub, s =>
+        {
+            s.TimeoutSeconds = 1;
+            s.SourceScript = "let spins = 0;\nwhile (true) { spins++; }";
+        });
+
+        var outcome = await Executor(hub).ExecuteAsync(Run(scenario, TriggerKind.Manual), scenario, CancellationToken.None);
+
+        Assert.False(outcome.Succeeded);
+        Assert.False(outcome.Retryable);
+        Assert.StartsWith("The run timed out after 1 s", outcome.Error, StringComparison.Ordinal);
+        Assert.Equal(2, outcome.ErrorLine);
+    }
+
+    [Theory, AllDatabases]
+    public async Task TargetAnswering500_FailsRetryable(DatabaseProvider provider)
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, _) => (500, "{}"));
+        await using var hub = await HubHost.StartAsync(provider, Settings);
+        var scenario = await ScriptSandboxTests.CreateScenarioAsync(hub, s =>
+        {
+            s.SourceScript = "return [{ id: 1 }];";
+            s.Target = new TargetSettings("http", server.Url("down"));
+        });
+
+        var outcome = await Executor(hub).ExecuteAsync(Run(scenario, TriggerKind.Manual), scenario, CancellationToken.None);
+
+        Assert.False(outcome.Succeeded);
+        Assert.True(outcome.Retryable);
+        Assert.Contains("500", outcome.Error, StringComparison.Ordinal);
+        Assert.Null(outcome.ErrorLine);
+    }
+
+    [Theory, AllDatabases]
+    public async Task StorageTargetRecordWithoutKeyField_FailsNotRetryable(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, Settings);
+        var scenario = await ScriptSandboxTests.CreateScenarioAsync(hub, s =>
+        {
+            s.SourceScript = "return [{ name: 'no id' }];";
+            s.Target = new TargetSettings("storage", KeyFields: ["id"]);
+        });
+
+        var outcome = await Executor(hub).ExecuteAsync(Run(scenario, TriggerKind.Manual), scenario, CancellationToken.None);
+
+        Assert.False(outcome.Succeeded);
+        Assert.False(outcome.Retryable);
+        Assert.Contains("no field \"id\"", outcome.Error, StringComparison.Ordinal);
+    }
+
+    [Theory, AllDatabases]
+    public async Task UnknownConnectorType_FailsNotRetryable(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, Settings);
+        var scenario = await ScriptSandboxTests.CreateScenarioAsync(hub, s => s.Source = new SourceSettings("ftp"));
+
+        var outcome = await Executor(hub).ExecuteAsync(Run(scenario, TriggerKind.ExternalGet), scenario, CancellationToken.None);
+
+        Assert.False(outcome.Succeeded);
+        Assert.False(outcome.Retryable);
+        Assert.Contains("Unknown source type \"ftp\"", outcome.Error, StringComparison.Ordinal);
+    }
+
+    [Theory, AllDatabases]
+    public async Task ExternalPostWithoutStoredRequest_FailsNotRetryable(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, Settings);
+        var scenario = await ScriptSandboxTests.CreateScenarioAsync(hub);
+
+        var outcome = await Executor(hub).ExecuteAsync(Run(scenario, TriggerKind.ExternalPost), scenario, CancellationToken.None);
+
+        Assert.False(outcome.Succeeded);
+        Assert.False(outcome.Retryable);
+    }
+
+    [Theory, AllDatabases]
+    public async Task CallerCancels_ThrowsInsteadOfReturningAnOutcome(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, Settings);
+        var scenario = await ScriptSandboxTests.CreateScenarioAsync(hub, s => s.SourceScript = "while (true) { }");
+        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            Executor(hub).ExecuteAsync(Run(scenario, TriggerKind.Manual), scenario, cancellation.Token));
+    }
+
+    private static RunExecutor Executor(HubHost hub) => hub.Services.GetRequiredService<RunExecutor>();
+
+    private static Run Run(Scenario scenario, TriggerKind trigger, string? payload = null) => new()
+    {
+        WorkspaceId = scenario.WorkspaceId,
+        ScenarioId = scenario.Id,
+        Status = RunStatus.Running,
+        Trigger = trigger,
+        Payload = payload,
+        MaxAttempts = scenario.MaxAttempts,
+        Attempts = 1,
+    };
+}
