@@ -24,7 +24,8 @@ internal static class AccountEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         group.MapPost("/logout", Logout).WithName("Logout").WithOrder(-1).WithSummary("Removes the cookie.")
             .ProducesProblem(StatusCodes.Status403Forbidden);
         return group;
@@ -38,7 +39,7 @@ internal static class AccountEndpoints
             .WithSummary("Starts \"Sign in with Microsoft\" (OpenID Connect); comes back signed in with the hub cookie.");
 
     public static async Task<Results<Ok<MeResponse>, RedirectHttpResult, ProblemHttpResult>> Login(
-        HttpContext context, AccountSignIn accounts, CancellationToken cancellationToken)
+        HttpContext context, AccountSignIn accounts, TimeProvider time, CancellationToken cancellationToken)
     {
         var request = context.Request;
         if (request.HasFormContentType)
@@ -53,7 +54,7 @@ internal static class AccountEndpoints
                 context, form["email"], form["password"], IsChecked(form["rememberMe"]), cancellationToken);
             return status == SignInStatus.SignedIn
                 ? TypedResults.LocalRedirect(returnUrl)
-                : TypedResults.LocalRedirect($"{LoginPagePath}?failed=true&returnUrl={Uri.EscapeDataString(returnUrl)}");
+                : TypedResults.LocalRedirect($"{LoginPagePath}?failed={FailureCode(status)}&returnUrl={Uri.EscapeDataString(returnUrl)}");
         }
 
         if (!request.HasJsonContentType())
@@ -82,6 +83,12 @@ internal static class AccountEndpoints
                 return IdentityProblems.Problem(StatusCodes.Status401Unauthorized, "Unauthorized", "The email or password is wrong.");
             case SignInStatus.Disabled:
                 return IdentityProblems.Problem(StatusCodes.Status403Forbidden, "Forbidden", "This account is disabled. Ask an admin of your workspace.");
+            case SignInStatus.LockedOut:
+                var now = time.GetUtcNow();
+                var until = accounts.LockedOutUntil(login!.Email!) ?? now;
+                context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling((until - now).TotalSeconds)).ToString();
+                return IdentityProblems.Problem(StatusCodes.Status429TooManyRequests, "Too many attempts",
+                    "Too many wrong passwords for this account lately. Try again later.");
             default:
                 throw new InvalidOperationException($"Unknown sign-in status {result}.");
         }
@@ -126,6 +133,16 @@ internal static class AccountEndpoints
 
     private static ProblemHttpResult CrossSite() =>
         IdentityProblems.Problem(StatusCodes.Status403Forbidden, "Forbidden", "Sign-in forms must be posted from this site.");
+
+    /// <summary>What the sign-in page reads from <c>?failed=</c>: <c>true</c> (wrong email or password), <c>disabled</c>, <c>locked</c>.</summary>
+    private static string FailureCode(SignInStatus status) => status switch
+    {
+        SignInStatus.Disabled => "disabled",
+        SignInStatus.LockedOut => "locked",
+        SignInStatus.InvalidCredentials => "true",
+        SignInStatus.SignedIn => "",
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
+    };
 
     private static bool IsChecked(string? value) => value is "true" or "on" or "True";
 }

@@ -16,16 +16,19 @@ public enum SignInStatus
     InvalidCredentials,
     /// <summary>The password was right but an admin disabled the account.</summary>
     Disabled,
+    /// <summary>Too many wrong passwords for this email lately; the password was not even checked. Try again later.</summary>
+    LockedOut,
 }
 
 /// <summary>
 /// Email and password sign-in for the browser: checks the password with ASP.NET Core Identity's hasher and issues
 /// the hub's cookie. Used by <c>POST /account/login</c> and by the sign-in page.
 /// </summary>
-public sealed partial class AccountSignIn(
+internal sealed partial class AccountSignIn(
     IDbContextFactory<HubDbContext> dbFactory,
     IPasswordHasher<User> passwordHasher,
     IMemoryCache cache,
+    SignInThrottle throttle,
     ILogger<AccountSignIn> logger)
 {
     /// <summary>Checked against when the email is unknown, so that the answer takes as long as for a known one.</summary>
@@ -50,6 +53,9 @@ public sealed partial class AccountSignIn(
         return SignInStatus.SignedIn;
     }
 
+    /// <summary>When an email that is <see cref="SignInStatus.LockedOut"/> may try again.</summary>
+    public DateTimeOffset? LockedOutUntil(string email) => throttle.LockedUntil(CredentialRules.NormalizeEmail(email));
+
     /// <summary>
     /// Checks credentials without signing in. Upgrades the stored hash when the hasher asks for it
     /// (<see cref="PasswordVerificationResult.SuccessRehashNeeded"/>). The user is returned only with <see cref="SignInStatus.SignedIn"/>.
@@ -61,12 +67,19 @@ public sealed partial class AccountSignIn(
             return (SignInStatus.InvalidCredentials, null);
         }
 
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var normalized = CredentialRules.NormalizeEmail(email);
+        if (throttle.LockedUntil(normalized) is not null)
+        {
+            LogLockedOut(logger);
+            return (SignInStatus.LockedOut, null);
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var user = await db.Users.FirstOrDefaultAsync(u => u.NormalizedEmail == normalized, cancellationToken);
         if (user?.PasswordHash is null)
         {
             passwordHasher.VerifyHashedPassword(new User { Email = "", NormalizedEmail = "" }, DecoyHash.Value, password);
+            throttle.RecordFailure(normalized);
             LogRejected(logger);
             return (SignInStatus.InvalidCredentials, null);
         }
@@ -74,9 +87,11 @@ public sealed partial class AccountSignIn(
         var verdict = passwordHasher.VerifyHashedPassword(user, user.PasswordHash, password);
         if (verdict == PasswordVerificationResult.Failed)
         {
+            throttle.RecordFailure(normalized);
             LogRejected(logger);
             return (SignInStatus.InvalidCredentials, null);
         }
+        throttle.Reset(normalized);
         if (user.Disabled)
         {
             return (SignInStatus.Disabled, null);
@@ -90,14 +105,22 @@ public sealed partial class AccountSignIn(
     }
 
     /// <summary>Issues the hub cookie for <paramref name="user"/> (after first-run setup, say). Does not check the password.</summary>
-    public Task SignInAsync(HttpContext httpContext, User user, bool isPersistent = false)
+    public async Task SignInAsync(HttpContext httpContext, User user, bool isPersistent = false)
     {
         var properties = new AuthenticationProperties { IsPersistent = isPersistent };
-        return httpContext.SignInAsync(HubSchemes.Cookie, CreateCookiePrincipal(user), properties);
+        await httpContext.SignInAsync(HubSchemes.Cookie, CreateCookiePrincipal(user), properties);
+        LogSignedIn(logger, user.Id);
     }
 
     /// <summary>Removes the hub cookie.</summary>
-    public Task SignOutAsync(HttpContext httpContext) => httpContext.SignOutAsync(HubSchemes.Cookie);
+    public async Task SignOutAsync(HttpContext httpContext)
+    {
+        await httpContext.SignOutAsync(HubSchemes.Cookie);
+        if (HubCaller.From(httpContext.User)?.UserId is { } userId)
+        {
+            LogSignedOut(logger, userId);
+        }
+    }
 
     /// <summary>
     /// Changes the signed-in user's password after checking the current one. Other browsers' sessions end (their
@@ -153,4 +176,13 @@ public sealed partial class AccountSignIn(
     // Neither the email nor the password is logged: a mistyped password often lands in the email field.
     [LoggerMessage(Level = LogLevel.Information, Message = "A password sign-in was refused")]
     private static partial void LogRejected(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId} signed in")]
+    private static partial void LogSignedIn(ILogger logger, Guid userId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId} signed out")]
+    private static partial void LogSignedOut(ILogger logger, Guid userId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A password sign-in was refused without checking: too many wrong passwords for that email lately")]
+    private static partial void LogLockedOut(ILogger logger);
 }

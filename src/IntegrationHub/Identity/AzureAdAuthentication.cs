@@ -82,6 +82,8 @@ internal static partial class AzureAdAuthentication
                     OnRemoteFailure = context =>
                     {
                         context.HandleResponse();
+                        var failure = context.Failure?.Message ?? "unknown";
+                        LogMicrosoftSignInFailed(Logger(context.HttpContext), failure);
                         context.Response.Redirect($"{AccountEndpoints.LoginPagePath}?failed=microsoft");
                         return Task.CompletedTask;
                     },
@@ -100,7 +102,7 @@ internal static partial class AzureAdAuthentication
             return false;
         }
 
-        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AzureAdAuthentication));
+        var logger = Logger(context);
         if (!string.IsNullOrWhiteSpace(settings.Group)
             && !principal.FindAll(GroupsClaim).Any(c => string.Equals(c.Value, settings.Group.Trim(), StringComparison.OrdinalIgnoreCase)))
         {
@@ -124,6 +126,13 @@ internal static partial class AzureAdAuthentication
         }
         return true;
     }
+
+    private static ILogger Logger(HttpContext context) =>
+        context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AzureAdAuthentication));
+
+    // IdentityModel keeps personal data out of its messages unless told otherwise, so the reason is safe to log.
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sign in with Microsoft failed: {Reason}")]
+    private static partial void LogMicrosoftSignInFailed(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Azure AD caller {ObjectId} is not in the configured group; answering 403")]
     private static partial void LogGroupMissing(ILogger logger, string objectId);

@@ -3,7 +3,7 @@ using System.Net.Mail;
 namespace IntegrationHub.Identity;
 
 /// <summary>What an email and a password must look like. The same rules apply in setup, user creation and password changes.</summary>
-public static class CredentialRules
+internal static class CredentialRules
 {
     /// <summary>Passwords are at least this long (NIST SP 800-63B's floor; length beats character classes).</summary>
     public const int MinimumPasswordLength = 8;

@@ -13,7 +13,7 @@ namespace IntegrationHub.Identity;
 /// the first admin, once. The code lives in this process only: each node of a cluster prints its own, and any of
 /// them works until the first admin exists.
 /// </summary>
-public sealed partial class FirstRunSetup(
+internal sealed partial class FirstRunSetup(
     IDbContextFactory<HubDbContext> dbFactory,
     IPasswordHasher<User> passwordHasher,
     TimeProvider time,
@@ -150,7 +150,7 @@ public sealed partial class FirstRunSetup(
             await transaction.CommitAsync(cancellationToken);
             return admin;
         }
-        catch (Exception ex) when (IsSerializationFailure(ex))
+        catch (Exception ex) when (DatabaseErrors.IsSerializationFailure(ex))
         {
             return null;
         }
@@ -163,10 +163,6 @@ public sealed partial class FirstRunSetup(
         Volatile.Write(ref _code, null);
         return IdentityError.Conflict("Setup is already complete: the hub has users. Sign in instead.");
     }
-
-    private static bool IsSerializationFailure(Exception ex) =>
-        ex is DbUpdateException { InnerException: Npgsql.PostgresException { SqlState: "40001" } }
-        || ex is Npgsql.PostgresException { SqlState: "40001" };
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "IntegrationHub has no users yet. Create the first admin at {SetupLink}")]
     private static partial void LogSetupLink(ILogger logger, string setupLink);

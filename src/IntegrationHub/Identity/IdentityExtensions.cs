@@ -23,6 +23,10 @@ internal static class IdentityExtensions
                 $"Bootstrap:AdminToken must be at least {AccessTokenFormat.MinimumProvisionedLength} characters.")
             .Validate(o => string.IsNullOrEmpty(o.AdminToken) || !string.IsNullOrWhiteSpace(o.AdminEmail),
                 "Bootstrap:AdminToken needs Bootstrap:AdminEmail.")
+            .Validate(o => string.IsNullOrWhiteSpace(o.AdminEmail) || CredentialRules.CheckEmail(o.AdminEmail) is null,
+                "Bootstrap:AdminEmail is not a valid email address.")
+            .Validate(o => string.IsNullOrEmpty(o.AdminPassword) || CredentialRules.CheckPassword(o.AdminPassword, o.AdminEmail) is null,
+                $"Bootstrap:AdminPassword must be {CredentialRules.MinimumPasswordLength} to {CredentialRules.MaximumPasswordLength} characters and not the email.")
             .ValidateOnStart();
 
         // The scheme set is fixed when the app is built, so the AzureAd section is read (and checked) here, not later.
@@ -37,6 +41,7 @@ internal static class IdentityExtensions
         services.AddSingleton<IdentityBootstrapper>();
         services.AddSingleton<FirstRunSetup>();
         services.AddSingleton<AccountSignIn>();
+        services.AddSingleton<SignInThrottle>();
         services.AddSingleton<CookieSessionValidator>();
         services.AddSingleton<DefaultWorkspace>();
         services.AddScoped<PersonalAccessTokens>();

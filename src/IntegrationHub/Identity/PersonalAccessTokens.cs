@@ -15,7 +15,7 @@ public sealed record AccessTokenInfo(
 public sealed record CreatedAccessToken(AccessTokenInfo Info, string Token);
 
 /// <summary>A user's own personal access tokens: list, create, revoke, regenerate. Used by the API and the API Token page.</summary>
-public sealed class PersonalAccessTokens(HubDbContext db, IMemoryCache cache, TimeProvider time)
+internal sealed class PersonalAccessTokens(HubDbContext db, IMemoryCache cache, TimeProvider time)
 {
     public const int MaximumNameLength = 200;
 

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Data;
 using System.Security.Cryptography;
 using IntegrationHub.Data;
 using Microsoft.AspNetCore.Identity;
@@ -24,8 +25,11 @@ public sealed record WorkspaceInfo(Guid Id, string Name, DateTimeOffset CreatedA
 /// Users of a workspace the caller may not manage are reported as not found, so their existence does not leak.
 /// Every workspace keeps at least one enabled Admin.
 /// </summary>
-public sealed class UserDirectory(HubDbContext db, IPasswordHasher<User> passwordHasher, IMemoryCache cache, TimeProvider time)
+internal sealed class UserDirectory(HubDbContext db, IPasswordHasher<User> passwordHasher, IMemoryCache cache, TimeProvider time)
 {
+    /// <summary>Role and state changes are rare; running them one at a time per node keeps the last-admin check sound.</summary>
+    private static readonly SemaphoreSlim AdminChangeGate = new(1, 1);
+
     /// <summary>Users of <paramref name="workspaceId"/> (installation admins only) or of the caller's workspace, by email.</summary>
     public async Task<Outcome<IReadOnlyList<UserInfo>>> ListAsync(HubCaller caller, Guid? workspaceId, CancellationToken cancellationToken)
     {
@@ -109,42 +113,14 @@ public sealed class UserDirectory(HubDbContext db, IPasswordHasher<User> passwor
             return IdentityError.Invalid("role", "role must be Admin, Editor, Operator or Viewer.");
         }
 
-        var user = await FindManagedAsync(caller, userId, cancellationToken);
-        if (user is null)
-        {
-            return UserNotFound();
-        }
-        if (user.Role == UserRole.Admin && role != UserRole.Admin && !user.Disabled && await IsLastAdminAsync(user, cancellationToken))
-        {
-            return IdentityError.Conflict("This is the workspace's last enabled Admin; make another user Admin first.");
-        }
-
-        user.Role = role.Value;
-        await db.SaveChangesAsync(cancellationToken);
-        CookieSessionValidator.Evict(cache, user.Id);
-        await EvictTokensAsync(user.Id, cancellationToken);
-        return UserInfo.From(user);
+        return await ChangeUserAsync(caller, userId, user => user.Role == UserRole.Admin && role != UserRole.Admin && !user.Disabled,
+            user => user.Role = role.Value, cancellationToken);
     }
 
     /// <summary>Disables a user (their cookies and tokens stop working) or enables them again.</summary>
-    public async Task<Outcome<UserInfo>> SetDisabledAsync(HubCaller caller, Guid userId, bool disabled, CancellationToken cancellationToken)
-    {
-        var user = await FindManagedAsync(caller, userId, cancellationToken);
-        if (user is null)
-        {
-            return UserNotFound();
-        }
-        if (disabled && !user.Disabled && user.Role == UserRole.Admin && await IsLastAdminAsync(user, cancellationToken))
-        {
-            return IdentityError.Conflict("This is the workspace's last enabled Admin; make another user Admin first.");
-        }
-
-        user.Disabled = disabled;
-        await db.SaveChangesAsync(cancellationToken);
-        CookieSessionValidator.Evict(cache, user.Id);
-        await EvictTokensAsync(user.Id, cancellationToken);
-        return UserInfo.From(user);
-    }
+    public Task<Outcome<UserInfo>> SetDisabledAsync(HubCaller caller, Guid userId, bool disabled, CancellationToken cancellationToken) =>
+        ChangeUserAsync(caller, userId, user => disabled && !user.Disabled && user.Role == UserRole.Admin,
+            user => user.Disabled = disabled, cancellationToken);
 
     /// <summary>All workspaces, oldest (the default) first.</summary>
     public async Task<IReadOnlyList<WorkspaceInfo>> ListWorkspacesAsync(CancellationToken cancellationToken)
@@ -187,6 +163,45 @@ public sealed class UserDirectory(HubDbContext db, IPasswordHasher<User> passwor
             return IdentityError.NotFound("There is no such workspace.");
         }
         return workspaceId.Value;
+    }
+
+    /// <summary>
+    /// Applies <paramref name="change"/> to a user the caller may manage, unless it would remove the workspace's last
+    /// enabled Admin (<paramref name="removesAnAdmin"/>). Two admins demoting each other at once must not both succeed:
+    /// on this node the gate orders them, across nodes the serializable transaction fails one of them (409).
+    /// </summary>
+    private async Task<Outcome<UserInfo>> ChangeUserAsync(
+        HubCaller caller, Guid userId, Func<User, bool> removesAnAdmin, Action<User> change, CancellationToken cancellationToken)
+    {
+        await AdminChangeGate.WaitAsync(cancellationToken);
+        try
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken);
+            var user = await FindManagedAsync(caller, userId, cancellationToken);
+            if (user is null)
+            {
+                return UserNotFound();
+            }
+            if (removesAnAdmin(user) && await IsLastAdminAsync(user, cancellationToken))
+            {
+                return IdentityError.Conflict("This is the workspace's last enabled Admin; make another user Admin first.");
+            }
+
+            change(user);
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            CookieSessionValidator.Evict(cache, user.Id);
+            await EvictTokensAsync(user.Id, cancellationToken);
+            return UserInfo.From(user);
+        }
+        catch (Exception ex) when (DatabaseErrors.IsSerializationFailure(ex))
+        {
+            return IdentityError.Conflict("Another change to this workspace's users happened at the same time; try again.");
+        }
+        finally
+        {
+            AdminChangeGate.Release();
+        }
     }
 
     private Task<User?> FindManagedAsync(HubCaller caller, Guid userId, CancellationToken cancellationToken) =>

@@ -35,6 +35,7 @@ public sealed partial class RunQueue : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<RunQueue> _logger;
     private readonly int _maxBatch;
+    private readonly SqliteSynchronous _synchronous;
     private readonly Channel<PendingRun> _pending = Channel.CreateUnbounded<PendingRun>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
     private DbConnection? _writerConnection;
@@ -53,6 +54,7 @@ public sealed partial class RunQueue : IAsyncDisposable
         _time = time;
         _logger = logger;
         _maxBatch = options.Value.MaxEnqueueBatch;
+        _synchronous = options.Value.SqliteSynchronous;
         _writer = Task.Run(WriteLoopAsync);
     }
 
@@ -183,28 +185,194 @@ public sealed partial class RunQueue : IAsyncDisposable
     private async Task<EnqueueResult[]> WriteAsync(List<PendingRun> batch, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        _writerConnection ??= await RunSql.OpenAsync(_connection, cancellationToken);
-        var connection = _writerConnection;
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        _writerConnection ??= await RunSql.OpenAsync(_connection, _synchronous, cancellationToken);
+        var scenarioIds = batch.Select(p => p.Run.ScenarioId).Distinct().ToArray();
+        var keys = batch.Where(p => p.Run.IdempotencyKey is not null).Select(p => (p.Run.ScenarioId, p.Run.IdempotencyKey!)).Distinct().ToArray();
+        return _writerConnection is NpgsqlConnection npgsql
+            ? await WritePostgresAsync(npgsql, batch, scenarioIds, keys, now, cancellationToken)
+            : await WriteSqliteAsync(_writerConnection, batch, scenarioIds, keys, now, cancellationToken);
+    }
 
-        var queuedCounts = await CountQueuedAsync(connection, transaction, batch, cancellationToken);
+    private static async Task<EnqueueResult[]> WriteSqliteAsync(
+        DbConnection connection, List<PendingRun> batch, Guid[] scenarioIds, (Guid, string)[] keys, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // BEGIN IMMEDIATE: this transaction holds SQLite's single write lock from the start, so the queue counts and
+        // Idempotency-Key lookups below stay true until the commit. Everything runs in process: no round trips to save.
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var counts = new Dictionary<Guid, int>(scenarioIds.Length);
+        await using (var count = RunSql.Command(connection, transaction, "SELECT count(*) FROM \"Runs\" WHERE \"Status\" = 'Queued' AND \"ScenarioId\" = @id"))
+        {
+            var id = count.Add("id", null);
+            foreach (var scenarioId in scenarioIds)
+            {
+                id.Set(sqlite: true, scenarioId);
+                counts[scenarioId] = Convert.ToInt32(await count.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+        var firstByKey = new Dictionary<(Guid, string), Guid>();
+        if (keys.Length > 0)
+        {
+            await using var find = RunSql.Command(connection, transaction,
+                """
+                SELECT "Id" FROM "Runs" WHERE "ScenarioId" = @scenario AND "IdempotencyKey" = @key AND "QueuedAt" >= @since
+                ORDER BY "QueuedAt" LIMIT 1
+                """);
+            var scenario = find.Add("scenario", null);
+            var key = find.Add("key", null);
+            find.Add("since", now - IdempotencyWindow);
+            foreach (var (scenarioId, value) in keys)
+            {
+                scenario.Set(sqlite: true, scenarioId);
+                key.Set(sqlite: true, value);
+                if (await find.ExecuteScalarAsync(cancellationToken) is string first)
+                {
+                    firstByKey[(scenarioId, value)] = Guid.Parse(first);
+                }
+            }
+        }
+
+        var (results, ids, rows) = Decide(batch, counts, firstByKey, now);
+        var inserted = new bool[rows.Count];
+        await using (var insert = RunSql.Command(connection, transaction, InsertColumns))
+        {
+            // One prepared statement executed per row.
+            for (var j = 0; j < rows.Count; j++)
+            {
+                var i = rows[j];
+                insert.Parameters.Clear();
+                Bind(insert.Parameters, batch[i].Run, ids[i], now, sqlite: true);
+                inserted[j] = await insert.ExecuteNonQueryAsync(cancellationToken) == 1;
+            }
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return await ResolveAsync(connection, batch, results, ids, rows, inserted, cancellationToken);
+    }
+
+    private static async Task<EnqueueResult[]> WritePostgresAsync(
+        NpgsqlConnection connection, List<PendingRun> batch, Guid[] scenarioIds, (Guid, string)[] keys, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // Two round trips per batch, whatever its size: (1) begin, lock, read the queue counts and earlier
+        // Idempotency-Keys; (2) the inserts, the NOTIFY and the commit, pipelined. The transaction is driven with
+        // plain BEGIN/COMMIT statements so that the commit can travel in the same batch as the inserts.
+        var counts = new Dictionary<Guid, int>(scenarioIds.Length);
+        var firstByKey = new Dictionary<(Guid, string), Guid>();
+        try
+        {
+            await using (var read = new NpgsqlBatch(connection))
+            {
+                read.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+                // Nodes enqueue concurrently; a transaction-scoped advisory lock per scenario (taken in a fixed order,
+                // so two batches cannot deadlock) makes the MaxQueuedRuns count and the Idempotency-Key check exact
+                // across nodes.
+                var locks = new NpgsqlBatchCommand(
+                    """
+                    SELECT count(pg_advisory_xact_lock(k)) FROM (
+                        SELECT DISTINCT hashtextextended('hub-enqueue:' || s::text, 0) AS k FROM unnest(@ids) AS s ORDER BY k) AS locks
+                    """);
+                locks.Parameters.AddWithValue("ids", scenarioIds);
+                read.BatchCommands.Add(locks);
+                var count = new NpgsqlBatchCommand(
+                    """SELECT "ScenarioId", count(*)::int FROM "Runs" WHERE "Status" = 'Queued' AND "ScenarioId" = ANY(@ids) GROUP BY "ScenarioId" """);
+                count.Parameters.AddWithValue("ids", scenarioIds);
+                read.BatchCommands.Add(count);
+                if (keys.Length > 0)
+                {
+                    var find = new NpgsqlBatchCommand(
+                        """
+                        SELECT DISTINCT ON (r."ScenarioId", r."IdempotencyKey") r."ScenarioId", r."IdempotencyKey", r."Id"
+                        FROM "Runs" r JOIN unnest(@scenarios, @keys) AS k(s, key) ON r."ScenarioId" = k.s AND r."IdempotencyKey" = k.key
+                        WHERE r."QueuedAt" >= @since
+                        ORDER BY r."ScenarioId", r."IdempotencyKey", r."QueuedAt"
+                        """);
+                    find.Parameters.AddWithValue("scenarios", keys.Select(k => k.Item1).ToArray());
+                    find.Parameters.AddWithValue("keys", keys.Select(k => k.Item2).ToArray());
+                    find.Parameters.AddWithValue("since", (now - IdempotencyWindow).UtcTicks);
+                    read.BatchCommands.Add(find);
+                }
+
+                await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+                // Results are told apart by shape: Npgsql passes over statements without rows (BEGIN).
+                do
+                {
+                    while (await reader.ReadAsync(cancellationToken))
+                    {
+                        switch (reader.FieldCount)
+                        {
+                            case 2:
+                                counts[reader.GetGuid(0)] = reader.GetInt32(1);
+                                break;
+                            case 3:
+                                firstByKey[(reader.GetGuid(0), reader.GetString(1))] = reader.GetGuid(2);
+                                break;
+                            default:
+                                break; // the advisory locks
+                        }
+                    }
+                }
+                while (await reader.NextResultAsync(cancellationToken));
+            }
+
+            var (results, ids, rows) = Decide(batch, counts, firstByKey, now);
+            var inserted = new bool[rows.Count];
+            await using (var write = new NpgsqlBatch(connection))
+            {
+                foreach (var i in rows)
+                {
+                    var command = new NpgsqlBatchCommand(InsertColumns);
+                    Bind(command.Parameters, batch[i].Run, ids[i], now, sqlite: false);
+                    write.BatchCommands.Add(command);
+                }
+                if (rows.Count > 0)
+                {
+                    // Delivered by PostgreSQL only when the transaction commits: other nodes wake and claim.
+                    write.BatchCommands.Add(new NpgsqlBatchCommand($"NOTIFY {RunSql.Channel}"));
+                }
+                write.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+                await write.ExecuteNonQueryAsync(cancellationToken);
+                for (var j = 0; j < rows.Count; j++)
+                {
+                    inserted[j] = write.BatchCommands[j].RecordsAffected == 1;
+                }
+            }
+            return await ResolveAsync(connection, batch, results, ids, rows, inserted, cancellationToken);
+        }
+        catch
+        {
+            // The caller drops this connection; the pool would roll back too, but say it plainly.
+            if (connection.FullState == System.Data.ConnectionState.Open)
+            {
+                try
+                {
+                    await using var rollback = new NpgsqlCommand("ROLLBACK", connection);
+                    await rollback.ExecuteNonQueryAsync(CancellationToken.None);
+                }
+                catch (NpgsqlException)
+                {
+                    // The connection is broken as well; the original error is the one to report.
+                }
+            }
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Which runs of the batch are inserted, in order: a repeated Idempotency-Key (seen before or earlier in this
+    /// batch) answers with the first run; a scenario whose queued runs, with those of this batch, reach its
+    /// MaxQueuedRuns is full.
+    /// </summary>
+    private static (EnqueueResult?[] Results, Guid[] Ids, List<int> Rows) Decide(
+        List<PendingRun> batch, Dictionary<Guid, int> queuedCounts, Dictionary<(Guid, string), Guid> firstByKey, DateTimeOffset now)
+    {
         var results = new EnqueueResult?[batch.Count];
         var ids = new Guid[batch.Count];
-        var keysInBatch = new Dictionary<(Guid, string), Guid>();
-        var toInsert = new List<int>(batch.Count);
+        var rows = new List<int>(batch.Count);
         for (var i = 0; i < batch.Count; i++)
         {
             var run = batch[i].Run;
-            if (run.IdempotencyKey is { } key)
+            if (run.IdempotencyKey is { } key && firstByKey.TryGetValue((run.ScenarioId, key), out var first))
             {
-                var first = keysInBatch.TryGetValue((run.ScenarioId, key), out var inBatch)
-                    ? inBatch
-                    : await FindByIdempotencyKeyAsync(connection, transaction, run.ScenarioId, key, now - IdempotencyWindow, cancellationToken);
-                if (first is { } firstId)
-                {
-                    results[i] = new EnqueueResult.Duplicate(firstId);
-                    continue;
-                }
+                results[i] = new EnqueueResult.Duplicate(first);
+                continue;
             }
 
             var queued = queuedCounts.GetValueOrDefault(run.ScenarioId);
@@ -217,146 +385,40 @@ public sealed partial class RunQueue : IAsyncDisposable
             ids[i] = Guid.CreateVersion7(now);
             if (run.IdempotencyKey is { } newKey)
             {
-                keysInBatch[(run.ScenarioId, newKey)] = ids[i];
+                firstByKey[(run.ScenarioId, newKey)] = ids[i];
             }
-            toInsert.Add(i);
+            rows.Add(i);
         }
-
-        var inserted = await InsertAsync(connection, transaction, batch, ids, toInsert, now, cancellationToken);
-        for (var j = 0; j < toInsert.Count; j++)
-        {
-            var i = toInsert[j];
-            if (inserted[j])
-            {
-                results[i] = new EnqueueResult.Queued(ids[i]);
-            }
-            else
-            {
-                // Only the unique (ScenarioId, ScheduledFor) index refuses a row: another node enqueued this occurrence.
-                var run = batch[i].Run;
-                var existing = await FindScheduledAsync(connection, transaction, run.ScenarioId, run.ScheduledFor, cancellationToken);
-                results[i] = new EnqueueResult.Duplicate(existing ?? ids[i]);
-            }
-        }
-
-        if (_connection.Provider == DatabaseProvider.Postgres && toInsert.Count > 0)
-        {
-            // Delivered by PostgreSQL only when the transaction commits: other nodes wake and claim.
-            await using var notify = RunSql.Command(connection, transaction, $"NOTIFY {RunSql.Channel}");
-            await notify.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        return results!;
+        return (results, ids, rows);
     }
 
-    private async Task<Dictionary<Guid, int>> CountQueuedAsync(
-        DbConnection connection, DbTransaction transaction, List<PendingRun> batch, CancellationToken cancellationToken)
+    /// <summary>Completes the results after the commit; a row the database skipped is an occurrence another node enqueued.</summary>
+    private static async Task<EnqueueResult[]> ResolveAsync(
+        DbConnection connection, List<PendingRun> batch, EnqueueResult?[] results, Guid[] ids, List<int> rows, bool[] inserted,
+        CancellationToken cancellationToken)
     {
-        var scenarioIds = batch.Select(p => p.Run.ScenarioId).Distinct().ToArray();
-        var counts = new Dictionary<Guid, int>(scenarioIds.Length);
-        if (_connection.Provider == DatabaseProvider.Postgres)
-        {
-            // Nodes enqueue concurrently; a transaction-scoped advisory lock per scenario (taken in a fixed order, so
-            // two batches cannot deadlock) makes the MaxQueuedRuns count and the Idempotency-Key check exact across nodes.
-            await using var command = RunSql.Command(connection, transaction,
-                """
-                SELECT count(pg_advisory_xact_lock(k)) FROM (
-                    SELECT DISTINCT hashtextextended('hub-enqueue:' || s::text, 0) AS k FROM unnest(@ids) AS s ORDER BY k) AS locks;
-                SELECT "ScenarioId", count(*)::int FROM "Runs" WHERE "Status" = 'Queued' AND "ScenarioId" = ANY(@ids) GROUP BY "ScenarioId";
-                """);
-            command.Add("ids", scenarioIds);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            await reader.NextResultAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                counts[reader.GetGuid(0)] = reader.GetInt32(1);
-            }
-        }
-        else
-        {
-            // SQLite has one writer at a time (this transaction holds the write lock), so the count is exact as read.
-            await using var command = RunSql.Command(connection, transaction,
-                "SELECT count(*) FROM \"Runs\" WHERE \"Status\" = 'Queued' AND \"ScenarioId\" = @id");
-            var id = command.Add("id", null);
-            foreach (var scenarioId in scenarioIds)
-            {
-                id.Set(sqlite: true, scenarioId);
-                counts[scenarioId] = Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
-            }
-        }
-        return counts;
-    }
-
-    private static async Task<Guid?> FindByIdempotencyKeyAsync(
-        DbConnection connection, DbTransaction transaction, Guid scenarioId, string key, DateTimeOffset since, CancellationToken cancellationToken)
-    {
-        await using var command = RunSql.Command(connection, transaction,
-            """
-            SELECT "Id" FROM "Runs" WHERE "ScenarioId" = @scenario AND "IdempotencyKey" = @key AND "QueuedAt" >= @since
-            ORDER BY "QueuedAt" LIMIT 1
-            """);
-        command.Add("scenario", scenarioId);
-        command.Add("key", key);
-        command.Add("since", since);
-        return await ReadFirstIdAsync(command, cancellationToken);
-    }
-
-    private static async Task<Guid?> FindScheduledAsync(
-        DbConnection connection, DbTransaction transaction, Guid scenarioId, DateTimeOffset? scheduledFor, CancellationToken cancellationToken)
-    {
-        await using var command = RunSql.Command(connection, transaction,
-            "SELECT \"Id\" FROM \"Runs\" WHERE \"ScenarioId\" = @scenario AND \"ScheduledFor\" = @at");
-        command.Add("scenario", scenarioId);
-        command.Add("at", scheduledFor);
-        return await ReadFirstIdAsync(command, cancellationToken);
-    }
-
-    private static async Task<Guid?> ReadFirstIdAsync(DbCommand command, CancellationToken cancellationToken)
-    {
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? RunSql.ReadGuid(reader, 0) : null;
-    }
-
-    /// <summary>Inserts the accepted runs; false for a row the database skipped as a duplicate scheduled occurrence.</summary>
-    private static async Task<bool[]> InsertAsync(
-        DbConnection connection, DbTransaction transaction, List<PendingRun> batch, Guid[] ids, List<int> rows,
-        DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var inserted = new bool[rows.Count];
-        if (rows.Count == 0)
-        {
-            return inserted;
-        }
-
-        if (connection is NpgsqlConnection npgsql)
-        {
-            // One round trip for the whole batch: the statements travel pipelined.
-            await using var npgsqlBatch = new NpgsqlBatch(npgsql, (NpgsqlTransaction)transaction);
-            foreach (var i in rows)
-            {
-                var command = new NpgsqlBatchCommand(InsertColumns);
-                Bind(command.Parameters, batch[i].Run, ids[i], now, sqlite: false);
-                npgsqlBatch.BatchCommands.Add(command);
-            }
-            await npgsqlBatch.ExecuteNonQueryAsync(cancellationToken);
-            for (var j = 0; j < rows.Count; j++)
-            {
-                inserted[j] = npgsqlBatch.BatchCommands[j].RecordsAffected == 1;
-            }
-            return inserted;
-        }
-
-        // SQLite runs in process: one prepared statement executed per row costs no round trips.
-        await using var insert = RunSql.Command(connection, transaction, InsertColumns);
         for (var j = 0; j < rows.Count; j++)
         {
             var i = rows[j];
-            insert.Parameters.Clear();
-            Bind(insert.Parameters, batch[i].Run, ids[i], now, sqlite: true);
-            inserted[j] = await insert.ExecuteNonQueryAsync(cancellationToken) == 1;
+            if (inserted[j])
+            {
+                results[i] = new EnqueueResult.Queued(ids[i]);
+                continue;
+            }
+            // Only the unique (ScenarioId, ScheduledFor) index refuses a row, and the row it kept is committed.
+            var run = batch[i].Run;
+            await using var command = RunSql.Command(connection, null,
+                "SELECT \"Id\" FROM \"Runs\" WHERE \"ScenarioId\" = @scenario AND \"ScheduledFor\" = @at");
+            command.Add("scenario", run.ScenarioId);
+            command.Add("at", run.ScheduledFor);
+            results[i] = new EnqueueResult.Duplicate(await command.ExecuteScalarAsync(cancellationToken) switch
+            {
+                Guid g => g,
+                string text => Guid.Parse(text),
+                _ => ids[i],
+            });
         }
-        return inserted;
+        return results!;
     }
 
     private static void Bind(DbParameterCollection parameters, NewRun run, Guid id, DateTimeOffset now, bool sqlite)

@@ -14,7 +14,7 @@ internal static class RunSql
     /// <summary>The notification channel nodes LISTEN on; a NOTIFY on it means runs became claimable.</summary>
     public const string Channel = "hub_runs";
 
-    public static async Task<DbConnection> OpenAsync(HubConnectionString connection, CancellationToken cancellationToken)
+    public static async Task<DbConnection> OpenAsync(HubConnectionString connection, SqliteSynchronous synchronous, CancellationToken cancellationToken)
     {
         DbConnection db = connection.Provider switch
         {
@@ -27,11 +27,12 @@ internal static class RunSql
             await db.OpenAsync(cancellationToken);
             if (db is SqliteConnection)
             {
-                // Each commit is fsynced (FULL, also in WAL mode): with NORMAL, a power cut or OS crash may lose
-                // transactions that were already answered with 200, and the hub promises a run is never lost once
-                // accepted. Group commit pays the fsync once per batch, not once per trigger, so FULL costs little.
+                // See RunsOptions.SqliteSynchronous: FULL (the default) fsyncs every commit, so an accepted trigger
+                // survives a power cut; group commit pays that fsync once per batch rather than once per trigger.
                 await using var pragma = db.CreateCommand();
-                pragma.CommandText = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+                pragma.CommandText = synchronous == SqliteSynchronous.Normal
+                    ? "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                    : "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
                 await pragma.ExecuteNonQueryAsync(cancellationToken);
             }
             return db;

@@ -195,6 +195,23 @@ public sealed class ExternalApiEndpointsTests
     }
 
     [Theory, AllDatabases]
+    public async Task AcceptPost_EmptyBody_WithoutContentTypeIsAccepted_AsEmptyJsonIsNot(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        var bare = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", null);
+        var emptyJson = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", new StringContent("", Encoding.UTF8, "application/json"));
+        var trailing = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", new StringContent("{} {}", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.OK, bare.StatusCode);
+        Assert.Equal(JsonValueKind.Null, (await PayloadAsync(hub, bare)).Body.ValueKind);
+        Assert.Equal(HttpStatusCode.BadRequest, emptyJson.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, trailing.StatusCode);
+    }
+
+    [Theory, AllDatabases]
     public async Task AcceptPost_UnsupportedContentType_Returns415(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);
@@ -367,18 +384,62 @@ public sealed class ExternalApiEndpointsTests
     }
 
     [Theory, AllDatabases]
-    public async Task Accept_PassesTheIdempotencyKeyToTheQueue(DatabaseProvider provider)
+    public async Task Accept_RepeatedIdempotencyKey_ReturnsTheFirstRunIdAndQueuesOnce(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);
         var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
         using var client = hub.CreateAdminClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/ExternalData/Accept/{scenario.Id}") { Content = JsonContent.Create(new { id = 1 }) };
-        request.Headers.Add("Idempotency-Key", "order-7");
 
-        var response = await client.SendAsync(request);
+        var first = await client.SendAsync(WithKey(scenario.Id, "order-7"));
+        var repeat = await client.SendAsync(WithKey(scenario.Id, "order-7"));
+        var other = await client.SendAsync(WithKey(scenario.Id, "order-8"));
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("order-7", (await ScenarioTestData.GetRunAsync(hub, RunId(response))).IdempotencyKey);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, repeat.StatusCode);
+        Assert.Empty(await repeat.Content.ReadAsByteArrayAsync());
+        Assert.Equal(RunId(first), RunId(repeat));
+        Assert.NotEqual(RunId(first), RunId(other));
+        Assert.Equal("order-7", (await ScenarioTestData.GetRunAsync(hub, RunId(first))).IdempotencyKey);
+
+        static HttpRequestMessage WithKey(Guid scenarioId, string key)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, $"/ExternalData/Accept/{scenarioId}") { Content = JsonContent.Create(new { id = 1 }) };
+            request.Headers.Add("Idempotency-Key", key);
+            return request;
+        }
+    }
+
+    [Theory, AllDatabases]
+    public async Task AcceptPost_TheScriptSeesTheBodyAsDataZero_AndGetCacheDataReadsWhatItStored(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(anonymous: true, change: j =>
+        {
+            j["sourceScript"] = "storage.set({ order: data[0].Body.id }, { total: data[0].Body.total, shop: data[0].Query.shop }); return [];";
+            j["target"] = new System.Text.Json.Nodes.JsonObject { ["type"] = "none" };
+        }));
+        using var anonymous = hub.CreateHttpClient();
+
+        var accepted = await anonymous.PostAsync($"/ExternalData/Accept/{scenario.Id}?shop=north", JsonContent.Create(new { id = 7, total = 12.5 }));
+
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        var url = $"/ExternalData/GetCacheData/{scenario.Id}?keyJson={Uri.EscapeDataString("{\"order\":7}")}";
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        HttpResponseMessage cached;
+        do
+        {
+            cached = await anonymous.GetAsync(url);
+            if (cached.StatusCode == HttpStatusCode.OK)
+            {
+                break;
+            }
+            await Task.Delay(100);
+        }
+        while (DateTime.UtcNow < deadline);
+        Assert.Equal(HttpStatusCode.OK, cached.StatusCode);
+        var value = await cached.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(12.5m, value.GetProperty("total").GetDecimal());
+        Assert.Equal("north", value.GetProperty("shop").GetString());
     }
 
     [Theory, AllDatabases]

@@ -109,6 +109,24 @@ public sealed class AccountEndpointsTests
     }
 
     [Theory, AllDatabases]
+    public async Task Login_AfterTooManyWrongPasswords_Returns429EvenWithTheRightOne(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var client = hub.CreateHttpClient();
+        for (var i = 0; i < SignInThrottle.MaximumFailures; i++)
+        {
+            var wrong = await client.PostAsJsonAsync("/account/login", new LoginRequest(HubHost.AdminEmail, $"wrong-{i}", null), TestJson.Options);
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        }
+
+        var response = await client.PostAsJsonAsync("/account/login", new LoginRequest(HubHost.AdminEmail, HubHost.AdminPassword, null), TestJson.Options);
+
+        await IdentityTestClient.AssertProblemAsync(response, HttpStatusCode.TooManyRequests);
+        Assert.NotNull(response.Headers.RetryAfter);
+        Assert.Null(IdentityTestClient.AuthCookie(response));
+    }
+
+    [Theory, AllDatabases]
     public async Task Logout_RemovesTheCookie(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);

@@ -9,13 +9,11 @@ namespace IntegrationHub.Tests.Identity;
 
 public sealed class AzureAdAuthenticationTests
 {
-    private const string AllowedGroup = "5d1c0b6e-0000-4000-8000-0000000a110e";
-
     [Theory, AllDatabases]
     public async Task Me_WithValidEntraToken_Returns200AsConfiguredRoleInDefaultWorkspace(DatabaseProvider provider)
     {
         await using var idp = await LocalIdentityProvider.StartAsync();
-        await using var hub = await HubHost.StartAsync(provider, Settings(idp));
+        await using var hub = await HubHost.StartAsync(provider, idp.HubSettings());
         using var admin = hub.CreateAdminClient();
         var defaultWorkspace = (await admin.GetFromJsonAsync<MeResponse>("/api/v1/me", TestJson.Options))!.WorkspaceId;
         using var client = hub.CreateHttpClient(idp.CreateToken());
@@ -38,7 +36,7 @@ public sealed class AzureAdAuthenticationTests
     public async Task Me_WithForgedEntraToken_Returns401(string forgery)
     {
         await using var idp = await LocalIdentityProvider.StartAsync();
-        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, Settings(idp));
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, idp.HubSettings());
         using var otherKey = RSA.Create(2048);
         var token = forgery switch
         {
@@ -61,10 +59,10 @@ public sealed class AzureAdAuthenticationTests
     public async Task Me_WithGroupConfigured_TokenWithoutGroupGets403_TokenWithGroupGets200(DatabaseProvider provider)
     {
         await using var idp = await LocalIdentityProvider.StartAsync();
-        await using var hub = await HubHost.StartAsync(provider, Settings(idp, ("AzureAd:Group", AllowedGroup)));
+        await using var hub = await HubHost.StartAsync(provider, idp.HubSettings(("AzureAd:Group", LocalIdentityProvider.Group)));
         using var outsider = hub.CreateHttpClient(idp.CreateToken(groups: ["another-group"]));
         using var noGroups = hub.CreateHttpClient(idp.CreateToken());
-        using var member = hub.CreateHttpClient(idp.CreateToken(groups: ["another-group", AllowedGroup]));
+        using var member = hub.CreateHttpClient(idp.CreateToken(groups: ["another-group", LocalIdentityProvider.Group]));
 
         await IdentityTestClient.AssertProblemAsync(await outsider.GetAsync("/api/v1/me"), HttpStatusCode.Forbidden);
         await IdentityTestClient.AssertProblemAsync(await noGroups.GetAsync("/api/v1/me"), HttpStatusCode.Forbidden);
@@ -75,7 +73,7 @@ public sealed class AzureAdAuthenticationTests
     public async Task WithAzureAdConfigured_PersonalAccessTokensStillWork()
     {
         await using var idp = await LocalIdentityProvider.StartAsync();
-        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, Settings(idp));
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, idp.HubSettings());
         using var client = hub.CreateAdminClient();
 
         var me = await client.GetFromJsonAsync<MeResponse>("/api/v1/me", TestJson.Options);
@@ -95,7 +93,7 @@ public sealed class AzureAdAuthenticationTests
             var response = await admin.PostAsJsonAsync("/api/v1/workspaces", new CreateWorkspaceRequest("Entra"), TestJson.Options);
             workspaceId = (await response.Content.ReadFromJsonAsync<WorkspaceInfo>(TestJson.Options))!.Id;
         }
-        await using var hub = HubHost.Start(database, Settings(idp, ("AzureAd:WorkspaceId", workspaceId.ToString()), ("AzureAd:Role", "Viewer")));
+        await using var hub = HubHost.Start(database, idp.HubSettings(("AzureAd:WorkspaceId", workspaceId.ToString()), ("AzureAd:Role", "Viewer")));
         using var client = hub.CreateHttpClient(idp.CreateToken());
 
         var me = await client.GetFromJsonAsync<MeResponse>("/api/v1/me", TestJson.Options);
@@ -130,21 +128,6 @@ public sealed class AzureAdAuthenticationTests
 
         Assert.NotNull(failure);
         Assert.Contains("both TenantId and ClientId", Messages(failure), StringComparison.Ordinal);
-    }
-
-    private static Dictionary<string, string?> Settings(LocalIdentityProvider idp, params (string Key, string Value)[] extra)
-    {
-        var settings = new Dictionary<string, string?>
-        {
-            ["AzureAd:Instance"] = idp.Instance,
-            ["AzureAd:TenantId"] = LocalIdentityProvider.TenantId,
-            ["AzureAd:ClientId"] = LocalIdentityProvider.ClientId,
-        };
-        foreach (var (key, value) in extra)
-        {
-            settings[key] = value;
-        }
-        return settings;
     }
 
     private static string Messages(Exception exception)

@@ -120,6 +120,19 @@ public sealed class FirstRunSetupTests
         await IdentityTestClient.AssertProblemAsync(response, HttpStatusCode.Conflict);
     }
 
+    [Theory]
+    [InlineData("Bootstrap:AdminEmail", "not-an-email")]
+    [InlineData("Bootstrap:AdminPassword", "short")]
+    [InlineData("Bootstrap:AdminToken", "too-short-for-a-token")]
+    public async Task Start_WithUnusableBootstrapSetting_FailsNamingIt(string key, string value)
+    {
+        var failure = await Record.ExceptionAsync(async () =>
+            await (await HubHost.StartAsync(DatabaseProvider.Sqlite, new Dictionary<string, string?> { [key] = value })).DisposeAsync());
+
+        Assert.NotNull(failure);
+        Assert.Contains(key, failure.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Start_WithoutUsers_PrintsSetupLinkOnPublicUrl()
     {

@@ -23,8 +23,14 @@ internal sealed class LocalIdentityProvider : IAsyncDisposable
     public const string ClientId = "0b5e2a9c-0000-4000-8000-00000000c11e";
     public const string KeyId = "local-signing-key";
 
+    /// <summary>A group object id tests configure as AzureAd:Group.</summary>
+    public const string Group = "5d1c0b6e-0000-4000-8000-0000000a110e";
+
     private readonly WebApplication _app;
     private readonly RSA _key = RSA.Create(2048);
+
+    /// <summary>Authorization codes handed out by <see cref="IssueCode"/>, with the claims their id_token will carry.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Dictionary<string, object>> _codes = new();
 
     private LocalIdentityProvider(WebApplication app) => _app = app;
 
@@ -32,6 +38,22 @@ internal sealed class LocalIdentityProvider : IAsyncDisposable
     public string Instance { get; private set; } = "";
 
     public string Issuer => $"{Instance}{TenantId}/v2.0";
+
+    /// <summary>The hub settings that point AzureAd at this provider, plus <paramref name="extra"/>.</summary>
+    public Dictionary<string, string?> HubSettings(params (string Key, string? Value)[] extra)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["AzureAd:Instance"] = Instance,
+            ["AzureAd:TenantId"] = TenantId,
+            ["AzureAd:ClientId"] = ClientId,
+        };
+        foreach (var (key, value) in extra)
+        {
+            settings[key] = value;
+        }
+        return settings;
+    }
 
     public static async Task<LocalIdentityProvider> StartAsync()
     {
@@ -42,6 +64,13 @@ internal sealed class LocalIdentityProvider : IAsyncDisposable
         var provider = new LocalIdentityProvider(app);
         app.MapGet($"/{TenantId}/v2.0/.well-known/openid-configuration", () => Results.Text(provider.Metadata(), "application/json"));
         app.MapGet($"/{TenantId}/discovery/v2.0/keys", () => Results.Text(provider.Keys(), "application/json"));
+        app.MapPost($"/{TenantId}/oauth2/v2.0/token", async (HttpRequest request) =>
+        {
+            var form = await request.ReadFormAsync();
+            return provider._codes.TryRemove(form["code"].ToString(), out var claims)
+                ? Results.Json(new Dictionary<string, string> { ["id_token"] = provider.CreateToken(extraClaims: claims), ["access_token"] = "opaque-access-token", ["token_type"] = "Bearer" })
+                : Results.BadRequest(new { error = "invalid_grant" });
+        }).DisableAntiforgery();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         provider.Instance = address.TrimEnd('/') + "/";
@@ -50,7 +79,8 @@ internal sealed class LocalIdentityProvider : IAsyncDisposable
 
     /// <summary>A token signed with this provider's key; the parameters make the forgeries the tests need.</summary>
     public string CreateToken(
-        string[]? groups = null, string? issuer = null, string? audience = null, DateTime? expires = null, RSA? signWith = null)
+        string[]? groups = null, string? issuer = null, string? audience = null, DateTime? expires = null, RSA? signWith = null,
+        IReadOnlyDictionary<string, object>? extraClaims = null)
     {
         var now = DateTime.UtcNow;
         var claims = new Dictionary<string, object>
@@ -62,6 +92,10 @@ internal sealed class LocalIdentityProvider : IAsyncDisposable
         if (groups is not null)
         {
             claims["groups"] = groups;
+        }
+        foreach (var (name, value) in extraClaims ?? new Dictionary<string, object>())
+        {
+            claims[name] = value;
         }
 
         var expiry = expires ?? now.AddMinutes(30);
@@ -76,6 +110,22 @@ internal sealed class LocalIdentityProvider : IAsyncDisposable
             SigningCredentials = new SigningCredentials(new RsaSecurityKey(signWith ?? _key) { KeyId = KeyId }, SecurityAlgorithms.RsaSha256),
         };
         return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(descriptor);
+    }
+
+    /// <summary>
+    /// What the authorize endpoint would do after the person signed in: a one-time code whose id_token carries
+    /// <paramref name="nonce"/> (echoed from the sign-in request) and <paramref name="groups"/>.
+    /// </summary>
+    public string IssueCode(string nonce, string[]? groups)
+    {
+        var code = Guid.NewGuid().ToString("N");
+        var claims = new Dictionary<string, object> { ["nonce"] = nonce, ["sub"] = "local-subject" };
+        if (groups is not null)
+        {
+            claims["groups"] = groups;
+        }
+        _codes[code] = claims;
+        return code;
     }
 
     /// <summary>The same claims as a valid token, but with <c>alg: none</c> and no signature.</summary>
