@@ -32,6 +32,17 @@ internal sealed class HubHost : WebApplicationFactory<Program>
     /// <summary>A personal access token of <see cref="AdminEmail"/>, provisioned through Bootstrap:AdminToken.</summary>
     public static readonly string AdminToken = "ih_test-admin-" + Guid.NewGuid().ToString("N");
 
+    /// <summary>
+    /// Pass as (or merge into) the settings of <see cref="StartAsync"/> to start a hub without the bootstrapped admin,
+    /// as a new installation starts: no user, and the one-time setup link printed instead.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string?> WithoutBootstrapAdmin = new Dictionary<string, string?>
+    {
+        ["Bootstrap:AdminEmail"] = null,
+        ["Bootstrap:AdminPassword"] = null,
+        ["Bootstrap:AdminToken"] = null,
+    };
+
     /// <summary>Where the hub listens, e.g. http://127.0.0.1:40123/.</summary>
     public Uri BaseAddress { get; private set; } = null!;
 

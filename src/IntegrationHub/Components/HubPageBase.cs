@@ -1,0 +1,23 @@
+using IntegrationHub.Identity;
+using Microsoft.AspNetCore.Components;
+
+namespace IntegrationHub.Components;
+
+/// <summary>
+/// What every signed-in page needs: the request (pages render statically on the server, so there always is one)
+/// and the caller it was made by.
+/// </summary>
+public abstract class HubPageBase : ComponentBase
+{
+    [CascadingParameter] public HttpContext HttpContext { get; set; } = null!;
+
+    [Inject] protected NavigationManager Navigation { get; set; } = null!;
+
+    /// <summary>The signed-in caller. Pages are behind an authorization policy, so it is there on every page that needs it.</summary>
+    protected HubCaller Caller => HubCaller.From(HttpContext.User)
+        ?? throw new InvalidOperationException("The page was rendered without a signed-in hub user.");
+
+    protected CancellationToken RequestAborted => HttpContext.RequestAborted;
+
+    protected bool IsPost => HttpMethods.IsPost(HttpContext.Request.Method);
+}

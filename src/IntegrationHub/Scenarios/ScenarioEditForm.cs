@@ -1,0 +1,89 @@
+namespace IntegrationHub.Scenarios;
+
+/// <summary>
+/// The Edit page's fields as the browser posts them (flat strings), turned into the API's <see cref="ScenarioRequest"/>
+/// so that the page saves through the same handler, and the same validation, as the API.
+/// </summary>
+internal sealed class ScenarioEditForm
+{
+    public string? Name { get; set; }
+    public string? Description { get; set; }
+    // False by default: an unchecked box posts nothing, so the binder must not assume "on".
+    public bool Enabled { get; set; }
+    public string? SourceType { get; set; } = ConnectorTypes.None;
+    public string? SourceUrl { get; set; }
+    public string? SourceHeaders { get; set; }
+    public string? SourceScript { get; set; }
+    public string? TargetType { get; set; } = ConnectorTypes.None;
+    public string? TargetUrl { get; set; }
+    public string? TargetMethod { get; set; } = "POST";
+    public bool TargetBatch { get; set; }
+    public string? TargetHeaders { get; set; }
+    public string? TargetKeyFields { get; set; }
+    public string? Cron { get; set; }
+    public string? TimeZone { get; set; }
+    public int? Version { get; set; }
+
+    public const string NewScript = """
+        // `data` holds the incoming records: for a POST trigger, data[0].Body is the request body.
+        // Return the records to pass on to the target.
+        return data.map(record => record.Body ?? record);
+        """;
+
+    public static ScenarioEditForm From(ScenarioResponse s) => new()
+    {
+        Name = s.Name,
+        Description = s.Description,
+        Enabled = s.Enabled,
+        SourceType = s.Source.Type,
+        SourceUrl = s.Source.Url,
+        SourceHeaders = FormatHeaders(s.Source.Headers),
+        SourceScript = s.SourceScript,
+        TargetType = s.Target.Type,
+        TargetUrl = s.Target.Url,
+        TargetMethod = s.Target.Method,
+        TargetBatch = s.Target.Batch ?? false,
+        TargetHeaders = FormatHeaders(s.Target.Headers),
+        TargetKeyFields = s.Target.KeyFields is { } keys ? string.Join(", ", keys) : null,
+        Cron = s.Schedule?.Cron,
+        TimeZone = s.Schedule?.TimeZone,
+        Version = s.Version,
+    };
+
+    /// <summary>The request to save: the form's fields over <paramref name="current"/>, whose Advanced settings the Edit page does not show.</summary>
+    public ScenarioRequest ToRequest(ScenarioResponse? current) => new(
+        Name,
+        Description ?? "",
+        Enabled,
+        new SourceDto(SourceType, Blank(SourceUrl), ParseHeaders(SourceHeaders)),
+        SourceScript ?? "",
+        new TargetDto(TargetType, Blank(TargetUrl), Blank(TargetMethod), TargetBatch, ParseHeaders(TargetHeaders), ParseList(TargetKeyFields)),
+        string.IsNullOrWhiteSpace(Cron) ? null : new ScheduleDto(Cron, Blank(TimeZone)),
+        current?.Advanced,
+        Version);
+
+    /// <summary>Header lines as the page shows them: <c>Name: value</c>, one a line.</summary>
+    public static string? FormatHeaders(IReadOnlyDictionary<string, string>? headers) =>
+        headers is null or { Count: 0 } ? null : string.Join("\n", headers.Select(h => $"{h.Key}: {h.Value}"));
+
+    /// <summary>Reads <c>Name: value</c> lines; lines without a colon are kept with an empty value, so validation can see them.</summary>
+    public static IReadOnlyDictionary<string, string>? ParseHeaders(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            headers[colon < 0 ? line : line[..colon].Trim()] = colon < 0 ? "" : line[(colon + 1)..].Trim();
+        }
+        return headers;
+    }
+
+    private static string[]? ParseList(string? text) =>
+        string.IsNullOrWhiteSpace(text) ? null : text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+}

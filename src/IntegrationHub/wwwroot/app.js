@@ -1,0 +1,115 @@
+// Small progressive enhancements; every page works without this file.
+(function () {
+  "use strict";
+
+  // Copy buttons: <button data-copy-target="#id"> copies that field's value (or text) to the clipboard.
+  document.addEventListener("click", async function (event) {
+    const button = event.target.closest("[data-copy-target]");
+    if (!button) return;
+    const field = document.querySelector(button.dataset.copyTarget);
+    if (!field) return;
+    const text = "value" in field ? field.value : field.textContent;
+    try {
+      await navigator.clipboard.writeText(text);
+    } catch {
+      // Clipboard API needs a secure context; fall back to selecting the text for Ctrl+C.
+      if (field.select) field.select();
+      document.execCommand && document.execCommand("copy");
+    }
+    const label = button.dataset.label || button.textContent;
+    button.dataset.label = label;
+    button.textContent = "Copied";
+    setTimeout(function () { button.textContent = label; }, 1500);
+  });
+
+  // Destructive buttons ask first: <button data-confirm="Delete this scenario?">.
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("[data-confirm]");
+    if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
+  }, true);
+
+  // Close an open <details> menu when clicking elsewhere or pressing Escape.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) menu.removeAttribute("open");
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      menu.removeAttribute("open");
+      const summary = menu.querySelector("summary");
+      if (summary) summary.focus();
+    });
+  });
+
+  // Times: the server writes UTC; show them in the reader's own time zone.
+  function localizeTimes() {
+    document.querySelectorAll("time[datetime]:not([data-localized])").forEach(function (el) {
+      const date = new Date(el.getAttribute("datetime"));
+      if (isNaN(date)) return;
+      el.dataset.localized = "true";
+      el.textContent = date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
+    });
+  }
+
+  // Live pages (a running run): reload the page in place every few seconds while it is marked live.
+  let refreshTimer = 0;
+  function scheduleRefresh() {
+    clearTimeout(refreshTimer);
+    const live = document.querySelector("[data-live-refresh]");
+    if (!live) return;
+    const seconds = Number(live.dataset.liveRefresh) || 2;
+    refreshTimer = setTimeout(function () {
+      if (window.Blazor && window.Blazor.navigateTo) {
+        window.Blazor.navigateTo(location.pathname + location.search, { replaceHistoryEntry: true });
+      } else {
+        location.reload();
+      }
+    }, seconds * 1000);
+  }
+
+  // A checkbox that enables another control (data-enables) and reveals a block (data-reveals) while checked;
+  // the server enforces the same rule, this only shows it as the user clicks.
+  function syncToggles() {
+    document.querySelectorAll("input[type=checkbox][data-enables], input[type=checkbox][data-reveals]").forEach(function (box) {
+      const target = box.dataset.enables && document.querySelector(box.dataset.enables);
+      if (target) {
+        target.disabled = !box.checked;
+        if (!box.checked) target.checked = false;
+        const wrap = target.closest(".check");
+        if (wrap) wrap.classList.toggle("disabled", !box.checked);
+      }
+      const block = box.dataset.reveals && document.querySelector(box.dataset.reveals);
+      if (block) block.hidden = !box.checked;
+    });
+    // Fields that only matter for one connector type: <div data-show-for="select-id:value">.
+    document.querySelectorAll("[data-show-for]").forEach(function (el) {
+      const [id, value] = el.dataset.showFor.split(":");
+      const select = document.getElementById(id);
+      if (select) el.hidden = select.value !== value;
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("input[data-enables], input[data-reveals], select")) syncToggles();
+  });
+
+  function onPage() {
+    syncToggles();
+    localizeTimes();
+    scheduleRefresh();
+    if (window.hubCodeEditor) window.hubCodeEditor.enhanceAll();
+  }
+
+  document.addEventListener("DOMContentLoaded", onPage);
+  if (document.readyState !== "loading") onPage();
+  // Blazor's enhanced navigation swaps page content without a reload: enhance the new content too.
+  function hookBlazor() {
+    if (window.Blazor && window.Blazor.addEventListener) {
+      window.Blazor.addEventListener("enhancedload", onPage);
+    } else {
+      setTimeout(hookBlazor, 50);
+    }
+  }
+  hookBlazor();
+})();

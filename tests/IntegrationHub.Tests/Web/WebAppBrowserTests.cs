@@ -1,0 +1,319 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.RegularExpressions;
+using IntegrationHub.Data;
+using IntegrationHub.Identity;
+using IntegrationHub.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace IntegrationHub.Tests.Web;
+
+/// <summary>
+/// The web app in a real browser (Debian's Chromium, headless) against a real hub on a loopback port: the flows the
+/// seed document walks a user through. Each test saves screenshots under TestResults/screenshots.
+/// </summary>
+public sealed partial class WebAppBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
+{
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(60);
+    private static readonly string[] StorageKeyFields = ["id"];
+    private static readonly string[] ScenarioMenuItems = ["Edit", "Run now", "Run history", "Duplicate", "Export", "Delete"];
+
+    [Fact]
+    public async Task NewUser_CompletesSetup_CreatesScenario_EnablesExternalTriggers_AndSeesTriggeredRunWithLog()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, HubHost.WithoutBootstrapAdmin);
+        var code = hub.Services.GetRequiredService<FirstRunSetup>().Code;
+        Assert.NotNull(code);
+        var page = await browser.NewPageAsync(hub);
+
+        // First-run setup from the console's one-time link.
+        await page.GotoAsync($"/setup?code={Uri.EscapeDataString(code)}");
+        await BrowserFixture.ScreenshotAsync(page, "01-first-run-setup");
+        await page.GetByLabel("Your email").FillAsync("owner@example.test");
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync("Correct-Horse-9");
+        await page.GetByLabel("Repeat the password").FillAsync("Correct-Horse-9");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create admin and sign in" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Scenarios", Level = 1 })).ToBeVisibleAsync();
+
+        // Sign out from the User account menu, then sign in again.
+        await WebSteps.UserAccountMenuAsync(page, "Sign out");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in" })).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotAsync(page, "02-sign-in");
+        await WebSteps.SignInAsync(page, "owner@example.test", "Correct-Horse-9");
+        await BrowserFixture.ScreenshotAsync(page, "03-scenarios-empty");
+
+        // New scenario with a Source Script that logs what it received.
+        await page.GetByRole(AriaRole.Link, new() { Name = "New scenario" }).First.ClickAsync();
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync("Orders to ERP");
+        await page.GetByLabel("Description").FillAsync("Takes orders pushed by the shop and keeps them for the ERP.");
+        await WebSteps.TypeScriptAsync(page, "log.info('received ' + data.length + ' order(s)');\nreturn data.map(o => ({ id: o.Body.id, total: o.Body.total }));");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create scenario" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("Scenario created.")).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotAsync(page, "04-scenario-edit");
+
+        // As the seed says: Integration > Scenarios, the down arrow, Edit, then Advanced edit in the upper right.
+        await WebSteps.ScenarioMenuAsync(page, "Orders to ERP", "Edit");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Advanced edit" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Advanced edit" })).ToBeVisibleAsync();
+        await page.GetByLabel("Enable External Triggers").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save advanced settings" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("Advanced settings saved.")).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotAsync(page, "05-advanced-edit");
+
+        var hint = await page.GetByTestId("url-hint").InnerTextAsync();
+        var url = UrlHint().Match(hint);
+        Assert.True(url.Success, $"The hint shows no trigger URL: {hint}");
+        Assert.StartsWith(hub.BaseAddress.ToString().TrimEnd('/') + "/ExternalData/Accept/", url.Groups["url"].Value, StringComparison.Ordinal);
+
+        // A plain HTTP request to that URL, authenticated by the signed-in user's cookie.
+        using var client = new HttpClient(new SocketsHttpHandler { UseCookies = false });
+        using var request = new HttpRequestMessage(HttpMethod.Post, url.Groups["url"].Value)
+        {
+            Content = new StringContent("""{"id": 42, "total": 99.5}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("Cookie", await WebSteps.CookieHeaderAsync(page));
+        var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        // The run with its log in the run history.
+        await page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Run history" }).ClickAsync();
+        var row = page.Locator("tbody tr").Filter(new() { HasText = "Orders to ERP" });
+        await Assertions.Expect(row).ToHaveCountAsync(1);
+        await Assertions.Expect(row).ToContainTextAsync("External POST");
+        await row.GetByRole(AriaRole.Link, new() { Name = "Orders to ERP" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".page-header .badge")).ToHaveTextAsync("Succeeded", new() { Timeout = (float)RunTimeout.TotalMilliseconds });
+        await Assertions.Expect(page.GetByTestId("run-log")).ToContainTextAsync("received 1 order(s)");
+        await Assertions.Expect(page.GetByTestId("payload")).ToContainTextAsync("99.5");
+        await BrowserFixture.ScreenshotAsync(page, "06-run-detail");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Run history" }).First.ClickAsync();
+        await BrowserFixture.ScreenshotAsync(page, "07-run-history");
+    }
+
+    [Fact]
+    public async Task PersonalToken_CopiedFromApiTokenPage_AuthenticatesPostTrigger_AndGets401OnceRevoked()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenarioId = await WebSteps.CreateScenarioAsync(hub, new
+        {
+            name = "Token triggered",
+            sourceScript = "return data;",
+            advanced = new { enableExternalTriggers = true },
+        });
+        var page = await browser.NewPageAsync(hub);
+        await page.Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"]);
+        await WebSteps.SignInAsync(page);
+
+        await WebSteps.UserAccountMenuAsync(page, "API token");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "API Token", Level = 1 })).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create personal token" }).ClickAsync();
+        var field = page.GetByRole(AriaRole.Textbox, new() { Name = "Personal Token", Exact = true });
+        await Assertions.Expect(field).ToHaveValueAsync(new Regex("^ih_"));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Copy" }).ClickAsync();
+        var copied = await page.EvaluateAsync<string>("() => navigator.clipboard.readText()");
+        Assert.Equal(await field.InputValueAsync(), copied);
+        await BrowserFixture.ScreenshotAsync(page, "08-api-token");
+
+        using var client = hub.CreateHttpClient();
+        async Task<HttpStatusCode> TriggerAsync()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/ExternalData/Accept/{scenarioId}")
+            {
+                Content = JsonContent.Create(new { orderId = 7 }),
+            };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", copied);
+            return (await client.SendAsync(request)).StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.OK, await TriggerAsync());
+
+        page.Dialog += (_, dialog) => dialog.AcceptAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Revoke", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByText("is revoked")).ToBeVisibleAsync();
+        Assert.Equal(HttpStatusCode.Unauthorized, await TriggerAsync());
+    }
+
+    [Fact]
+    public async Task AllowAnonymousTriggers_CannotBeCheckedWhileExternalTriggersAreOff_AndOnceBothAreOn_AnonymousGetRunsTheScenario()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenarioId = await WebSteps.CreateScenarioAsync(hub, new { name = "Open door", sourceScript = "log.info('knock knock'); return [];" });
+        var page = await browser.NewPageAsync(hub);
+        await WebSteps.SignInAsync(page);
+        await WebSteps.ScenarioMenuAsync(page, "Open door", "Edit");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Advanced edit" }).ClickAsync();
+
+        var external = page.GetByLabel("Enable External Triggers");
+        var anonymous = page.GetByLabel("Allow Anonymous Triggers");
+        await Assertions.Expect(external).Not.ToBeCheckedAsync();
+        await Assertions.Expect(anonymous).ToBeDisabledAsync();
+
+        // Nothing runs for a caller without credentials yet.
+        using (var anonymousClient = hub.CreateHttpClient())
+        {
+            var refused = (await anonymousClient.GetAsync($"/ExternalData/Accept/{scenarioId}")).StatusCode;
+            Assert.True(refused is HttpStatusCode.Unauthorized or HttpStatusCode.NotFound, $"An anonymous GET answered {refused}.");
+        }
+
+        await external.CheckAsync();
+        await Assertions.Expect(anonymous).ToBeEnabledAsync();
+        await anonymous.CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save advanced settings" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("Advanced settings saved.")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByLabel("Enable External Triggers")).ToBeCheckedAsync();
+        await Assertions.Expect(page.GetByLabel("Allow Anonymous Triggers")).ToBeCheckedAsync();
+
+        using var client = hub.CreateHttpClient();
+        var response = await client.GetAsync($"/ExternalData/Accept/{scenarioId}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        await page.GotoAsync($"/runs?scenario={scenarioId}");
+        var row = page.Locator("tbody tr").First;
+        await Assertions.Expect(row).ToContainTextAsync("External GET");
+        await row.GetByRole(AriaRole.Link).First.ClickAsync();
+        await Assertions.Expect(page.Locator(".page-header .badge")).ToHaveTextAsync("Succeeded", new() { Timeout = (float)RunTimeout.TotalMilliseconds });
+        await Assertions.Expect(page.GetByTestId("run-log")).ToContainTextAsync("knock knock");
+    }
+
+    [Fact]
+    public async Task ScriptWithSyntaxError_ShowsErrorAtItsLine_AndIsNotSaved_KeepingWhatWasTyped()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var page = await browser.NewPageAsync(hub);
+        await WebSteps.SignInAsync(page);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "New scenario" }).First.ClickAsync();
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync("Broken script");
+        await page.GetByLabel("Cron expression").FillAsync("*/15 * * * *");
+        await WebSteps.TypeScriptAsync(page, "const a = 1;\nconst b = 2;\nreturn data.map(x => x +);\n");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create scenario" }).ClickAsync();
+
+        var error = page.Locator("[id='sourceScript-error']");
+        await Assertions.Expect(error).ToContainTextAsync("Line 3");
+        await Assertions.Expect(page.GetByLabel("Name", new() { Exact = true })).ToHaveValueAsync("Broken script");
+        await Assertions.Expect(page.Locator(".cm-content")).ToContainTextAsync("x +");
+        await Assertions.Expect(page.GetByLabel("Cron expression")).ToHaveValueAsync("*/15 * * * *");
+        await BrowserFixture.ScreenshotAsync(page, "09-script-syntax-error");
+
+        using var client = hub.CreateAdminClient();
+        var list = await client.GetStringAsync("/api/v1/scenarios");
+        Assert.DoesNotContain("Broken script", list, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FailedRun_CanBeRetriedFromItsPage()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        await WebSteps.CreateScenarioAsync(hub, new
+        {
+            name = "Always fails",
+            sourceScript = "log.warn('about to fail');\nthrow new Error('the ERP said no');",
+            advanced = new { maxAttempts = 1 },
+        });
+        var page = await browser.NewPageAsync(hub);
+        await WebSteps.SignInAsync(page);
+
+        await WebSteps.ScenarioMenuAsync(page, "Always fails", "Run now");
+        await Assertions.Expect(page.Locator(".page-header .badge")).ToHaveTextAsync("Failed", new() { Timeout = (float)RunTimeout.TotalMilliseconds });
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("the ERP said no");
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("line 2");
+        await BrowserFixture.ScreenshotAsync(page, "10-failed-run");
+        var failedUrl = page.Url;
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Retry" }).ClickAsync();
+        await Assertions.Expect(page).Not.ToHaveURLAsync(failedUrl);
+        await Assertions.Expect(page.GetByText("Resubmits")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator(".facts")).ToContainTextAsync("Retry");
+        await Assertions.Expect(page.Locator(".page-header .badge")).ToHaveTextAsync("Failed", new() { Timeout = (float)RunTimeout.TotalMilliseconds });
+    }
+
+    [Fact]
+    public async Task SignedInBrowser_TriggersScenario_ByOpeningItsGetUrl()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenarioId = await WebSteps.CreateScenarioAsync(hub, new
+        {
+            name = "Browser trigger",
+            sourceScript = "log.info('opened from a browser'); return [];",
+            advanced = new { enableExternalTriggers = true },
+        });
+        var page = await browser.NewPageAsync(hub);
+        await WebSteps.SignInAsync(page);
+
+        var response = await page.GotoAsync($"/ExternalData/Accept/{scenarioId}");
+        Assert.NotNull(response);
+        Assert.Equal(200, response.Status);
+
+        await page.GotoAsync($"/runs?scenario={scenarioId}");
+        var row = page.Locator("tbody tr").First;
+        await Assertions.Expect(row).ToContainTextAsync("External GET");
+        await row.GetByRole(AriaRole.Link).First.ClickAsync();
+        await Assertions.Expect(page.GetByTestId("run-log")).ToContainTextAsync("opened from a browser", new() { Timeout = (float)RunTimeout.TotalMilliseconds });
+    }
+
+    [Fact]
+    public async Task MainPages_RenderForAnAdmin_OnLaptopAndPhone()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenarioId = await WebSteps.CreateScenarioAsync(hub, new
+        {
+            name = "Orders to ERP",
+            description = "Shop orders into the ERP, every quarter hour",
+            sourceScript = "return data.map(o => ({ id: o.Body.id, total: o.Body.total }));",
+            target = new { type = "storage", keyFields = StorageKeyFields },
+            schedule = new { cron = "*/15 * * * *", timeZone = "Europe/Berlin" },
+            advanced = new { enableExternalTriggers = true },
+        });
+        await WebSteps.CreateScenarioAsync(hub, new { name = "Customer sync", sourceScript = "return data;", enabled = false });
+        using (var admin = hub.CreateAdminClient())
+        {
+            var put = await admin.PutAsync($"/api/v1/scenarios/{scenarioId}/storage?keyJson={Uri.EscapeDataString("{\"id\":42}")}",
+                new StringContent("""{"id":42,"total":99.5,"customer":"ACME"}""", Encoding.UTF8, "application/json"));
+            Assert.True(put.IsSuccessStatusCode, $"Storage PUT answered {(int)put.StatusCode}");
+        }
+
+        var page = await browser.NewPageAsync(hub);
+        await WebSteps.SignInAsync(page);
+        await BrowserFixture.ScreenshotAsync(page, "11-scenarios");
+
+        await page.GetByLabel("Actions for Orders to ERP").ClickAsync();
+        foreach (var item in ScenarioMenuItems)
+        {
+            await Assertions.Expect(page.GetByRole(AriaRole.Menuitem, new() { Name = item, Exact = true })).ToBeVisibleAsync();
+        }
+        await BrowserFixture.ScreenshotAsync(page, "12-scenario-menu");
+        await page.Keyboard.PressAsync("Escape");
+
+        await page.GotoAsync($"/scenarios/{scenarioId}/edit");
+        await Assertions.Expect(page.GetByText("Europe/Berlin").First).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator(".callout ol li")).ToHaveCountAsync(5);
+        await BrowserFixture.ScreenshotAsync(page, "13-scenario-edit-schedule");
+
+        await page.GotoAsync($"/scenarios/{scenarioId}/advanced");
+        await Assertions.Expect(page.GetByTestId("url-hint")).ToContainTextAsync($"/ExternalData/Accept/{scenarioId}");
+        await Assertions.Expect(page.Locator("#cache-example")).ToContainTextAsync($"/ExternalData/GetCacheData/{scenarioId}?keyJson=");
+
+        await page.GotoAsync($"/storage/{scenarioId}");
+        await page.GetByRole(AriaRole.Link, new() { Name = "{\"id\":42}" }).ClickAsync();
+        await Assertions.Expect(page.GetByLabel("Value (JSON)")).ToHaveValueAsync(new Regex("ACME"));
+        await BrowserFixture.ScreenshotAsync(page, "14-data-storage");
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Users" }).ClickAsync();
+        await Assertions.Expect(page.Locator("tbody").GetByText(HubHost.AdminEmail, new() { Exact = true })).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotAsync(page, "15-users");
+
+        await WebSteps.UserAccountMenuAsync(page, "Profile and password");
+        await Assertions.Expect(page.GetByLabel("Current password")).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotAsync(page, "16-profile");
+
+        await page.SetViewportSizeAsync(390, 844);
+        await page.GotoAsync("/scenarios");
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Orders to ERP" })).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotAsync(page, "17-scenarios-phone");
+    }
+
+    [GeneratedRegex(@"URL:\s*(?<url>\S+)")]
+    private static partial Regex UrlHint();
+}
