@@ -22,7 +22,7 @@ internal static class DataServiceCollectionExtensions
         {
             case DatabaseProvider.Sqlite:
                 connectionString = PrepareSqlite(connectionString ?? DefaultSqliteConnectionString, builder.Environment.ContentRootPath);
-                builder.Services.AddHubContext<SqliteHubDbContext>(o => o.UseSqlite(connectionString));
+                builder.Services.AddHubContext<SqliteHubDbContext>(o => o.UseSqlite(connectionString).AddInterceptors(new SqliteConnectionSettings(options.SqliteSynchronous)));
                 break;
             case DatabaseProvider.Postgres:
                 if (string.IsNullOrWhiteSpace(connectionString))
@@ -35,7 +35,7 @@ internal static class DataServiceCollectionExtensions
                 throw new InvalidOperationException($"Unknown database provider {options.Provider}.");
         }
 
-        builder.Services.AddSingleton(new HubConnectionString(options.Provider, connectionString));
+        builder.Services.AddSingleton(new HubConnectionString(options.Provider, connectionString, options.SqliteSynchronous));
         return builder;
     }
 
@@ -75,4 +75,4 @@ internal static class DataServiceCollectionExtensions
 }
 
 /// <summary>The resolved provider and connection string, for code that talks to the database without EF (the queue's hot path).</summary>
-public sealed record HubConnectionString(DatabaseProvider Provider, string Value);
+public sealed record HubConnectionString(DatabaseProvider Provider, string Value, SqliteSynchronous SqliteSynchronous = SqliteSynchronous.Normal);

@@ -35,7 +35,6 @@ public sealed partial class RunQueue : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<RunQueue> _logger;
     private readonly int _maxBatch;
-    private readonly SqliteSynchronous _synchronous;
     private readonly Channel<PendingRun> _pending = Channel.CreateUnbounded<PendingRun>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
     private DbConnection? _writerConnection;
@@ -54,7 +53,6 @@ public sealed partial class RunQueue : IAsyncDisposable
         _time = time;
         _logger = logger;
         _maxBatch = options.Value.MaxEnqueueBatch;
-        _synchronous = options.Value.SqliteSynchronous;
         _writer = Task.Run(WriteLoopAsync);
     }
 
@@ -185,7 +183,7 @@ public sealed partial class RunQueue : IAsyncDisposable
     private async Task<EnqueueResult[]> WriteAsync(List<PendingRun> batch, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        _writerConnection ??= await RunSql.OpenAsync(_connection, _synchronous, cancellationToken);
+        _writerConnection ??= await RunSql.OpenAsync(_connection, cancellationToken);
         var scenarioIds = batch.Select(p => p.Run.ScenarioId).Distinct().ToArray();
         var keys = batch.Where(p => p.Run.IdempotencyKey is not null).Select(p => (p.Run.ScenarioId, p.Run.IdempotencyKey!)).Distinct().ToArray();
         return _writerConnection is NpgsqlConnection npgsql

@@ -14,7 +14,7 @@ internal static class RunSql
     /// <summary>The notification channel nodes LISTEN on; a NOTIFY on it means runs became claimable.</summary>
     public const string Channel = "hub_runs";
 
-    public static async Task<DbConnection> OpenAsync(HubConnectionString connection, SqliteSynchronous synchronous, CancellationToken cancellationToken)
+    public static async Task<DbConnection> OpenAsync(HubConnectionString connection, CancellationToken cancellationToken)
     {
         DbConnection db = connection.Provider switch
         {
@@ -25,15 +25,9 @@ internal static class RunSql
         try
         {
             await db.OpenAsync(cancellationToken);
-            if (db is SqliteConnection)
+            if (db is SqliteConnection sqlite)
             {
-                // See RunsOptions.SqliteSynchronous: FULL (the default) fsyncs every commit, so an accepted trigger
-                // survives a power cut; group commit pays that fsync once per batch rather than once per trigger.
-                await using var pragma = db.CreateCommand();
-                pragma.CommandText = synchronous == SqliteSynchronous.Normal
-                    ? "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-                    : "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
-                await pragma.ExecuteNonQueryAsync(cancellationToken);
+                SqliteConnectionSettings.Apply(sqlite, connection.SqliteSynchronous);
             }
             return db;
         }

@@ -67,7 +67,7 @@ internal sealed class RunStore(HubConnectionString connection, IOptions<RunsOpti
     /// <summary>Claims up to <paramref name="limit"/> runs for <paramref name="owner"/>; returns their ids in arrival order.</summary>
     public async Task<List<Guid>> ClaimAsync(string owner, TimeProvider time, int limit, CancellationToken cancellationToken)
     {
-        await using var db = await RunSql.OpenAsync(connection, _options.SqliteSynchronous, cancellationToken);
+        await using var db = await RunSql.OpenAsync(connection, cancellationToken);
         await using var transaction = await db.BeginTransactionAsync(cancellationToken);
         if (connection.Provider == DatabaseProvider.Postgres)
         {
@@ -103,7 +103,7 @@ internal sealed class RunStore(HubConnectionString connection, IOptions<RunsOpti
     /// <summary>Extends the leases of every run <paramref name="owner"/> holds; returns the ids it still holds.</summary>
     public async Task<HashSet<Guid>> RenewAsync(string owner, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var db = await RunSql.OpenAsync(connection, _options.SqliteSynchronous, cancellationToken);
+        await using var db = await RunSql.OpenAsync(connection, cancellationToken);
         await using var command = RunSql.Command(db, null,
             """UPDATE "Runs" SET "LeaseExpiresAt" = @lease WHERE "Status" = 'Running' AND "LeaseOwner" = @owner RETURNING "Id" """);
         command.Add("owner", owner);
@@ -121,7 +121,7 @@ internal sealed class RunStore(HubConnectionString connection, IOptions<RunsOpti
         var status = outcome.Succeeded ? RunStatus.Succeeded : retry ? RunStatus.Queued : RunStatus.Failed;
         var availableAt = retry ? now + RetryBackoff.Delay(run.Attempts, _options.RetryBaseDelay, _options.RetryMaxDelay) : run.AvailableAt;
 
-        await using var db = await RunSql.OpenAsync(connection, _options.SqliteSynchronous, cancellationToken);
+        await using var db = await RunSql.OpenAsync(connection, cancellationToken);
         await using var command = RunSql.Command(db, null,
             """
             UPDATE "Runs" SET "Status" = @status, "FinishedAt" = @finished, "AvailableAt" = @available, "LeaseExpiresAt" = NULL, "RecordsIn" = @in, "RecordsOut" = @out, "Log" = @log,
@@ -149,7 +149,7 @@ internal sealed class RunStore(HubConnectionString connection, IOptions<RunsOpti
     /// </summary>
     public async Task<int> SweepExpiredLeasesAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var db = await RunSql.OpenAsync(connection, _options.SqliteSynchronous, cancellationToken);
+        await using var db = await RunSql.OpenAsync(connection, cancellationToken);
         await using var command = RunSql.Command(db, null,
             """
             UPDATE "Runs" SET
@@ -169,7 +169,7 @@ internal sealed class RunStore(HubConnectionString connection, IOptions<RunsOpti
     /// </summary>
     public async Task<bool> ReleaseAsync(Guid runId, string owner, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var db = await RunSql.OpenAsync(connection, _options.SqliteSynchronous, cancellationToken);
+        await using var db = await RunSql.OpenAsync(connection, cancellationToken);
         await using var command = RunSql.Command(db, null,
             """
             UPDATE "Runs" SET "Status" = 'Queued', "Attempts" = "Attempts" - 1, "AvailableAt" = @now, "StartedAt" = NULL,

@@ -141,13 +141,17 @@ internal sealed partial class RunWorker : BackgroundService
         }
     }
 
+    /// <summary>How long after the scenario's timeout the worker cancels a run the executor did not stop.</summary>
+    private static readonly TimeSpan TimeoutBackstopGrace = TimeSpan.FromSeconds(5);
+
     private async Task ExecuteOneAsync(Run run, Scenario scenario, InFlight inFlight)
     {
         try
         {
             RunOutcome outcome;
-            // The scenario's timeout bounds the whole run, so a connector that never answers cannot hold a slot forever.
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(Math.Max(1, scenario.TimeoutSeconds)), _time);
+            // The executor enforces the scenario's timeout itself and reports where the script was when it hit it. This is
+            // the backstop a few seconds later, so an executor that fails to stop still cannot hold a slot forever.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(Math.Max(1, scenario.TimeoutSeconds)) + TimeoutBackstopGrace, _time);
             using var token = CancellationTokenSource.CreateLinkedTokenSource(inFlight.Lease.Token, timeout.Token);
             try
             {

@@ -45,15 +45,6 @@ public sealed class RunsOptions
     public int MaxEnqueueBatch { get; set; } = 512;
 
     /// <summary>
-    /// SQLite only: how the queue's commits reach the disk (WAL mode). <c>Full</c> (default) fsyncs every commit:
-    /// a trigger answered with 200 survives a process crash, an OS crash and a power cut. <c>Normal</c> skips that
-    /// fsync: still safe when the hub process dies, but a power cut or OS crash may lose the last commits, runs that
-    /// were already answered with 200. Normal accepts several times more triggers per second on disks with slow
-    /// fsync; choose it only when losing the last second of triggers to a power cut is acceptable.
-    /// </summary>
-    public SqliteSynchronous SqliteSynchronous { get; set; } = SqliteSynchronous.Full;
-
-    /// <summary>
     /// Whether this node enqueues the runs of cron schedules. Any number of nodes may (each occurrence runs once);
     /// turning it off is for tests and for nodes that should only accept triggers. Default true.
     /// </summary>
@@ -61,13 +52,4 @@ public sealed class RunsOptions
 
     /// <summary>Whether this node executes runs. Nodes that only accept triggers set it to false. Default true.</summary>
     public bool ExecuteRuns { get; set; } = true;
-}
-
-/// <summary>SQLite's <c>PRAGMA synchronous</c> for the queue's connections.</summary>
-public enum SqliteSynchronous
-{
-    /// <summary>fsync on every commit: durable across power loss.</summary>
-    Full,
-    /// <summary>No fsync on commit in WAL mode: durable across a process crash, not across power loss.</summary>
-    Normal,
 }
