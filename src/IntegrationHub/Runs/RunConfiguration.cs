@@ -12,9 +12,10 @@ internal sealed class RunConfiguration : IEntityTypeConfiguration<Run>
         builder.Property(r => r.Trigger).HasConversion<string>().HasMaxLength(16);
         builder.Property(r => r.IdempotencyKey).HasMaxLength(200);
         builder.Property(r => r.LeaseOwner).HasMaxLength(200);
-        // The claim query: queued runs in arrival order.
-        builder.HasIndex(r => new { r.Status, r.AvailableAt });
-        builder.HasIndex(r => new { r.ScenarioId, r.Status });
+        // The claim: a scenario's Running count and its oldest queued runs (RunStore).
+        builder.HasIndex(r => new { r.ScenarioId, r.Status, r.QueuedAt, r.Id });
+        // The lease sweeper: Running runs whose lease expired.
+        builder.HasIndex(r => new { r.Status, r.LeaseExpiresAt });
         builder.HasIndex(r => new { r.WorkspaceId, r.QueuedAt });
         builder.HasIndex(r => new { r.ScenarioId, r.ScheduledFor }).IsUnique();
         builder.HasIndex(r => new { r.ScenarioId, r.IdempotencyKey });

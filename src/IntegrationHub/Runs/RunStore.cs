@@ -14,22 +14,22 @@ internal sealed class RunStore(HubConnectionString connection, IOptions<RunsOpti
 {
     private static readonly JsonSerializerOptions LogJson = new(JsonSerializerDefaults.Web);
 
-    // Queued runs that may start now, in arrival order, and per scenario only as many as its MaxConcurrentRuns leaves
-    // room for beside the runs already Running: the n-th queued run of a scenario may start when n + running <= max.
-    private const string Claimable =
+    // A claim reads each scenario's free slots (MaxConcurrentRuns less its Running runs), then takes that many of the
+    // scenario's oldest available queued runs through the (ScenarioId, Status, QueuedAt, Id) index, then the oldest of
+    // those across scenarios. Its cost follows the number of scenarios with work, not the length of the backlog: a
+    // claim must stay short because it holds SQLite's one write lock, which the enqueue writer is waiting for.
+    private const string FreeSlots =
         """
-        SELECT c."Id" FROM (
-            SELECT r."Id", r."QueuedAt", s."MaxConcurrentRuns" AS max_runs, COALESCE(k.running, 0) AS running,
-                ROW_NUMBER() OVER (PARTITION BY r."ScenarioId" ORDER BY r."QueuedAt", r."Id") AS position
-            FROM "Runs" r
-            JOIN "Scenarios" s ON s."Id" = r."ScenarioId"
-            LEFT JOIN (SELECT "ScenarioId", count(*) AS running FROM "Runs" WHERE "Status" = 'Running' GROUP BY "ScenarioId") k
-                ON k."ScenarioId" = r."ScenarioId"
-            WHERE r."Status" = 'Queued' AND r."AvailableAt" <= @now
-        ) c
-        WHERE c.position + c.running <= c.max_runs
-        ORDER BY c."QueuedAt", c."Id"
-        LIMIT @limit
+        SELECT s."Id", s."MaxConcurrentRuns" - (SELECT count(*) FROM "Runs" x WHERE x."ScenarioId" = s."Id" AND x."Status" = 'Running')
+        FROM "Scenarios" s
+        WHERE EXISTS (SELECT 1 FROM "Runs" q WHERE q."ScenarioId" = s."Id" AND q."Status" = 'Queued' AND q."AvailableAt" <= @now)
+        """;
+
+    private const string OldestQueued =
+        """
+        SELECT "Id", "QueuedAt" FROM "Runs"
+        WHERE "ScenarioId" = @scenario AND "Status" = 'Queued' AND "AvailableAt" <= @now
+        ORDER BY "QueuedAt", "Id" LIMIT @take
         """;
 
     private const string ClaimSet =
@@ -39,37 +39,30 @@ internal sealed class RunStore(HubConnectionString connection, IOptions<RunsOpti
         """;
 
     // PostgreSQL: nodes claim concurrently. The per-scenario limit needs the Running counts to be read and acted on
-    // atomically across nodes, so a claim first takes one transaction-scoped advisory lock (PostgresClaimLock): two
-    // nodes never claim at the same moment (a claim is one short statement for a whole batch, so this serializes very
-    // little), and the statement after the lock sees every claim committed before it (READ COMMITTED takes a new
-    // snapshot per statement). FOR UPDATE SKIP LOCKED then passes over queued rows another transaction holds (a
-    // cancel in flight) instead of waiting for them. Per-scenario advisory locks would let claims of different
-    // scenarios overlap, but a batch spans many scenarios and would take many locks; one lock is simpler and enough.
+    // atomically across nodes, so a claim first takes one transaction-scoped advisory lock: two nodes never claim at
+    // the same moment (a claim is a few short statements for a whole batch, so this serializes very little), and the
+    // statements after the lock see every claim committed before it (READ COMMITTED takes a new snapshot per
+    // statement). FOR UPDATE SKIP LOCKED then passes over queued rows another transaction holds (a cancel in flight)
+    // instead of waiting for them.
     private const string PostgresClaim =
         $"""
         {ClaimSet}
-        WHERE "Id" IN (SELECT "Id" FROM "Runs" WHERE "Id" IN ({Claimable}) AND "Status" = 'Queued' FOR UPDATE SKIP LOCKED)
-        RETURNING "Id", "QueuedAt";
+        WHERE "Id" IN (SELECT "Id" FROM "Runs" WHERE "Id" = ANY(@ids) AND "Status" = 'Queued' FOR UPDATE SKIP LOCKED)
+        RETURNING "Id", "QueuedAt"
         """;
 
     private const string PostgresClaimLock = "SELECT pg_advisory_xact_lock(7318009422)";
-
-    // SQLite: one node, and the transaction (BEGIN IMMEDIATE) holds the database's single write lock.
-    private const string SqliteClaim =
-        $"""
-        {ClaimSet}
-        WHERE "Id" IN ({Claimable})
-        RETURNING "Id", "QueuedAt";
-        """;
 
     private readonly RunsOptions _options = options.Value;
 
     /// <summary>Claims up to <paramref name="limit"/> runs for <paramref name="owner"/>; returns their ids in arrival order.</summary>
     public async Task<List<Guid>> ClaimAsync(string owner, TimeProvider time, int limit, CancellationToken cancellationToken)
     {
+        var postgres = connection.Provider == DatabaseProvider.Postgres;
         await using var db = await RunSql.OpenAsync(connection, cancellationToken);
+        // SQLite: Microsoft.Data.Sqlite begins IMMEDIATE, so this transaction holds the single write lock from here on.
         await using var transaction = await db.BeginTransactionAsync(cancellationToken);
-        if (connection.Provider == DatabaseProvider.Postgres)
+        if (postgres)
         {
             await using var claimLock = RunSql.Command(db, transaction, PostgresClaimLock);
             await claimLock.ExecuteNonQueryAsync(cancellationToken);
@@ -77,27 +70,73 @@ internal sealed class RunStore(HubConnectionString connection, IOptions<RunsOpti
         // Read the clock only once this transaction holds the claim lock (SQLite: the write lock): a time read before
         // waiting for it could be earlier than the end of the run whose completion freed the slot.
         var now = time.GetUtcNow();
-        await using var command = RunSql.Command(db, transaction, connection.Provider == DatabaseProvider.Postgres ? PostgresClaim : SqliteClaim);
-        command.Add("owner", owner);
-        command.Add("lease", now + _options.LeaseDuration);
-        command.Add("now", now);
-        command.Add("limit", limit);
-        var claimed = new List<(long QueuedAt, Guid Id)>();
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+
+        var candidates = new List<(long QueuedAt, Guid Id)>();
+        foreach (var (scenarioId, free) in await ReadFreeSlotsAsync(db, transaction, now, cancellationToken))
         {
-            do
+            await using var oldest = RunSql.Command(db, transaction, OldestQueued);
+            oldest.Add("scenario", scenarioId);
+            oldest.Add("now", now);
+            oldest.Add("take", Math.Min(free, limit));
+            await using var reader = await oldest.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
             {
-                // PostgreSQL answers the advisory lock first: a result without the claimed columns.
-                while (reader.FieldCount == 2 && await reader.ReadAsync(cancellationToken))
-                {
-                    claimed.Add((reader.GetInt64(1), RunSql.ReadGuid(reader, 0)));
-                }
+                candidates.Add((reader.GetInt64(1), RunSql.ReadGuid(reader, 0)));
             }
-            while (await reader.NextResultAsync(cancellationToken));
+        }
+        var chosen = candidates.Order().Take(limit).ToList();
+        if (chosen.Count == 0)
+        {
+            await transaction.CommitAsync(cancellationToken);
+            return [];
+        }
+
+        await using var claim = postgres
+            ? RunSql.Command(db, transaction, PostgresClaim)
+            : RunSql.Command(db, transaction, $"{ClaimSet} WHERE \"Status\" = 'Queued' AND \"Id\" IN ({string.Join(", ", chosen.Select((_, i) => $"@id{i}"))}) RETURNING \"Id\", \"QueuedAt\"");
+        if (postgres)
+        {
+            claim.Add("ids", chosen.Select(c => c.Id).ToArray());
+        }
+        else
+        {
+            for (var i = 0; i < chosen.Count; i++)
+            {
+                claim.Add($"id{i}", chosen[i].Id);
+            }
+        }
+        claim.Add("owner", owner);
+        claim.Add("lease", now + _options.LeaseDuration);
+        claim.Add("now", now);
+        var claimed = new List<(long QueuedAt, Guid Id)>(chosen.Count);
+        await using (var reader = await claim.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                claimed.Add((reader.GetInt64(1), RunSql.ReadGuid(reader, 0)));
+            }
         }
         await transaction.CommitAsync(cancellationToken);
         // RETURNING comes in no particular order; runs start in arrival order.
         return [.. claimed.Order().Select(c => c.Id)];
+    }
+
+    private static async Task<List<(Guid ScenarioId, int Free)>> ReadFreeSlotsAsync(
+        DbConnection db, DbTransaction transaction, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var command = RunSql.Command(db, transaction, FreeSlots);
+        command.Add("now", now);
+        var slots = new List<(Guid, int)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var free = System.Convert.ToInt32(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture);
+            if (free > 0)
+            {
+                slots.Add((RunSql.ReadGuid(reader, 0), free));
+            }
+        }
+        return slots;
     }
 
     /// <summary>Extends the leases of every run <paramref name="owner"/> holds; returns the ids it still holds.</summary>

@@ -222,11 +222,11 @@ namespace IntegrationHub.Data.Migrations.Postgres
                     b.HasIndex("ScenarioId", "ScheduledFor")
                         .IsUnique();
 
-                    b.HasIndex("ScenarioId", "Status");
-
-                    b.HasIndex("Status", "AvailableAt");
+                    b.HasIndex("Status", "LeaseExpiresAt");
 
                     b.HasIndex("WorkspaceId", "QueuedAt");
+
+                    b.HasIndex("ScenarioId", "Status", "QueuedAt", "Id");
 
                     b.ToTable("Runs");
                 });

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace IntegrationHub.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteHubDbContext))]
-    [Migration("20261128134050_InitialCreate")]
+    [Migration("20261128152636_InitialCreate")]
     partial class InitialCreate
     {
         /// <inheritdoc />
@@ -220,11 +220,11 @@ namespace IntegrationHub.Data.Migrations.Sqlite
                     b.HasIndex("ScenarioId", "ScheduledFor")
                         .IsUnique();
 
-                    b.HasIndex("ScenarioId", "Status");
-
-                    b.HasIndex("Status", "AvailableAt");
+                    b.HasIndex("Status", "LeaseExpiresAt");
 
                     b.HasIndex("WorkspaceId", "QueuedAt");
+
+                    b.HasIndex("ScenarioId", "Status", "QueuedAt", "Id");
 
                     b.ToTable("Runs");
                 });

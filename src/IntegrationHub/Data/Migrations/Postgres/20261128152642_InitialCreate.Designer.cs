@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace IntegrationHub.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresHubDbContext))]
-    [Migration("20261128134055_InitialCreate")]
+    [Migration("20261128152642_InitialCreate")]
     partial class InitialCreate
     {
         /// <inheritdoc />
@@ -225,11 +225,11 @@ namespace IntegrationHub.Data.Migrations.Postgres
                     b.HasIndex("ScenarioId", "ScheduledFor")
                         .IsUnique();
 
-                    b.HasIndex("ScenarioId", "Status");
-
-                    b.HasIndex("Status", "AvailableAt");
+                    b.HasIndex("Status", "LeaseExpiresAt");
 
                     b.HasIndex("WorkspaceId", "QueuedAt");
+
+                    b.HasIndex("ScenarioId", "Status", "QueuedAt", "Id");
 
                     b.ToTable("Runs");
                 });

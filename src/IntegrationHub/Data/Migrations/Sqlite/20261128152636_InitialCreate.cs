@@ -211,14 +211,14 @@ namespace IntegrationHub.Data.Migrations.Sqlite
                 unique: true);
 
             migrationBuilder.CreateIndex(
-                name: "IX_Runs_ScenarioId_Status",
+                name: "IX_Runs_ScenarioId_Status_QueuedAt_Id",
                 table: "Runs",
-                columns: new[] { "ScenarioId", "Status" });
+                columns: new[] { "ScenarioId", "Status", "QueuedAt", "Id" });
 
             migrationBuilder.CreateIndex(
-                name: "IX_Runs_Status_AvailableAt",
+                name: "IX_Runs_Status_LeaseExpiresAt",
                 table: "Runs",
-                columns: new[] { "Status", "AvailableAt" });
+                columns: new[] { "Status", "LeaseExpiresAt" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Runs_WorkspaceId_QueuedAt",
