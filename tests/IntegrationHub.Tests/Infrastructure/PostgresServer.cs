@@ -60,7 +60,26 @@ internal sealed class PostgresServer
         await RunAsync("pg_ctl", runAs, "-D", server._dataDirectory, "-w", "-l", Path.Combine(directory, "log.txt"), "-o",
             $"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400", "start");
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop();
+        StartWatchdog(server, directory);
         return server;
+    }
+
+    /// <summary>
+    /// The test runner may end the test process without running exit handlers; a detached watchdog then stops the
+    /// server and removes its folder once this process is gone, so no PostgreSQL outlives the test run.
+    /// </summary>
+    private static void StartWatchdog(PostgresServer server, string directory)
+    {
+        var stop = server._runAs is null
+            ? $"pg_ctl -D '{server._dataDirectory}' -m immediate stop"
+            : $"runuser -u {server._runAs} -- pg_ctl -D '{server._dataDirectory}' -m immediate stop";
+        var script = $"while kill -0 {Environment.ProcessId} 2>/dev/null; do sleep 1; done; {stop} >/dev/null 2>&1; rm -rf '{directory}'";
+        var start = new ProcessStartInfo("setsid") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "bash", "-c", script })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        Process.Start(start)?.Dispose();
     }
 
     private void Stop()
