@@ -36,6 +36,7 @@ internal static class DataServiceCollectionExtensions
         }
 
         builder.Services.AddSingleton(new HubConnectionString(options.Provider, connectionString, options.SqliteSynchronous));
+        builder.Services.AddSingleton<SqliteWriteGate>();
         return builder;
     }
 

@@ -32,6 +32,7 @@ public sealed partial class RunQueue : IAsyncDisposable
     private readonly HubConnectionString _connection;
     private readonly IDbContextFactory<HubDbContext> _dbFactory;
     private readonly RunSignals _signals;
+    private readonly SqliteWriteGate _writeGate;
     private readonly TimeProvider _time;
     private readonly ILogger<RunQueue> _logger;
     private readonly int _maxBatch;
@@ -43,6 +44,7 @@ public sealed partial class RunQueue : IAsyncDisposable
         HubConnectionString connection,
         IDbContextFactory<HubDbContext> dbFactory,
         RunSignals signals,
+        SqliteWriteGate writeGate,
         IOptions<RunsOptions> options,
         TimeProvider time,
         ILogger<RunQueue> logger)
@@ -50,6 +52,7 @@ public sealed partial class RunQueue : IAsyncDisposable
         _connection = connection;
         _dbFactory = dbFactory;
         _signals = signals;
+        _writeGate = writeGate;
         _time = time;
         _logger = logger;
         _maxBatch = options.Value.MaxEnqueueBatch;
@@ -182,6 +185,7 @@ public sealed partial class RunQueue : IAsyncDisposable
 
     private async Task<EnqueueResult[]> WriteAsync(List<PendingRun> batch, CancellationToken cancellationToken)
     {
+        using var turn = await _writeGate.EnterAsync(cancellationToken);
         var now = _time.GetUtcNow();
         _writerConnection ??= await RunSql.OpenAsync(_connection, cancellationToken);
         var scenarioIds = batch.Select(p => p.Run.ScenarioId).Distinct().ToArray();

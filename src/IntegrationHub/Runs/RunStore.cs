@@ -10,7 +10,7 @@ namespace IntegrationHub.Runs;
 /// release on shutdown. Every change to a Running run is conditional on the lease, so a node that lost a run
 /// (its lease expired and another node took it) can no longer overwrite it.
 /// </summary>
-internal sealed class RunStore(HubConnectionString connection, IOptions<RunsOptions> options)
+internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate writeGate, IOptions<RunsOptions> options)
 {
     private static readonly JsonSerializerOptions LogJson = new(JsonSerializerDefaults.Web);
 
@@ -59,6 +59,7 @@ internal sealed class RunStore(HubConnectionString connection, IOptions<RunsOpti
     public async Task<List<Guid>> ClaimAsync(string owner, TimeProvider time, int limit, CancellationToken cancellationToken)
     {
         var postgres = connection.Provider == DatabaseProvider.Postgres;
+        using var turn = await writeGate.EnterAsync(cancellationToken);
         await using var db = await RunSql.OpenAsync(connection, cancellationToken);
         // SQLite: Microsoft.Data.Sqlite begins IMMEDIATE, so this transaction holds the single write lock from here on.
         await using var transaction = await db.BeginTransactionAsync(cancellationToken);
@@ -142,6 +143,7 @@ internal sealed class RunStore(HubConnectionString connection, IOptions<RunsOpti
     /// <summary>Extends the leases of every run <paramref name="owner"/> holds; returns the ids it still holds.</summary>
     public async Task<HashSet<Guid>> RenewAsync(string owner, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        using var turn = await writeGate.EnterAsync(cancellationToken);
         await using var db = await RunSql.OpenAsync(connection, cancellationToken);
         await using var command = RunSql.Command(db, null,
             """UPDATE "Runs" SET "LeaseExpiresAt" = @lease WHERE "Status" = 'Running' AND "LeaseOwner" = @owner RETURNING "Id" """);
@@ -160,6 +162,7 @@ internal sealed class RunStore(HubConnectionString connection, IOptions<RunsOpti
         var status = outcome.Succeeded ? RunStatus.Succeeded : retry ? RunStatus.Queued : RunStatus.Failed;
         var availableAt = retry ? now + RetryBackoff.Delay(run.Attempts, _options.RetryBaseDelay, _options.RetryMaxDelay) : run.AvailableAt;
 
+        using var turn = await writeGate.EnterAsync(cancellationToken);
         await using var db = await RunSql.OpenAsync(connection, cancellationToken);
         await using var command = RunSql.Command(db, null,
             """
@@ -188,6 +191,7 @@ internal sealed class RunStore(HubConnectionString connection, IOptions<RunsOpti
     /// </summary>
     public async Task<int> SweepExpiredLeasesAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
+        using var turn = await writeGate.EnterAsync(cancellationToken);
         await using var db = await RunSql.OpenAsync(connection, cancellationToken);
         await using var command = RunSql.Command(db, null,
             """
@@ -208,6 +212,7 @@ internal sealed class RunStore(HubConnectionString connection, IOptions<RunsOpti
     /// </summary>
     public async Task<bool> ReleaseAsync(Guid runId, string owner, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        using var turn = await writeGate.EnterAsync(cancellationToken);
         await using var db = await RunSql.OpenAsync(connection, cancellationToken);
         await using var command = RunSql.Command(db, null,
             """

@@ -7,7 +7,7 @@ namespace IntegrationHub.Storage;
 /// The hub's internal key-value data storage, one namespace per scenario. Keys are canonical JSON
 /// (see <see cref="StorageKey"/>), values are JSON text. Expired entries read as absent.
 /// </summary>
-public sealed class ScenarioStorage(IDbContextFactory<HubDbContext> dbFactory, TimeProvider time)
+public sealed class ScenarioStorage(IDbContextFactory<HubDbContext> dbFactory, SqliteWriteGate writeGate, TimeProvider time)
 {
     /// <summary>The stored value as JSON, or null when there is none or it expired.</summary>
     public async Task<string?> GetAsync(Guid scenarioId, string canonicalKey, CancellationToken cancellationToken)
@@ -25,6 +25,7 @@ public sealed class ScenarioStorage(IDbContextFactory<HubDbContext> dbFactory, T
     {
         var now = time.GetUtcNow();
         long? expiresAt = timeToLive is { } ttl ? (now + ttl).UtcTicks : null;
+        using var turn = await writeGate.EnterAsync(cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         // One statement on both providers: two runs writing the same key never collide on the unique index.
         await db.Database.ExecuteSqlAsync(
@@ -39,6 +40,7 @@ public sealed class ScenarioStorage(IDbContextFactory<HubDbContext> dbFactory, T
     /// <summary>Removes a value; false when there was none.</summary>
     public async Task<bool> DeleteAsync(Guid scenarioId, string canonicalKey, CancellationToken cancellationToken)
     {
+        using var turn = await writeGate.EnterAsync(cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var deleted = await db.StorageEntries
             .Where(e => e.ScenarioId == scenarioId && e.Key == canonicalKey)
