@@ -21,6 +21,7 @@ internal static class WebSteps
     /// <summary>Opens the User account menu in the upper right corner and picks <paramref name="item"/>.</summary>
     public static async Task UserAccountMenuAsync(IPage page, string item)
     {
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
         await page.GetByLabel("User account").ClickAsync();
         await page.GetByRole(AriaRole.Menuitem, new() { Name = item }).ClickAsync();
     }
@@ -29,6 +30,9 @@ internal static class WebSteps
     public static async Task ScenarioMenuAsync(IPage page, string scenarioName, string item)
     {
         await page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Scenarios" }).ClickAsync();
+        // Enhanced navigation patches the page after its fetch returns; a menu opened before that would be closed by
+        // the patch, so let the navigation settle first.
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
         await page.GetByLabel($"Actions for {scenarioName}").ClickAsync();
         await page.GetByRole(AriaRole.Menuitem, new() { Name = item, Exact = true }).ClickAsync();
     }
