@@ -33,6 +33,7 @@ public sealed partial class RunQueue : IAsyncDisposable
     private readonly IDbContextFactory<HubDbContext> _dbFactory;
     private readonly RunSignals _signals;
     private readonly SqliteWriteGate _writeGate;
+    private readonly QueuedRunBounds _queuedBounds;
     private readonly TimeProvider _time;
     private readonly ILogger<RunQueue> _logger;
     private readonly int _maxBatch;
@@ -45,6 +46,7 @@ public sealed partial class RunQueue : IAsyncDisposable
         IDbContextFactory<HubDbContext> dbFactory,
         RunSignals signals,
         SqliteWriteGate writeGate,
+        QueuedRunBounds queuedBounds,
         IOptions<RunsOptions> options,
         TimeProvider time,
         ILogger<RunQueue> logger)
@@ -53,6 +55,7 @@ public sealed partial class RunQueue : IAsyncDisposable
         _dbFactory = dbFactory;
         _signals = signals;
         _writeGate = writeGate;
+        _queuedBounds = queuedBounds;
         _time = time;
         _logger = logger;
         _maxBatch = options.Value.MaxEnqueueBatch;
@@ -173,6 +176,8 @@ public sealed partial class RunQueue : IAsyncDisposable
         }
         catch
         {
+            // A group that did not commit leaves the bounds unknown: count again.
+            _queuedBounds.ForgetAll();
             // The connection may be broken; the next batch opens a fresh one.
             if (_writerConnection is not null)
             {
@@ -195,7 +200,7 @@ public sealed partial class RunQueue : IAsyncDisposable
             : await WriteSqliteAsync(_writerConnection, batch, scenarioIds, keys, now, cancellationToken);
     }
 
-    private static async Task<EnqueueResult[]> WriteSqliteAsync(
+    private async Task<EnqueueResult[]> WriteSqliteAsync(
         DbConnection connection, List<PendingRun> batch, Guid[] scenarioIds, (Guid, string)[] keys, DateTimeOffset now, CancellationToken cancellationToken)
     {
         // BEGIN IMMEDIATE: this transaction holds SQLite's single write lock from the start, so the queue counts and
@@ -207,6 +212,14 @@ public sealed partial class RunQueue : IAsyncDisposable
             var id = count.Add("id", null);
             foreach (var scenarioId in scenarioIds)
             {
+                // Counting walks the scenario's backlog; the known upper bound answers as well while this group
+                // cannot reach the scenario's limit even if every queued run were still there.
+                var arriving = batch.Where(p => p.Run.ScenarioId == scenarioId).ToList();
+                if (_queuedBounds.TryGet(scenarioId, out var bound) && bound + arriving.Count <= arriving.Min(p => p.Run.MaxQueuedRuns))
+                {
+                    counts[scenarioId] = bound;
+                    continue;
+                }
                 id.Set(sqlite: true, scenarioId);
                 counts[scenarioId] = Convert.ToInt32(await count.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
             }
@@ -247,6 +260,11 @@ public sealed partial class RunQueue : IAsyncDisposable
             }
         }
         await transaction.CommitAsync(cancellationToken);
+        // Decide added the admitted runs to the counts: with them, each count is again an upper bound.
+        foreach (var scenarioId in scenarioIds)
+        {
+            _queuedBounds.Set(scenarioId, counts[scenarioId]);
+        }
         return await ResolveAsync(connection, batch, results, ids, rows, inserted, cancellationToken);
     }
 

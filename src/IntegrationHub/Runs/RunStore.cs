@@ -10,7 +10,7 @@ namespace IntegrationHub.Runs;
 /// release on shutdown. Every change to a Running run is conditional on the lease, so a node that lost a run
 /// (its lease expired and another node took it) can no longer overwrite it.
 /// </summary>
-internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate writeGate, IOptions<RunsOptions> options)
+internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate writeGate, QueuedRunBounds queuedBounds, IOptions<RunsOptions> options)
 {
     private static readonly JsonSerializerOptions LogJson = new(JsonSerializerDefaults.Web);
 
@@ -182,7 +182,12 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
         command.Add("column", outcome.ErrorColumn);
         command.Add("id", run.Id);
         command.Add("owner", owner);
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1 ? status : null;
+        var recorded = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        if (recorded && status == RunStatus.Queued)
+        {
+            queuedBounds.Forget(run.ScenarioId);
+        }
+        return recorded ? status : null;
     }
 
     /// <summary>
@@ -203,7 +208,12 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
             WHERE "Status" = 'Running' AND "LeaseExpiresAt" < @now
             """);
         command.Add("now", now);
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        var swept = await command.ExecuteNonQueryAsync(cancellationToken);
+        if (swept > 0)
+        {
+            queuedBounds.ForgetAll();
+        }
+        return swept;
     }
 
     /// <summary>
@@ -223,7 +233,12 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
         command.Add("id", runId);
         command.Add("owner", owner);
         command.Add("now", now);
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        var released = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        if (released)
+        {
+            queuedBounds.ForgetAll();
+        }
+        return released;
     }
 
     private static async Task<List<Guid>> ReadIdsAsync(DbCommand command, CancellationToken cancellationToken)
