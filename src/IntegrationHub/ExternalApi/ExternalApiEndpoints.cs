@@ -121,19 +121,9 @@ internal static class ExternalApiEndpoints
                 IdempotencyKey: idempotencyKey.Length == 0 ? null : idempotencyKey),
             cancellationToken);
 
-        Guid runId;
-        switch (result)
+        if (result.AcceptedRunId is not { } runId)
         {
-            case EnqueueResult.Queued queued:
-                runId = queued.RunId;
-                break;
-            case EnqueueResult.Duplicate duplicate:
-                runId = duplicate.RunId;
-                break;
-            case EnqueueResult.QueueFull:
-                return ExternalApiProblems.QueueFull(context, options.RetryAfterSeconds);
-            default:
-                throw new InvalidOperationException($"Unexpected enqueue result {result}.");
+            return ExternalApiProblems.QueueFull(context, options.RetryAfterSeconds);
         }
 
         context.Response.Headers[RunIdHeader] = runId.ToString();

@@ -19,6 +19,14 @@ public abstract record EnqueueResult
 {
     private EnqueueResult() { }
 
+    /// <summary>The run that will execute for this trigger (new or first of its Idempotency-Key); null when refused.</summary>
+    public Guid? AcceptedRunId => this switch
+    {
+        Queued queued => queued.RunId,
+        Duplicate duplicate => duplicate.RunId,
+        _ => null,
+    };
+
     /// <summary>Committed to the database: the run will execute.</summary>
     public sealed record Queued(Guid RunId) : EnqueueResult;
 

@@ -182,21 +182,11 @@ internal static class RunsEndpoints
     private static async Task<Results<Accepted<RunDetails>, ProblemHttpResult>> Accepted(
         EnqueueResult result, HttpContext context, HubDbContext db, CancellationToken cancellationToken)
     {
-        Guid runId;
-        switch (result)
+        if (result.AcceptedRunId is not { } runId)
         {
-            case EnqueueResult.Queued queued:
-                runId = queued.RunId;
-                break;
-            case EnqueueResult.Duplicate duplicate:
-                runId = duplicate.RunId;
-                break;
-            case EnqueueResult.QueueFull:
-                context.Response.Headers.RetryAfter = QueueFullRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "The scenario's queue is full",
-                    detail: "The scenario already has its maximum of queued runs (Max Queued Runs). Try again later.");
-            default:
-                throw new InvalidOperationException($"Unexpected enqueue result {result}.");
+            context.Response.Headers.RetryAfter = QueueFullRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "The scenario's queue is full",
+                detail: "The scenario already has its maximum of queued runs (Max Queued Runs). Try again later.");
         }
         var run = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == runId, cancellationToken);
         return TypedResults.Accepted($"/api/v1/runs/{runId}", RunDetails.From(run));

@@ -61,13 +61,9 @@ internal static class StorageEndpoints
         {
             return ScenarioEndpoints.NotFound(id);
         }
-        if (keyJson is null)
+        if (!TryReadKey(keyJson, out var key, out var keyProblem))
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["keyJson"] = ["keyJson is required."] });
-        }
-        if (!StorageKey.TryCanonicalize(keyJson, out var key, out var keyError))
-        {
-            return KeyInvalid(keyError);
+            return keyProblem;
         }
         if (ttlSeconds is < 1 or > MaxTtlSeconds)
         {
@@ -100,13 +96,9 @@ internal static class StorageEndpoints
         {
             return ScenarioEndpoints.NotFound(id);
         }
-        if (keyJson is null)
+        if (!TryReadKey(keyJson, out var key, out var keyProblem))
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["keyJson"] = ["keyJson is required."] });
-        }
-        if (!StorageKey.TryCanonicalize(keyJson, out var key, out var keyError))
-        {
-            return KeyInvalid(keyError);
+            return keyProblem;
         }
         return await storage.DeleteAsync(id, key, cancellationToken) ? TypedResults.NoContent() : KeyNotFound(key);
     }
@@ -116,6 +108,24 @@ internal static class StorageEndpoints
     {
         using var document = JsonDocument.Parse(json);
         return document.RootElement.Clone();
+    }
+
+    /// <summary>The required <c>keyJson</c> parameter in canonical form, or the 400 that says what is wrong with it.</summary>
+    private static bool TryReadKey(string? keyJson, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? key, out ValidationProblem problem)
+    {
+        key = null;
+        problem = null!;
+        if (keyJson is null)
+        {
+            problem = TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["keyJson"] = ["keyJson is required."] });
+            return false;
+        }
+        if (!StorageKey.TryCanonicalize(keyJson, out key, out var keyError))
+        {
+            problem = KeyInvalid(keyError);
+            return false;
+        }
+        return true;
     }
 
     internal static ValidationProblem KeyInvalid(string error) =>
