@@ -1,5 +1,4 @@
 using System.Text.Json;
-using IntegrationHub.Scenarios;
 
 namespace IntegrationHub.Connectors;
 
@@ -12,7 +11,7 @@ public interface ITargetConnector
     /// <summary>The name scenarios give as <c>target.type</c>; matched case-insensitively.</summary>
     string Type { get; }
 
-    /// <summary>Writes the records of one run of <paramref name="scenario"/>.</summary>
+    /// <summary>Writes the records of one run.</summary>
     /// <exception cref="ConnectorException">The records could not be written; says whether another attempt may succeed.</exception>
-    Task WriteAsync(Scenario scenario, IReadOnlyList<JsonElement> records, CancellationToken cancellationToken);
+    Task WriteAsync(TargetContext run, IReadOnlyList<JsonElement> records, CancellationToken cancellationToken);
 }

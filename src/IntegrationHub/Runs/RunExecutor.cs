@@ -5,6 +5,8 @@ using System.Text.Json;
 using IntegrationHub.Connectors;
 using IntegrationHub.Scenarios;
 using IntegrationHub.Scripting;
+using IntegrationHub.Storage;
+using Microsoft.Extensions.Options;
 
 namespace IntegrationHub.Runs;
 
@@ -13,7 +15,12 @@ namespace IntegrationHub.Runs;
 /// runs the Source Script, writes the target. Every expected failure comes back as a failed <see cref="RunOutcome"/>
 /// that says whether a retry may help; the scenario's <see cref="Scenario.TimeoutSeconds"/> bounds the whole run.
 /// </summary>
-public sealed partial class RunExecutor(ConnectorRegistry connectors, ScriptSandbox sandbox, TimeProvider time, ILogger<RunExecutor> logger)
+public sealed partial class RunExecutor(
+    ConnectorRegistry connectors,
+    ScriptSandbox sandbox,
+    IOptions<StorageOptions> storageOptions,
+    TimeProvider time,
+    ILogger<RunExecutor> logger)
 {
     /// <summary>Runs <paramref name="run"/> of <paramref name="scenario"/> to an outcome.</summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (shutdown or a
@@ -28,6 +35,7 @@ public sealed partial class RunExecutor(ConnectorRegistry connectors, ScriptSand
         using var timeoutSource = new CancellationTokenSource(timeout, time);
         using var runSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
         var log = new List<RunLogLine>();
+        var storage = new StorageChanges(storageOptions.Value.MaxChangesPerRun);
         var recordsIn = 0;
         var recordsOut = 0;
         var phase = "reading the source";
@@ -49,7 +57,7 @@ public sealed partial class RunExecutor(ConnectorRegistry connectors, ScriptSand
                 // The script gets what is left of the run's time, so its timeout failure (with the line it was on)
                 // fires before the run's own deadline.
                 var invocation = new ScriptInvocation(scenario.WorkspaceId, scenario.Id, scenario.Version, scenario.SourceScript,
-                    run.Id, run.Trigger, input.Json, deadline - time.GetUtcNow());
+                    run.Id, run.Trigger, input.Json, deadline - time.GetUtcNow(), storage);
                 var script = sandbox.Execute(invocation, cancellationToken);
                 log.AddRange(script.Log);
                 if (script.Error is { } error)
@@ -69,10 +77,14 @@ public sealed partial class RunExecutor(ConnectorRegistry connectors, ScriptSand
                 ?? throw new ConnectorException($"Unknown target type \"{scenario.Target.Type}\"; known: {string.Join(", ", connectors.TargetTypes)}.", retryable: false);
             using (var output = JsonDocument.Parse(outputJson))
             {
-                await target.WriteAsync(scenario, output.RootElement.EnumerateArray().ToList(), runSource.Token);
+                await target.WriteAsync(new TargetContext(scenario, run.Id, storage), output.RootElement.EnumerateArray().ToList(), runSource.Token);
             }
             log.Add(Line("info", $"Wrote {Records(recordsOut)} to the {target.Type} target."));
-            return new RunOutcome(true, recordsIn, recordsOut, log, outputJson);
+            if (storage.Count > 0)
+            {
+                log.Add(Line("info", $"Changed {(storage.Count == 1 ? "1 storage key" : $"{storage.Count} storage keys")}, saved with this run's success."));
+            }
+            return new RunOutcome(true, recordsIn, recordsOut, log, outputJson, Storage: storage);
         }
         catch (ConnectorException ex)
         {

@@ -5,7 +5,7 @@ using Npgsql;
 namespace IntegrationHub.Runs;
 
 /// <summary>
-/// PostgreSQL only: keeps a connection LISTENing on <see cref="RunSql.Channel"/> so this node's workers wake within
+/// PostgreSQL only: keeps a connection LISTENing on <see cref="Channel"/> so this node's workers wake within
 /// milliseconds when another node enqueues, instead of on the next poll.
 /// </summary>
 internal sealed partial class RunNotificationListener(
@@ -15,6 +15,9 @@ internal sealed partial class RunNotificationListener(
     TimeProvider time,
     ILogger<RunNotificationListener> logger) : BackgroundService
 {
+    /// <summary>The notification channel nodes LISTEN on; a NOTIFY on it means runs became claimable.</summary>
+    public const string Channel = "hub_runs";
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (connection.Provider != DatabaseProvider.Postgres || !options.Value.ExecuteRuns)
@@ -31,7 +34,7 @@ internal sealed partial class RunNotificationListener(
                 await using var listen = new NpgsqlConnection(builder.ConnectionString);
                 await listen.OpenAsync(stoppingToken);
                 listen.Notification += (_, _) => signals.WorkAvailable();
-                await using (var command = new NpgsqlCommand($"LISTEN {RunSql.Channel}", listen))
+                await using (var command = new NpgsqlCommand($"LISTEN {RunNotificationListener.Channel}", listen))
                 {
                     await command.ExecuteNonQueryAsync(stoppingToken);
                 }

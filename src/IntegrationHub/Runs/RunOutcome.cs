@@ -1,3 +1,5 @@
+using IntegrationHub.Storage;
+
 namespace IntegrationHub.Runs;
 
 /// <summary>One line of a run's log.</summary>
@@ -5,6 +7,8 @@ public sealed record RunLogLine(DateTimeOffset At, string Level, string Message)
 
 /// <summary>What executing a run produced. The worker records it and decides on retries.</summary>
 /// <param name="Retryable">For failures: whether another attempt may succeed (a timeout or a 5xx, not a script error).</param>
+/// <param name="Storage">For successes: the run's storage changes, committed with the outcome. A failed run has none:
+/// its changes are dropped, so a retry starts from the storage the failed attempt saw.</param>
 public sealed record RunOutcome(
     bool Succeeded,
     int RecordsIn,
@@ -14,4 +18,5 @@ public sealed record RunOutcome(
     string? Error = null,
     int? ErrorLine = null,
     int? ErrorColumn = null,
-    bool Retryable = false);
+    bool Retryable = false,
+    StorageChanges? Storage = null);

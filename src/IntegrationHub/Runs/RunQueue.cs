@@ -192,7 +192,7 @@ public sealed partial class RunQueue : IAsyncDisposable
     {
         using var turn = await _writeGate.EnterAsync(cancellationToken);
         var now = _time.GetUtcNow();
-        _writerConnection ??= await RunSql.OpenAsync(_connection, cancellationToken);
+        _writerConnection ??= await HubSql.OpenAsync(_connection, cancellationToken);
         var scenarioIds = batch.Select(p => p.Run.ScenarioId).Distinct().ToArray();
         var keys = batch.Where(p => p.Run.IdempotencyKey is not null).Select(p => (p.Run.ScenarioId, p.Run.IdempotencyKey!)).Distinct().ToArray();
         return _writerConnection is NpgsqlConnection npgsql
@@ -207,7 +207,7 @@ public sealed partial class RunQueue : IAsyncDisposable
         // Idempotency-Key lookups below stay true until the commit. Everything runs in process: no round trips to save.
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var counts = new Dictionary<Guid, int>(scenarioIds.Length);
-        await using (var count = RunSql.Command(connection, transaction, "SELECT count(*) FROM \"Runs\" WHERE \"Status\" = 'Queued' AND \"ScenarioId\" = @id"))
+        await using (var count = HubSql.Command(connection, transaction, "SELECT count(*) FROM \"Runs\" WHERE \"Status\" = 'Queued' AND \"ScenarioId\" = @id"))
         {
             var id = count.Add("id", null);
             foreach (var scenarioId in scenarioIds)
@@ -227,7 +227,7 @@ public sealed partial class RunQueue : IAsyncDisposable
         var firstByKey = new Dictionary<(Guid, string), Guid>();
         if (keys.Length > 0)
         {
-            await using var find = RunSql.Command(connection, transaction,
+            await using var find = HubSql.Command(connection, transaction,
                 """
                 SELECT "Id" FROM "Runs" WHERE "ScenarioId" = @scenario AND "IdempotencyKey" = @key AND "QueuedAt" >= @since
                 ORDER BY "QueuedAt" LIMIT 1
@@ -248,7 +248,7 @@ public sealed partial class RunQueue : IAsyncDisposable
 
         var (results, ids, rows) = Decide(batch, counts, firstByKey, now);
         var inserted = new bool[rows.Count];
-        await using (var insert = RunSql.Command(connection, transaction, InsertColumns))
+        await using (var insert = HubSql.Command(connection, transaction, InsertColumns))
         {
             // One prepared statement executed per row.
             for (var j = 0; j < rows.Count; j++)
@@ -345,7 +345,7 @@ public sealed partial class RunQueue : IAsyncDisposable
                 if (rows.Count > 0)
                 {
                     // Delivered by PostgreSQL only when the transaction commits: other nodes wake and claim.
-                    write.BatchCommands.Add(new NpgsqlBatchCommand($"NOTIFY {RunSql.Channel}"));
+                    write.BatchCommands.Add(new NpgsqlBatchCommand($"NOTIFY {RunNotificationListener.Channel}"));
                 }
                 write.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
                 await write.ExecuteNonQueryAsync(cancellationToken);
@@ -427,7 +427,7 @@ public sealed partial class RunQueue : IAsyncDisposable
             }
             // Only the unique (ScenarioId, ScheduledFor) index refuses a row, and the row it kept is committed.
             var run = batch[i].Run;
-            await using var command = RunSql.Command(connection, null,
+            await using var command = HubSql.Command(connection, null,
                 "SELECT \"Id\" FROM \"Runs\" WHERE \"ScenarioId\" = @scenario AND \"ScheduledFor\" = @at");
             command.Add("scenario", run.ScenarioId);
             command.Add("at", run.ScheduledFor);

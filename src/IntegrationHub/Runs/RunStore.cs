@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text.Json;
 using IntegrationHub.Data;
+using IntegrationHub.Storage;
 using Microsoft.Extensions.Options;
 
 namespace IntegrationHub.Runs;
@@ -60,12 +61,12 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
     {
         var postgres = connection.Provider == DatabaseProvider.Postgres;
         using var turn = await writeGate.EnterAsync(cancellationToken);
-        await using var db = await RunSql.OpenAsync(connection, cancellationToken);
+        await using var db = await HubSql.OpenAsync(connection, cancellationToken);
         // SQLite: Microsoft.Data.Sqlite begins IMMEDIATE, so this transaction holds the single write lock from here on.
         await using var transaction = await db.BeginTransactionAsync(cancellationToken);
         if (postgres)
         {
-            await using var claimLock = RunSql.Command(db, transaction, PostgresClaimLock);
+            await using var claimLock = HubSql.Command(db, transaction, PostgresClaimLock);
             await claimLock.ExecuteNonQueryAsync(cancellationToken);
         }
         // Read the clock only once this transaction holds the claim lock (SQLite: the write lock): a time read before
@@ -75,14 +76,14 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
         var candidates = new List<(long QueuedAt, Guid Id)>();
         foreach (var (scenarioId, free) in await ReadFreeSlotsAsync(db, transaction, now, cancellationToken))
         {
-            await using var oldest = RunSql.Command(db, transaction, OldestQueued);
+            await using var oldest = HubSql.Command(db, transaction, OldestQueued);
             oldest.Add("scenario", scenarioId);
             oldest.Add("now", now);
             oldest.Add("take", Math.Min(free, limit));
             await using var reader = await oldest.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                candidates.Add((reader.GetInt64(1), RunSql.ReadGuid(reader, 0)));
+                candidates.Add((reader.GetInt64(1), HubSql.ReadGuid(reader, 0)));
             }
         }
         var chosen = candidates.Order().Take(limit).ToList();
@@ -93,8 +94,8 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
         }
 
         await using var claim = postgres
-            ? RunSql.Command(db, transaction, PostgresClaim)
-            : RunSql.Command(db, transaction, $"{ClaimSet} WHERE \"Status\" = 'Queued' AND \"Id\" IN ({string.Join(", ", chosen.Select((_, i) => $"@id{i}"))}) RETURNING \"Id\", \"QueuedAt\"");
+            ? HubSql.Command(db, transaction, PostgresClaim)
+            : HubSql.Command(db, transaction, $"{ClaimSet} WHERE \"Status\" = 'Queued' AND \"Id\" IN ({string.Join(", ", chosen.Select((_, i) => $"@id{i}"))}) RETURNING \"Id\", \"QueuedAt\"");
         if (postgres)
         {
             claim.Add("ids", chosen.Select(c => c.Id).ToArray());
@@ -114,7 +115,7 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                claimed.Add((reader.GetInt64(1), RunSql.ReadGuid(reader, 0)));
+                claimed.Add((reader.GetInt64(1), HubSql.ReadGuid(reader, 0)));
             }
         }
         await transaction.CommitAsync(cancellationToken);
@@ -125,7 +126,7 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
     private static async Task<List<(Guid ScenarioId, int Free)>> ReadFreeSlotsAsync(
         DbConnection db, DbTransaction transaction, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var command = RunSql.Command(db, transaction, FreeSlots);
+        await using var command = HubSql.Command(db, transaction, FreeSlots);
         command.Add("now", now);
         var slots = new List<(Guid, int)>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -134,7 +135,7 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
             var free = System.Convert.ToInt32(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture);
             if (free > 0)
             {
-                slots.Add((RunSql.ReadGuid(reader, 0), free));
+                slots.Add((HubSql.ReadGuid(reader, 0), free));
             }
         }
         return slots;
@@ -144,8 +145,8 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
     public async Task<HashSet<Guid>> RenewAsync(string owner, DateTimeOffset now, CancellationToken cancellationToken)
     {
         using var turn = await writeGate.EnterAsync(cancellationToken);
-        await using var db = await RunSql.OpenAsync(connection, cancellationToken);
-        await using var command = RunSql.Command(db, null,
+        await using var db = await HubSql.OpenAsync(connection, cancellationToken);
+        await using var command = HubSql.Command(db, null,
             """UPDATE "Runs" SET "LeaseExpiresAt" = @lease WHERE "Status" = 'Running' AND "LeaseOwner" = @owner RETURNING "Id" """);
         command.Add("owner", owner);
         command.Add("lease", now + _options.LeaseDuration);
@@ -156,38 +157,71 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
     /// Records an attempt's outcome. A failure the executor calls retryable, with attempts left, goes back to the queue
     /// after a backoff; any other failure is final. Returns the status recorded, or null when the lease was lost.
     /// </summary>
-    public async Task<RunStatus?> CompleteAsync(Run run, RunOutcome outcome, string owner, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var retry = !outcome.Succeeded && outcome.Retryable && run.Attempts < run.MaxAttempts;
-        var status = outcome.Succeeded ? RunStatus.Succeeded : retry ? RunStatus.Queued : RunStatus.Failed;
-        var availableAt = retry ? now + RetryBackoff.Delay(run.Attempts, _options.RetryBaseDelay, _options.RetryMaxDelay) : run.AvailableAt;
+    public async Task<RunStatus?> CompleteAsync(Run run, RunOutcome outcome, string owner, DateTimeOffset now, CancellationToken cancellationToken) =>
+        (await CompleteAsync([new RunCompletion(run, outcome, owner)], now, cancellationToken))[0];
 
+    /// <summary>
+    /// Records the outcomes of <paramref name="completions"/> in one transaction, each as the single overload does, and
+    /// with each success its storage changes; a run whose lease was lost records nothing, its storage changes neither.
+    /// </summary>
+    public async Task<RunStatus?[]> CompleteAsync(IReadOnlyList<RunCompletion> completions, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var statuses = completions.Select(c => Status(c.Run, c.Outcome)).ToArray();
         using var turn = await writeGate.EnterAsync(cancellationToken);
-        await using var db = await RunSql.OpenAsync(connection, cancellationToken);
-        await using var command = RunSql.Command(db, null,
+        await using var db = await HubSql.OpenAsync(connection, cancellationToken);
+        await using var transaction = await db.BeginTransactionAsync(cancellationToken);
+        var updated = await HubSql.ExecuteAsync(db, transaction,
+            [.. completions.Select((c, i) => CompleteStatement(c, statuses[i], now))], cancellationToken);
+
+        var recorded = new RunStatus?[completions.Count];
+        var storage = new List<HubSql.Statement>();
+        for (var i = 0; i < completions.Count; i++)
+        {
+            if (updated[i] != 1)
+            {
+                continue;
+            }
+            recorded[i] = statuses[i];
+            if (statuses[i] == RunStatus.Succeeded && completions[i].Outcome.Storage is { Count: > 0 } changes)
+            {
+                var run = completions[i].Run;
+                storage.AddRange(ScenarioStorage.ApplyStatements(run.WorkspaceId, run.ScenarioId, changes, now));
+            }
+        }
+        await HubSql.ExecuteAsync(db, transaction, storage, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+
+        for (var i = 0; i < completions.Count; i++)
+        {
+            if (recorded[i] == RunStatus.Queued)
+            {
+                queuedBounds.Forget(completions[i].Run.ScenarioId);
+            }
+        }
+        return recorded;
+    }
+
+    private static RunStatus Status(Run run, RunOutcome outcome) =>
+        outcome.Succeeded ? RunStatus.Succeeded
+        : outcome.Retryable && run.Attempts < run.MaxAttempts ? RunStatus.Queued
+        : RunStatus.Failed;
+
+    private HubSql.Statement CompleteStatement(RunCompletion completion, RunStatus status, DateTimeOffset now)
+    {
+        var (run, outcome, owner) = completion;
+        var retry = status == RunStatus.Queued;
+        var availableAt = retry ? now + RetryBackoff.Delay(run.Attempts, _options.RetryBaseDelay, _options.RetryMaxDelay) : run.AvailableAt;
+        return new HubSql.Statement(
             """
             UPDATE "Runs" SET "Status" = @status, "FinishedAt" = @finished, "AvailableAt" = @available, "LeaseExpiresAt" = NULL, "RecordsIn" = @in, "RecordsOut" = @out, "Log" = @log,
                 "Result" = @result, "Error" = @error, "ErrorLine" = @line, "ErrorColumn" = @column
             WHERE "Id" = @id AND "Status" = 'Running' AND "LeaseOwner" = @owner
-            """);
-        command.Add("status", status);
-        command.Add("finished", retry ? null : now);
-        command.Add("available", availableAt);
-        command.Add("in", outcome.RecordsIn);
-        command.Add("out", outcome.RecordsOut);
-        command.Add("log", JsonSerializer.Serialize(outcome.Log, LogJson));
-        command.Add("result", outcome.ResultJson);
-        command.Add("error", outcome.Error);
-        command.Add("line", outcome.ErrorLine);
-        command.Add("column", outcome.ErrorColumn);
-        command.Add("id", run.Id);
-        command.Add("owner", owner);
-        var recorded = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
-        if (recorded && status == RunStatus.Queued)
-        {
-            queuedBounds.Forget(run.ScenarioId);
-        }
-        return recorded ? status : null;
+            """,
+            [
+                ("status", status), ("finished", retry ? null : now), ("available", availableAt), ("in", outcome.RecordsIn),
+                ("out", outcome.RecordsOut), ("log", JsonSerializer.Serialize(outcome.Log, LogJson)), ("result", outcome.ResultJson),
+                ("error", outcome.Error), ("line", outcome.ErrorLine), ("column", outcome.ErrorColumn), ("id", run.Id), ("owner", owner),
+            ]);
     }
 
     /// <summary>
@@ -197,8 +231,8 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
     public async Task<int> SweepExpiredLeasesAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         using var turn = await writeGate.EnterAsync(cancellationToken);
-        await using var db = await RunSql.OpenAsync(connection, cancellationToken);
-        await using var command = RunSql.Command(db, null,
+        await using var db = await HubSql.OpenAsync(connection, cancellationToken);
+        await using var command = HubSql.Command(db, null,
             """
             UPDATE "Runs" SET
                 "Status" = CASE WHEN "Attempts" >= "MaxAttempts" THEN 'Failed' ELSE 'Queued' END,
@@ -223,8 +257,8 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
     public async Task<bool> ReleaseAsync(Guid runId, string owner, DateTimeOffset now, CancellationToken cancellationToken)
     {
         using var turn = await writeGate.EnterAsync(cancellationToken);
-        await using var db = await RunSql.OpenAsync(connection, cancellationToken);
-        await using var command = RunSql.Command(db, null,
+        await using var db = await HubSql.OpenAsync(connection, cancellationToken);
+        await using var command = HubSql.Command(db, null,
             """
             UPDATE "Runs" SET "Status" = 'Queued', "Attempts" = "Attempts" - 1, "AvailableAt" = @now, "StartedAt" = NULL,
                 "LeaseOwner" = NULL, "LeaseExpiresAt" = NULL
@@ -247,7 +281,7 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            ids.Add(RunSql.ReadGuid(reader, 0));
+            ids.Add(HubSql.ReadGuid(reader, 0));
         }
         return ids;
     }

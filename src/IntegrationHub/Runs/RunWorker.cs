@@ -15,6 +15,7 @@ namespace IntegrationHub.Runs;
 internal sealed partial class RunWorker : BackgroundService
 {
     private readonly RunStore _store;
+    private readonly RunCompleter _completer;
     private readonly RunExecutor _executor;
     private readonly IDbContextFactory<HubDbContext> _dbFactory;
     private readonly RunSignals _signals;
@@ -27,6 +28,7 @@ internal sealed partial class RunWorker : BackgroundService
 
     public RunWorker(
         RunStore store,
+        RunCompleter completer,
         RunExecutor executor,
         IDbContextFactory<HubDbContext> dbFactory,
         RunSignals signals,
@@ -36,6 +38,7 @@ internal sealed partial class RunWorker : BackgroundService
         ILogger<RunWorker> logger)
     {
         _store = store;
+        _completer = completer;
         _executor = executor;
         _dbFactory = dbFactory;
         _signals = signals;
@@ -182,7 +185,7 @@ internal sealed partial class RunWorker : BackgroundService
                 outcome = Failure(ex.Message, retryable: true);
             }
 
-            var status = await _store.CompleteAsync(run, outcome, NodeId, _time.GetUtcNow(), CancellationToken.None);
+            var status = await _completer.CompleteAsync(new RunCompletion(run, outcome, NodeId));
             if (status is null)
             {
                 LogLeaseLost(_logger, run.Id);

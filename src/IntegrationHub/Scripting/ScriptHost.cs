@@ -17,8 +17,9 @@ namespace IntegrationHub.Scripting;
 /// <c>run</c>. They are plain JavaScript functions over JSON values; nothing of .NET is reachable through them.
 /// </summary>
 /// <remarks>
-/// Jint calls host functions synchronously, and <see cref="ScenarioStorage"/> is asynchronous, so the storage helpers
-/// block this thread on the async call. That is sound here: the hub has no SynchronizationContext to deadlock on, a
+/// Writes go to the run's pending <see cref="StorageChanges"/> and cost no database round trip. Reads of keys the run
+/// did not change go to the database: Jint calls host functions synchronously, and <see cref="ScenarioStorage"/> is
+/// asynchronous, so <c>storage.get</c> blocks this thread on the async call. That is sound here: the hub has no SynchronizationContext to deadlock on, a
 /// script already holds its thread for its whole execution (Jint cannot yield mid-script), and the wait takes the
 /// run's token, so a timeout or shutdown also ends a pending storage call. The alternatives are worse: making scripts
 /// write <c>await storage.get(k)</c> breaks the plain API users expect, and a second, synchronous storage path would
@@ -29,6 +30,7 @@ internal sealed class ScriptHost(
     ScriptInvocation invocation,
     ScenarioStorage storage,
     ScriptLog log,
+    TimeProvider time,
     CancellationToken cancellationToken)
 {
     private JsonParser? _parser;
@@ -77,7 +79,9 @@ internal sealed class ScriptHost(
     private JsValue StorageGet(JsValue thisObject, JsValue[] arguments)
     {
         var key = CanonicalKey("storage.get", Argument(arguments, 0));
-        var json = Wait(storage.GetAsync(invocation.ScenarioId, key, cancellationToken), "storage.get");
+        var json = invocation.Storage.TryGet(key, time.GetUtcNow(), out var pending)
+            ? pending
+            : Wait(storage.GetAsync(invocation.ScenarioId, key, cancellationToken), "storage.get");
         // Absent reads as undefined, so a stored null stays distinguishable from no entry.
         return json is null ? JsValue.Undefined : ParseJson(json);
     }
@@ -92,15 +96,31 @@ internal sealed class ScriptHost(
             throw new JavaScriptException(engine.Intrinsics.TypeError, $"storage.set: the value must be a JSON value, not {Describe(value)}.");
         }
 
-        var timeToLive = TimeToLive(Argument(arguments, 2));
-        Wait(storage.SetAsync(invocation.WorkspaceId, invocation.ScenarioId, key, Encoding.UTF8.GetString(buffer.WrittenSpan), timeToLive, cancellationToken), "storage.set");
+        var expiresAt = time.GetUtcNow() + TimeToLive(Argument(arguments, 2));
+        Change(() => invocation.Storage.Set(key, Encoding.UTF8.GetString(buffer.WrittenSpan), expiresAt));
         return JsValue.Undefined;
     }
 
     private JsValue StorageDelete(JsValue thisObject, JsValue[] arguments)
     {
         var key = CanonicalKey("storage.delete", Argument(arguments, 0));
-        return Wait(storage.DeleteAsync(invocation.ScenarioId, key, cancellationToken), "storage.delete") ? JsBoolean.True : JsBoolean.False;
+        var existed = invocation.Storage.TryGet(key, time.GetUtcNow(), out var pending)
+            ? pending is not null
+            : Wait(storage.GetAsync(invocation.ScenarioId, key, cancellationToken), "storage.delete") is not null;
+        Change(() => invocation.Storage.Delete(key));
+        return existed ? JsBoolean.True : JsBoolean.False;
+    }
+
+    private void Change(Action change)
+    {
+        try
+        {
+            change();
+        }
+        catch (StorageChangeLimitException ex)
+        {
+            throw new JavaScriptException(engine.Intrinsics.Error, ex.Message);
+        }
     }
 
     private Func<JsValue, JsValue[], JsValue> Writer(string level) => (_, arguments) =>

@@ -1,4 +1,5 @@
 using IntegrationHub.Runs;
+using IntegrationHub.Storage;
 
 namespace IntegrationHub.Scripting;
 
@@ -7,6 +8,8 @@ namespace IntegrationHub.Scripting;
 /// <param name="Script">The script body: a function body that sees <c>data</c> and may <c>return</c>.</param>
 /// <param name="DataJson">The records the script sees as <c>data</c>: a JSON array.</param>
 /// <param name="Timeout">How long the script may run; past it the run fails as timed out.</param>
+/// <param name="Storage">Where the script's <c>storage.set</c> and <c>storage.delete</c> go: the run's pending changes,
+/// committed with its success. <c>storage.get</c> reads them first, then the stored entries.</param>
 public sealed record ScriptInvocation(
     Guid WorkspaceId,
     Guid ScenarioId,
@@ -15,4 +18,5 @@ public sealed record ScriptInvocation(
     Guid RunId,
     TriggerKind Trigger,
     string DataJson,
-    TimeSpan Timeout);
+    TimeSpan Timeout,
+    StorageChanges Storage);

@@ -87,7 +87,7 @@ public sealed partial class ScriptSandbox : IDisposable
         using var deadline = new CancellationTokenSource(timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         using var engine = new Engine(options => Configure(options, timeout, linked.Token));
-        var host = new ScriptHost(engine, invocation, _storage, log, linked.Token);
+        var host = new ScriptHost(engine, invocation, _storage, log, _time, linked.Token);
 
         JsValue data;
         try

@@ -9,6 +9,16 @@ namespace IntegrationHub.Storage;
 /// </summary>
 public sealed class ScenarioStorage(IDbContextFactory<HubDbContext> dbFactory, SqliteWriteGate writeGate, TimeProvider time)
 {
+    // One statement on both providers: two writers of the same key never collide on the unique index.
+    private const string UpsertSql =
+        """
+        INSERT INTO "StorageEntries" ("Id", "WorkspaceId", "ScenarioId", "Key", "Value", "UpdatedAt", "ExpiresAt")
+        VALUES (@id, @workspace, @scenario, @key, @value, @now, @expires)
+        ON CONFLICT ("ScenarioId", "Key") DO UPDATE SET "Value" = excluded."Value", "UpdatedAt" = excluded."UpdatedAt", "ExpiresAt" = excluded."ExpiresAt"
+        """;
+
+    private const string DeleteSql = """DELETE FROM "StorageEntries" WHERE "ScenarioId" = @scenario AND "Key" = @key""";
+
     /// <summary>The stored value as JSON, or null when there is none or it expired.</summary>
     public async Task<string?> GetAsync(Guid scenarioId, string canonicalKey, CancellationToken cancellationToken)
     {
@@ -24,17 +34,13 @@ public sealed class ScenarioStorage(IDbContextFactory<HubDbContext> dbFactory, S
     public async Task SetAsync(Guid workspaceId, Guid scenarioId, string canonicalKey, string valueJson, TimeSpan? timeToLive, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        long? expiresAt = timeToLive is { } ttl ? (now + ttl).UtcTicks : null;
         using var turn = await writeGate.EnterAsync(cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        // One statement on both providers: two runs writing the same key never collide on the unique index.
-        await db.Database.ExecuteSqlAsync(
-            $"""
-            INSERT INTO "StorageEntries" ("Id", "WorkspaceId", "ScenarioId", "Key", "Value", "UpdatedAt", "ExpiresAt")
-            VALUES ({Guid.CreateVersion7()}, {workspaceId}, {scenarioId}, {canonicalKey}, {valueJson}, {now.UtcTicks}, {expiresAt})
-            ON CONFLICT ("ScenarioId", "Key") DO UPDATE SET "Value" = excluded."Value", "UpdatedAt" = excluded."UpdatedAt", "ExpiresAt" = excluded."ExpiresAt"
-            """,
-            cancellationToken);
+        var connection = db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        var upsert = new HubSql.Statement(UpsertSql, UpsertParameters(workspaceId, scenarioId, new StorageChange(canonicalKey, valueJson, now + timeToLive), now));
+        await using var command = upsert.ToCommand(connection, null);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Removes a value; false when there was none.</summary>
@@ -47,6 +53,21 @@ public sealed class ScenarioStorage(IDbContextFactory<HubDbContext> dbFactory, S
             .ExecuteDeleteAsync(cancellationToken);
         return deleted > 0;
     }
+
+    /// <summary>
+    /// The statements that apply a run's <paramref name="changes"/>, in order, for the caller to execute in the
+    /// transaction that records the run's outcome (see <see cref="StorageChanges"/>).
+    /// </summary>
+    internal static IEnumerable<HubSql.Statement> ApplyStatements(Guid workspaceId, Guid scenarioId, StorageChanges changes, DateTimeOffset now) =>
+        changes.Changes.Select(change => change.ValueJson is null
+            ? new HubSql.Statement(DeleteSql, [("scenario", scenarioId), ("key", change.Key)])
+            : new HubSql.Statement(UpsertSql, UpsertParameters(workspaceId, scenarioId, change, now)));
+
+    private static (string, object?)[] UpsertParameters(Guid workspaceId, Guid scenarioId, StorageChange change, DateTimeOffset now) =>
+    [
+        ("id", Guid.CreateVersion7(now)), ("workspace", workspaceId), ("scenario", scenarioId), ("key", change.Key),
+        ("value", change.ValueJson), ("now", now), ("expires", change.ExpiresAt),
+    ];
 
     /// <summary>A page of the scenario's live entries ordered by key; <paramref name="search"/> matches inside keys.</summary>
     public async Task<StoragePage> ListAsync(Guid scenarioId, string? search, int skip, int take, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using IntegrationHub.Connectors;
 using IntegrationHub.Data;
 using IntegrationHub.Scenarios;
+using IntegrationHub.Storage;
 using IntegrationHub.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -93,7 +94,7 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
         await using var server = await LoopbackHttpServer.StartAsync((_, _) => (200, "{}"));
         var scenario = Scenario(target: new TargetSettings("http", server.Url("in"), "put", Headers: new Dictionary<string, string> { ["Authorization"] = "Bearer t" }));
 
-        await fixture.Registry.FindTarget("http")!.WriteAsync(scenario, Records("""[{"id":1},{"id":2}]"""), CancellationToken.None);
+        await fixture.Registry.FindTarget("http")!.WriteAsync(Run(scenario), Records("""[{"id":1},{"id":2}]"""), CancellationToken.None);
 
         Assert.Equal(["""{"id":1}""", """{"id":2}"""], server.Received.Select(r => r.Body));
         Assert.All(server.Received, r =>
@@ -110,7 +111,7 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
         await using var server = await LoopbackHttpServer.StartAsync((_, _) => (200, "{}"));
         var scenario = Scenario(target: new TargetSettings("http", server.Url("bulk"), "PATCH", Batch: true));
 
-        await fixture.Registry.FindTarget("http")!.WriteAsync(scenario, Records("""[{"id":1},{"id":2}]"""), CancellationToken.None);
+        await fixture.Registry.FindTarget("http")!.WriteAsync(Run(scenario), Records("""[{"id":1},{"id":2}]"""), CancellationToken.None);
 
         var request = Assert.Single(server.Received);
         Assert.Equal("PATCH", request.Method);
@@ -123,7 +124,7 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
         await using var server = await LoopbackHttpServer.StartAsync((_, n) => n < 2 ? (503, "{}") : (200, "{}"));
         var scenario = Scenario(target: new TargetSettings("http", server.Url("flaky")));
 
-        await fixture.Registry.FindTarget("http")!.WriteAsync(scenario, Records("""[{"id":7}]"""), CancellationToken.None);
+        await fixture.Registry.FindTarget("http")!.WriteAsync(Run(scenario), Records("""[{"id":7}]"""), CancellationToken.None);
 
         Assert.Equal(3, server.Received.Count);
         Assert.All(server.Received, r => Assert.Equal("""{"id":7}""", r.Body));
@@ -136,7 +137,7 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
         var scenario = Scenario(target: new TargetSettings("http", server.Url("broken")));
 
         var error = await Assert.ThrowsAsync<ConnectorException>(() =>
-            fixture.Registry.FindTarget("http")!.WriteAsync(scenario, Records("""[{"id":1},{"id":2}]"""), CancellationToken.None));
+            fixture.Registry.FindTarget("http")!.WriteAsync(Run(scenario), Records("""[{"id":1},{"id":2}]"""), CancellationToken.None));
 
         Assert.True(error.Retryable);
         Assert.StartsWith("Record 1 of 2:", error.Message, StringComparison.Ordinal);
@@ -150,7 +151,7 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
         await using var server = await LoopbackHttpServer.StartAsync((_, _) => (400, "{}"));
 
         var error = await Assert.ThrowsAsync<ConnectorException>(() =>
-            fixture.Registry.FindTarget("http")!.WriteAsync(Scenario(target: new TargetSettings("http", server.Url("strict"))), Records("[{}]"), CancellationToken.None));
+            fixture.Registry.FindTarget("http")!.WriteAsync(Run(Scenario(target: new TargetSettings("http", server.Url("strict")))), Records("[{}]"), CancellationToken.None));
 
         Assert.False(error.Retryable);
         Assert.Single(server.Received);
@@ -164,7 +165,7 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
         await server.DisposeAsync();
 
         var error = await Assert.ThrowsAsync<ConnectorException>(() =>
-            fixture.Registry.FindTarget("http")!.WriteAsync(Scenario(target: new TargetSettings("http", url)), Records("[{}]"), CancellationToken.None));
+            fixture.Registry.FindTarget("http")!.WriteAsync(Run(Scenario(target: new TargetSettings("http", url))), Records("[{}]"), CancellationToken.None));
 
         Assert.True(error.Retryable);
     }
@@ -173,7 +174,7 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
     public async Task HttpTarget_UnsupportedMethod_FailsNotRetryable()
     {
         var error = await Assert.ThrowsAsync<ConnectorException>(() =>
-            fixture.Registry.FindTarget("http")!.WriteAsync(Scenario(target: new TargetSettings("http", "http://127.0.0.1:1/", "DELETE")), Records("[{}]"), CancellationToken.None));
+            fixture.Registry.FindTarget("http")!.WriteAsync(Run(Scenario(target: new TargetSettings("http", "http://127.0.0.1:1/", "DELETE"))), Records("[{}]"), CancellationToken.None));
 
         Assert.False(error.Retryable);
         Assert.Contains("DELETE", error.Message, StringComparison.Ordinal);
@@ -195,6 +196,8 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
         using var document = JsonDocument.Parse(json);
         return document.RootElement.EnumerateArray().Select(e => e.Clone()).ToList();
     }
+
+    private static TargetContext Run(Scenario scenario) => new(scenario, Guid.NewGuid(), new StorageChanges(maxKeys: 100));
 
     private static Scenario Scenario(SourceSettings? source = null, TargetSettings? target = null) => new()
     {

@@ -1,4 +1,5 @@
 using IntegrationHub.Connectors;
+using IntegrationHub.Connectors.Storage;
 using IntegrationHub.Data;
 using IntegrationHub.Scenarios;
 using IntegrationHub.Storage;
@@ -10,44 +11,50 @@ namespace IntegrationHub.Tests.Connectors;
 
 public sealed class StorageConnectorTests
 {
-    [Theory, AllDatabases]
-    public async Task StorageTarget_OneKeyField_StoresEachRecordUnderThatFieldsValue(DatabaseProvider provider)
+    [Fact]
+    public async Task StorageTarget_OneKeyField_StoresEachRecordUnderThatFieldsValue()
     {
-        await using var hub = await HubHost.StartAsync(provider);
-        var scenario = await ScriptSandboxTests.CreateScenarioAsync(hub, s => s.Target = new TargetSettings("storage", KeyFields: ["id"]));
+        var run = Run(new TargetSettings("storage", KeyFields: ["id"]));
 
-        await Target(hub).WriteAsync(scenario, HttpConnectorTests.Records("""[{"id":1,"total":5},{"id":"b","total":6}]"""), CancellationToken.None);
+        await Target.WriteAsync(run, HttpConnectorTests.Records("""[{"id":1,"total":5},{"id":"b","total":6}]"""), CancellationToken.None);
 
-        var storage = hub.Services.GetRequiredService<ScenarioStorage>();
-        Assert.Equal("""{"id":1,"total":5}""", await storage.GetAsync(scenario.Id, "1", CancellationToken.None));
-        Assert.Equal("""{"id":"b","total":6}""", await storage.GetAsync(scenario.Id, "\"b\"", CancellationToken.None));
+        Assert.Equal(
+            [new StorageChange("1", """{"id":1,"total":5}""", null), new StorageChange("\"b\"", """{"id":"b","total":6}""", null)],
+            run.Storage.Changes);
     }
 
-    [Theory, AllDatabases]
-    public async Task StorageTarget_SeveralKeyFields_StoresUnderAnObjectOfThoseFields(DatabaseProvider provider)
+    [Fact]
+    public async Task StorageTarget_SeveralKeyFields_StoresUnderAnObjectOfThoseFields()
     {
-        await using var hub = await HubHost.StartAsync(provider);
-        var scenario = await ScriptSandboxTests.CreateScenarioAsync(hub, s => s.Target = new TargetSettings("storage", KeyFields: ["region", "id"]));
+        var run = Run(new TargetSettings("storage", KeyFields: ["region", "id"]));
 
-        await Target(hub).WriteAsync(scenario, HttpConnectorTests.Records("""[{"id":1,"region":"eu","n":1}]"""), CancellationToken.None);
+        await Target.WriteAsync(run, HttpConnectorTests.Records("""[{"id":1,"region":"eu","n":1}]"""), CancellationToken.None);
 
-        var value = await hub.Services.GetRequiredService<ScenarioStorage>().GetAsync(scenario.Id, """{"id":1,"region":"eu"}""", CancellationToken.None);
-        Assert.Equal("""{"id":1,"region":"eu","n":1}""", value);
+        var change = Assert.Single(run.Storage.Changes);
+        Assert.Equal("""{"id":1,"region":"eu"}""", change.Key);
+        Assert.Equal("""{"id":1,"region":"eu","n":1}""", change.ValueJson);
     }
 
-    [Theory, AllDatabases]
-    public async Task StorageTarget_RecordWithoutAKeyField_FailsClearlyAndWritesNothing(DatabaseProvider provider)
+    [Fact]
+    public async Task StorageTarget_RecordWithoutAKeyField_FailsClearly()
     {
-        await using var hub = await HubHost.StartAsync(provider);
-        var scenario = await ScriptSandboxTests.CreateScenarioAsync(hub, s => s.Target = new TargetSettings("storage", KeyFields: ["id"]));
-
         var error = await Assert.ThrowsAsync<ConnectorException>(() =>
-            Target(hub).WriteAsync(scenario, HttpConnectorTests.Records("""[{"id":1},{"name":"no id"}]"""), CancellationToken.None));
+            Target.WriteAsync(Run(new TargetSettings("storage", KeyFields: ["id"])), HttpConnectorTests.Records("""[{"id":1},{"name":"no id"}]"""), CancellationToken.None));
 
         Assert.False(error.Retryable);
         Assert.Contains("Record 2 of 2 has no field \"id\"", error.Message, StringComparison.Ordinal);
-        var page = await hub.Services.GetRequiredService<ScenarioStorage>().ListAsync(scenario.Id, null, 0, 10, CancellationToken.None);
-        Assert.Equal(0, page.Total);
+    }
+
+    [Fact]
+    public async Task StorageTarget_MoreRecordsThanARunMayStore_FailsClearly()
+    {
+        var run = new TargetContext(new Scenario { Name = "Limits", Target = new TargetSettings("storage", KeyFields: ["id"]) }, Guid.NewGuid(), new StorageChanges(maxKeys: 2));
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() =>
+            Target.WriteAsync(run, HttpConnectorTests.Records("""[{"id":1},{"id":2},{"id":3}]"""), CancellationToken.None));
+
+        Assert.False(error.Retryable);
+        Assert.Contains("at most 2 storage keys (Storage:MaxChangesPerRun)", error.Message, StringComparison.Ordinal);
     }
 
     [Theory, AllDatabases]
@@ -66,5 +73,8 @@ public sealed class StorageConnectorTests
         Assert.Equal(["""{"key":"b","value":[2]}""", """{"key":{"a":1},"value":{"v":1}}"""], records.Select(r => r.GetRawText()));
     }
 
-    private static ITargetConnector Target(HubHost hub) => hub.Services.GetRequiredService<ConnectorRegistry>().FindTarget("storage")!;
+    private static readonly StorageTargetConnector Target = new();
+
+    private static TargetContext Run(TargetSettings target) =>
+        new(new Scenario { Name = "Storage target", Target = target }, Guid.NewGuid(), new StorageChanges(maxKeys: 100));
 }

@@ -51,7 +51,8 @@ public sealed class RunExecutorTests
         Assert.Equal(1, outcome.RecordsOut);
         var expected = """{"id":"o-1","total":12,"type":"application/json","from":"shop","mode":"fast","raw":"{\"id\":\"o-1\",\"total\":12}","at":"2026-11-28T12:00:00+00:00"}""";
         Assert.Equal($"[{expected}]", outcome.ResultJson);
-        Assert.Equal(expected, await hub.Services.GetRequiredService<ScenarioStorage>().GetAsync(scenario.Id, "\"o-1\"", CancellationToken.None));
+        // The storage target's write waits in the outcome, to commit with the run's success.
+        Assert.Equal(new StorageChange("\"o-1\"", expected, null), Assert.Single(outcome.Storage!.Changes));
     }
 
     [Theory, AllDatabases]

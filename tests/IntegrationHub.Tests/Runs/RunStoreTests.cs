@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using IntegrationHub.Data;
 using IntegrationHub.Runs;
+using IntegrationHub.Storage;
 using IntegrationHub.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -107,6 +108,40 @@ public sealed class RunStoreTests
         var run = await RunsTestData.GetRunAsync(hub, runId);
         Assert.Equal(1, run.Attempts);
         Assert.Equal((3, 9), (run.ErrorLine, run.ErrorColumn));
+    }
+
+    [Theory, AllDatabases]
+    public async Task Complete_OneTransactionForSeveralRuns_CommitsEachSuccessStorageChanges_AndNoneOfAFailuresOrALostLeases(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub, s => s.MaxConcurrentRuns = 3);
+        var storage = hub.Services.GetRequiredService<ScenarioStorage>();
+        await storage.SetAsync(scenario.WorkspaceId, scenario.Id, "\"old\"", "0", null, CancellationToken.None);
+        var ids = new[] { await RunsTestData.EnqueueAsync(hub, scenario), await RunsTestData.EnqueueAsync(hub, scenario), await RunsTestData.EnqueueAsync(hub, scenario) };
+        var store = hub.Services.GetRequiredService<RunStore>();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow.AddSeconds(1));
+        Assert.Equal(ids, await store.ClaimAsync(Node, time, 10, CancellationToken.None));
+        var succeeded = new StorageChanges(maxKeys: 10);
+        succeeded.Set("\"a\"", """{"n":1}""", null);
+        succeeded.Delete("\"old\"");
+        var failed = new StorageChanges(maxKeys: 10);
+        failed.Set("\"from-failure\"", "1", null);
+        var lost = new StorageChanges(maxKeys: 10);
+        lost.Set("\"from-lost-lease\"", "1", null);
+
+        var statuses = await store.CompleteAsync(
+            [
+                new RunCompletion(await RunsTestData.GetRunAsync(hub, ids[0]), Success() with { Storage = succeeded }, Node),
+                new RunCompletion(await RunsTestData.GetRunAsync(hub, ids[1]), new RunOutcome(false, 0, 0, [], Error: "boom", Storage: failed), Node),
+                new RunCompletion(await RunsTestData.GetRunAsync(hub, ids[2]), Success() with { Storage = lost }, "another-node"),
+            ],
+            time.GetUtcNow(), CancellationToken.None);
+
+        Assert.Equal([RunStatus.Succeeded, RunStatus.Failed, null], statuses);
+        var entries = await storage.ListAsync(scenario.Id, null, 0, 10, CancellationToken.None);
+        var entry = Assert.Single(entries.Items);
+        Assert.Equal(("\"a\"", """{"n":1}"""), (entry.Key, entry.Value));
+        Assert.Equal(RunStatus.Running, (await RunsTestData.GetRunAsync(hub, ids[2])).Status);
     }
 
     [Theory, AllDatabases]

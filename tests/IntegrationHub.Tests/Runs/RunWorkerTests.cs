@@ -1,6 +1,8 @@
 using IntegrationHub.Data;
 using IntegrationHub.Runs;
+using IntegrationHub.Storage;
 using IntegrationHub.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace IntegrationHub.Tests.Runs;
 
@@ -45,6 +47,33 @@ public sealed class RunWorkerTests
 
         Assert.Equal(100, runs.Count);
         Assert.All(runs, r => Assert.Equal((RunStatus.Succeeded, 1), (r.Status, r.Attempts)));
+    }
+
+    [Theory, AllDatabases]
+    public async Task StorageWrites_LandWhenTheRunSucceeds_AndAFailedRunLeavesNone(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        // Runs of one scenario one at a time, in order: the failing run sees what the first one stored.
+        var scenario = await RunsTestData.CreateScenarioAsync(hub, s => s.SourceScript =
+            """
+            const count = (storage.get('count') ?? 0) + 1;
+            storage.set('count', count);
+            storage.set('run ' + count, run.id);
+            if (data[0]?.Body.fail) throw new Error('this run fails after writing');
+            """);
+
+        await RunsTestData.EnqueueAsync(hub, scenario);
+        await RunsTestData.EnqueueAsync(hub, scenario, """{"Body":{"fail":true}}""");
+        await RunsTestData.EnqueueAsync(hub, scenario);
+        var runs = await RunsTestData.WaitForRunsAsync(hub, scenario.Id, 3, r => r.Status is RunStatus.Succeeded or RunStatus.Failed);
+
+        Assert.Equal([RunStatus.Succeeded, RunStatus.Failed, RunStatus.Succeeded], runs.Select(r => r.Status));
+        var storage = hub.Services.GetRequiredService<ScenarioStorage>();
+        var entries = await storage.ListAsync(scenario.Id, null, 0, 10, CancellationToken.None);
+        // The failed run's count and its "run 2" are gone: the third run counted from the first one's value.
+        Assert.Equal(["\"count\"", "\"run 1\"", "\"run 2\""], entries.Items.Select(e => e.Key));
+        Assert.Equal("2", entries.Items[0].Value);
+        Assert.Equal($"\"{runs[2].Id}\"", entries.Items[2].Value);
     }
 
     [Theory, AllDatabases]

@@ -298,12 +298,14 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
     }
 
     [Theory, AllDatabases]
-    public async Task Execute_StorageHelpers_SetGetAndDeleteCanonicalKeys(DatabaseProvider provider)
+    public async Task Execute_StorageHelpers_ReadTheirOwnWritesAndLeaveTheStoredEntriesToTheRunsCommit(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);
         var scenario = await CreateScenarioAsync(hub);
-        var sandbox = hub.Services.GetRequiredService<ScriptSandbox>();
+        var storage = hub.Services.GetRequiredService<ScenarioStorage>();
+        await storage.SetAsync(scenario.WorkspaceId, scenario.Id, "\"stored\"", "1", null, CancellationToken.None);
         var script = """
+            const before = storage.get('stored');
             storage.set({ b: 2, a: 1 }, { total: 10 });
             storage.set('temp', [1, 2]);
             storage.set('short', true, { ttlSeconds: 3600 });
@@ -311,18 +313,36 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
             const missing = storage.get('nothing');
             const deleted = storage.delete('temp');
             const deletedAgain = storage.delete('temp');
-            return [{ read, missingIsUndefined: missing === undefined, deleted, deletedAgain }];
+            const deletedStored = storage.delete('stored');
+            return [{ before, read, missingIsUndefined: missing === undefined, deleted, deletedAgain, deletedStored, after: storage.get('stored') ?? null }];
             """;
+        var invocation = Invocation(script) with { WorkspaceId = scenario.WorkspaceId, ScenarioId = scenario.Id };
 
-        var result = sandbox.Execute(Invocation(script) with { WorkspaceId = scenario.WorkspaceId, ScenarioId = scenario.Id }, CancellationToken.None);
+        var result = hub.Services.GetRequiredService<ScriptSandbox>().Execute(invocation, CancellationToken.None);
 
         Assert.True(result.Succeeded, result.Error?.Message);
-        Assert.Equal("""[{"read":{"total":10},"missingIsUndefined":true,"deleted":true,"deletedAgain":false}]""", result.RecordsJson);
-        var storage = hub.Services.GetRequiredService<ScenarioStorage>();
-        Assert.Equal("""{"total":10}""", await storage.GetAsync(scenario.Id, """{"a":1,"b":2}""", CancellationToken.None));
-        Assert.Null(await storage.GetAsync(scenario.Id, "\"temp\"", CancellationToken.None));
-        var page = await storage.ListAsync(scenario.Id, "short", 0, 10, CancellationToken.None);
-        Assert.NotNull(Assert.Single(page.Items).ExpiresAt);
+        Assert.Equal(
+            """[{"before":1,"read":{"total":10},"missingIsUndefined":true,"deleted":true,"deletedAgain":false,"deletedStored":true,"after":null}]""",
+            result.RecordsJson);
+        // Nothing is written yet: the changes wait for the run's outcome, in the order the script first made them.
+        Assert.Equal("1", await storage.GetAsync(scenario.Id, "\"stored\"", CancellationToken.None));
+        Assert.Null(await storage.GetAsync(scenario.Id, """{"a":1,"b":2}""", CancellationToken.None));
+        var changes = invocation.Storage.Changes.ToList();
+        Assert.Equal(["""{"a":1,"b":2}""", "\"temp\"", "\"short\"", "\"stored\""], changes.Select(c => c.Key));
+        Assert.Equal(["""{"total":10}""", null, "true", null], changes.Select(c => c.ValueJson));
+        Assert.NotNull(changes[2].ExpiresAt);
+    }
+
+    [Fact]
+    public void Execute_StorageWritesPastTheRunsLimit_FailAtTheCall()
+    {
+        var invocation = Invocation("for (let i = 0; i < 3; i++) {\n  storage.set(i, i);\n}") with { Storage = new StorageChanges(maxKeys: 2) };
+
+        var result = fixture.Sandbox().Execute(invocation, CancellationToken.None);
+
+        Assert.Equal(ScriptErrorKind.Runtime, result.Error!.Kind);
+        Assert.Contains("at most 2 storage keys", result.Error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, result.Error.Line);
     }
 
     [Theory, AllDatabases]
@@ -356,5 +376,5 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
         fixture.Sandbox().Execute(Invocation(script, dataJson, timeout), CancellationToken.None);
 
     private static ScriptInvocation Invocation(string script, string dataJson = "[]", TimeSpan? timeout = null) =>
-        new(Guid.NewGuid(), Guid.NewGuid(), 1, script, Guid.NewGuid(), TriggerKind.Manual, dataJson, timeout ?? Generous);
+        new(Guid.NewGuid(), Guid.NewGuid(), 1, script, Guid.NewGuid(), TriggerKind.Manual, dataJson, timeout ?? Generous, new StorageChanges(maxKeys: 100));
 }

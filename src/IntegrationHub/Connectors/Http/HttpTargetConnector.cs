@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using IntegrationHub.Scenarios;
 
 namespace IntegrationHub.Connectors.Http;
 
@@ -16,9 +15,9 @@ internal sealed class HttpTargetConnector(HttpConnectorClient client) : ITargetC
 
     public string Type => "http";
 
-    public async Task WriteAsync(Scenario scenario, IReadOnlyList<JsonElement> records, CancellationToken cancellationToken)
+    public async Task WriteAsync(TargetContext run, IReadOnlyList<JsonElement> records, CancellationToken cancellationToken)
     {
-        var settings = scenario.Target;
+        var settings = run.Scenario.Target;
         var method = settings.Method?.Trim().ToUpperInvariant() switch
         {
             "POST" or null or "" => HttpMethod.Post,

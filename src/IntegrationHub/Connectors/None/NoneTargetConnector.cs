@@ -1,5 +1,4 @@
 using System.Text.Json;
-using IntegrationHub.Scenarios;
 
 namespace IntegrationHub.Connectors.None;
 
@@ -8,5 +7,5 @@ internal sealed class NoneTargetConnector : ITargetConnector
 {
     public string Type => "none";
 
-    public Task WriteAsync(Scenario scenario, IReadOnlyList<JsonElement> records, CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task WriteAsync(TargetContext run, IReadOnlyList<JsonElement> records, CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -1,37 +1,38 @@
 using System.Buffers;
 using System.Text.Json;
-using IntegrationHub.Scenarios;
 using IntegrationHub.Storage;
 
 namespace IntegrationHub.Connectors.Storage;
 
 /// <summary>
 /// <c>storage</c>: stores each record (an object) under the key built from <c>keyFields</c>: with one field, that
-/// field's value is the key; with several, an object of those fields. Every record's key is built before the first
-/// write, so a record without a key field fails the run with nothing written.
+/// field's value is the key; with several, an object of those fields. The records join the run's storage changes,
+/// which commit when the run succeeds, so a record without a key field fails the run with nothing written.
 /// </summary>
-internal sealed class StorageTargetConnector(ScenarioStorage storage) : ITargetConnector
+internal sealed class StorageTargetConnector : ITargetConnector
 {
     public string Type => "storage";
 
-    public async Task WriteAsync(Scenario scenario, IReadOnlyList<JsonElement> records, CancellationToken cancellationToken)
+    public Task WriteAsync(TargetContext run, IReadOnlyList<JsonElement> records, CancellationToken cancellationToken)
     {
-        var keyFields = scenario.Target.KeyFields?.Where(f => !string.IsNullOrWhiteSpace(f)).Distinct(StringComparer.Ordinal).ToList() ?? [];
+        var keyFields = run.Scenario.Target.KeyFields?.Where(f => !string.IsNullOrWhiteSpace(f)).Distinct(StringComparer.Ordinal).ToList() ?? [];
         if (keyFields.Count == 0)
         {
             throw new ConnectorException("The storage target needs keyFields: the record fields whose values form each record's key.", retryable: false);
         }
 
-        var entries = new List<(string Key, string Value)>(records.Count);
-        for (var i = 0; i < records.Count; i++)
+        try
         {
-            entries.Add((Key(records[i], keyFields, i, records.Count), records[i].GetRawText()));
+            for (var i = 0; i < records.Count; i++)
+            {
+                run.Storage.Set(Key(records[i], keyFields, i, records.Count), records[i].GetRawText(), expiresAt: null);
+            }
         }
-
-        foreach (var (key, value) in entries)
+        catch (StorageChangeLimitException ex)
         {
-            await storage.SetAsync(scenario.WorkspaceId, scenario.Id, key, value, null, cancellationToken);
+            throw new ConnectorException(ex.Message, retryable: false, ex);
         }
+        return Task.CompletedTask;
     }
 
     private static string Key(JsonElement record, List<string> keyFields, int index, int count)

@@ -1,0 +1,128 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace IntegrationHub.Data;
+
+/// <summary>
+/// Plumbing for hand-written SQL on the hot paths (the run queue, run outcomes and the storage changes committed
+/// with them), which bypass EF. Values are bound the way EF stores them: timestamps as UTC ticks, enums by name,
+/// Guids as upper-case TEXT on SQLite and uuid on PostgreSQL.
+/// </summary>
+internal static class HubSql
+{
+    public static async Task<DbConnection> OpenAsync(HubConnectionString connection, CancellationToken cancellationToken)
+    {
+        DbConnection db = connection.Provider switch
+        {
+            DatabaseProvider.Sqlite => new SqliteConnection(connection.Value),
+            DatabaseProvider.Postgres => new NpgsqlConnection(connection.Value),
+            _ => throw new InvalidOperationException($"Unknown database provider {connection.Provider}."),
+        };
+        try
+        {
+            await db.OpenAsync(cancellationToken);
+            if (db is SqliteConnection sqlite)
+            {
+                SqliteConnectionSettings.Apply(sqlite, connection.SqliteSynchronous);
+            }
+            return db;
+        }
+        catch
+        {
+            await db.DisposeAsync();
+            throw;
+        }
+    }
+
+    public static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+#pragma warning disable CA2100 // Every statement is a constant of this feature; values always travel as parameters.
+        command.CommandText = sql;
+#pragma warning restore CA2100
+        return command;
+    }
+
+    /// <summary>A statement with its parameter values, to execute on its own (SQLite) or in a batch (PostgreSQL).</summary>
+    public sealed record Statement(string Sql, IReadOnlyList<(string Name, object? Value)> Parameters)
+    {
+        public DbCommand ToCommand(DbConnection connection, DbTransaction? transaction)
+        {
+            var command = Command(connection, transaction, Sql);
+            foreach (var (name, value) in Parameters)
+            {
+                command.Add(name, value);
+            }
+            return command;
+        }
+
+        public NpgsqlBatchCommand ToBatchCommand()
+        {
+            var command = new NpgsqlBatchCommand(Sql);
+            foreach (var (name, value) in Parameters)
+            {
+                command.Parameters.Add(new NpgsqlParameter(name, Convert(sqlite: false, value)));
+            }
+            return command;
+        }
+    }
+
+    /// <summary>
+    /// Executes <paramref name="statements"/> in order within <paramref name="transaction"/> and returns each one's
+    /// affected row count: on PostgreSQL as one batch (one round trip), on SQLite (in process) one by one.
+    /// </summary>
+    public static async Task<int[]> ExecuteAsync(
+        DbConnection connection, DbTransaction transaction, IReadOnlyList<Statement> statements, CancellationToken cancellationToken)
+    {
+        var affected = new int[statements.Count];
+        if (statements.Count == 0)
+        {
+            return affected;
+        }
+        if (connection is NpgsqlConnection npgsql)
+        {
+            await using var batch = new NpgsqlBatch(npgsql, (NpgsqlTransaction)transaction);
+            foreach (var statement in statements)
+            {
+                batch.BatchCommands.Add(statement.ToBatchCommand());
+            }
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+            for (var i = 0; i < statements.Count; i++)
+            {
+                affected[i] = batch.BatchCommands[i].RecordsAffected;
+            }
+            return affected;
+        }
+        for (var i = 0; i < statements.Count; i++)
+        {
+            await using var command = statements[i].ToCommand(connection, transaction);
+            affected[i] = await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        return affected;
+    }
+
+    public static DbParameter Add(this DbCommand command, string name, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = Convert(command is SqliteCommand, value);
+        command.Parameters.Add(parameter);
+        return parameter;
+    }
+
+    public static void Set(this DbParameter parameter, bool sqlite, object? value) => parameter.Value = Convert(sqlite, value);
+
+    private static object Convert(bool sqlite, object? value) => value switch
+    {
+        null => DBNull.Value,
+        Guid g when sqlite => g.ToString().ToUpperInvariant(),
+        DateTimeOffset d => d.UtcTicks,
+        Enum e => e.ToString(),
+        _ => value,
+    };
+
+    public static Guid ReadGuid(DbDataReader reader, int ordinal) =>
+        reader.GetFieldType(ordinal) == typeof(Guid) ? reader.GetGuid(ordinal) : Guid.Parse(reader.GetString(ordinal));
+}

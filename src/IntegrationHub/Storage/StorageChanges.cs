@@ -1,0 +1,59 @@
+namespace IntegrationHub.Storage;
+
+/// <summary>
+/// The storage writes of one run (its script's <c>storage.set</c> and <c>storage.delete</c>, and the storage target),
+/// held until the run ends. They are committed in the same transaction that records the run as succeeded, so a run's
+/// changes land all together or, when it fails, not at all; and the hub commits many runs' outcomes at once instead
+/// of one transaction per write. The run itself reads its own changes back at once.
+/// </summary>
+public sealed class StorageChanges(int maxKeys)
+{
+    // Insertion-ordered: keys are committed in the order the run first changed them.
+    private readonly Dictionary<string, StorageChange> _byKey = new(StringComparer.Ordinal);
+
+    /// <summary>How many keys the run changed (each counted once, however often it was written).</summary>
+    public int Count => _byKey.Count;
+
+    /// <summary>The last change of each key.</summary>
+    public IEnumerable<StorageChange> Changes => _byKey.Values;
+
+    /// <summary>Stores or replaces <paramref name="canonicalKey"/>'s value when the run succeeds.</summary>
+    /// <exception cref="StorageChangeLimitException">The run already changed as many keys as it may.</exception>
+    public void Set(string canonicalKey, string valueJson, DateTimeOffset? expiresAt) =>
+        Put(new StorageChange(canonicalKey, valueJson, expiresAt));
+
+    /// <summary>Removes <paramref name="canonicalKey"/> when the run succeeds.</summary>
+    /// <exception cref="StorageChangeLimitException">The run already changed as many keys as it may.</exception>
+    public void Delete(string canonicalKey) => Put(new StorageChange(canonicalKey, null, null));
+
+    /// <summary>
+    /// Whether the run changed <paramref name="canonicalKey"/>; if so, <paramref name="valueJson"/> is what it reads now
+    /// (null once deleted or expired).
+    /// </summary>
+    public bool TryGet(string canonicalKey, DateTimeOffset now, out string? valueJson)
+    {
+        if (!_byKey.TryGetValue(canonicalKey, out var change))
+        {
+            valueJson = null;
+            return false;
+        }
+        valueJson = change.ExpiresAt is { } expiresAt && expiresAt <= now ? null : change.ValueJson;
+        return true;
+    }
+
+    private void Put(StorageChange change)
+    {
+        if (_byKey.Count >= maxKeys && !_byKey.ContainsKey(change.Key))
+        {
+            throw new StorageChangeLimitException(maxKeys);
+        }
+        _byKey[change.Key] = change;
+    }
+}
+
+/// <summary>One key's pending change: a value to store, or a deletion when <see cref="ValueJson"/> is null.</summary>
+public sealed record StorageChange(string Key, string? ValueJson, DateTimeOffset? ExpiresAt);
+
+/// <summary>A run tried to change more storage keys than <see cref="StorageOptions.MaxChangesPerRun"/> allows.</summary>
+public sealed class StorageChangeLimitException(int maxKeys)
+    : Exception($"A run may change at most {maxKeys:N0} storage keys (Storage:MaxChangesPerRun); this one tried to change more.");

@@ -1,0 +1,16 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace IntegrationHub.Storage;
+
+/// <summary>The scenarios' internal data storage. Section <c>Storage</c>.</summary>
+public sealed class StorageOptions
+{
+    public const string SectionName = "Storage";
+
+    /// <summary>
+    /// Keys one run may change (script writes and the storage target together). A run holds its changes in memory until
+    /// it ends, so this bounds that memory. Default 100,000; range 1 to 10,000,000.
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int MaxChangesPerRun { get; set; } = 100_000;
+}
