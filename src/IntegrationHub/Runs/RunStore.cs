@@ -52,6 +52,10 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
         RETURNING "Id", "QueuedAt"
         """;
 
+    // The unary + keeps SQLite's planner off the (Status, LeaseExpiresAt) index: with it, the claim walked every
+    // queued run instead of looking up the chosen few by primary key, and slowed down as the backlog grew.
+    private const string SqliteQueuedOnly = "+\"Status\" = 'Queued'";
+
     private const string PostgresClaimLock = "SELECT pg_advisory_xact_lock(7318009422)";
 
     private readonly RunsOptions _options = options.Value;
@@ -95,7 +99,7 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
 
         await using var claim = postgres
             ? HubSql.Command(db, transaction, PostgresClaim)
-            : HubSql.Command(db, transaction, $"{ClaimSet} WHERE \"Status\" = 'Queued' AND \"Id\" IN ({string.Join(", ", chosen.Select((_, i) => $"@id{i}"))}) RETURNING \"Id\", \"QueuedAt\"");
+            : HubSql.Command(db, transaction, $"{ClaimSet} WHERE \"Id\" IN ({string.Join(", ", chosen.Select((_, i) => $"@id{i}"))}) AND {SqliteQueuedOnly} RETURNING \"Id\", \"QueuedAt\"");
         if (postgres)
         {
             claim.Add("ids", chosen.Select(c => c.Id).ToArray());
