@@ -58,7 +58,7 @@ public sealed partial class RunExecutor(
                 // fires before the run's own deadline.
                 var invocation = new ScriptInvocation(scenario.WorkspaceId, scenario.Id, scenario.Version, scenario.SourceScript,
                     run.Id, run.Trigger, input.Json, deadline - time.GetUtcNow(), storage);
-                var script = sandbox.Execute(invocation, cancellationToken);
+                var script = await sandbox.ExecuteAsync(invocation, cancellationToken);
                 log.AddRange(script.Log);
                 if (script.Error is { } error)
                 {

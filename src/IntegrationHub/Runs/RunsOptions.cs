@@ -8,11 +8,13 @@ public sealed class RunsOptions
     public const string SectionName = "Runs";
 
     /// <summary>
-    /// Runs this node executes at once. Default: four per processor, at least 8: runs mostly wait on I/O (HTTP
-    /// sources and targets, the database), and more free slots let one claim take a bigger batch. Range 1 to 1024.
+    /// Runs this node executes at once. Default: 32 per processor. Runs mostly wait: on HTTP sources and targets, on
+    /// the database, or for one of the script turns (<c>Scripting:MaxConcurrentScripts</c>), none of which holds a
+    /// thread. Many slots let one claim take a big batch and one commit record many outcomes: with 8 slots this
+    /// 2-core machine completed about 650 runs/s, with 64 more than 2,000. Range 1 to 4096.
     /// </summary>
-    [Range(1, 1024)]
-    public int Concurrency { get; set; } = Math.Max(8, Environment.ProcessorCount * 4);
+    [Range(1, 4096)]
+    public int Concurrency { get; set; } = Environment.ProcessorCount * 32;
 
     /// <summary>
     /// How long a claimed run belongs to its node without a renewal; the node renews every third of it. A run whose

@@ -40,6 +40,7 @@ public sealed partial class ScriptSandbox : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<ScriptSandbox> _logger;
     private readonly MemoryCache _prepared;
+    private readonly SemaphoreSlim _turns;
 
     public ScriptSandbox(IOptions<ScriptingOptions> options, ScenarioStorage storage, TimeProvider time, ILogger<ScriptSandbox> logger)
     {
@@ -48,6 +49,7 @@ public sealed partial class ScriptSandbox : IDisposable
         _time = time;
         _logger = logger;
         _prepared = new MemoryCache(new MemoryCacheOptions { SizeLimit = _options.PreparedScriptCacheSize });
+        _turns = new SemaphoreSlim(_options.MaxConcurrentScripts, _options.MaxConcurrentScripts);
     }
 
     /// <summary>The first syntax error in <paramref name="script"/> (1-based line and column), or null when it parses.</summary>
@@ -62,6 +64,30 @@ public sealed partial class ScriptSandbox : IDisposable
         catch (ScriptPreparationException ex) when (ex.InnerException is ParseErrorException parse)
         {
             return new ScriptSyntaxError(parse.Description, parse.LineNumber, parse.Column + 1);
+        }
+    }
+
+    /// <summary>
+    /// Waits, without holding a thread, until fewer than <see cref="ScriptingOptions.MaxConcurrentScripts"/> scripts
+    /// run on this node, then runs the script as <see cref="Execute"/> does. The wait counts against the script's timeout.
+    /// </summary>
+    public async Task<ScriptResult> ExecuteAsync(ScriptInvocation invocation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(invocation);
+        var started = _time.GetTimestamp();
+        if (!await _turns.WaitAsync(invocation.Timeout, cancellationToken))
+        {
+            var log = new ScriptLog(_time, _options.MaxLogLines, _options.MaxLogLineLength);
+            return Failed(log, new ScriptError(ScriptErrorKind.Timeout,
+                $"The script waited its whole timeout of {invocation.Timeout.TotalSeconds:0.###} s for a turn to run (Scripting:MaxConcurrentScripts).", null, null));
+        }
+        try
+        {
+            return Execute(invocation with { Timeout = invocation.Timeout - _time.GetElapsedTime(started) }, cancellationToken);
+        }
+        finally
+        {
+            _turns.Release();
         }
     }
 
@@ -121,7 +147,11 @@ public sealed partial class ScriptSandbox : IDisposable
         }
     }
 
-    public void Dispose() => _prepared.Dispose();
+    public void Dispose()
+    {
+        _prepared.Dispose();
+        _turns.Dispose();
+    }
 
     private void Configure(Jint.Options options, TimeSpan timeout, CancellationToken cancellationToken)
     {

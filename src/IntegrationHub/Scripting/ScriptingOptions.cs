@@ -29,6 +29,14 @@ public sealed class ScriptingOptions
     [Range(1, 10_000)]
     public int RecursionLimit { get; set; } = 500;
 
+    /// <summary>
+    /// Scripts this node executes at the same moment. Default: one per processor. A script holds its thread while it
+    /// runs (Jint cannot yield), so more than the processors can serve would only take threads from the web server;
+    /// runs past this number wait for a turn without holding a thread. Range 1 to 1024.
+    /// </summary>
+    [Range(1, 1024)]
+    public int MaxConcurrentScripts { get; set; } = Environment.ProcessorCount;
+
     /// <summary>Log lines a script may write to its run's log; later lines are dropped. Default 1,000; range 0 to 100,000.</summary>
     [Range(0, 100_000)]
     public int MaxLogLines { get; set; } = 1_000;

@@ -165,6 +165,24 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task ExecuteAsync_PastMaxConcurrentScripts_AScriptWaitsForATurn_WithinItsTimeout()
+    {
+        var sandbox = fixture.Sandbox(new ScriptingOptions { MaxStatements = int.MaxValue, MaxConcurrentScripts = 1 });
+
+        // The one turn is taken for 3 s; the second script may wait 1 s of it; the third comes after the first ended.
+        var busy = Task.Run(() => sandbox.ExecuteAsync(Invocation("while (true) { }", timeout: TimeSpan.FromSeconds(3)), CancellationToken.None));
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var waiting = await sandbox.ExecuteAsync(Invocation("return [1];", timeout: TimeSpan.FromSeconds(1)), CancellationToken.None);
+        var first = await busy;
+        var after = await sandbox.ExecuteAsync(Invocation("return [1];"), CancellationToken.None);
+
+        Assert.Equal(ScriptErrorKind.Timeout, first.Error!.Kind);
+        Assert.Equal(ScriptErrorKind.Timeout, waiting.Error!.Kind);
+        Assert.Contains("for a turn to run (Scripting:MaxConcurrentScripts)", waiting.Error.Message, StringComparison.Ordinal);
+        Assert.Equal("[1]", after.RecordsJson);
+    }
+
+    [Fact]
     public void Execute_MemoryBomb_FailsWithTheMemoryLimit()
     {
         var result = Execute("const hoard = [];\nwhile (true) { hoard.push('x'.repeat(1000) + hoard.length); }");
