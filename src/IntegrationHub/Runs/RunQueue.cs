@@ -291,9 +291,16 @@ public sealed partial class RunQueue : IAsyncDisposable
                     """);
                 locks.Parameters.AddWithValue("ids", scenarioIds);
                 read.BatchCommands.Add(locks);
+                // Counted only up to the smallest MaxQueuedRuns in the batch, which is all the decision needs: the cost
+                // stays bounded by the limit, not by the length of the backlog.
                 var count = new NpgsqlBatchCommand(
-                    """SELECT "ScenarioId", count(*)::int FROM "Runs" WHERE "Status" = 'Queued' AND "ScenarioId" = ANY(@ids) GROUP BY "ScenarioId" """);
+                    """
+                    SELECT s.id, (SELECT count(*) FROM (
+                        SELECT 1 FROM "Runs" r WHERE r."ScenarioId" = s.id AND r."Status" = 'Queued' LIMIT s.most) AS q)::int
+                    FROM unnest(@ids, @most) AS s(id, most)
+                    """);
                 count.Parameters.AddWithValue("ids", scenarioIds);
+                count.Parameters.AddWithValue("most", scenarioIds.Select(id => batch.Where(p => p.Run.ScenarioId == id).Min(p => p.Run.MaxQueuedRuns)).ToArray());
                 read.BatchCommands.Add(count);
                 if (keys.Length > 0)
                 {
