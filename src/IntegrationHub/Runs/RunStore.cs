@@ -56,7 +56,9 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
     // queued run instead of looking up the chosen few by primary key, and slowed down as the backlog grew.
     private const string SqliteQueuedOnly = "+\"Status\" = 'Queued'";
 
-    private const string PostgresClaimLock = "SELECT pg_advisory_xact_lock(7318009422)";
+    // A claim need not wait for its WAL flush: if the server crashes before the flush, the claim is lost with it and
+    // the runs are still Queued, to be claimed again. That spares a disk flush per claim, on the path of every run.
+    private const string PostgresClaimLock = "SET LOCAL synchronous_commit = off; SELECT pg_advisory_xact_lock(7318009422)";
 
     private readonly RunsOptions _options = options.Value;
 
