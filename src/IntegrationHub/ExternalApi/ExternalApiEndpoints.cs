@@ -34,12 +34,14 @@ internal static class ExternalApiEndpoints
     }
 
     public static Task<Results<Ok, Ok<RunResultResponse>, Accepted<RunResultResponse>, ProblemHttpResult>> AcceptGetAsync(
-        Guid scenarioId, HttpContext context, ScenarioTriggerCache scenarios, RunQueue queue, IOptions<ExternalApiOptions> options, TimeProvider time) =>
-        AcceptAsync(scenarioId, TriggerKind.ExternalGet, context, scenarios, queue, options.Value, time);
+        Guid scenarioId, HttpContext context, ScenarioTriggerCache scenarios, RunQueue queue, IOptions<ExternalApiOptions> options,
+        IOptions<RunsOptions> runsOptions, TimeProvider time) =>
+        AcceptAsync(scenarioId, TriggerKind.ExternalGet, context, scenarios, queue, options.Value, runsOptions.Value, time);
 
     public static Task<Results<Ok, Ok<RunResultResponse>, Accepted<RunResultResponse>, ProblemHttpResult>> AcceptPostAsync(
-        Guid scenarioId, HttpContext context, ScenarioTriggerCache scenarios, RunQueue queue, IOptions<ExternalApiOptions> options, TimeProvider time) =>
-        AcceptAsync(scenarioId, TriggerKind.ExternalPost, context, scenarios, queue, options.Value, time);
+        Guid scenarioId, HttpContext context, ScenarioTriggerCache scenarios, RunQueue queue, IOptions<ExternalApiOptions> options,
+        IOptions<RunsOptions> runsOptions, TimeProvider time) =>
+        AcceptAsync(scenarioId, TriggerKind.ExternalPost, context, scenarios, queue, options.Value, runsOptions.Value, time);
 
     public static async Task<Results<JsonHttpResult<JsonElement>, Ok<CacheDataPage>, ProblemHttpResult>> GetCacheDataAsync(
         Guid scenarioId, string? keyJson, int? page, int? pageSize, HttpContext context, ScenarioTriggerCache scenarios, ScenarioStorage storage)
@@ -74,7 +76,8 @@ internal static class ExternalApiEndpoints
     }
 
     private static async Task<Results<Ok, Ok<RunResultResponse>, Accepted<RunResultResponse>, ProblemHttpResult>> AcceptAsync(
-        Guid scenarioId, TriggerKind kind, HttpContext context, ScenarioTriggerCache scenarios, RunQueue queue, ExternalApiOptions options, TimeProvider time)
+        Guid scenarioId, TriggerKind kind, HttpContext context, ScenarioTriggerCache scenarios, RunQueue queue, ExternalApiOptions options,
+        RunsOptions runsOptions, TimeProvider time)
     {
         var cancellationToken = context.RequestAborted;
         var settings = await scenarios.GetAsync(scenarioId, cancellationToken);
@@ -123,7 +126,7 @@ internal static class ExternalApiEndpoints
 
         if (result.AcceptedRunId is not { } runId)
         {
-            return ExternalApiProblems.QueueFull(context, options.RetryAfterSeconds);
+            return QueueFullProblem.Create(context, runsOptions);
         }
 
         context.Response.Headers[RunIdHeader] = runId.ToString();

@@ -20,8 +20,4 @@ public sealed class ExternalApiOptions
     /// </summary>
     [Range(0, 600)]
     public int MaxWaitSeconds { get; set; } = 30;
-
-    /// <summary>The Retry-After a 429 (the scenario's queue is full) carries, in seconds. Default 5; 1 to 3600.</summary>
-    [Range(1, 3600)]
-    public int RetryAfterSeconds { get; set; } = 5;
 }

@@ -39,15 +39,6 @@ internal static class ExternalApiProblems
         title: "Scenario disabled",
         detail: $"Scenario {id} is disabled; enable it to accept triggers.");
 
-    public static ProblemHttpResult QueueFull(HttpContext context, int retryAfterSeconds)
-    {
-        context.Response.Headers.RetryAfter = retryAfterSeconds.ToString();
-        return TypedResults.Problem(
-            statusCode: StatusCodes.Status429TooManyRequests,
-            title: "Queue full",
-            detail: "The scenario already has its maximum of queued runs; try again later.");
-    }
-
     public static ProblemHttpResult BodyTooLarge(long maxBytes) => TypedResults.Problem(
         statusCode: StatusCodes.Status413PayloadTooLarge,
         title: "Body too large",

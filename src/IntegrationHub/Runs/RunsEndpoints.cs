@@ -3,6 +3,7 @@ using IntegrationHub.Data;
 using IntegrationHub.Identity;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace IntegrationHub.Runs;
 
@@ -16,7 +17,6 @@ internal static class RunsEndpoints
     public const int MaxPageSize = 500;
 
     /// <summary>Seconds a client is told to wait (Retry-After) when a scenario's queue is full.</summary>
-    public const int QueueFullRetryAfterSeconds = 5;
 
     public static RouteGroupBuilder MapRunsEndpoints(this IEndpointRouteBuilder app)
     {
@@ -35,7 +35,7 @@ internal static class RunsEndpoints
     }
 
     public static async Task<Results<Accepted<RunDetails>, ProblemHttpResult>> RunNow(
-        Guid id, HttpContext context, HubDbContext db, RunQueue queue, CancellationToken cancellationToken)
+        Guid id, HttpContext context, HubDbContext db, RunQueue queue, IOptions<RunsOptions> options, CancellationToken cancellationToken)
     {
         var caller = HubCaller.From(context.User)!;
         var scenario = await db.Scenarios.AsNoTracking()
@@ -50,7 +50,7 @@ internal static class RunsEndpoints
         var result = await queue.EnqueueAsync(
             new NewRun(scenario.WorkspaceId, scenario.Id, TriggerKind.Manual, scenario.MaxAttempts, scenario.MaxQueuedRuns, TriggeredBy: caller.UserId),
             cancellationToken);
-        return await Accepted(result, context, db, cancellationToken);
+        return await Accepted(result, context, db, options.Value, cancellationToken);
     }
 
     public static async Task<Results<Ok<RunPage>, ValidationProblem>> ListRuns(
@@ -128,7 +128,7 @@ internal static class RunsEndpoints
     }
 
     public static async Task<Results<Accepted<RunDetails>, ProblemHttpResult>> RetryRun(
-        Guid id, HttpContext context, HubDbContext db, RunQueue queue, CancellationToken cancellationToken)
+        Guid id, HttpContext context, HubDbContext db, RunQueue queue, IOptions<RunsOptions> options, CancellationToken cancellationToken)
     {
         var caller = HubCaller.From(context.User)!;
         var run = await FindAsync(db, id, caller, cancellationToken);
@@ -154,7 +154,7 @@ internal static class RunsEndpoints
             new NewRun(run.WorkspaceId, run.ScenarioId, TriggerKind.Retry, scenario.MaxAttempts, scenario.MaxQueuedRuns,
                 Payload: run.Payload, TriggeredBy: caller.UserId, RetryOf: run.Id),
             cancellationToken);
-        return await Accepted(result, context, db, cancellationToken);
+        return await Accepted(result, context, db, options.Value, cancellationToken);
     }
 
     public static async Task<Results<Ok<RunDetails>, ProblemHttpResult>> CancelRun(
@@ -180,13 +180,11 @@ internal static class RunsEndpoints
     }
 
     private static async Task<Results<Accepted<RunDetails>, ProblemHttpResult>> Accepted(
-        EnqueueResult result, HttpContext context, HubDbContext db, CancellationToken cancellationToken)
+        EnqueueResult result, HttpContext context, HubDbContext db, RunsOptions options, CancellationToken cancellationToken)
     {
         if (result.AcceptedRunId is not { } runId)
         {
-            context.Response.Headers.RetryAfter = QueueFullRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "The scenario's queue is full",
-                detail: "The scenario already has its maximum of queued runs (Max Queued Runs). Try again later.");
+            return QueueFullProblem.Create(context, options);
         }
         var run = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == runId, cancellationToken);
         return TypedResults.Accepted($"/api/v1/runs/{runId}", RunDetails.From(run));

@@ -42,6 +42,13 @@ public sealed class RunsOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
     public TimeSpan ScheduleInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The Retry-After, in seconds, of the 429 a trigger gets when its scenario's queue is full (external API, run now,
+    /// retry). Default 5; range 1 to 3600.
+    /// </summary>
+    [Range(1, 3600)]
+    public int QueueFullRetryAfterSeconds { get; set; } = 5;
+
     /// <summary>Most triggers committed in one group-commit transaction. Default 512; range 1 to 4096.</summary>
     [Range(1, 4096)]
     public int MaxEnqueueBatch { get; set; } = 512;

@@ -369,9 +369,9 @@ public sealed class ExternalApiEndpointsTests
     }
 
     [Theory, AllDatabases]
-    public async Task Accept_WhenTheQueueIsFull_Returns429WithRetryAfter(DatabaseProvider provider)
+    public async Task Accept_WhenTheQueueIsFull_Returns429WithTheConfiguredRetryAfter(DatabaseProvider provider)
     {
-        await using var hub = await HubHost.StartAsync(provider);
+        await using var hub = await HubHost.StartAsync(provider, new Dictionary<string, string?> { ["Runs:QueueFullRetryAfterSeconds"] = "7" });
         var scenario = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(maxQueuedRuns: 2));
         await ScenarioTestData.FillQueueAsync(hub, scenario, 2);
         using var client = hub.CreateAdminClient();
@@ -379,7 +379,7 @@ public sealed class ExternalApiEndpointsTests
         var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", JsonContent.Create(new { id = 1 }));
 
         Assert.Equal((HttpStatusCode)429, response.StatusCode);
-        Assert.NotNull(response.Headers.RetryAfter?.Delta);
+        Assert.Equal(TimeSpan.FromSeconds(7), response.Headers.RetryAfter?.Delta);
         Assert.Equal(ProblemJson, response.Content.Headers.ContentType?.MediaType);
     }
 

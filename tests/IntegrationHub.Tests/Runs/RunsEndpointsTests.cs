@@ -86,9 +86,9 @@ public sealed class RunsEndpointsTests
     }
 
     [Theory, AllDatabases]
-    public async Task RunNow_WhenQueueIsFull_Returns429WithRetryAfter(DatabaseProvider provider)
+    public async Task RunNow_WhenQueueIsFull_Returns429WithTheConfiguredRetryAfter(DatabaseProvider provider)
     {
-        await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
+        await using var hub = await HubHost.StartAsync(provider, new Dictionary<string, string?>(RunsTestData.NoWorkers) { ["Runs:QueueFullRetryAfterSeconds"] = "7" });
         var scenario = await RunsTestData.CreateScenarioAsync(hub, s => s.MaxQueuedRuns = 1);
         using var client = hub.CreateAdminClient();
 
@@ -97,7 +97,7 @@ public sealed class RunsEndpointsTests
 
         Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
         Assert.Equal((HttpStatusCode)429, second.StatusCode);
-        Assert.NotNull(second.Headers.RetryAfter);
+        Assert.Equal(TimeSpan.FromSeconds(7), second.Headers.RetryAfter?.Delta);
         Assert.Equal("application/problem+json", second.Content.Headers.ContentType?.MediaType);
     }
 
