@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Threading.Channels;
 using IntegrationHub.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -11,11 +10,11 @@ namespace IntegrationHub.Runs;
 /// The durable run queue: the runs table. <see cref="EnqueueAsync"/> returns once the run is committed.
 /// </summary>
 /// <remarks>
-/// Group commit: concurrent callers put their runs in a channel; one writer loop takes whatever arrived meanwhile,
-/// inserts it in one transaction and completes every caller after the commit. One commit (one fsync) then carries
-/// hundreds of triggers, which is what makes a durable accept cheap. No caller is answered before its commit.
+/// Enqueued by <see cref="GroupCommit{TItem, TResult}"/>: concurrent triggers are inserted in one transaction and
+/// each caller is answered after the commit. One commit (one fsync) then carries hundreds of triggers, which is what
+/// makes a durable accept cheap. No caller is answered before its commit.
 /// </remarks>
-public sealed partial class RunQueue : IAsyncDisposable
+public sealed class RunQueue : IAsyncDisposable
 {
     /// <summary>How long an Idempotency-Key is remembered.</summary>
     public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
@@ -35,10 +34,7 @@ public sealed partial class RunQueue : IAsyncDisposable
     private readonly SqliteWriteGate _writeGate;
     private readonly QueuedRunBounds _queuedBounds;
     private readonly TimeProvider _time;
-    private readonly ILogger<RunQueue> _logger;
-    private readonly int _maxBatch;
-    private readonly Channel<PendingRun> _pending = Channel.CreateUnbounded<PendingRun>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _writer;
+    private readonly GroupCommit<NewRun, EnqueueResult> _writer;
     private DbConnection? _writerConnection;
 
     public RunQueue(
@@ -57,22 +53,15 @@ public sealed partial class RunQueue : IAsyncDisposable
         _writeGate = writeGate;
         _queuedBounds = queuedBounds;
         _time = time;
-        _logger = logger;
-        _maxBatch = options.Value.MaxEnqueueBatch;
-        _writer = Task.Run(WriteLoopAsync);
+        _writer = new GroupCommit<NewRun, EnqueueResult>(CommitAsync, options.Value.MaxEnqueueBatch, "runs", logger);
     }
 
     /// <summary>Puts a run on the queue; returns after the commit (or the refusal).</summary>
     public async Task<EnqueueResult> EnqueueAsync(NewRun run, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
-        var pending = new PendingRun(run, new TaskCompletionSource<EnqueueResult>(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (!_pending.Writer.TryWrite(pending))
-        {
-            throw new InvalidOperationException("The run queue is shutting down.");
-        }
         // A cancelled caller stops waiting; its run may still commit, exactly as if the connection dropped after the commit.
-        return await pending.Result.Task.WaitAsync(cancellationToken);
+        return await _writer.CommitAsync(run, cancellationToken);
     }
 
     /// <summary>The run once it has ended (Succeeded, Failed or Cancelled), or as it is when <paramref name="timeout"/> passes.</summary>
@@ -117,62 +106,20 @@ public sealed partial class RunQueue : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _pending.Writer.TryComplete();
-        await _writer;
+        await _writer.DisposeAsync();
         if (_writerConnection is not null)
         {
             await _writerConnection.DisposeAsync();
         }
     }
 
-    private async Task WriteLoopAsync()
-    {
-        var batch = new List<PendingRun>(_maxBatch);
-        while (await _pending.Reader.WaitToReadAsync())
-        {
-            batch.Clear();
-            while (batch.Count < _maxBatch && _pending.Reader.TryRead(out var pending))
-            {
-                batch.Add(pending);
-            }
-
-            try
-            {
-                await CommitAsync(batch);
-            }
-            catch (Exception ex) when (batch.Count > 1)
-            {
-                // One bad run (say, its scenario was deleted a moment ago) must not fail the others: commit them one by one.
-                LogBatchFailed(_logger, batch.Count, ex);
-                foreach (var pending in batch)
-                {
-                    try
-                    {
-                        await CommitAsync([pending]);
-                    }
-                    catch (Exception single)
-                    {
-                        pending.Result.TrySetException(single);
-                    }
-                }
-            }
-            catch (Exception ex)
-            {
-                batch[0].Result.TrySetException(ex);
-            }
-        }
-    }
-
-    private async Task CommitAsync(List<PendingRun> batch)
+    private async Task<EnqueueResult[]> CommitAsync(IReadOnlyList<NewRun> batch)
     {
         try
         {
             var results = await WriteAsync(batch, CancellationToken.None);
-            for (var i = 0; i < batch.Count; i++)
-            {
-                batch[i].Result.TrySetResult(results[i]);
-            }
             _signals.WorkAvailable();
+            return results;
         }
         catch
         {
@@ -188,20 +135,20 @@ public sealed partial class RunQueue : IAsyncDisposable
         }
     }
 
-    private async Task<EnqueueResult[]> WriteAsync(List<PendingRun> batch, CancellationToken cancellationToken)
+    private async Task<EnqueueResult[]> WriteAsync(IReadOnlyList<NewRun> batch, CancellationToken cancellationToken)
     {
         using var turn = await _writeGate.EnterAsync(cancellationToken);
         var now = _time.GetUtcNow();
         _writerConnection ??= await HubSql.OpenAsync(_connection, cancellationToken);
-        var scenarioIds = batch.Select(p => p.Run.ScenarioId).Distinct().ToArray();
-        var keys = batch.Where(p => p.Run.IdempotencyKey is not null).Select(p => (p.Run.ScenarioId, p.Run.IdempotencyKey!)).Distinct().ToArray();
+        var scenarioIds = batch.Select(p => p.ScenarioId).Distinct().ToArray();
+        var keys = batch.Where(p => p.IdempotencyKey is not null).Select(p => (p.ScenarioId, p.IdempotencyKey!)).Distinct().ToArray();
         return _writerConnection is NpgsqlConnection npgsql
             ? await WritePostgresAsync(npgsql, batch, scenarioIds, keys, now, cancellationToken)
             : await WriteSqliteAsync(_writerConnection, batch, scenarioIds, keys, now, cancellationToken);
     }
 
     private async Task<EnqueueResult[]> WriteSqliteAsync(
-        DbConnection connection, List<PendingRun> batch, Guid[] scenarioIds, (Guid, string)[] keys, DateTimeOffset now, CancellationToken cancellationToken)
+        DbConnection connection, IReadOnlyList<NewRun> batch, Guid[] scenarioIds, (Guid, string)[] keys, DateTimeOffset now, CancellationToken cancellationToken)
     {
         // BEGIN IMMEDIATE: this transaction holds SQLite's single write lock from the start, so the queue counts and
         // Idempotency-Key lookups below stay true until the commit. Everything runs in process: no round trips to save.
@@ -214,8 +161,8 @@ public sealed partial class RunQueue : IAsyncDisposable
             {
                 // Counting walks the scenario's backlog; the known upper bound answers as well while this group
                 // cannot reach the scenario's limit even if every queued run were still there.
-                var arriving = batch.Where(p => p.Run.ScenarioId == scenarioId).ToList();
-                if (_queuedBounds.TryGet(scenarioId, out var bound) && bound + arriving.Count <= arriving.Min(p => p.Run.MaxQueuedRuns))
+                var arriving = batch.Where(p => p.ScenarioId == scenarioId).ToList();
+                if (_queuedBounds.TryGet(scenarioId, out var bound) && bound + arriving.Count <= arriving.Min(p => p.MaxQueuedRuns))
                 {
                     counts[scenarioId] = bound;
                     continue;
@@ -255,7 +202,7 @@ public sealed partial class RunQueue : IAsyncDisposable
             {
                 var i = rows[j];
                 insert.Parameters.Clear();
-                Bind(insert.Parameters, batch[i].Run, ids[i], now, sqlite: true);
+                Bind(insert.Parameters, batch[i], ids[i], now, sqlite: true);
                 inserted[j] = await insert.ExecuteNonQueryAsync(cancellationToken) == 1;
             }
         }
@@ -269,7 +216,7 @@ public sealed partial class RunQueue : IAsyncDisposable
     }
 
     private static async Task<EnqueueResult[]> WritePostgresAsync(
-        NpgsqlConnection connection, List<PendingRun> batch, Guid[] scenarioIds, (Guid, string)[] keys, DateTimeOffset now, CancellationToken cancellationToken)
+        NpgsqlConnection connection, IReadOnlyList<NewRun> batch, Guid[] scenarioIds, (Guid, string)[] keys, DateTimeOffset now, CancellationToken cancellationToken)
     {
         // Two round trips per batch, whatever its size: (1) begin, lock, read the queue counts and earlier
         // Idempotency-Keys; (2) the inserts, the NOTIFY and the commit, pipelined. The transaction is driven with
@@ -300,7 +247,7 @@ public sealed partial class RunQueue : IAsyncDisposable
                     FROM unnest(@ids, @most) AS s(id, most)
                     """);
                 count.Parameters.AddWithValue("ids", scenarioIds);
-                count.Parameters.AddWithValue("most", scenarioIds.Select(id => batch.Where(p => p.Run.ScenarioId == id).Min(p => p.Run.MaxQueuedRuns)).ToArray());
+                count.Parameters.AddWithValue("most", scenarioIds.Select(id => batch.Where(p => p.ScenarioId == id).Min(p => p.MaxQueuedRuns)).ToArray());
                 read.BatchCommands.Add(count);
                 if (keys.Length > 0)
                 {
@@ -346,7 +293,7 @@ public sealed partial class RunQueue : IAsyncDisposable
                 foreach (var i in rows)
                 {
                     var command = new NpgsqlBatchCommand(InsertColumns);
-                    Bind(command.Parameters, batch[i].Run, ids[i], now, sqlite: false);
+                    Bind(command.Parameters, batch[i], ids[i], now, sqlite: false);
                     write.BatchCommands.Add(command);
                 }
                 if (rows.Count > 0)
@@ -388,14 +335,14 @@ public sealed partial class RunQueue : IAsyncDisposable
     /// MaxQueuedRuns is full.
     /// </summary>
     private static (EnqueueResult?[] Results, Guid[] Ids, List<int> Rows) Decide(
-        List<PendingRun> batch, Dictionary<Guid, int> queuedCounts, Dictionary<(Guid, string), Guid> firstByKey, DateTimeOffset now)
+        IReadOnlyList<NewRun> batch, Dictionary<Guid, int> queuedCounts, Dictionary<(Guid, string), Guid> firstByKey, DateTimeOffset now)
     {
         var results = new EnqueueResult?[batch.Count];
         var ids = new Guid[batch.Count];
         var rows = new List<int>(batch.Count);
         for (var i = 0; i < batch.Count; i++)
         {
-            var run = batch[i].Run;
+            var run = batch[i];
             if (run.IdempotencyKey is { } key && firstByKey.TryGetValue((run.ScenarioId, key), out var first))
             {
                 results[i] = new EnqueueResult.Duplicate(first);
@@ -421,7 +368,7 @@ public sealed partial class RunQueue : IAsyncDisposable
 
     /// <summary>Completes the results after the commit; a row the database skipped is an occurrence another node enqueued.</summary>
     private static async Task<EnqueueResult[]> ResolveAsync(
-        DbConnection connection, List<PendingRun> batch, EnqueueResult?[] results, Guid[] ids, List<int> rows, bool[] inserted,
+        DbConnection connection, IReadOnlyList<NewRun> batch, EnqueueResult?[] results, Guid[] ids, List<int> rows, bool[] inserted,
         CancellationToken cancellationToken)
     {
         for (var j = 0; j < rows.Count; j++)
@@ -433,7 +380,7 @@ public sealed partial class RunQueue : IAsyncDisposable
                 continue;
             }
             // Only the unique (ScenarioId, ScheduledFor) index refuses a row, and the row it kept is committed.
-            var run = batch[i].Run;
+            var run = batch[i];
             await using var command = HubSql.Command(connection, null,
                 "SELECT \"Id\" FROM \"Runs\" WHERE \"ScenarioId\" = @scenario AND \"ScheduledFor\" = @at");
             command.Add("scenario", run.ScenarioId);
@@ -471,8 +418,4 @@ public sealed partial class RunQueue : IAsyncDisposable
         Add("maxAttempts", Math.Max(1, run.MaxAttempts));
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Committing {Count} runs in one transaction failed; committing them one by one")]
-    private static partial void LogBatchFailed(ILogger logger, int count, Exception exception);
-
-    private sealed record PendingRun(NewRun Run, TaskCompletionSource<EnqueueResult> Result);
 }
