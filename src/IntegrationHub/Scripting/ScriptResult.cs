@@ -24,6 +24,11 @@ public enum ScriptErrorKind
     Runtime,
     /// <summary>The script ran past its timeout.</summary>
     Timeout,
+    /// <summary>
+    /// The script never started: it waited its whole timeout for a turn (<see cref="ScriptingOptions.MaxConcurrentScripts"/>)
+    /// while other scripts ran. Retryable, since it never ran.
+    /// </summary>
+    NoTurn,
     /// <summary>The script allocated more than <see cref="ScriptingOptions.MemoryLimitBytes"/>.</summary>
     MemoryLimit,
     /// <summary>The script executed more than <see cref="ScriptingOptions.MaxStatements"/>.</summary>

@@ -78,8 +78,9 @@ public sealed partial class ScriptSandbox : IDisposable
         if (!await _turns.WaitAsync(invocation.Timeout, cancellationToken))
         {
             var log = new ScriptLog(_time, _options.MaxLogLines, _options.MaxLogLineLength);
-            return Failed(log, new ScriptError(ScriptErrorKind.Timeout,
-                $"The script waited its whole timeout of {invocation.Timeout.TotalSeconds:0.###} s for a turn to run (Scripting:MaxConcurrentScripts).", null, null));
+            return Failed(log, new ScriptError(ScriptErrorKind.NoTurn,
+                $"The script did not start: it waited its whole timeout of {invocation.Timeout.TotalSeconds:0.###} s for a turn while other scripts ran (Scripting:MaxConcurrentScripts).",
+                null, null, Retryable: true));
         }
         try
         {

@@ -177,8 +177,9 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
         var after = await sandbox.ExecuteAsync(Invocation("return [1];"), CancellationToken.None);
 
         Assert.Equal(ScriptErrorKind.Timeout, first.Error!.Kind);
-        Assert.Equal(ScriptErrorKind.Timeout, waiting.Error!.Kind);
-        Assert.Contains("for a turn to run (Scripting:MaxConcurrentScripts)", waiting.Error.Message, StringComparison.Ordinal);
+        Assert.Equal(ScriptErrorKind.NoTurn, waiting.Error!.Kind);
+        Assert.True(waiting.Error.Retryable);
+        Assert.Contains("for a turn while other scripts ran (Scripting:MaxConcurrentScripts)", waiting.Error.Message, StringComparison.Ordinal);
         Assert.Equal("[1]", after.RecordsJson);
     }
 
