@@ -52,6 +52,9 @@ public sealed partial class ScriptSandbox : IDisposable
         _turns = new SemaphoreSlim(_options.MaxConcurrentScripts, _options.MaxConcurrentScripts);
     }
 
+    /// <summary>How many more scripts could start on this node right now.</summary>
+    internal int FreeTurns => _turns.CurrentCount;
+
     /// <summary>The first syntax error in <paramref name="script"/> (1-based line and column), or null when it parses.</summary>
     public ScriptSyntaxError? CheckSyntax(string script)
     {

@@ -169,9 +169,14 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
     {
         var sandbox = fixture.Sandbox(new ScriptingOptions { MaxStatements = int.MaxValue, MaxConcurrentScripts = 1 });
 
-        // The one turn is taken for 3 s; the second script may wait 1 s of it; the third comes after the first ended.
-        var busy = Task.Run(() => sandbox.ExecuteAsync(Invocation("while (true) { }", timeout: TimeSpan.FromSeconds(3)), CancellationToken.None));
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        // The one turn is taken for 5 s; the second script may wait 1 s of it; the third comes after the first ended.
+        var busy = Task.Run(() => sandbox.ExecuteAsync(Invocation("while (true) { }", timeout: TimeSpan.FromSeconds(5)), CancellationToken.None));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (sandbox.FreeTurns > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+        Assert.Equal(0, sandbox.FreeTurns);
         var waiting = await sandbox.ExecuteAsync(Invocation("return [1];", timeout: TimeSpan.FromSeconds(1)), CancellationToken.None);
         var first = await busy;
         var after = await sandbox.ExecuteAsync(Invocation("return [1];"), CancellationToken.None);
