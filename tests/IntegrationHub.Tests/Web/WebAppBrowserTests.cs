@@ -254,6 +254,88 @@ public sealed partial class WebAppBrowserTests(BrowserFixture browser) : IClassF
     }
 
     [Fact]
+    public async Task DataStorage_AddsEditsAndDeletesAnEntry_AndKeepsWhatWasTypedWhenAValueIsNotJson()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenarioId = await WebSteps.CreateScenarioAsync(hub, new { name = "Orders cache", sourceScript = "return [];" });
+        using var api = hub.CreateAdminClient();
+        var cacheUrl = $"/ExternalData/GetCacheData/{scenarioId}?keyJson={Uri.EscapeDataString("{\"id\":7,\"shop\":\"north\"}")}";
+        var page = await browser.NewPageAsync(hub);
+        await WebSteps.SignInAsync(page);
+        await page.GotoAsync($"/storage/{scenarioId}");
+
+        // Added: the key is canonical JSON, so GetCacheData finds it whatever the property order.
+        await page.GetByLabel("Key (JSON)").FillAsync("""{ "shop": "north", "id": 7 }""");
+        await page.GetByLabel("Value (JSON)").FillAsync("""{"total": 1}""");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save entry" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Entry saved.");
+        Assert.Equal(1, (await api.GetFromJsonAsync<System.Text.Json.JsonElement>(cacheUrl)).GetProperty("total").GetInt32());
+
+        // A value that is not JSON is refused beside its field, and what was typed stays.
+        await page.GetByLabel("Value (JSON)").FillAsync("{ total: oops");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save entry" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#value-error")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByLabel("Value (JSON)")).ToHaveValueAsync("{ total: oops");
+        await Assertions.Expect(page.GetByText("Entry saved.")).ToHaveCountAsync(0);
+        await BrowserFixture.ScreenshotAsync(page, "18-storage-invalid-value");
+
+        // Edited.
+        await page.GetByLabel("Value (JSON)").FillAsync("""{"total": 2}""");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save entry" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Entry saved.");
+        Assert.Equal(2, (await api.GetFromJsonAsync<System.Text.Json.JsonElement>(cacheUrl)).GetProperty("total").GetInt32());
+
+        // Deleted, after the browser's confirmation.
+        page.Dialog += (_, dialog) => dialog.AcceptAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = """Delete entry {"id":7,"shop":"north"}""" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Entry deleted.");
+        Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync(cacheUrl)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Users_AdminAddsAUser_WhoSignsIn_ThenChangesTheirRole_AndDisablesThem()
+    {
+        const string Email = "operator@hub.test";
+        const string Password = "Quiet-Harbour-42-lamps";
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var admin = await browser.NewPageAsync(hub);
+        await WebSteps.SignInAsync(admin);
+        await admin.GotoAsync("/users");
+
+        await admin.GetByLabel("Email").FillAsync(Email);
+        await admin.GetByLabel("Role", new() { Exact = true }).SelectOptionAsync("Operator");
+        await admin.GetByLabel("Password").FillAsync(Password);
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Add user" }).ClickAsync();
+        var row = admin.Locator("tbody tr", new() { HasText = Email });
+        await Assertions.Expect(row).ToContainTextAsync("Active");
+
+        var newcomer = await browser.NewPageAsync(hub);
+        await WebSteps.SignInAsync(newcomer, Email, Password);
+
+        await row.GetByLabel($"Role of {Email}").SelectOptionAsync("Viewer");
+        await row.GetByRole(AriaRole.Button, new() { Name = "Set" }).ClickAsync();
+        await Assertions.Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync($"{Email} is now Viewer.");
+        using (var api = hub.CreateAdminClient())
+        {
+            var users = await api.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/v1/users");
+            var user = users.EnumerateArray().Single(u => u.GetProperty("email").GetString() == Email);
+            Assert.Equal("Viewer", user.GetProperty("role").GetString());
+        }
+
+        admin.Dialog += (_, dialog) => dialog.AcceptAsync();
+        await row.GetByRole(AriaRole.Button, new() { Name = "Disable" }).ClickAsync();
+        await Assertions.Expect(row).ToContainTextAsync("Disabled");
+        await BrowserFixture.ScreenshotAsync(admin, "19-users-disabled");
+
+        var again = await browser.NewPageAsync(hub);
+        await again.GotoAsync("/account/login");
+        await again.GetByLabel("Email").FillAsync(Email);
+        await again.GetByLabel("Password", new() { Exact = true }).FillAsync(Password);
+        await again.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(again.GetByRole(AriaRole.Alert)).ToContainTextAsync("This account is disabled.");
+    }
+
+    [Fact]
     public async Task MainPages_RenderForAnAdmin_OnLaptopAndPhone()
     {
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
