@@ -123,6 +123,9 @@ internal static class HubSql
         _ => value,
     };
 
+    /// <summary>A timestamp stored as UTC ticks.</summary>
+    public static DateTimeOffset ReadTime(DbDataReader reader, int ordinal) => new(reader.GetInt64(ordinal), TimeSpan.Zero);
+
     public static Guid ReadGuid(DbDataReader reader, int ordinal) =>
         reader.GetFieldType(ordinal) == typeof(Guid) ? reader.GetGuid(ordinal) : Guid.Parse(reader.GetString(ordinal));
 }

@@ -49,7 +49,14 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
         $"""
         {ClaimSet}
         WHERE "Id" IN (SELECT "Id" FROM "Runs" WHERE "Id" = ANY(@ids) AND "Status" = 'Queued' FOR UPDATE SKIP LOCKED)
-        RETURNING "Id", "QueuedAt"
+        {ClaimedColumns}
+        """;
+
+    // What a worker needs of a run it claimed, returned by the claim itself instead of read again afterwards.
+    private const string ClaimedColumns =
+        """
+        RETURNING "Id", "QueuedAt", "WorkspaceId", "ScenarioId", "Trigger", "Payload", "TriggeredBy", "RetryOf", "ScheduledFor",
+            "IdempotencyKey", "AvailableAt", "Attempts", "MaxAttempts"
         """;
 
     // The unary + keeps SQLite's planner off the (Status, LeaseExpiresAt) index: with it, the claim walked every
@@ -62,8 +69,11 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
 
     private readonly RunsOptions _options = options.Value;
 
-    /// <summary>Claims up to <paramref name="limit"/> runs for <paramref name="owner"/>; returns their ids in arrival order.</summary>
-    public async Task<List<Guid>> ClaimAsync(string owner, TimeProvider time, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> runs for <paramref name="owner"/>; returns them in arrival order, as they are
+    /// now (Running under <paramref name="owner"/>'s lease), without what earlier attempts recorded.
+    /// </summary>
+    public async Task<List<Run>> ClaimAsync(string owner, TimeProvider time, int limit, CancellationToken cancellationToken)
     {
         var postgres = connection.Provider == DatabaseProvider.Postgres;
         using var turn = await writeGate.EnterAsync(cancellationToken);
@@ -101,7 +111,7 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
 
         await using var claim = postgres
             ? HubSql.Command(db, transaction, PostgresClaim)
-            : HubSql.Command(db, transaction, $"{ClaimSet} WHERE \"Id\" IN ({string.Join(", ", chosen.Select((_, i) => $"@id{i}"))}) AND {SqliteQueuedOnly} RETURNING \"Id\", \"QueuedAt\"");
+            : HubSql.Command(db, transaction, $"{ClaimSet} WHERE \"Id\" IN ({string.Join(", ", chosen.Select((_, i) => $"@id{i}"))}) AND {SqliteQueuedOnly} {ClaimedColumns}");
         if (postgres)
         {
             claim.Add("ids", chosen.Select(c => c.Id).ToArray());
@@ -114,20 +124,42 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
             }
         }
         claim.Add("owner", owner);
-        claim.Add("lease", now + _options.LeaseDuration);
+        var lease = now + _options.LeaseDuration;
+        claim.Add("lease", lease);
         claim.Add("now", now);
-        var claimed = new List<(long QueuedAt, Guid Id)>(chosen.Count);
+        var claimed = new List<Run>(chosen.Count);
         await using (var reader = await claim.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                claimed.Add((reader.GetInt64(1), HubSql.ReadGuid(reader, 0)));
+                claimed.Add(ReadClaimed(reader, owner, now, lease));
             }
         }
         await transaction.CommitAsync(cancellationToken);
         // RETURNING comes in no particular order; runs start in arrival order.
-        return [.. claimed.Order().Select(c => c.Id)];
+        return [.. claimed.OrderBy(r => r.QueuedAt).ThenBy(r => r.Id)];
     }
+
+    private static Run ReadClaimed(DbDataReader reader, string owner, DateTimeOffset now, DateTimeOffset lease) => new()
+    {
+        Id = HubSql.ReadGuid(reader, 0),
+        QueuedAt = HubSql.ReadTime(reader, 1),
+        WorkspaceId = HubSql.ReadGuid(reader, 2),
+        ScenarioId = HubSql.ReadGuid(reader, 3),
+        Trigger = Enum.Parse<TriggerKind>(reader.GetString(4)),
+        Payload = reader.IsDBNull(5) ? null : reader.GetString(5),
+        TriggeredBy = reader.IsDBNull(6) ? null : HubSql.ReadGuid(reader, 6),
+        RetryOf = reader.IsDBNull(7) ? null : HubSql.ReadGuid(reader, 7),
+        ScheduledFor = reader.IsDBNull(8) ? null : HubSql.ReadTime(reader, 8),
+        IdempotencyKey = reader.IsDBNull(9) ? null : reader.GetString(9),
+        AvailableAt = HubSql.ReadTime(reader, 10),
+        Attempts = reader.GetInt32(11),
+        MaxAttempts = reader.GetInt32(12),
+        Status = RunStatus.Running,
+        StartedAt = now,
+        LeaseOwner = owner,
+        LeaseExpiresAt = lease,
+    };
 
     private static async Task<List<(Guid ScenarioId, int Free)>> ReadFreeSlotsAsync(
         DbConnection db, DbTransaction transaction, DateTimeOffset now, CancellationToken cancellationToken)

@@ -107,14 +107,14 @@ internal sealed partial class RunWorker : BackgroundService
             {
                 try
                 {
-                    var ids = await _store.ClaimAsync(NodeId, _time, free, stoppingToken);
-                    if (ids.Count > 0)
+                    var runs = await _store.ClaimAsync(NodeId, _time, free, stoppingToken);
+                    if (runs.Count > 0)
                     {
                         // Read after the claim committed: a lease renewal that began earlier cannot have seen these runs.
-                        await StartAsync(ids, _time.GetUtcNow());
+                        await StartAsync(runs, _time.GetUtcNow());
                     }
                     // A full batch suggests more runs are waiting: claim again without waiting for a wake-up.
-                    more = ids.Count == free;
+                    more = runs.Count == free;
                 }
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
@@ -128,19 +128,22 @@ internal sealed partial class RunWorker : BackgroundService
         }
     }
 
-    private async Task StartAsync(List<Guid> ids, DateTimeOffset claimedAt)
+    private async Task StartAsync(List<Run> runs, DateTimeOffset claimedAt)
     {
         // Not cancellable: these runs are ours now, and must be executed (or released) rather than left Running.
         await using var db = await _dbFactory.CreateDbContextAsync(CancellationToken.None);
-        var runs = await db.Runs.AsNoTracking().Where(r => ids.Contains(r.Id)).ToListAsync(CancellationToken.None);
         var scenarioIds = runs.Select(r => r.ScenarioId).Distinct().ToList();
         var scenarios = await db.Scenarios.AsNoTracking().Where(s => scenarioIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, CancellationToken.None);
-        foreach (var run in runs.OrderBy(r => r.QueuedAt).ThenBy(r => r.Id))
+        foreach (var run in runs)
         {
+            if (!scenarios.TryGetValue(run.ScenarioId, out var scenario))
+            {
+                continue; // Deleted a moment ago, and its runs with it.
+            }
             var lease = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
             var inFlight = new InFlight(claimedAt, lease);
             _inFlight[run.Id] = inFlight;
-            inFlight.Execution = Task.Run(() => ExecuteOneAsync(run, scenarios[run.ScenarioId], inFlight));
+            inFlight.Execution = Task.Run(() => ExecuteOneAsync(run, scenario, inFlight));
         }
     }
 
