@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
-using IntegrationHub.Data;
 using IntegrationHub.Hosting;
 using IntegrationHub.Scenarios;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace IntegrationHub.Runs;
@@ -17,7 +15,7 @@ internal sealed partial class RunWorker : BackgroundService
     private readonly RunStore _store;
     private readonly RunCompleter _completer;
     private readonly RunExecutor _executor;
-    private readonly IDbContextFactory<HubDbContext> _dbFactory;
+    private readonly ScenarioSnapshots _scenarios;
     private readonly RunSignals _signals;
     private readonly RunsOptions _options;
     private readonly TimeProvider _time;
@@ -30,7 +28,7 @@ internal sealed partial class RunWorker : BackgroundService
         RunStore store,
         RunCompleter completer,
         RunExecutor executor,
-        IDbContextFactory<HubDbContext> dbFactory,
+        ScenarioSnapshots scenarios,
         RunSignals signals,
         IOptions<RunsOptions> options,
         IOptions<HubOptions> hubOptions,
@@ -40,7 +38,7 @@ internal sealed partial class RunWorker : BackgroundService
         _store = store;
         _completer = completer;
         _executor = executor;
-        _dbFactory = dbFactory;
+        _scenarios = scenarios;
         _signals = signals;
         _options = options.Value;
         _time = time;
@@ -131,9 +129,7 @@ internal sealed partial class RunWorker : BackgroundService
     private async Task StartAsync(List<Run> runs, DateTimeOffset claimedAt)
     {
         // Not cancellable: these runs are ours now, and must be executed (or released) rather than left Running.
-        await using var db = await _dbFactory.CreateDbContextAsync(CancellationToken.None);
-        var scenarioIds = runs.Select(r => r.ScenarioId).Distinct().ToList();
-        var scenarios = await db.Scenarios.AsNoTracking().Where(s => scenarioIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, CancellationToken.None);
+        var scenarios = await _scenarios.GetAsync([.. runs.Select(r => r.ScenarioId).Distinct()], CancellationToken.None);
         foreach (var run in runs)
         {
             if (!scenarios.TryGetValue(run.ScenarioId, out var scenario))

@@ -14,6 +14,7 @@ internal static class RunsExtensions
         builder.Services.AddSingleton<RunCompleter>();
         builder.Services.AddSingleton<QueuedRunBounds>();
         builder.Services.AddSingleton<RunExecutor>();
+        builder.Services.AddSingleton<ScenarioSnapshots>();
         builder.Services.AddSingleton<RunWorker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RunWorker>());
         builder.Services.AddHostedService<RunNotificationListener>();

@@ -1,7 +1,11 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using IntegrationHub.Data;
 using IntegrationHub.Runs;
 using IntegrationHub.Storage;
 using IntegrationHub.Tests.Infrastructure;
+using IntegrationHub.Tests.Scenarios;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace IntegrationHub.Tests.Runs;
@@ -74,6 +78,28 @@ public sealed class RunWorkerTests
         Assert.Equal(["\"count\"", "\"run 1\"", "\"run 2\""], entries.Items.Select(e => e.Key));
         Assert.Equal("2", entries.Items[0].Value);
         Assert.Equal($"\"{runs[2].Id}\"", entries.Items[2].Value);
+    }
+
+    [Theory, AllDatabases]
+    public async Task RunAfterTheScenarioWasSaved_RunsTheSavedScript(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        static JsonObject Json(int version) => ScenarioTestData.ScenarioJson(change: j =>
+        {
+            j.Remove("schedule");
+            j["sourceScript"] = $"return [{{ id: 'v', version: {version} }}];";
+        });
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub, Json(1));
+        using var admin = hub.CreateAdminClient();
+
+        Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync($"/api/v1/scenarios/{scenario.Id}/runs", null)).StatusCode);
+        await RunsTestData.WaitForRunsAsync(hub, scenario.Id, 1, r => r.Status == RunStatus.Succeeded);
+        Assert.True((await admin.PutAsJsonAsync($"/api/v1/scenarios/{scenario.Id}", Json(2), TestJson.Options)).IsSuccessStatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync($"/api/v1/scenarios/{scenario.Id}/runs", null)).StatusCode);
+        await RunsTestData.WaitForRunsAsync(hub, scenario.Id, 2, r => r.Status == RunStatus.Succeeded);
+
+        var stored = await hub.Services.GetRequiredService<ScenarioStorage>().GetAsync(scenario.Id, "\"v\"", CancellationToken.None);
+        Assert.Equal("""{"id":"v","version":2}""", stored);
     }
 
     [Theory, AllDatabases]
