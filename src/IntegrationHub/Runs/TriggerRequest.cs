@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 
 namespace IntegrationHub.Runs;
@@ -18,4 +19,28 @@ public sealed record TriggerRequest(
 {
     /// <summary>The stored form: PascalCase as scripts see it.</summary>
     public static readonly JsonSerializerOptions SerializerOptions = new() { PropertyNamingPolicy = null };
+
+    /// <summary>Reads a stored request through, checking it is a JSON object, and returns its <c>ContentType</c>.</summary>
+    /// <exception cref="JsonException">The text is not a JSON object.</exception>
+    public static string? ReadContentType(string storedRequest)
+    {
+        ArgumentNullException.ThrowIfNull(storedRequest);
+        // Deep enough for the deepest body the external API accepts, inside the request object.
+        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(storedRequest), new JsonReaderOptions { MaxDepth = 258 });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException("The stored request is not a JSON object.");
+        }
+
+        string? contentType = null;
+        while (reader.Read())
+        {
+            if (reader.CurrentDepth == 1 && reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("ContentType"u8))
+            {
+                reader.Read();
+                contentType = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            }
+        }
+        return contentType;
+    }
 }

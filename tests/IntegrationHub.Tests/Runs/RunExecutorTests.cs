@@ -124,6 +124,19 @@ public sealed class RunExecutorTests
     }
 
     [Theory, AllDatabases]
+    public async Task PostedRunWhoseStoredRequestIsNotAnObject_FailsClearly_WithoutARetry(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, Settings);
+        var scenario = await ScriptSandboxTests.CreateScenarioAsync(hub, s => s.SourceScript = "return data;");
+
+        var outcome = await Executor(hub).ExecuteAsync(Run(scenario, TriggerKind.ExternalPost, "[1, 2"), scenario, CancellationToken.None);
+
+        Assert.False(outcome.Succeeded);
+        Assert.False(outcome.Retryable);
+        Assert.StartsWith("The run's stored request cannot be read", outcome.Error, StringComparison.Ordinal);
+    }
+
+    [Theory, AllDatabases]
     public async Task EndlessLoop_FailsAsTimedOutAfterTheScenariosTimeout(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider, Settings);
