@@ -34,25 +34,12 @@ public sealed class ScenarioStorage(IDbContextFactory<HubDbContext> dbFactory, S
     public async Task SetAsync(Guid workspaceId, Guid scenarioId, string canonicalKey, string valueJson, TimeSpan? timeToLive, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        using var turn = await writeGate.EnterAsync(cancellationToken);
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var connection = db.Database.GetDbConnection();
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        var upsert = new HubSql.Statement(UpsertSql, UpsertParameters(workspaceId, scenarioId, new StorageChange(canonicalKey, valueJson, now + timeToLive), now));
-        await using var command = upsert.ToCommand(connection, null);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await ExecuteAsync(UpsertStatement(workspaceId, scenarioId, new StorageChange(canonicalKey, valueJson, now + timeToLive), now), cancellationToken);
     }
 
     /// <summary>Removes a value; false when there was none.</summary>
-    public async Task<bool> DeleteAsync(Guid scenarioId, string canonicalKey, CancellationToken cancellationToken)
-    {
-        using var turn = await writeGate.EnterAsync(cancellationToken);
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var deleted = await db.StorageEntries
-            .Where(e => e.ScenarioId == scenarioId && e.Key == canonicalKey)
-            .ExecuteDeleteAsync(cancellationToken);
-        return deleted > 0;
-    }
+    public async Task<bool> DeleteAsync(Guid scenarioId, string canonicalKey, CancellationToken cancellationToken) =>
+        await ExecuteAsync(DeleteStatement(scenarioId, canonicalKey), cancellationToken) > 0;
 
     /// <summary>
     /// The statements that apply a run's <paramref name="changes"/>, in order, for the caller to execute in the
@@ -60,14 +47,28 @@ public sealed class ScenarioStorage(IDbContextFactory<HubDbContext> dbFactory, S
     /// </summary>
     internal static IEnumerable<HubSql.Statement> ApplyStatements(Guid workspaceId, Guid scenarioId, StorageChanges changes, DateTimeOffset now) =>
         changes.Changes.Select(change => change.ValueJson is null
-            ? new HubSql.Statement(DeleteSql, [("scenario", scenarioId), ("key", change.Key)])
-            : new HubSql.Statement(UpsertSql, UpsertParameters(workspaceId, scenarioId, change, now)));
+            ? DeleteStatement(scenarioId, change.Key)
+            : UpsertStatement(workspaceId, scenarioId, change, now));
 
-    private static (string, object?)[] UpsertParameters(Guid workspaceId, Guid scenarioId, StorageChange change, DateTimeOffset now) =>
-    [
-        ("id", Guid.CreateVersion7(now)), ("workspace", workspaceId), ("scenario", scenarioId), ("key", change.Key),
-        ("value", change.ValueJson), ("now", now), ("expires", change.ExpiresAt),
-    ];
+    private static HubSql.Statement UpsertStatement(Guid workspaceId, Guid scenarioId, StorageChange change, DateTimeOffset now) =>
+        new(UpsertSql,
+        [
+            ("id", Guid.CreateVersion7(now)), ("workspace", workspaceId), ("scenario", scenarioId), ("key", change.Key),
+            ("value", change.ValueJson), ("now", now), ("expires", change.ExpiresAt),
+        ]);
+
+    private static HubSql.Statement DeleteStatement(Guid scenarioId, string canonicalKey) =>
+        new(DeleteSql, [("scenario", scenarioId), ("key", canonicalKey)]);
+
+    /// <summary>Runs one statement on its own, in SQLite's writer turn; returns the rows it affected.</summary>
+    private async Task<int> ExecuteAsync(HubSql.Statement statement, CancellationToken cancellationToken)
+    {
+        using var turn = await writeGate.EnterAsync(cancellationToken);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        await using var command = statement.ToCommand(db.Database.GetDbConnection(), null);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
 
     /// <summary>A page of the scenario's live entries ordered by key; <paramref name="search"/> matches inside keys.</summary>
     public async Task<StoragePage> ListAsync(Guid scenarioId, string? search, int skip, int take, CancellationToken cancellationToken)

@@ -4,6 +4,7 @@ using IntegrationHub.Data;
 using IntegrationHub.Identity;
 using IntegrationHub.Runs;
 using IntegrationHub.Tests.Infrastructure;
+using IntegrationHub.Tests.Scenarios;
 using Microsoft.AspNetCore.Mvc;
 
 namespace IntegrationHub.Tests.Runs;
@@ -137,7 +138,7 @@ public sealed class RunsEndpointsTests
         await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
         var scenario = await RunsTestData.CreateScenarioAsync(hub);
         var runId = await RunsTestData.EnqueueAsync(hub, scenario);
-        var (_, token) = await RunsTestData.CreateOtherWorkspaceAsync(hub);
+        var token = await ScenarioTestData.CreateUserTokenAsync(hub, UserRole.Admin, otherWorkspace: true);
         using var outsider = hub.CreateHttpClient(token);
 
         var responses = new[]
@@ -163,7 +164,7 @@ public sealed class RunsEndpointsTests
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, RunsTestData.NoWorkers);
         var scenario = await RunsTestData.CreateScenarioAsync(hub);
         var runId = await RunsTestData.EnqueueAsync(hub, scenario);
-        using var viewer = hub.CreateHttpClient(await RunsTestData.CreateUserTokenAsync(hub, UserRole.Viewer));
+        using var viewer = hub.CreateHttpClient(await ScenarioTestData.CreateUserTokenAsync(hub, UserRole.Viewer));
 
         Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync($"/api/v1/runs/{runId}")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync("/api/v1/runs")).StatusCode);

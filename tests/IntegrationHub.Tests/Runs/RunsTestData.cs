@@ -1,5 +1,4 @@
 using IntegrationHub.Data;
-using IntegrationHub.Identity;
 using IntegrationHub.Runs;
 using IntegrationHub.Scenarios;
 using IntegrationHub.Tests.Infrastructure;
@@ -67,51 +66,6 @@ internal static class RunsTestData
             }
             await Task.Delay(100);
         }
-    }
-
-    /// <summary>A second workspace with an Admin and a token of theirs, to show that workspaces do not see each other.</summary>
-    public static async Task<(Guid WorkspaceId, string Token)> CreateOtherWorkspaceAsync(HubHost hub, UserRole role = UserRole.Admin)
-    {
-        await using var db = await CreateDbAsync(hub);
-        var now = DateTimeOffset.UtcNow;
-        var workspace = new Workspace { Name = "Other " + Guid.NewGuid().ToString("N")[..6], CreatedAt = now };
-        var email = $"user-{Guid.NewGuid():N}@other.test";
-        var user = new User { WorkspaceId = workspace.Id, Email = email, NormalizedEmail = email.ToUpperInvariant(), Role = role, CreatedAt = now };
-        var token = AccessTokenFormat.Generate();
-        db.Workspaces.Add(workspace);
-        db.Users.Add(user);
-        db.AccessTokens.Add(new AccessToken
-        {
-            UserId = user.Id,
-            Name = "test",
-            Prefix = AccessTokenFormat.Prefix(token),
-            Hash = AccessTokenFormat.Hash(token),
-            CreatedAt = now,
-        });
-        await db.SaveChangesAsync();
-        return (workspace.Id, token);
-    }
-
-    /// <summary>A user of the default workspace with <paramref name="role"/> and a token of theirs.</summary>
-    public static async Task<string> CreateUserTokenAsync(HubHost hub, UserRole role)
-    {
-        await using var db = await CreateDbAsync(hub);
-        var now = DateTimeOffset.UtcNow;
-        var workspace = await db.Workspaces.OrderBy(w => w.CreatedAt).FirstAsync();
-        var email = $"user-{Guid.NewGuid():N}@hub.test";
-        var user = new User { WorkspaceId = workspace.Id, Email = email, NormalizedEmail = email.ToUpperInvariant(), Role = role, CreatedAt = now };
-        var token = AccessTokenFormat.Generate();
-        db.Users.Add(user);
-        db.AccessTokens.Add(new AccessToken
-        {
-            UserId = user.Id,
-            Name = "test",
-            Prefix = AccessTokenFormat.Prefix(token),
-            Hash = AccessTokenFormat.Hash(token),
-            CreatedAt = now,
-        });
-        await db.SaveChangesAsync();
-        return token;
     }
 
     public static Task<HubDbContext> CreateDbAsync(HubHost hub) =>
