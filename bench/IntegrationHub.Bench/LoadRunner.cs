@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
+using System.Net.Sockets;
 
 namespace IntegrationHub.Bench;
 
@@ -10,37 +10,24 @@ internal sealed record LoadResult(string Name, long Requests, long Errors, TimeS
 }
 
 /// <summary>
-/// Sends the same POST from <c>connections</c> concurrent loops for a fixed time and records each request's latency.
-/// One HttpClient with one connection per loop (MaxConnectionsPerServer), so the server sees exactly that many connections.
+/// Sends POSTs from <c>connections</c> concurrent loops, one keep-alive connection each, for a fixed time and records
+/// each request's latency, from sending the request to having read the whole answer.
 /// </summary>
 internal static class LoadRunner
 {
-    public static HttpClient CreateClient(int connections, string? token) =>
-        new(new SocketsHttpHandler
-        {
-            MaxConnectionsPerServer = connections,
-            UseCookies = false,
-            AllowAutoRedirect = false,
-            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
-        })
-        {
-            Timeout = TimeSpan.FromSeconds(30),
-            DefaultRequestHeaders = { Authorization = token is null ? null : new AuthenticationHeaderValue("Bearer", token) },
-        };
-
     /// <summary>Runs a warm-up of <paramref name="warmup"/>, then measures for <paramref name="duration"/> (at most <paramref name="maxRequests"/>).</summary>
     public static async Task<LoadResult> RunAsync(
-        string name, HttpClient client, Uri url, Func<long, byte[]> body, int connections, TimeSpan warmup, TimeSpan duration, long maxRequests)
+        string name, Uri url, string? token, Func<long, byte[]> body, int connections, TimeSpan warmup, TimeSpan duration, long maxRequests)
     {
         if (warmup > TimeSpan.Zero)
         {
-            await LoopAllAsync(client, url, body, connections, warmup, maxRequests, record: false);
+            await LoopAllAsync(url, token, body, connections, warmup, maxRequests, record: false);
         }
-        return await LoopAllAsync(client, url, body, connections, duration, maxRequests, record: true) with { Name = name };
+        return await LoopAllAsync(url, token, body, connections, duration, maxRequests, record: true) with { Name = name };
     }
 
     private static async Task<LoadResult> LoopAllAsync(
-        HttpClient client, Uri url, Func<long, byte[]> body, int connections, TimeSpan duration, long maxRequests, bool record)
+        Uri url, string? token, Func<long, byte[]> body, int connections, TimeSpan duration, long maxRequests, bool record)
     {
         var latencies = new List<long>[connections];
         var errors = new long[connections];
@@ -49,28 +36,37 @@ internal static class LoadRunner
         var loops = Enumerable.Range(0, connections).Select(i => Task.Run(async () =>
         {
             var mine = latencies[i] = new List<long>(100_000);
-            long sequence;
-            while (clock.Elapsed < duration && (sequence = Interlocked.Increment(ref issued)) <= maxRequests)
+            var connection = await RawHttpConnection.OpenAsync(url, token, CancellationToken.None);
+            try
             {
-                using var content = new ByteArrayContent(body(sequence));
-                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-                var started = Stopwatch.GetTimestamp();
-                try
+                long sequence;
+                while (clock.Elapsed < duration && (sequence = Interlocked.Increment(ref issued)) <= maxRequests)
                 {
-                    using var response = await client.PostAsync(url, content);
-                    if (!response.IsSuccessStatusCode)
+                    var request = body(sequence);
+                    var started = Stopwatch.GetTimestamp();
+                    try
                     {
+                        if (await connection.PostAsync(request, CancellationToken.None) is < 200 or > 299)
+                        {
+                            errors[i]++;
+                        }
+                    }
+                    catch (Exception e) when (e is IOException or SocketException)
+                    {
+                        // The server dropped the connection: count it and carry on with a new one.
                         errors[i]++;
+                        connection.Dispose();
+                        connection = await RawHttpConnection.OpenAsync(url, token, CancellationToken.None);
+                    }
+                    if (record)
+                    {
+                        mine.Add(Stopwatch.GetTimestamp() - started);
                     }
                 }
-                catch (HttpRequestException)
-                {
-                    errors[i]++;
-                }
-                if (record)
-                {
-                    mine.Add(Stopwatch.GetTimestamp() - started);
-                }
+            }
+            finally
+            {
+                connection.Dispose();
             }
         })).ToArray();
         await Task.WhenAll(loops);

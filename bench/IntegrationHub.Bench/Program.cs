@@ -29,28 +29,26 @@ try
         var (url, token, owned) = await start();
         try
         {
-            using var api = LoadRunner.CreateClient(4, token);
-            api.BaseAddress = url;
-            using var load = LoadRunner.CreateClient(options.Connections, token);
+            using var api = new HttpClient { BaseAddress = url, DefaultRequestHeaders = { Authorization = new("Bearer", token) } };
 
             // End to end first, so the backlog the accept phase leaves behind does not compete with it; after a warm-up
             // round on a scenario of its own, so the measured runs do not pay for the hub's first JIT compilations.
             const string EndToEndScript = "storage.set(data[0].Body.id, data[0].Body); return [];";
             Console.WriteLine($"[{name}] end to end warm-up: {options.E2eWarmupRuns} triggers...");
-            await MeasureEndToEndAsync(api, load, await CreateScenarioAsync(api, "bench end to end warm-up", EndToEndScript), options.E2eWarmupRuns, options);
+            await MeasureEndToEndAsync(api, token, await CreateScenarioAsync(api, "bench end to end warm-up", EndToEndScript), options.E2eWarmupRuns, options);
             var e2eScenario = await CreateScenarioAsync(api, "bench end to end", EndToEndScript);
             Console.WriteLine($"[{name}] end to end: {options.Runs} triggers, waiting for their storage writes...");
-            var e2e = await MeasureEndToEndAsync(api, load, e2eScenario, options.Runs, options);
+            var e2e = await MeasureEndToEndAsync(api, token, e2eScenario, options.Runs, options);
             endToEnd.Add((name, e2e.Completed, options.Runs, e2e.PerSecond));
 
             Console.WriteLine($"[{name}] bare endpoint, {options.Duration.TotalSeconds:0} s...");
-            var bareResult = await LoadRunner.RunAsync("bare", load, bareUrl, _ => Body(0), options.Connections, options.Warmup, options.Duration, long.MaxValue);
+            var bareResult = await LoadRunner.RunAsync("bare", bareUrl, null, _ => Body(0), options.Connections, options.Warmup, options.Duration, long.MaxValue);
             results.Add((name, bareResult));
 
             var acceptScenario = await CreateScenarioAsync(api, "bench accept", "return [];");
             Console.WriteLine($"[{name}] POST /ExternalData/Accept, {options.Duration.TotalSeconds:0} s...");
             var accept = await LoadRunner.RunAsync(
-                "accept", load, new Uri(url, $"ExternalData/Accept/{acceptScenario}"), Body, options.Connections, options.Warmup, options.Duration, long.MaxValue);
+                "accept", new Uri(url, $"ExternalData/Accept/{acceptScenario}"), token, Body, options.Connections, options.Warmup, options.Duration, long.MaxValue);
             results.Add((name, accept));
         }
         finally
@@ -110,10 +108,10 @@ static async Task<Guid> CreateScenarioAsync(HttpClient api, string name, string 
     return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
 }
 
-static async Task<(long Completed, double PerSecond)> MeasureEndToEndAsync(HttpClient api, HttpClient load, Guid scenario, long runs, BenchOptions options)
+static async Task<(long Completed, double PerSecond)> MeasureEndToEndAsync(HttpClient api, string token, Guid scenario, long runs, BenchOptions options)
 {
     var clock = Stopwatch.StartNew();
-    await LoadRunner.RunAsync("e2e", load, new Uri(api.BaseAddress!, $"ExternalData/Accept/{scenario}"), Body, options.Connections,
+    await LoadRunner.RunAsync("e2e", new Uri(api.BaseAddress!, $"ExternalData/Accept/{scenario}"), token, Body, options.Connections,
         TimeSpan.Zero, TimeSpan.FromMinutes(5), runs);
     // Completion is counted as the storage entries the script wrote: one per run.
     long completed = 0;
