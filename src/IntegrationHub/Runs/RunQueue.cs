@@ -28,11 +28,26 @@ public sealed class RunQueue : IAsyncDisposable
         ON CONFLICT DO NOTHING
         """;
 
+    // A scenario's queue bound, and its queued runs counted only where the bound cannot vouch for the arriving runs.
+    // Counted up to the largest MaxQueuedRuns among them, all the decision needs: the cost stays bounded by the limit.
+    private const string SqliteQueuedCount =
+        """
+        SELECT s."QueuedRunsBound", CASE WHEN s."QueuedRunsBound" + @arriving > @least THEN (SELECT count(*) FROM (
+            SELECT 1 FROM "Runs" r WHERE r."ScenarioId" = s."Id" AND r."Status" = 'Queued' LIMIT @most)) END
+        FROM "Scenarios" s WHERE s."Id" = @id
+        """;
+
+    private const string PostgresQueuedCounts =
+        """
+        SELECT s."Id", s."QueuedRunsBound", CASE WHEN s."QueuedRunsBound" + a.arriving > a.least THEN (SELECT count(*) FROM (
+            SELECT 1 FROM "Runs" r WHERE r."ScenarioId" = s."Id" AND r."Status" = 'Queued' LIMIT a.most) AS q)::int END
+        FROM unnest(@ids, @arriving, @least, @most) AS a(id, arriving, least, most) JOIN "Scenarios" s ON s."Id" = a.id
+        """;
+
     private readonly HubConnectionString _connection;
     private readonly IDbContextFactory<HubDbContext> _dbFactory;
     private readonly RunSignals _signals;
     private readonly SqliteWriteGate _writeGate;
-    private readonly QueuedRunBounds _queuedBounds;
     private readonly TimeProvider _time;
     private readonly GroupCommit<NewRun, EnqueueResult> _writer;
     private DbConnection? _writerConnection;
@@ -42,7 +57,6 @@ public sealed class RunQueue : IAsyncDisposable
         IDbContextFactory<HubDbContext> dbFactory,
         RunSignals signals,
         SqliteWriteGate writeGate,
-        QueuedRunBounds queuedBounds,
         IOptions<RunsOptions> options,
         TimeProvider time,
         ILogger<RunQueue> logger)
@@ -51,7 +65,6 @@ public sealed class RunQueue : IAsyncDisposable
         _dbFactory = dbFactory;
         _signals = signals;
         _writeGate = writeGate;
-        _queuedBounds = queuedBounds;
         _time = time;
         _writer = new GroupCommit<NewRun, EnqueueResult>(CommitAsync, options.Value.MaxEnqueueBatch, "runs", logger);
     }
@@ -123,8 +136,6 @@ public sealed class RunQueue : IAsyncDisposable
         }
         catch
         {
-            // A group that did not commit leaves the bounds unknown: count again.
-            _queuedBounds.ForgetAll();
             // The connection may be broken; the next batch opens a fresh one.
             if (_writerConnection is not null)
             {
@@ -140,35 +151,37 @@ public sealed class RunQueue : IAsyncDisposable
         using var turn = await _writeGate.EnterAsync(cancellationToken);
         var now = _time.GetUtcNow();
         _writerConnection ??= await HubSql.OpenAsync(_connection, cancellationToken);
-        var scenarioIds = batch.Select(p => p.ScenarioId).Distinct().ToArray();
+        var arrivals = ArrivalLimits.Of(batch);
         var keys = batch.Where(p => p.IdempotencyKey is not null).Select(p => (p.ScenarioId, p.IdempotencyKey!)).Distinct().ToArray();
         return _writerConnection is NpgsqlConnection npgsql
-            ? await WritePostgresAsync(npgsql, batch, scenarioIds, keys, now, cancellationToken)
-            : await WriteSqliteAsync(_writerConnection, batch, scenarioIds, keys, now, cancellationToken);
+            ? await WritePostgresAsync(npgsql, batch, arrivals, keys, now, cancellationToken)
+            : await WriteSqliteAsync(_writerConnection, batch, arrivals, keys, now, cancellationToken);
     }
 
-    private async Task<EnqueueResult[]> WriteSqliteAsync(
-        DbConnection connection, IReadOnlyList<NewRun> batch, Guid[] scenarioIds, (Guid, string)[] keys, DateTimeOffset now, CancellationToken cancellationToken)
+    private static async Task<EnqueueResult[]> WriteSqliteAsync(
+        DbConnection connection, IReadOnlyList<NewRun> batch, ArrivalLimits[] arrivals, (Guid, string)[] keys, DateTimeOffset now, CancellationToken cancellationToken)
     {
         // BEGIN IMMEDIATE: this transaction holds SQLite's single write lock from the start, so the queue counts and
         // Idempotency-Key lookups below stay true until the commit. Everything runs in process: no round trips to save.
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var counts = new Dictionary<Guid, int>(scenarioIds.Length);
-        await using (var count = HubSql.Command(connection, transaction, "SELECT count(*) FROM \"Runs\" WHERE \"Status\" = 'Queued' AND \"ScenarioId\" = @id"))
+        var queued = new Dictionary<Guid, QueuedCount>(arrivals.Length);
+        await using (var read = HubSql.Command(connection, transaction, SqliteQueuedCount))
         {
-            var id = count.Add("id", null);
-            foreach (var scenarioId in scenarioIds)
+            var id = read.Add("id", null);
+            var arriving = read.Add("arriving", null);
+            var least = read.Add("least", null);
+            var most = read.Add("most", null);
+            foreach (var limits in arrivals)
             {
-                // Counting walks the scenario's backlog; the known upper bound answers as well while this group
-                // cannot reach the scenario's limit even if every queued run were still there.
-                var arriving = batch.Where(p => p.ScenarioId == scenarioId).ToList();
-                if (_queuedBounds.TryGet(scenarioId, out var bound) && bound + arriving.Count <= arriving.Min(p => p.MaxQueuedRuns))
+                id.Set(sqlite: true, limits.ScenarioId);
+                arriving.Value = limits.Arriving;
+                least.Value = limits.Least;
+                most.Value = limits.Most;
+                await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+                if (await reader.ReadAsync(cancellationToken))
                 {
-                    counts[scenarioId] = bound;
-                    continue;
+                    queued[limits.ScenarioId] = new QueuedCount(reader.GetInt32(0), reader.IsDBNull(1) ? null : reader.GetInt32(1), limits.Most);
                 }
-                id.Set(sqlite: true, scenarioId);
-                counts[scenarioId] = Convert.ToInt32(await count.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
             }
         }
         var firstByKey = new Dictionary<(Guid, string), Guid>();
@@ -193,6 +206,7 @@ public sealed class RunQueue : IAsyncDisposable
             }
         }
 
+        var counts = queued.ToDictionary(q => q.Key, q => q.Value.Known);
         var (results, ids, rows) = Decide(batch, counts, firstByKey, now);
         var inserted = new bool[rows.Count];
         await using (var insert = HubSql.Command(connection, transaction, InsertColumns))
@@ -206,48 +220,37 @@ public sealed class RunQueue : IAsyncDisposable
                 inserted[j] = await insert.ExecuteNonQueryAsync(cancellationToken) == 1;
             }
         }
+        await HubSql.ExecuteAsync(connection, transaction, QueuedRunsBound.Updates(queued, counts), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        // Decide added the admitted runs to the counts: with them, each count is again an upper bound.
-        foreach (var scenarioId in scenarioIds)
-        {
-            _queuedBounds.Set(scenarioId, counts[scenarioId]);
-        }
         return await ResolveAsync(connection, batch, results, ids, rows, inserted, cancellationToken);
     }
 
     private static async Task<EnqueueResult[]> WritePostgresAsync(
-        NpgsqlConnection connection, IReadOnlyList<NewRun> batch, Guid[] scenarioIds, (Guid, string)[] keys, DateTimeOffset now, CancellationToken cancellationToken)
+        NpgsqlConnection connection, IReadOnlyList<NewRun> batch, ArrivalLimits[] arrivals, (Guid, string)[] keys, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        // Two round trips per batch, whatever its size: (1) begin, lock, read the queue counts and earlier
-        // Idempotency-Keys; (2) the inserts, the NOTIFY and the commit, pipelined. The transaction is driven with
-        // plain BEGIN/COMMIT statements so that the commit can travel in the same batch as the inserts.
-        var counts = new Dictionary<Guid, int>(scenarioIds.Length);
+        // Two round trips per batch, whatever its size: (1) begin, lock, read the queue bounds (and counts where needed)
+        // and earlier Idempotency-Keys; (2) the inserts, the new bounds, the NOTIFY and the commit, pipelined. The
+        // transaction is driven with plain BEGIN/COMMIT statements so that the commit can travel with the inserts.
+        var queued = new Dictionary<Guid, QueuedCount>(arrivals.Length);
         var firstByKey = new Dictionary<(Guid, string), Guid>();
         try
         {
             await using (var read = new NpgsqlBatch(connection))
             {
                 read.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
-                // Nodes enqueue concurrently; a transaction-scoped advisory lock per scenario (taken in a fixed order,
-                // so two batches cannot deadlock) makes the MaxQueuedRuns count and the Idempotency-Key check exact
-                // across nodes.
+                // Nodes enqueue concurrently; locking the scenarios' rows (in uuid order, as QueuedRunsBound.Raise does,
+                // so no two transactions deadlock) makes the MaxQueuedRuns check and the Idempotency-Key check exact
+                // across nodes. The count below is a statement of its own so that it sees every run put back in the
+                // queue before the lock was granted.
                 var locks = new NpgsqlBatchCommand(
-                    """
-                    SELECT count(pg_advisory_xact_lock(k)) FROM (
-                        SELECT DISTINCT hashtextextended('hub-enqueue:' || s::text, 0) AS k FROM unnest(@ids) AS s ORDER BY k) AS locks
-                    """);
-                locks.Parameters.AddWithValue("ids", scenarioIds);
+                    """SELECT count(*) FROM (SELECT 1 FROM "Scenarios" WHERE "Id" = ANY(@ids) ORDER BY "Id" FOR UPDATE) AS locked""");
+                locks.Parameters.AddWithValue("ids", arrivals.Select(a => a.ScenarioId).ToArray());
                 read.BatchCommands.Add(locks);
-                // Counted only up to the smallest MaxQueuedRuns in the batch, which is all the decision needs: the cost
-                // stays bounded by the limit, not by the length of the backlog.
-                var count = new NpgsqlBatchCommand(
-                    """
-                    SELECT s.id, (SELECT count(*) FROM (
-                        SELECT 1 FROM "Runs" r WHERE r."ScenarioId" = s.id AND r."Status" = 'Queued' LIMIT s.most) AS q)::int
-                    FROM unnest(@ids, @most) AS s(id, most)
-                    """);
-                count.Parameters.AddWithValue("ids", scenarioIds);
-                count.Parameters.AddWithValue("most", scenarioIds.Select(id => batch.Where(p => p.ScenarioId == id).Min(p => p.MaxQueuedRuns)).ToArray());
+                var count = new NpgsqlBatchCommand(PostgresQueuedCounts);
+                count.Parameters.AddWithValue("ids", arrivals.Select(a => a.ScenarioId).ToArray());
+                count.Parameters.AddWithValue("arriving", arrivals.Select(a => a.Arriving).ToArray());
+                count.Parameters.AddWithValue("least", arrivals.Select(a => a.Least).ToArray());
+                count.Parameters.AddWithValue("most", arrivals.Select(a => a.Most).ToArray());
                 read.BatchCommands.Add(count);
                 if (keys.Length > 0)
                 {
@@ -265,27 +268,29 @@ public sealed class RunQueue : IAsyncDisposable
                 }
 
                 await using var reader = await read.ExecuteReaderAsync(cancellationToken);
-                // Results are told apart by shape: Npgsql passes over statements without rows (BEGIN).
+                // Results are told apart by their columns: Npgsql passes over statements without rows (BEGIN).
                 do
                 {
                     while (await reader.ReadAsync(cancellationToken))
                     {
-                        switch (reader.FieldCount)
+                        switch (reader.FieldCount == 3 ? reader.GetName(1) : null)
                         {
-                            case 2:
-                                counts[reader.GetGuid(0)] = reader.GetInt32(1);
+                            case QueuedRunsBound.Column:
+                                var limits = arrivals.First(a => a.ScenarioId == reader.GetGuid(0));
+                                queued[limits.ScenarioId] = new QueuedCount(reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetInt32(2), limits.Most);
                                 break;
-                            case 3:
+                            case "IdempotencyKey":
                                 firstByKey[(reader.GetGuid(0), reader.GetString(1))] = reader.GetGuid(2);
                                 break;
                             default:
-                                break; // the advisory locks
+                                break; // the row locks
                         }
                     }
                 }
                 while (await reader.NextResultAsync(cancellationToken));
             }
 
+            var counts = queued.ToDictionary(q => q.Key, q => q.Value.Known);
             var (results, ids, rows) = Decide(batch, counts, firstByKey, now);
             var inserted = new bool[rows.Count];
             await using (var write = new NpgsqlBatch(connection))
@@ -295,6 +300,10 @@ public sealed class RunQueue : IAsyncDisposable
                     var command = new NpgsqlBatchCommand(InsertColumns);
                     Bind(command.Parameters, batch[i], ids[i], now, sqlite: false);
                     write.BatchCommands.Add(command);
+                }
+                foreach (var bound in QueuedRunsBound.Updates(queued, counts))
+                {
+                    write.BatchCommands.Add(bound.ToBatchCommand());
                 }
                 if (rows.Count > 0)
                 {

@@ -11,7 +11,7 @@ namespace IntegrationHub.Runs;
 /// release on shutdown. Every change to a Running run is conditional on the lease, so a node that lost a run
 /// (its lease expired and another node took it) can no longer overwrite it.
 /// </summary>
-internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate writeGate, QueuedRunBounds queuedBounds, IOptions<RunsOptions> options)
+internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate writeGate, IOptions<RunsOptions> options)
 {
     private static readonly JsonSerializerOptions LogJson = new(JsonSerializerDefaults.Web);
 
@@ -213,6 +213,7 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
 
         var recorded = new RunStatus?[completions.Count];
         var storage = new List<HubSql.Statement>();
+        var requeued = new List<Guid>();
         for (var i = 0; i < completions.Count; i++)
         {
             if (updated[i] != 1)
@@ -220,22 +221,18 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
                 continue;
             }
             recorded[i] = statuses[i];
+            var run = completions[i].Run;
+            if (statuses[i] == RunStatus.Queued)
+            {
+                requeued.Add(run.ScenarioId);
+            }
             if (statuses[i] == RunStatus.Succeeded && completions[i].Outcome.Storage is { Count: > 0 } changes)
             {
-                var run = completions[i].Run;
                 storage.AddRange(ScenarioStorage.ApplyStatements(run.WorkspaceId, run.ScenarioId, changes, now));
             }
         }
-        await HubSql.ExecuteAsync(db, transaction, storage, cancellationToken);
+        await HubSql.ExecuteAsync(db, transaction, [.. storage, .. QueuedRunsBound.Raise(requeued)], cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-
-        for (var i = 0; i < completions.Count; i++)
-        {
-            if (recorded[i] == RunStatus.Queued)
-            {
-                queuedBounds.Forget(completions[i].Run.ScenarioId);
-            }
-        }
         return recorded;
     }
 
@@ -270,7 +267,10 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
     {
         using var turn = await writeGate.EnterAsync(cancellationToken);
         await using var db = await HubSql.OpenAsync(connection, cancellationToken);
-        await using var command = HubSql.Command(db, null,
+        await using var transaction = await db.BeginTransactionAsync(cancellationToken);
+        var requeued = new List<Guid>();
+        var swept = 0;
+        await using (var command = HubSql.Command(db, transaction,
             """
             UPDATE "Runs" SET
                 "Status" = CASE WHEN "Attempts" >= "MaxAttempts" THEN 'Failed' ELSE 'Queued' END,
@@ -278,13 +278,22 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
                 "Error" = 'The node running this attempt (' || COALESCE("LeaseOwner", '?') || ') stopped renewing its lease.',
                 "AvailableAt" = @now, "LeaseOwner" = NULL, "LeaseExpiresAt" = NULL
             WHERE "Status" = 'Running' AND "LeaseExpiresAt" < @now
-            """);
-        command.Add("now", now);
-        var swept = await command.ExecuteNonQueryAsync(cancellationToken);
-        if (swept > 0)
+            RETURNING "ScenarioId", "Status"
+            """))
         {
-            queuedBounds.ForgetAll();
+            command.Add("now", now);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                swept++;
+                if (reader.GetString(1) == nameof(RunStatus.Queued))
+                {
+                    requeued.Add(HubSql.ReadGuid(reader, 0));
+                }
+            }
         }
+        await HubSql.ExecuteAsync(db, transaction, [.. QueuedRunsBound.Raise(requeued)], cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return swept;
     }
 
@@ -296,21 +305,21 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
     {
         using var turn = await writeGate.EnterAsync(cancellationToken);
         await using var db = await HubSql.OpenAsync(connection, cancellationToken);
-        await using var command = HubSql.Command(db, null,
+        await using var transaction = await db.BeginTransactionAsync(cancellationToken);
+        await using var command = HubSql.Command(db, transaction,
             """
             UPDATE "Runs" SET "Status" = 'Queued', "Attempts" = "Attempts" - 1, "AvailableAt" = @now, "StartedAt" = NULL,
                 "LeaseOwner" = NULL, "LeaseExpiresAt" = NULL
             WHERE "Id" = @id AND "Status" = 'Running' AND "LeaseOwner" = @owner
+            RETURNING "ScenarioId"
             """);
         command.Add("id", runId);
         command.Add("owner", owner);
         command.Add("now", now);
-        var released = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
-        if (released)
-        {
-            queuedBounds.ForgetAll();
-        }
-        return released;
+        var released = await ReadIdsAsync(command, cancellationToken);
+        await HubSql.ExecuteAsync(db, transaction, [.. QueuedRunsBound.Raise(released)], cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return released.Count == 1;
     }
 
     private static async Task<List<Guid>> ReadIdsAsync(DbCommand command, CancellationToken cancellationToken)

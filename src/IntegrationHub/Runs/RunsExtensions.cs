@@ -12,7 +12,6 @@ internal static class RunsExtensions
         builder.Services.AddSingleton<RunQueue>();
         builder.Services.AddSingleton<RunStore>();
         builder.Services.AddSingleton<RunCompleter>();
-        builder.Services.AddSingleton<QueuedRunBounds>();
         builder.Services.AddSingleton<RunExecutor>();
         builder.Services.AddSingleton<ScenarioSnapshots>();
         builder.Services.AddSingleton<RunWorker>();

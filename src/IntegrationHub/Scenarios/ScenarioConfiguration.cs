@@ -1,5 +1,6 @@
 using IntegrationHub.Data;
 using IntegrationHub.Identity;
+using IntegrationHub.Runs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -17,6 +18,8 @@ internal sealed class ScenarioConfiguration : IEntityTypeConfiguration<Scenario>
         builder.Property(s => s.Source).HasConversion(JsonColumn.Converter(new SourceSettings()), JsonColumn.Comparer<SourceSettings>());
         builder.Property(s => s.Target).HasConversion(JsonColumn.Converter(new TargetSettings()), JsonColumn.Comparer<TargetSettings>());
         builder.Property(s => s.Version).IsConcurrencyToken();
+        // The run queue's bookkeeping in the scenario's row; EF only ever inserts it (as 0).
+        builder.Property<int>(QueuedRunsBound.Column);
         builder.HasIndex(s => s.WorkspaceId);
         builder.HasIndex(s => s.NextOccurrenceAt);
         builder.HasOne<Workspace>().WithMany().HasForeignKey(s => s.WorkspaceId).OnDelete(DeleteBehavior.Restrict);

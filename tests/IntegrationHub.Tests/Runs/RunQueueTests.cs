@@ -2,6 +2,7 @@ using IntegrationHub.Data;
 using IntegrationHub.Runs;
 using IntegrationHub.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace IntegrationHub.Tests.Runs;
 
@@ -57,6 +58,64 @@ public sealed class RunQueueTests
         Assert.Equal(2, results.OfType<EnqueueResult.QueueFull>().Count());
         Assert.IsType<EnqueueResult.Queued>(otherResult);
         Assert.Equal(3, (await RunsTestData.GetRunsAsync(hub, scenario.Id)).Count);
+    }
+
+    [Theory, AllDatabases]
+    public async Task Enqueue_AfterQueuedRunsLeftTheQueue_AdmitsAgainUpToTheLimit(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub, s => s.MaxQueuedRuns = 2);
+        var queue = hub.Services.GetRequiredService<RunQueue>();
+        await RunsTestData.EnqueueAsync(hub, scenario);
+        await RunsTestData.EnqueueAsync(hub, scenario);
+        var whileFull = await queue.EnqueueAsync(RunsTestData.ManualRun(scenario), CancellationToken.None);
+
+        await hub.Services.GetRequiredService<RunStore>().ClaimAsync("node-a", TimeProvider.System, 1, CancellationToken.None);
+        var afterClaim = await queue.EnqueueAsync(RunsTestData.ManualRun(scenario), CancellationToken.None);
+        var fullAgain = await queue.EnqueueAsync(RunsTestData.ManualRun(scenario), CancellationToken.None);
+
+        Assert.IsType<EnqueueResult.QueueFull>(whileFull);
+        Assert.IsType<EnqueueResult.Queued>(afterClaim);
+        Assert.IsType<EnqueueResult.QueueFull>(fullAgain);
+    }
+
+    // The enqueue admits without counting while the scenario's queue bound vouches for the arrivals: a run that goes back
+    // to the queue must raise that bound, or a later trigger would be admitted past the limit. Each case below leaves
+    // the bound one run short if the way back does not raise it.
+    [Theory, AllDatabases]
+    public Task Enqueue_CountsARetryWaitingInTheQueue(DatabaseProvider provider) =>
+        AssertARunPutBackCountsAsync(provider, async (store, run, time) =>
+            Assert.Equal(RunStatus.Queued, await store.CompleteAsync(
+                run, new RunOutcome(false, 0, 0, [], Error: "HTTP 503", Retryable: true), "node-a", time.GetUtcNow(), CancellationToken.None)));
+
+    [Theory, AllDatabases]
+    public Task Enqueue_CountsARunReleasedByAStoppingNode(DatabaseProvider provider) =>
+        AssertARunPutBackCountsAsync(provider, async (store, run, time) =>
+            Assert.True(await store.ReleaseAsync(run.Id, "node-a", time.GetUtcNow(), CancellationToken.None)));
+
+    [Theory, AllDatabases]
+    public Task Enqueue_CountsARunWhoseLeaseExpired(DatabaseProvider provider) =>
+        AssertARunPutBackCountsAsync(provider, async (store, run, time) =>
+            Assert.Equal(1, await store.SweepExpiredLeasesAsync(time.GetUtcNow().AddMinutes(10), CancellationToken.None)));
+
+    private static async Task AssertARunPutBackCountsAsync(DatabaseProvider provider, Func<RunStore, Run, FakeTimeProvider, Task> putBack)
+    {
+        await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub, s => s.MaxAttempts = 3);
+        var queue = hub.Services.GetRequiredService<RunQueue>();
+        var store = hub.Services.GetRequiredService<RunStore>();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow.AddSeconds(1));
+        // The limit travels with each trigger, so the test can move it between triggers.
+        Task<EnqueueResult> EnqueueAsync(int maxQueuedRuns) =>
+            queue.EnqueueAsync(RunsTestData.ManualRun(scenario) with { MaxQueuedRuns = maxQueuedRuns }, CancellationToken.None);
+
+        Assert.IsType<EnqueueResult.Queued>(await EnqueueAsync(1));
+        var running = Assert.Single(await store.ClaimAsync("node-a", time, 10, CancellationToken.None));
+        Assert.IsType<EnqueueResult.Queued>(await EnqueueAsync(1)); // counted: one queued, one running
+        await putBack(store, running, time);                         // two queued
+
+        Assert.IsType<EnqueueResult.QueueFull>(await EnqueueAsync(2));
+        Assert.Equal(2, (await RunsTestData.GetRunsAsync(hub, scenario.Id)).Count(r => r.Status == RunStatus.Queued));
     }
 
     [Theory, AllDatabases]

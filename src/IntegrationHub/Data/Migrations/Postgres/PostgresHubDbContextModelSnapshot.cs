@@ -275,6 +275,9 @@ namespace IntegrationHub.Data.Migrations.Postgres
                     b.Property<long?>("NextOccurrenceAt")
                         .HasColumnType("bigint");
 
+                    b.Property<int>("QueuedRunsBound")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Source")
                         .IsRequired()
                         .HasColumnType("text");

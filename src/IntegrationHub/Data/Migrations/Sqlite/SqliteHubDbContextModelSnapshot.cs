@@ -270,6 +270,9 @@ namespace IntegrationHub.Data.Migrations.Sqlite
                     b.Property<long?>("NextOccurrenceAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("QueuedRunsBound")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Source")
                         .IsRequired()
                         .HasColumnType("TEXT");

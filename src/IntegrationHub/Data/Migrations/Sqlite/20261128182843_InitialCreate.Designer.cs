@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace IntegrationHub.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteHubDbContext))]
-    [Migration("20261128152636_InitialCreate")]
+    [Migration("20261128182843_InitialCreate")]
     partial class InitialCreate
     {
         /// <inheritdoc />
@@ -271,6 +271,9 @@ namespace IntegrationHub.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<long?>("NextOccurrenceAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("QueuedRunsBound")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Source")

@@ -62,7 +62,8 @@ namespace IntegrationHub.Data.Migrations.Postgres
                     MaxAttempts = table.Column<int>(type: "integer", nullable: false),
                     Version = table.Column<int>(type: "integer", nullable: false),
                     CreatedAt = table.Column<long>(type: "bigint", nullable: false),
-                    UpdatedAt = table.Column<long>(type: "bigint", nullable: false)
+                    UpdatedAt = table.Column<long>(type: "bigint", nullable: false),
+                    QueuedRunsBound = table.Column<int>(type: "integer", nullable: false)
                 },
                 constraints: table =>
                 {

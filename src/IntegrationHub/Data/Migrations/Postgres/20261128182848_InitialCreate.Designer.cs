@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace IntegrationHub.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresHubDbContext))]
-    [Migration("20261128152642_InitialCreate")]
+    [Migration("20261128182848_InitialCreate")]
     partial class InitialCreate
     {
         /// <inheritdoc />
@@ -277,6 +277,9 @@ namespace IntegrationHub.Data.Migrations.Postgres
 
                     b.Property<long?>("NextOccurrenceAt")
                         .HasColumnType("bigint");
+
+                    b.Property<int>("QueuedRunsBound")
+                        .HasColumnType("integer");
 
                     b.Property<string>("Source")
                         .IsRequired()

@@ -61,7 +61,8 @@ namespace IntegrationHub.Data.Migrations.Sqlite
                     MaxAttempts = table.Column<int>(type: "INTEGER", nullable: false),
                     Version = table.Column<int>(type: "INTEGER", nullable: false),
                     CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    QueuedRunsBound = table.Column<int>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
