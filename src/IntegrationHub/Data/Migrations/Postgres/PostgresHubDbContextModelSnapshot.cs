@@ -217,12 +217,15 @@ namespace IntegrationHub.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ScenarioId", "IdempotencyKey");
+                    b.HasIndex("LeaseExpiresAt")
+                        .HasFilter("\"Status\" = 'Running'");
+
+                    b.HasIndex("ScenarioId", "IdempotencyKey")
+                        .HasFilter("\"IdempotencyKey\" IS NOT NULL");
 
                     b.HasIndex("ScenarioId", "ScheduledFor")
-                        .IsUnique();
-
-                    b.HasIndex("Status", "LeaseExpiresAt");
+                        .IsUnique()
+                        .HasFilter("\"ScheduledFor\" IS NOT NULL");
 
                     b.HasIndex("WorkspaceId", "QueuedAt");
 

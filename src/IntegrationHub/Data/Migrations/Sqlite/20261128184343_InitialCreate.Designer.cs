@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace IntegrationHub.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteHubDbContext))]
-    [Migration("20261128182843_InitialCreate")]
+    [Migration("20261128184343_InitialCreate")]
     partial class InitialCreate
     {
         /// <inheritdoc />
@@ -215,12 +215,15 @@ namespace IntegrationHub.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ScenarioId", "IdempotencyKey");
+                    b.HasIndex("LeaseExpiresAt")
+                        .HasFilter("\"Status\" = 'Running'");
+
+                    b.HasIndex("ScenarioId", "IdempotencyKey")
+                        .HasFilter("\"IdempotencyKey\" IS NOT NULL");
 
                     b.HasIndex("ScenarioId", "ScheduledFor")
-                        .IsUnique();
-
-                    b.HasIndex("Status", "LeaseExpiresAt");
+                        .IsUnique()
+                        .HasFilter("\"ScheduledFor\" IS NOT NULL");
 
                     b.HasIndex("WorkspaceId", "QueuedAt");
 

@@ -201,25 +201,28 @@ namespace IntegrationHub.Data.Migrations.Sqlite
                 column: "UserId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_Runs_LeaseExpiresAt",
+                table: "Runs",
+                column: "LeaseExpiresAt",
+                filter: "\"Status\" = 'Running'");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Runs_ScenarioId_IdempotencyKey",
                 table: "Runs",
-                columns: new[] { "ScenarioId", "IdempotencyKey" });
+                columns: new[] { "ScenarioId", "IdempotencyKey" },
+                filter: "\"IdempotencyKey\" IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Runs_ScenarioId_ScheduledFor",
                 table: "Runs",
                 columns: new[] { "ScenarioId", "ScheduledFor" },
-                unique: true);
+                unique: true,
+                filter: "\"ScheduledFor\" IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Runs_ScenarioId_Status_QueuedAt_Id",
                 table: "Runs",
                 columns: new[] { "ScenarioId", "Status", "QueuedAt", "Id" });
-
-            migrationBuilder.CreateIndex(
-                name: "IX_Runs_Status_LeaseExpiresAt",
-                table: "Runs",
-                columns: new[] { "Status", "LeaseExpiresAt" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Runs_WorkspaceId_QueuedAt",

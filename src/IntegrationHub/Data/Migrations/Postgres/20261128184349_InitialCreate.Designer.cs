@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace IntegrationHub.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresHubDbContext))]
-    [Migration("20261128182848_InitialCreate")]
+    [Migration("20261128184349_InitialCreate")]
     partial class InitialCreate
     {
         /// <inheritdoc />
@@ -220,12 +220,15 @@ namespace IntegrationHub.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ScenarioId", "IdempotencyKey");
+                    b.HasIndex("LeaseExpiresAt")
+                        .HasFilter("\"Status\" = 'Running'");
+
+                    b.HasIndex("ScenarioId", "IdempotencyKey")
+                        .HasFilter("\"IdempotencyKey\" IS NOT NULL");
 
                     b.HasIndex("ScenarioId", "ScheduledFor")
-                        .IsUnique();
-
-                    b.HasIndex("Status", "LeaseExpiresAt");
+                        .IsUnique()
+                        .HasFilter("\"ScheduledFor\" IS NOT NULL");
 
                     b.HasIndex("WorkspaceId", "QueuedAt");
 
