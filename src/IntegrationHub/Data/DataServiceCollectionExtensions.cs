@@ -37,6 +37,7 @@ internal static class DataServiceCollectionExtensions
 
         builder.Services.AddSingleton(new HubConnectionString(options.Provider, connectionString, options.SqliteSynchronous));
         builder.Services.AddSingleton<SqliteWriteGate>();
+        builder.Services.AddHostedService<SqliteCheckpointer>();
         return builder;
     }
 

@@ -20,6 +20,13 @@ public sealed class DatabaseOptions
     /// </summary>
     public SqliteSynchronous SqliteSynchronous { get; set; } = SqliteSynchronous.Normal;
 
+    /// <summary>
+    /// SQLite only: how often the write-ahead log is copied into the database file in the background, so that commits
+    /// rarely have to do it themselves (see <c>SqliteCheckpointer</c>). Default 20 ms; zero turns it off, leaving
+    /// checkpoints to SQLite's own, inside the commit that takes the log past 1,000 pages.
+    /// </summary>
+    public TimeSpan SqliteCheckpointInterval { get; set; } = TimeSpan.FromMilliseconds(20);
+
     /// <summary>Apply pending migrations at start. Default true.</summary>
     public bool MigrateOnStart { get; set; } = true;
 }
