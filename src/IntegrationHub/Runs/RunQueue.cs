@@ -37,6 +37,21 @@ public sealed class RunQueue : IAsyncDisposable
         FROM "Scenarios" s WHERE s."Id" = @id
         """;
 
+    // Raises the scenario's bound by the runs it inserts, and inserts them, only where the bound vouches for them; the
+    // UPDATE takes the scenario's row lock, and under READ COMMITTED re-reads the bound once the lock is granted.
+    private const string PostgresInsertWithinBound =
+        """
+        WITH admitted AS (
+            UPDATE "Scenarios" SET "QueuedRunsBound" = "QueuedRunsBound" + @count
+            WHERE "Id" = @scenario AND "QueuedRunsBound" + @count <= @least
+            RETURNING "Id")
+        INSERT INTO "Runs" ("Id", "WorkspaceId", "ScenarioId", "Status", "Trigger", "Payload", "TriggeredBy", "RetryOf",
+            "ScheduledFor", "IdempotencyKey", "QueuedAt", "AvailableAt", "Attempts", "MaxAttempts", "RecordsIn", "RecordsOut")
+        SELECT r.id, r.workspace, a."Id", 'Queued', r.trigger, r.payload, r.triggered_by, r.retry_of, NULL, NULL, @now, @now, 0, r.max_attempts, 0, 0
+        FROM admitted a, unnest(@ids, @workspaces, @triggers, @payloads, @triggeredBy, @retryOf, @maxAttempts)
+            AS r(id, workspace, trigger, payload, triggered_by, retry_of, max_attempts)
+        """;
+
     private const string PostgresQueuedCounts =
         """
         SELECT s."Id", s."QueuedRunsBound", CASE WHEN s."QueuedRunsBound" + a.arriving > a.least THEN (SELECT count(*) FROM (
@@ -151,11 +166,94 @@ public sealed class RunQueue : IAsyncDisposable
         using var turn = await _writeGate.EnterAsync(cancellationToken);
         var now = _time.GetUtcNow();
         _writerConnection ??= await HubSql.OpenAsync(_connection, cancellationToken);
-        var arrivals = ArrivalLimits.Of(batch);
-        var keys = batch.Where(p => p.IdempotencyKey is not null).Select(p => (p.ScenarioId, p.IdempotencyKey!)).Distinct().ToArray();
-        return _writerConnection is NpgsqlConnection npgsql
-            ? await WritePostgresAsync(npgsql, batch, arrivals, keys, now, cancellationToken)
-            : await WriteSqliteAsync(_writerConnection, batch, arrivals, keys, now, cancellationToken);
+        if (_writerConnection is not NpgsqlConnection npgsql)
+        {
+            return await WriteSqliteAsync(_writerConnection, batch, ArrivalLimits.Of(batch), IdempotencyKeys(batch), now, cancellationToken);
+        }
+
+        var results = await AdmitWithinBoundsAsync(npgsql, batch, now, cancellationToken);
+        var rest = Enumerable.Range(0, batch.Count).Where(i => results[i] is null).ToList();
+        if (rest.Count > 0)
+        {
+            List<NewRun> others = [.. rest.Select(i => batch[i])];
+            var decided = await WritePostgresAsync(npgsql, others, ArrivalLimits.Of(others), IdempotencyKeys(others), now, cancellationToken);
+            for (var j = 0; j < rest.Count; j++)
+            {
+                results[rest[j]] = decided[j];
+            }
+        }
+        return results!;
+    }
+
+    private static (Guid, string)[] IdempotencyKeys(IReadOnlyList<NewRun> batch) =>
+        [.. batch.Where(p => p.IdempotencyKey is not null).Select(p => (p.ScenarioId, p.IdempotencyKey!)).Distinct()];
+
+    /// <summary>
+    /// PostgreSQL's common case in one round trip: the runs of each scenario whose queue bound vouches for them are
+    /// inserted by one statement that raises the bound and locks the scenario's row, as the full path does. Runs with
+    /// an Idempotency-Key or a schedule occurrence, and the runs of scenarios whose bound cannot vouch for them, are
+    /// left (null) to <see cref="WritePostgresAsync"/>, which counts.
+    /// </summary>
+    private static async Task<EnqueueResult?[]> AdmitWithinBoundsAsync(
+        NpgsqlConnection connection, IReadOnlyList<NewRun> batch, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var results = new EnqueueResult?[batch.Count];
+        var groups = Enumerable.Range(0, batch.Count)
+            .Where(i => batch[i].IdempotencyKey is null && batch[i].ScheduledFor is null)
+            .GroupBy(i => batch[i].ScenarioId)
+            .OrderBy(g => g.Key.ToString(), StringComparer.Ordinal) // the order in which the full path locks the rows
+            .Select(g => g.ToArray())
+            .ToList();
+        if (groups.Count == 0)
+        {
+            return results;
+        }
+
+        var ids = batch.Select(_ => Guid.CreateVersion7(now)).ToArray();
+        await using var write = new NpgsqlBatch(connection);
+        write.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+        foreach (var group in groups)
+        {
+            var runs = group.Select(i => batch[i]).ToArray();
+            var insert = new NpgsqlBatchCommand(PostgresInsertWithinBound);
+            insert.Parameters.AddWithValue("scenario", runs[0].ScenarioId);
+            insert.Parameters.AddWithValue("count", runs.Length);
+            insert.Parameters.AddWithValue("least", runs.Min(r => r.MaxQueuedRuns));
+            insert.Parameters.AddWithValue("now", now.UtcTicks);
+            insert.Parameters.AddWithValue("ids", group.Select(i => ids[i]).ToArray());
+            insert.Parameters.AddWithValue("workspaces", runs.Select(r => r.WorkspaceId).ToArray());
+            insert.Parameters.AddWithValue("triggers", runs.Select(r => r.Trigger.ToString()).ToArray());
+            insert.Parameters.AddWithValue("payloads", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, runs.Select(r => r.Payload).ToArray());
+            insert.Parameters.AddWithValue("triggeredBy", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Uuid, runs.Select(r => r.TriggeredBy).ToArray());
+            insert.Parameters.AddWithValue("retryOf", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Uuid, runs.Select(r => r.RetryOf).ToArray());
+            insert.Parameters.AddWithValue("maxAttempts", runs.Select(r => Math.Max(1, r.MaxAttempts)).ToArray());
+            write.BatchCommands.Add(insert);
+        }
+        // Delivered by PostgreSQL only when the transaction commits: other nodes wake and claim.
+        write.BatchCommands.Add(new NpgsqlBatchCommand($"NOTIFY {RunNotificationListener.Channel}"));
+        write.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        try
+        {
+            await write.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch
+        {
+            await RollBackAsync(connection);
+            throw;
+        }
+
+        for (var g = 0; g < groups.Count; g++)
+        {
+            // All of a scenario's runs or none: none when its bound could not vouch for them.
+            if (write.BatchCommands[g + 1].RecordsAffected == groups[g].Length)
+            {
+                foreach (var i in groups[g])
+                {
+                    results[i] = new EnqueueResult.Queued(ids[i]);
+                }
+            }
+        }
+        return results;
     }
 
     private static async Task<EnqueueResult[]> WriteSqliteAsync(
@@ -226,11 +324,11 @@ public sealed class RunQueue : IAsyncDisposable
     }
 
     private static async Task<EnqueueResult[]> WritePostgresAsync(
-        NpgsqlConnection connection, IReadOnlyList<NewRun> batch, ArrivalLimits[] arrivals, (Guid, string)[] keys, DateTimeOffset now, CancellationToken cancellationToken)
+        NpgsqlConnection connection, List<NewRun> batch, ArrivalLimits[] arrivals, (Guid, string)[] keys, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        // Two round trips per batch, whatever its size: (1) begin, lock, read the queue bounds (and counts where needed)
-        // and earlier Idempotency-Keys; (2) the inserts, the new bounds, the NOTIFY and the commit, pipelined. The
-        // transaction is driven with plain BEGIN/COMMIT statements so that the commit can travel with the inserts.
+        // What the common case left, in two round trips whatever its size: (1) begin, lock, read the queue bounds (and
+        // counts where needed) and earlier Idempotency-Keys; (2) the inserts, the new bounds, the NOTIFY and the commit,
+        // pipelined. The transaction is driven with plain BEGIN/COMMIT statements so the commit travels with the inserts.
         var queued = new Dictionary<Guid, QueuedCount>(arrivals.Length);
         var firstByKey = new Dictionary<(Guid, string), Guid>();
         try
@@ -321,20 +419,27 @@ public sealed class RunQueue : IAsyncDisposable
         }
         catch
         {
-            // The caller drops this connection; the pool would roll back too, but say it plainly.
-            if (connection.FullState == System.Data.ConnectionState.Open)
-            {
-                try
-                {
-                    await using var rollback = new NpgsqlCommand("ROLLBACK", connection);
-                    await rollback.ExecuteNonQueryAsync(CancellationToken.None);
-                }
-                catch (NpgsqlException)
-                {
-                    // The connection is broken as well; the original error is the one to report.
-                }
-            }
+            await RollBackAsync(connection);
             throw;
+        }
+    }
+
+    /// <summary>Ends a transaction driven by plain BEGIN/COMMIT statements after a failure.</summary>
+    private static async Task RollBackAsync(NpgsqlConnection connection)
+    {
+        // The caller drops this connection; the pool would roll back too, but say it plainly.
+        if (connection.FullState != System.Data.ConnectionState.Open)
+        {
+            return;
+        }
+        try
+        {
+            await using var rollback = new NpgsqlCommand("ROLLBACK", connection);
+            await rollback.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (NpgsqlException)
+        {
+            // The connection is broken as well; the original error is the one to report.
         }
     }
 

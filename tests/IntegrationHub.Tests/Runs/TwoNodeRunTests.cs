@@ -2,6 +2,7 @@ using System.Net;
 using IntegrationHub.Data;
 using IntegrationHub.Runs;
 using IntegrationHub.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace IntegrationHub.Tests.Runs;
 
@@ -43,5 +44,24 @@ public sealed class TwoNodeRunTests
         // Claimed once each (a second claim would have counted a second attempt), and completed.
         Assert.All(runs, r => Assert.Equal((RunStatus.Succeeded, 1), (r.Status, r.Attempts)));
         Assert.All(runs, r => Assert.True(r.LeaseOwner?.StartsWith("node-", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task TwoNodesOnOnePostgresDatabase_TogetherQueueNoMoreThanMaxQueuedRuns()
+    {
+        var database = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
+        await using var nodeA = HubHost.Start(database, new Dictionary<string, string?>(RunsTestData.NoWorkers) { ["Hub:NodeName"] = "node-a" });
+        await using var nodeB = HubHost.Start(database, new Dictionary<string, string?>(RunsTestData.NoWorkers) { ["Hub:NodeName"] = "node-b" });
+        var scenario = await RunsTestData.CreateScenarioAsync(nodeA, s => s.MaxQueuedRuns = 30);
+        var queueA = nodeA.Services.GetRequiredService<RunQueue>();
+        var queueB = nodeB.Services.GetRequiredService<RunQueue>();
+
+        // 200 triggers at once, half on each node: both nodes' groups race for the last places.
+        var results = await Task.WhenAll(Enumerable.Range(0, 200).Select(i =>
+            (i % 2 == 0 ? queueA : queueB).EnqueueAsync(RunsTestData.ManualRun(scenario), CancellationToken.None)));
+
+        Assert.Equal(30, results.OfType<EnqueueResult.Queued>().Count());
+        Assert.Equal(170, results.OfType<EnqueueResult.QueueFull>().Count());
+        Assert.Equal(30, (await RunsTestData.GetRunsAsync(nodeA, scenario.Id)).Count);
     }
 }
