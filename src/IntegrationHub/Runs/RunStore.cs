@@ -19,14 +19,11 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
     // scenario's oldest available queued runs through the (ScenarioId, Status, QueuedAt, Id) index, then the oldest of
     // those across scenarios. Its cost follows the number of scenarios with work, not the length of the backlog: a
     // claim must stay short because it holds SQLite's one write lock, which the enqueue writer is waiting for.
-    // "Has work" is the scenario's first queued run in index order, not EXISTS: PostgreSQL turned EXISTS into a scan of
-    // the whole runs table (210 ms per claim with a 12,000-run backlog), and the ORDER BY keeps it on the index.
     private const string FreeSlots =
         """
-        SELECT s."Id", s."MaxConcurrentRuns" - (SELECT count(*) FROM "Runs" x WHERE x."ScenarioId" = s."Id" AND x."Status" = 'Running') AS free
+        SELECT s."Id", s."MaxConcurrentRuns" - (SELECT count(*) FROM "Runs" x WHERE x."ScenarioId" = s."Id" AND x."Status" = 'Running')
         FROM "Scenarios" s
-        WHERE (SELECT 1 FROM "Runs" q WHERE q."ScenarioId" = s."Id" AND q."Status" = 'Queued' AND q."AvailableAt" <= @now
-            ORDER BY q."QueuedAt" LIMIT 1) IS NOT NULL
+        WHERE EXISTS (SELECT 1 FROM "Runs" q WHERE q."ScenarioId" = s."Id" AND q."Status" = 'Queued' AND q."AvailableAt" <= @now)
         """;
 
     private const string OldestQueued =
@@ -44,21 +41,14 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
 
     // PostgreSQL: nodes claim concurrently. The per-scenario limit needs the Running counts to be read and acted on
     // atomically across nodes, so a claim first takes one transaction-scoped advisory lock: two nodes never claim at
-    // the same moment, and the statement after the lock sees every claim committed before it (READ COMMITTED takes a
-    // new snapshot per statement). The choice and the claim are then one statement, the same steps as SQLite's (free
-    // slots, each scenario's oldest runs, the oldest of those), so the lock is held for one round trip. FOR UPDATE SKIP
-    // LOCKED passes over queued rows another transaction holds (a cancel in flight) instead of waiting for them.
+    // the same moment (a claim is a few short statements for a whole batch, so this serializes very little), and the
+    // statements after the lock see every claim committed before it (READ COMMITTED takes a new snapshot per
+    // statement). FOR UPDATE SKIP LOCKED then passes over queued rows another transaction holds (a cancel in flight)
+    // instead of waiting for them.
     private const string PostgresClaim =
         $"""
-        WITH slots AS ({FreeSlots}),
-        candidates AS (
-            SELECT c."Id", c."QueuedAt" FROM slots, LATERAL (
-                SELECT r."Id", r."QueuedAt" FROM "Runs" r
-                WHERE r."ScenarioId" = slots."Id" AND r."Status" = 'Queued' AND r."AvailableAt" <= @now
-                ORDER BY r."QueuedAt", r."Id" LIMIT GREATEST(LEAST(slots.free, @limit), 0)) AS c),
-        chosen AS (SELECT "Id" FROM candidates ORDER BY "QueuedAt", "Id" LIMIT @limit)
         {ClaimSet}
-        WHERE "Id" IN (SELECT "Id" FROM "Runs" WHERE "Id" IN (SELECT "Id" FROM chosen) AND "Status" = 'Queued' FOR UPDATE SKIP LOCKED)
+        WHERE "Id" IN (SELECT "Id" FROM "Runs" WHERE "Id" = ANY(@ids) AND "Status" = 'Queued' FOR UPDATE SKIP LOCKED)
         {ClaimedColumns}
         """;
 
@@ -85,11 +75,12 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
     /// </summary>
     public async Task<List<Run>> ClaimAsync(string owner, TimeProvider time, int limit, CancellationToken cancellationToken)
     {
+        var postgres = connection.Provider == DatabaseProvider.Postgres;
         using var turn = await writeGate.EnterAsync(cancellationToken);
         await using var db = await HubSql.OpenAsync(connection, cancellationToken);
         // SQLite: Microsoft.Data.Sqlite begins IMMEDIATE, so this transaction holds the single write lock from here on.
         await using var transaction = await db.BeginTransactionAsync(cancellationToken);
-        if (connection.Provider == DatabaseProvider.Postgres)
+        if (postgres)
         {
             await using var claimLock = HubSql.Command(db, transaction, PostgresClaimLock);
             await claimLock.ExecuteNonQueryAsync(cancellationToken);
@@ -97,36 +88,7 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
         // Read the clock only once this transaction holds the claim lock (SQLite: the write lock): a time read before
         // waiting for it could be earlier than the end of the run whose completion freed the slot.
         var now = time.GetUtcNow();
-        var lease = now + _options.LeaseDuration;
 
-        await using var claim = connection.Provider == DatabaseProvider.Postgres
-            ? HubSql.Command(db, transaction, PostgresClaim)
-            : await SqliteClaimAsync(db, transaction, now, limit, cancellationToken);
-        var claimed = new List<Run>();
-        if (claim is not null)
-        {
-            claim.Add("limit", limit);
-            claim.Add("owner", owner);
-            claim.Add("lease", lease);
-            claim.Add("now", now);
-            await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                claimed.Add(ReadClaimed(reader, owner, now, lease));
-            }
-        }
-        await transaction.CommitAsync(cancellationToken);
-        // RETURNING comes in no particular order; runs start in arrival order.
-        return [.. claimed.OrderBy(r => r.QueuedAt).ThenBy(r => r.Id)];
-    }
-
-    /// <summary>
-    /// SQLite chooses the runs with one query per scenario with work (each a short index walk, in process), then claims
-    /// them by primary key; null when there is nothing to claim.
-    /// </summary>
-    private static async Task<DbCommand?> SqliteClaimAsync(
-        DbConnection db, DbTransaction transaction, DateTimeOffset now, int limit, CancellationToken cancellationToken)
-    {
         var candidates = new List<(long QueuedAt, Guid Id)>();
         foreach (var (scenarioId, free) in await ReadFreeSlotsAsync(db, transaction, now, cancellationToken))
         {
@@ -143,15 +105,39 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
         var chosen = candidates.Order().Take(limit).ToList();
         if (chosen.Count == 0)
         {
-            return null;
+            await transaction.CommitAsync(cancellationToken);
+            return [];
         }
-        var claim = HubSql.Command(db, transaction,
-            $"{ClaimSet} WHERE \"Id\" IN ({string.Join(", ", chosen.Select((_, i) => $"@id{i}"))}) AND {SqliteQueuedOnly} {ClaimedColumns}");
-        for (var i = 0; i < chosen.Count; i++)
+
+        await using var claim = postgres
+            ? HubSql.Command(db, transaction, PostgresClaim)
+            : HubSql.Command(db, transaction, $"{ClaimSet} WHERE \"Id\" IN ({string.Join(", ", chosen.Select((_, i) => $"@id{i}"))}) AND {SqliteQueuedOnly} {ClaimedColumns}");
+        if (postgres)
         {
-            claim.Add($"id{i}", chosen[i].Id);
+            claim.Add("ids", chosen.Select(c => c.Id).ToArray());
         }
-        return claim;
+        else
+        {
+            for (var i = 0; i < chosen.Count; i++)
+            {
+                claim.Add($"id{i}", chosen[i].Id);
+            }
+        }
+        claim.Add("owner", owner);
+        var lease = now + _options.LeaseDuration;
+        claim.Add("lease", lease);
+        claim.Add("now", now);
+        var claimed = new List<Run>(chosen.Count);
+        await using (var reader = await claim.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                claimed.Add(ReadClaimed(reader, owner, now, lease));
+            }
+        }
+        await transaction.CommitAsync(cancellationToken);
+        // RETURNING comes in no particular order; runs start in arrival order.
+        return [.. claimed.OrderBy(r => r.QueuedAt).ThenBy(r => r.Id)];
     }
 
     private static Run ReadClaimed(DbDataReader reader, string owner, DateTimeOffset now, DateTimeOffset lease) => new()
