@@ -1,0 +1,84 @@
+using System.Data.Common;
+using IntegrationHub.Data;
+
+namespace IntegrationHub.Runs;
+
+// SQLite's enqueue: one node, one writer at a time, everything in process.
+public sealed partial class RunQueue
+{
+    // A scenario's queue bound, and its queued runs counted only where the bound cannot vouch for the arriving runs.
+    // Counted up to the largest MaxQueuedRuns among them, all the decision needs: the cost stays bounded by the limit.
+    private const string SqliteQueuedCount =
+        """
+        SELECT s."QueuedRunsBound", CASE WHEN s."QueuedRunsBound" + @arriving > @least THEN (SELECT count(*) FROM (
+            SELECT 1 FROM "Runs" r WHERE r."ScenarioId" = s."Id" AND r."Status" = 'Queued' LIMIT @most)) END
+        FROM "Scenarios" s WHERE s."Id" = @id
+        """;
+
+    private static async Task<EnqueueResult[]> WriteSqliteAsync(
+        DbConnection connection, IReadOnlyList<NewRun> batch, ArrivalLimits[] arrivals, (Guid, string)[] keys, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // BEGIN IMMEDIATE: this transaction holds SQLite's single write lock from the start, so the queue counts and
+        // Idempotency-Key lookups below stay true until the commit. Everything runs in process: no round trips to save.
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var queued = new Dictionary<Guid, QueuedCount>(arrivals.Length);
+        await using (var read = HubSql.Command(connection, transaction, SqliteQueuedCount))
+        {
+            var id = read.Add("id", null);
+            var arriving = read.Add("arriving", null);
+            var least = read.Add("least", null);
+            var most = read.Add("most", null);
+            foreach (var limits in arrivals)
+            {
+                id.Set(sqlite: true, limits.ScenarioId);
+                arriving.Value = limits.Arriving;
+                least.Value = limits.Least;
+                most.Value = limits.Most;
+                await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+                if (await reader.ReadAsync(cancellationToken))
+                {
+                    queued[limits.ScenarioId] = new QueuedCount(reader.GetInt32(0), reader.IsDBNull(1) ? null : reader.GetInt32(1), limits.Most);
+                }
+            }
+        }
+        var firstByKey = new Dictionary<(Guid, string), Guid>();
+        if (keys.Length > 0)
+        {
+            await using var find = HubSql.Command(connection, transaction,
+                """
+                SELECT "Id" FROM "Runs" WHERE "ScenarioId" = @scenario AND "IdempotencyKey" = @key AND "QueuedAt" >= @since
+                ORDER BY "QueuedAt" LIMIT 1
+                """);
+            var scenario = find.Add("scenario", null);
+            var key = find.Add("key", null);
+            find.Add("since", now - IdempotencyWindow);
+            foreach (var (scenarioId, value) in keys)
+            {
+                scenario.Set(sqlite: true, scenarioId);
+                key.Set(sqlite: true, value);
+                if (await find.ExecuteScalarAsync(cancellationToken) is string first)
+                {
+                    firstByKey[(scenarioId, value)] = Guid.Parse(first);
+                }
+            }
+        }
+
+        var counts = queued.ToDictionary(q => q.Key, q => q.Value.Known);
+        var (results, ids, rows) = Decide(batch, counts, firstByKey, now);
+        var inserted = new bool[rows.Count];
+        await using (var insert = HubSql.Command(connection, transaction, InsertColumns))
+        {
+            // One prepared statement executed per row.
+            for (var j = 0; j < rows.Count; j++)
+            {
+                var i = rows[j];
+                insert.Parameters.Clear();
+                Bind(insert.Parameters, batch[i], ids[i], now, sqlite: true);
+                inserted[j] = await insert.ExecuteNonQueryAsync(cancellationToken) == 1;
+            }
+        }
+        await HubSql.ExecuteAsync(connection, transaction, QueuedRunsBound.Updates(queued, counts), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return await ResolveAsync(connection, batch, results, ids, rows, inserted, cancellationToken);
+    }
+}
