@@ -23,5 +23,10 @@ internal sealed class RunConfiguration : IEntityTypeConfiguration<Run>
         builder.HasIndex(r => new { r.ScenarioId, r.ScheduledFor }).IsUnique().HasFilter("\"ScheduledFor\" IS NOT NULL");
         builder.HasIndex(r => new { r.ScenarioId, r.IdempotencyKey }).HasFilter("\"IdempotencyKey\" IS NOT NULL");
         builder.HasOne<Scenario>().WithMany().HasForeignKey(r => r.ScenarioId).OnDelete(DeleteBehavior.Cascade);
+        // PostgreSQL: a queue table changes fast. Vacuum and analyze it after 1 % of its rows changed instead of 20 %,
+        // so claimed runs' dead index entries and the planner's statistics keep up with it.
+        builder.HasStorageParameter("autovacuum_vacuum_scale_factor", 0.01)
+            .HasStorageParameter("autovacuum_analyze_scale_factor", 0.01)
+            .HasStorageParameter("autovacuum_vacuum_cost_delay", 0);
     }
 }

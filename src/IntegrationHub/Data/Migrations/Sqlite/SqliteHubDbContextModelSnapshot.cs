@@ -227,6 +227,11 @@ namespace IntegrationHub.Data.Migrations.Sqlite
                     b.HasIndex("ScenarioId", "Status", "QueuedAt", "Id");
 
                     b.ToTable("Runs");
+
+                    b
+                        .HasAnnotation("Npgsql:StorageParameter:autovacuum_analyze_scale_factor", 0.01)
+                        .HasAnnotation("Npgsql:StorageParameter:autovacuum_vacuum_cost_delay", 0)
+                        .HasAnnotation("Npgsql:StorageParameter:autovacuum_vacuum_scale_factor", 0.01);
                 });
 
             modelBuilder.Entity("IntegrationHub.Scenarios.Scenario", b =>

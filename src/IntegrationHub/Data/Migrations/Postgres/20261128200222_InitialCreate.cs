@@ -140,7 +140,10 @@ namespace IntegrationHub.Data.Migrations.Postgres
                         principalTable: "Scenarios",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
-                });
+                })
+                .Annotation("Npgsql:StorageParameter:autovacuum_analyze_scale_factor", 0.01)
+                .Annotation("Npgsql:StorageParameter:autovacuum_vacuum_cost_delay", 0)
+                .Annotation("Npgsql:StorageParameter:autovacuum_vacuum_scale_factor", 0.01);
 
             migrationBuilder.CreateTable(
                 name: "StorageEntries",
