@@ -119,6 +119,33 @@ public sealed class RunQueueTests
     }
 
     [Theory, AllDatabases]
+    public async Task Enqueue_GroupMixingKeyedAndPlainTriggers_AnswersEachCallerWithItsOwnRun(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub);
+        var queue = hub.Services.GetRequiredService<RunQueue>();
+
+        // On PostgreSQL the plain triggers take the one-round-trip path and the keyed ones the full path; each caller
+        // must still get the answer for its own trigger.
+        var triggers = Enumerable.Range(0, 12).Select(i => (Payload: $"{{\"n\":{i}}}", Key: i % 3 == 0 ? "order-7" : null)).ToList();
+        var results = await Task.WhenAll(triggers.Select(t =>
+            queue.EnqueueAsync(RunsTestData.ManualRun(scenario, t.Payload, t.Key), CancellationToken.None)));
+
+        var runs = (await RunsTestData.GetRunsAsync(hub, scenario.Id)).ToDictionary(r => r.Id);
+        var keyed = triggers.Select((t, i) => (t.Key, results[i].AcceptedRunId)).Where(k => k.Key is not null).Select(k => k.AcceptedRunId).Distinct().ToList();
+        var keyedRun = Assert.Single(keyed)!.Value;
+        Assert.Equal(9, runs.Count); // 8 plain triggers and the first of the keyed ones
+        for (var i = 0; i < triggers.Count; i++)
+        {
+            if (triggers[i].Key is null)
+            {
+                Assert.Equal(triggers[i].Payload, runs[Assert.IsType<EnqueueResult.Queued>(results[i]).RunId].Payload);
+            }
+        }
+        Assert.Equal("order-7", runs[keyedRun].IdempotencyKey);
+    }
+
+    [Theory, AllDatabases]
     public async Task Enqueue_WithRepeatedIdempotencyKey_ReturnsTheFirstRun(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
