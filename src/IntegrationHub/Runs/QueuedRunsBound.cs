@@ -25,9 +25,16 @@ internal static class QueuedRunsBound
     public static IEnumerable<HubSql.Statement> Raise(IEnumerable<Guid> requeued) =>
         requeued
             .GroupBy(id => id)
-            .OrderBy(g => g.Key.ToString(), StringComparer.Ordinal)
+            .InLockOrder(g => g.Key)
             .Select(g => new HubSql.Statement(
                 """UPDATE "Scenarios" SET "QueuedRunsBound" = "QueuedRunsBound" + @by WHERE "Id" = @id""", [("by", g.Count()), ("id", g.Key)]));
+
+    /// <summary>
+    /// <paramref name="items"/> in the order their scenarios' rows are locked by everyone who changes a bound: the order
+    /// PostgreSQL sorts uuids (by their text), which is what <c>ORDER BY "Id"</c> gives in SQL.
+    /// </summary>
+    public static IOrderedEnumerable<T> InLockOrder<T>(this IEnumerable<T> items, Func<T, Guid> scenarioId) =>
+        items.OrderBy(item => scenarioId(item).ToString(), StringComparer.Ordinal);
 
     /// <summary>
     /// The bounds an enqueue stores (holding the rows), given what it read and the counts once the admitted runs were

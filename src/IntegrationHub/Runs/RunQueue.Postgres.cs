@@ -40,7 +40,7 @@ public sealed partial class RunQueue
         var groups = Enumerable.Range(0, batch.Count)
             .Where(i => batch[i].IdempotencyKey is null && batch[i].ScheduledFor is null)
             .GroupBy(i => batch[i].ScenarioId)
-            .OrderBy(g => g.Key.ToString(), StringComparer.Ordinal) // the order in which the full path locks the rows
+            .InLockOrder(g => g.Key)
             .Select(g => g.ToArray())
             .ToList();
         if (groups.Count == 0)
@@ -114,10 +114,11 @@ public sealed partial class RunQueue
                 // queue before the lock was granted.
                 var locks = new NpgsqlBatchCommand(
                     """SELECT count(*) FROM (SELECT 1 FROM "Scenarios" WHERE "Id" = ANY(@ids) ORDER BY "Id" FOR UPDATE) AS locked""");
-                locks.Parameters.AddWithValue("ids", arrivals.Select(a => a.ScenarioId).ToArray());
+                var scenarioIds = arrivals.Select(a => a.ScenarioId).ToArray();
+                locks.Parameters.AddWithValue("ids", scenarioIds);
                 read.BatchCommands.Add(locks);
                 var count = new NpgsqlBatchCommand(PostgresQueuedCounts);
-                count.Parameters.AddWithValue("ids", arrivals.Select(a => a.ScenarioId).ToArray());
+                count.Parameters.AddWithValue("ids", scenarioIds);
                 count.Parameters.AddWithValue("arriving", arrivals.Select(a => a.Arriving).ToArray());
                 count.Parameters.AddWithValue("least", arrivals.Select(a => a.Least).ToArray());
                 count.Parameters.AddWithValue("most", arrivals.Select(a => a.Most).ToArray());
