@@ -8,10 +8,12 @@ using IntegrationHub.Runs;
 using IntegrationHub.Scenarios;
 using IntegrationHub.Scripting;
 using IntegrationHub.Storage;
+using IntegrationHub.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddHubHosting();
+builder.AddHubTelemetry();
 builder.AddHubDatabase();
 builder.AddHubIdentity();
 builder.AddScripting();

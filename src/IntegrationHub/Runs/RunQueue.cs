@@ -133,7 +133,7 @@ public sealed partial class RunQueue : IAsyncDisposable
 
     private async Task<EnqueueResult[]> WriteAsync(IReadOnlyList<NewRun> batch, CancellationToken cancellationToken)
     {
-        using var turn = await _writeGate.EnterAsync(cancellationToken);
+        using var turn = await _writeGate.EnterAsync(SqliteWriteGate.Writers.Enqueue, cancellationToken);
         var now = _time.GetUtcNow();
         _writerConnection ??= await HubSql.OpenAsync(_connection, cancellationToken);
         if (_writerConnection is not NpgsqlConnection npgsql)

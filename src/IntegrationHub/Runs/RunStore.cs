@@ -76,7 +76,7 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
     public async Task<List<Run>> ClaimAsync(string owner, TimeProvider time, int limit, CancellationToken cancellationToken)
     {
         var postgres = connection.Provider == DatabaseProvider.Postgres;
-        using var turn = await writeGate.EnterAsync(cancellationToken);
+        using var turn = await writeGate.EnterAsync(SqliteWriteGate.Writers.Claim, cancellationToken);
         await using var db = await HubSql.OpenAsync(connection, cancellationToken);
         // SQLite: Microsoft.Data.Sqlite begins IMMEDIATE, so this transaction holds the single write lock from here on.
         await using var transaction = await db.BeginTransactionAsync(cancellationToken);
@@ -182,7 +182,7 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
     /// <summary>Extends the leases of every run <paramref name="owner"/> holds; returns the ids it still holds.</summary>
     public async Task<HashSet<Guid>> RenewAsync(string owner, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        using var turn = await writeGate.EnterAsync(cancellationToken);
+        using var turn = await writeGate.EnterAsync(SqliteWriteGate.Writers.LeaseRenewal, cancellationToken);
         await using var db = await HubSql.OpenAsync(connection, cancellationToken);
         await using var command = HubSql.Command(db, null,
             """UPDATE "Runs" SET "LeaseExpiresAt" = @lease WHERE "Status" = 'Running' AND "LeaseOwner" = @owner RETURNING "Id" """);
@@ -205,7 +205,7 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
     public async Task<RunStatus?[]> CompleteAsync(IReadOnlyList<RunCompletion> completions, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var statuses = completions.Select(c => Status(c.Run, c.Outcome)).ToArray();
-        using var turn = await writeGate.EnterAsync(cancellationToken);
+        using var turn = await writeGate.EnterAsync(SqliteWriteGate.Writers.Outcomes, cancellationToken);
         await using var db = await HubSql.OpenAsync(connection, cancellationToken);
         await using var transaction = await db.BeginTransactionAsync(cancellationToken);
         var updated = await HubSql.ExecuteAsync(db, transaction,
@@ -265,7 +265,7 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
     /// </summary>
     public async Task<int> SweepExpiredLeasesAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        using var turn = await writeGate.EnterAsync(cancellationToken);
+        using var turn = await writeGate.EnterAsync(SqliteWriteGate.Writers.LeaseSweep, cancellationToken);
         await using var db = await HubSql.OpenAsync(connection, cancellationToken);
         await using var transaction = await db.BeginTransactionAsync(cancellationToken);
         var requeued = new List<Guid>();
@@ -303,7 +303,7 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
     /// </summary>
     public async Task<bool> ReleaseAsync(Guid runId, string owner, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        using var turn = await writeGate.EnterAsync(cancellationToken);
+        using var turn = await writeGate.EnterAsync(SqliteWriteGate.Writers.Release, cancellationToken);
         await using var db = await HubSql.OpenAsync(connection, cancellationToken);
         await using var transaction = await db.BeginTransactionAsync(cancellationToken);
         await using var command = HubSql.Command(db, transaction,

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using IntegrationHub.Hosting;
 using IntegrationHub.Scenarios;
+using IntegrationHub.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace IntegrationHub.Runs;
@@ -20,6 +22,7 @@ internal sealed partial class RunWorker : BackgroundService
     private readonly RunsOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<RunWorker> _logger;
+    private readonly Histogram<double> _duration;
     private readonly ConcurrentDictionary<Guid, InFlight> _inFlight = new();
     // Cancelled when the host's shutdown timeout passes: runs still executing then are aborted and released.
     private readonly CancellationTokenSource _abort = new();
@@ -33,6 +36,7 @@ internal sealed partial class RunWorker : BackgroundService
         IOptions<RunsOptions> options,
         IOptions<HubOptions> hubOptions,
         TimeProvider time,
+        IMeterFactory meters,
         ILogger<RunWorker> logger)
     {
         _store = store;
@@ -43,6 +47,8 @@ internal sealed partial class RunWorker : BackgroundService
         _options = options.Value;
         _time = time;
         _logger = logger;
+        _duration = meters.Create(HubTelemetry.MeterName).CreateHistogram<double>(
+            "integrationhub.run.duration", "s", "Attempts this node ran, from claim to recorded outcome, by the status recorded (Queued: a retry follows).");
         // The suffix keeps leases of two processes apart even when both were given the same node name.
         var node = hubOptions.Value.NodeName ?? $"{Environment.MachineName}:{Environment.ProcessId}";
         NodeId = $"{node}:{Guid.NewGuid().ToString("N")[..8]}";
@@ -188,8 +194,10 @@ internal sealed partial class RunWorker : BackgroundService
             if (status is null)
             {
                 LogLeaseLost(_logger, run.Id);
+                return;
             }
-            else if (status is RunStatus.Succeeded or RunStatus.Failed)
+            _duration.Record((_time.GetUtcNow() - inFlight.ClaimedAt).TotalSeconds, new KeyValuePair<string, object?>("status", status.Value.ToString()));
+            if (status is RunStatus.Succeeded or RunStatus.Failed)
             {
                 _signals.Ended(run.Id);
             }

@@ -63,7 +63,7 @@ public sealed class ScenarioStorage(IDbContextFactory<HubDbContext> dbFactory, S
     /// <summary>Runs one statement on its own, in SQLite's writer turn; returns the rows it affected.</summary>
     private async Task<int> ExecuteAsync(HubSql.Statement statement, CancellationToken cancellationToken)
     {
-        using var turn = await writeGate.EnterAsync(cancellationToken);
+        using var turn = await writeGate.EnterAsync(SqliteWriteGate.Writers.Storage, cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await db.Database.OpenConnectionAsync(cancellationToken);
         await using var command = statement.ToCommand(db.Database.GetDbConnection(), null);
