@@ -6,6 +6,14 @@ using IntegrationHub.Tests.Runs;
 
 namespace IntegrationHub.Tests.Telemetry;
 
+/// <summary>
+/// Runs alone, after the tests that run in parallel: OpenTelemetry subscribes to meters by name across the process,
+/// and here other tests' hubs (one per process in production) create and dispose meters of the same name meanwhile.
+/// </summary>
+[CollectionDefinition(nameof(HubTelemetryTests), DisableParallelization = true)]
+public sealed class HubTelemetryCollection;
+
+[Collection(nameof(HubTelemetryTests))]
 public sealed class HubTelemetryTests
 {
     [Fact]
