@@ -1,4 +1,3 @@
-using System.Data.Common;
 using IntegrationHub.Data;
 
 namespace IntegrationHub.Runs;
@@ -16,35 +15,34 @@ public sealed partial class RunQueue
         """;
 
     private static async Task<EnqueueResult[]> WriteSqliteAsync(
-        DbConnection connection, IReadOnlyList<NewRun> batch, ArrivalLimits[] arrivals, (Guid, string)[] keys, DateTimeOffset now, CancellationToken cancellationToken)
+        PreparedCommands commands, IReadOnlyList<NewRun> batch, ArrivalLimits[] arrivals, (Guid, string)[] keys, DateTimeOffset now, CancellationToken cancellationToken)
     {
         // BEGIN IMMEDIATE: this transaction holds SQLite's single write lock from the start, so the queue counts and
         // Idempotency-Key lookups below stay true until the commit. Everything runs in process: no round trips to save.
+        var connection = commands.Connection;
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var queued = new Dictionary<Guid, QueuedCount>(arrivals.Length);
-        await using (var read = HubSql.Command(connection, transaction, SqliteQueuedCount))
+        var read = commands.For(transaction, SqliteQueuedCount);
+        var id = read.Add("id", null);
+        var arriving = read.Add("arriving", null);
+        var least = read.Add("least", null);
+        var most = read.Add("most", null);
+        foreach (var limits in arrivals)
         {
-            var id = read.Add("id", null);
-            var arriving = read.Add("arriving", null);
-            var least = read.Add("least", null);
-            var most = read.Add("most", null);
-            foreach (var limits in arrivals)
+            id.Set(sqlite: true, limits.ScenarioId);
+            arriving.Value = limits.Arriving;
+            least.Value = limits.Least;
+            most.Value = limits.Most;
+            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
             {
-                id.Set(sqlite: true, limits.ScenarioId);
-                arriving.Value = limits.Arriving;
-                least.Value = limits.Least;
-                most.Value = limits.Most;
-                await using var reader = await read.ExecuteReaderAsync(cancellationToken);
-                if (await reader.ReadAsync(cancellationToken))
-                {
-                    queued[limits.ScenarioId] = new QueuedCount(reader.GetInt32(0), reader.IsDBNull(1) ? null : reader.GetInt32(1), limits.Most);
-                }
+                queued[limits.ScenarioId] = new QueuedCount(reader.GetInt32(0), reader.IsDBNull(1) ? null : reader.GetInt32(1), limits.Most);
             }
         }
         var firstByKey = new Dictionary<(Guid, string), Guid>();
         if (keys.Length > 0)
         {
-            await using var find = HubSql.Command(connection, transaction,
+            var find = commands.For(transaction,
                 """
                 SELECT "Id" FROM "Runs" WHERE "ScenarioId" = @scenario AND "IdempotencyKey" = @key AND "QueuedAt" >= @since
                 ORDER BY "QueuedAt" LIMIT 1
@@ -66,18 +64,16 @@ public sealed partial class RunQueue
         var counts = queued.ToDictionary(q => q.Key, q => q.Value.Known);
         var (results, ids, rows) = Decide(batch, counts, firstByKey, now);
         var inserted = new bool[rows.Count];
-        await using (var insert = HubSql.Command(connection, transaction, InsertColumns))
+        // One prepared statement executed per row.
+        var insert = commands.For(transaction, InsertColumns);
+        for (var j = 0; j < rows.Count; j++)
         {
-            // One prepared statement executed per row.
-            for (var j = 0; j < rows.Count; j++)
-            {
-                var i = rows[j];
-                insert.Parameters.Clear();
-                Bind(insert.Parameters, batch[i], ids[i], now, sqlite: true);
-                inserted[j] = await insert.ExecuteNonQueryAsync(cancellationToken) == 1;
-            }
+            var i = rows[j];
+            insert.Parameters.Clear();
+            Bind(insert.Parameters, batch[i], ids[i], now, sqlite: true);
+            inserted[j] = await insert.ExecuteNonQueryAsync(cancellationToken) == 1;
         }
-        await HubSql.ExecuteAsync(connection, transaction, QueuedRunsBound.Updates(queued, counts), cancellationToken);
+        await commands.ExecuteAsync(transaction, QueuedRunsBound.Updates(queued, counts), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return await ResolveAsync(connection, batch, results, ids, rows, inserted, cancellationToken);
     }

@@ -35,7 +35,8 @@ public sealed partial class RunQueue : IAsyncDisposable
     private readonly SqliteWriteGate _writeGate;
     private readonly TimeProvider _time;
     private readonly GroupCommit<NewRun, EnqueueResult> _writer;
-    private DbConnection? _writerConnection;
+    // The enqueue writer's own connection, kept open with its statements prepared; reopened after a failure.
+    private PreparedCommands? _writerConnection;
 
     public RunQueue(
         HubConnectionString connection,
@@ -135,8 +136,8 @@ public sealed partial class RunQueue : IAsyncDisposable
     {
         using var turn = await _writeGate.EnterAsync(SqliteWriteGate.Writers.Enqueue, cancellationToken);
         var now = _time.GetUtcNow();
-        _writerConnection ??= await HubSql.OpenAsync(_connection, cancellationToken);
-        if (_writerConnection is not NpgsqlConnection npgsql)
+        _writerConnection ??= new PreparedCommands(await HubSql.OpenAsync(_connection, cancellationToken));
+        if (_writerConnection.Connection is not NpgsqlConnection npgsql)
         {
             return await WriteSqliteAsync(_writerConnection, batch, ArrivalLimits.Of(batch), IdempotencyKeys(batch), now, cancellationToken);
         }
