@@ -11,7 +11,7 @@ namespace IntegrationHub.Runs;
 /// release on shutdown. Every change to a Running run is conditional on the lease, so a node that lost a run
 /// (its lease expired and another node took it) can no longer overwrite it.
 /// </summary>
-internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate writeGate, IOptions<RunsOptions> options)
+internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate writeGate, IOptions<RunsOptions> options) : IAsyncDisposable
 {
     private static readonly JsonSerializerOptions LogJson = new(JsonSerializerDefaults.Web);
 
@@ -69,30 +69,63 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
 
     private readonly RunsOptions _options = options.Value;
 
+    // SQLite only: the claims' connection, used under the write gate; reopened after a failure.
+    private PreparedCommands? _sqliteClaims;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_sqliteClaims is not null)
+        {
+            await _sqliteClaims.DisposeAsync();
+        }
+    }
+
     /// <summary>
     /// Claims up to <paramref name="limit"/> runs for <paramref name="owner"/>; returns them in arrival order, as they are
     /// now (Running under <paramref name="owner"/>'s lease), without what earlier attempts recorded.
     /// </summary>
     public async Task<List<Run>> ClaimAsync(string owner, TimeProvider time, int limit, CancellationToken cancellationToken)
     {
-        var postgres = connection.Provider == DatabaseProvider.Postgres;
         using var turn = await writeGate.EnterAsync(SqliteWriteGate.Writers.Claim, cancellationToken);
-        await using var db = await HubSql.OpenAsync(connection, cancellationToken);
+        if (connection.Provider == DatabaseProvider.Postgres)
+        {
+            await using var pooled = new PreparedCommands(await HubSql.OpenAsync(connection, cancellationToken));
+            return await ClaimAsync(pooled, postgres: true, owner, time, limit, cancellationToken);
+        }
+
+        // SQLite: claims take turns at the write gate, so they can keep one connection with their statements prepared,
+        // as the enqueue writer does; parsing and planning them again cost ~190 µs per claim inside the write lock.
+        _sqliteClaims ??= new PreparedCommands(await HubSql.OpenAsync(connection, cancellationToken));
+        try
+        {
+            return await ClaimAsync(_sqliteClaims, postgres: false, owner, time, limit, cancellationToken);
+        }
+        catch
+        {
+            // The connection may be broken; the next claim opens a fresh one.
+            await _sqliteClaims.DisposeAsync();
+            _sqliteClaims = null;
+            throw;
+        }
+    }
+
+    private async Task<List<Run>> ClaimAsync(
+        PreparedCommands commands, bool postgres, string owner, TimeProvider time, int limit, CancellationToken cancellationToken)
+    {
         // SQLite: Microsoft.Data.Sqlite begins IMMEDIATE, so this transaction holds the single write lock from here on.
-        await using var transaction = await db.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await commands.Connection.BeginTransactionAsync(cancellationToken);
         if (postgres)
         {
-            await using var claimLock = HubSql.Command(db, transaction, PostgresClaimLock);
-            await claimLock.ExecuteNonQueryAsync(cancellationToken);
+            await commands.For(transaction, PostgresClaimLock).ExecuteNonQueryAsync(cancellationToken);
         }
         // Read the clock only once this transaction holds the claim lock (SQLite: the write lock): a time read before
         // waiting for it could be earlier than the end of the run whose completion freed the slot.
         var now = time.GetUtcNow();
 
         var candidates = new List<(long QueuedAt, Guid Id)>();
-        foreach (var (scenarioId, free) in await ReadFreeSlotsAsync(db, transaction, now, cancellationToken))
+        foreach (var (scenarioId, free) in await ReadFreeSlotsAsync(commands, transaction, now, cancellationToken))
         {
-            await using var oldest = HubSql.Command(db, transaction, OldestQueued);
+            var oldest = commands.For(transaction, OldestQueued);
             oldest.Add("scenario", scenarioId);
             oldest.Add("now", now);
             oldest.Add("take", Math.Min(free, limit));
@@ -109,9 +142,9 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
             return [];
         }
 
-        await using var claim = postgres
-            ? HubSql.Command(db, transaction, PostgresClaim)
-            : HubSql.Command(db, transaction, $"{ClaimSet} WHERE \"Id\" IN ({string.Join(", ", chosen.Select((_, i) => $"@id{i}"))}) AND {SqliteQueuedOnly} {ClaimedColumns}");
+        var claim = postgres
+            ? commands.For(transaction, PostgresClaim)
+            : commands.For(transaction, $"{ClaimSet} WHERE \"Id\" IN ({string.Join(", ", chosen.Select((_, i) => $"@id{i}"))}) AND {SqliteQueuedOnly} {ClaimedColumns}");
         if (postgres)
         {
             claim.Add("ids", chosen.Select(c => c.Id).ToArray());
@@ -162,9 +195,9 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
     };
 
     private static async Task<List<(Guid ScenarioId, int Free)>> ReadFreeSlotsAsync(
-        DbConnection db, DbTransaction transaction, DateTimeOffset now, CancellationToken cancellationToken)
+        PreparedCommands commands, DbTransaction transaction, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var command = HubSql.Command(db, transaction, FreeSlots);
+        var command = commands.For(transaction, FreeSlots);
         command.Add("now", now);
         var slots = new List<(Guid, int)>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
