@@ -28,9 +28,16 @@ internal sealed class PreparedCommands(DbConnection connection) : IAsyncDisposab
         return command;
     }
 
-    /// <summary>Executes <paramref name="statements"/> in order with the kept commands; returns each one's affected row count.</summary>
+    /// <summary>
+    /// Executes <paramref name="statements"/> in order; returns each one's affected row count. SQLite: with the kept
+    /// commands. PostgreSQL: as one batch (one round trip), see <see cref="HubSql.ExecuteAsync"/>.
+    /// </summary>
     public async Task<int[]> ExecuteAsync(DbTransaction transaction, IReadOnlyList<HubSql.Statement> statements, CancellationToken cancellationToken)
     {
+        if (connection is Npgsql.NpgsqlConnection)
+        {
+            return await HubSql.ExecuteAsync(connection, transaction, statements, cancellationToken);
+        }
         var affected = new int[statements.Count];
         for (var i = 0; i < statements.Count; i++)
         {

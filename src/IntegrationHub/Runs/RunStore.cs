@@ -69,14 +69,14 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
 
     private readonly RunsOptions _options = options.Value;
 
-    // SQLite only: the claims' connection, used under the write gate; reopened after a failure.
-    private PreparedCommands? _sqliteClaims;
+    // SQLite only: the connection of the claims and outcomes, used in their turns at the write gate (WriteAsync).
+    private PreparedCommands? _sqlite;
 
     public async ValueTask DisposeAsync()
     {
-        if (_sqliteClaims is not null)
+        if (_sqlite is not null)
         {
-            await _sqliteClaims.DisposeAsync();
+            await _sqlite.DisposeAsync();
         }
     }
 
@@ -84,34 +84,40 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
     /// Claims up to <paramref name="limit"/> runs for <paramref name="owner"/>; returns them in arrival order, as they are
     /// now (Running under <paramref name="owner"/>'s lease), without what earlier attempts recorded.
     /// </summary>
-    public async Task<List<Run>> ClaimAsync(string owner, TimeProvider time, int limit, CancellationToken cancellationToken)
+    public Task<List<Run>> ClaimAsync(string owner, TimeProvider time, int limit, CancellationToken cancellationToken) =>
+        WriteAsync(SqliteWriteGate.Writers.Claim, commands => ClaimAsync(commands, owner, time, limit, cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="write"/> in <paramref name="writer"/>'s turn at the write gate. SQLite: the claims and the
+    /// outcomes, which take turns there, share one kept connection with their statements prepared, as the enqueue writer
+    /// does; parsing and planning them again cost ~190 µs per claim inside the write lock. It is dropped and reopened
+    /// after a failure. PostgreSQL: a pooled connection per call.
+    /// </summary>
+    private async Task<T> WriteAsync<T>(string writer, Func<PreparedCommands, Task<T>> write, CancellationToken cancellationToken)
     {
-        using var turn = await writeGate.EnterAsync(SqliteWriteGate.Writers.Claim, cancellationToken);
+        using var turn = await writeGate.EnterAsync(writer, cancellationToken);
         if (connection.Provider == DatabaseProvider.Postgres)
         {
             await using var pooled = new PreparedCommands(await HubSql.OpenAsync(connection, cancellationToken));
-            return await ClaimAsync(pooled, postgres: true, owner, time, limit, cancellationToken);
+            return await write(pooled);
         }
 
-        // SQLite: claims take turns at the write gate, so they can keep one connection with their statements prepared,
-        // as the enqueue writer does; parsing and planning them again cost ~190 µs per claim inside the write lock.
-        _sqliteClaims ??= new PreparedCommands(await HubSql.OpenAsync(connection, cancellationToken));
+        _sqlite ??= new PreparedCommands(await HubSql.OpenAsync(connection, cancellationToken));
         try
         {
-            return await ClaimAsync(_sqliteClaims, postgres: false, owner, time, limit, cancellationToken);
+            return await write(_sqlite);
         }
         catch
         {
-            // The connection may be broken; the next claim opens a fresh one.
-            await _sqliteClaims.DisposeAsync();
-            _sqliteClaims = null;
+            await _sqlite.DisposeAsync();
+            _sqlite = null;
             throw;
         }
     }
 
-    private async Task<List<Run>> ClaimAsync(
-        PreparedCommands commands, bool postgres, string owner, TimeProvider time, int limit, CancellationToken cancellationToken)
+    private async Task<List<Run>> ClaimAsync(PreparedCommands commands, string owner, TimeProvider time, int limit, CancellationToken cancellationToken)
     {
+        var postgres = commands.Connection is Npgsql.NpgsqlConnection;
         // SQLite: Microsoft.Data.Sqlite begins IMMEDIATE, so this transaction holds the single write lock from here on.
         await using var transaction = await commands.Connection.BeginTransactionAsync(cancellationToken);
         if (postgres)
@@ -235,13 +241,15 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
     /// Records the outcomes of <paramref name="completions"/> in one transaction, each as the single overload does, and
     /// with each success its storage changes; a run whose lease was lost records nothing, its storage changes neither.
     /// </summary>
-    public async Task<RunStatus?[]> CompleteAsync(IReadOnlyList<RunCompletion> completions, DateTimeOffset now, CancellationToken cancellationToken)
+    public Task<RunStatus?[]> CompleteAsync(IReadOnlyList<RunCompletion> completions, DateTimeOffset now, CancellationToken cancellationToken) =>
+        WriteAsync(SqliteWriteGate.Writers.Outcomes, commands => CompleteAsync(commands, completions, now, cancellationToken), cancellationToken);
+
+    private async Task<RunStatus?[]> CompleteAsync(
+        PreparedCommands commands, IReadOnlyList<RunCompletion> completions, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var statuses = completions.Select(c => Status(c.Run, c.Outcome)).ToArray();
-        using var turn = await writeGate.EnterAsync(SqliteWriteGate.Writers.Outcomes, cancellationToken);
-        await using var db = await HubSql.OpenAsync(connection, cancellationToken);
-        await using var transaction = await db.BeginTransactionAsync(cancellationToken);
-        var updated = await HubSql.ExecuteAsync(db, transaction,
+        await using var transaction = await commands.Connection.BeginTransactionAsync(cancellationToken);
+        var updated = await commands.ExecuteAsync(transaction,
             [.. completions.Select((c, i) => CompleteStatement(c, statuses[i], now))], cancellationToken);
 
         var recorded = new RunStatus?[completions.Count];
@@ -264,7 +272,7 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
                 storage.AddRange(ScenarioStorage.ApplyStatements(run.WorkspaceId, run.ScenarioId, changes, now));
             }
         }
-        await HubSql.ExecuteAsync(db, transaction, [.. storage, .. QueuedRunsBound.Raise(requeued)], cancellationToken);
+        await commands.ExecuteAsync(transaction, [.. storage, .. QueuedRunsBound.Raise(requeued)], cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return recorded;
     }
