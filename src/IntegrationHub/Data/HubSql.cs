@@ -95,36 +95,10 @@ internal static class HubSql
             }
             return affected;
         }
-        // SQLite prepares a statement per command object: a run of statements with the same text (the outcomes of a
-        // batch, its storage writes) shares one command, so it is parsed and planned once.
-        DbCommand? command = null;
-        try
+        for (var i = 0; i < statements.Count; i++)
         {
-            for (var i = 0; i < statements.Count; i++)
-            {
-                var statement = statements[i];
-                if (command?.CommandText != statement.Sql)
-                {
-                    if (command is not null)
-                    {
-                        await command.DisposeAsync();
-                    }
-                    command = Command(connection, transaction, statement.Sql);
-                }
-                command.Parameters.Clear();
-                foreach (var (name, value) in statement.Parameters)
-                {
-                    command.Add(name, value);
-                }
-                affected[i] = await command.ExecuteNonQueryAsync(cancellationToken);
-            }
-        }
-        finally
-        {
-            if (command is not null)
-            {
-                await command.DisposeAsync();
-            }
+            await using var command = statements[i].ToCommand(connection, transaction);
+            affected[i] = await command.ExecuteNonQueryAsync(cancellationToken);
         }
         return affected;
     }

@@ -36,7 +36,7 @@ public sealed partial class RunQueue : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly GroupCommit<NewRun, EnqueueResult> _writer;
     // The enqueue writer's own connection, kept open with its statements prepared; reopened after a failure.
-    private PreparedCommands? _writerConnection;
+    private PreparedCommands? _writerCommands;
 
     public RunQueue(
         HubConnectionString connection,
@@ -106,9 +106,9 @@ public sealed partial class RunQueue : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _writer.DisposeAsync();
-        if (_writerConnection is not null)
+        if (_writerCommands is not null)
         {
-            await _writerConnection.DisposeAsync();
+            await _writerCommands.DisposeAsync();
         }
     }
 
@@ -123,10 +123,10 @@ public sealed partial class RunQueue : IAsyncDisposable
         catch
         {
             // The connection may be broken; the next batch opens a fresh one.
-            if (_writerConnection is not null)
+            if (_writerCommands is not null)
             {
-                await _writerConnection.DisposeAsync();
-                _writerConnection = null;
+                await _writerCommands.DisposeAsync();
+                _writerCommands = null;
             }
             throw;
         }
@@ -136,10 +136,10 @@ public sealed partial class RunQueue : IAsyncDisposable
     {
         using var turn = await _writeGate.EnterAsync(SqliteWriteGate.Writers.Enqueue, cancellationToken);
         var now = _time.GetUtcNow();
-        _writerConnection ??= new PreparedCommands(await HubSql.OpenAsync(_connection, cancellationToken));
-        if (_writerConnection.Connection is not NpgsqlConnection npgsql)
+        _writerCommands ??= new PreparedCommands(await HubSql.OpenAsync(_connection, cancellationToken));
+        if (_writerCommands.Connection is not NpgsqlConnection npgsql)
         {
-            return await WriteSqliteAsync(_writerConnection, batch, ArrivalLimits.Of(batch), IdempotencyKeys(batch), now, cancellationToken);
+            return await WriteSqliteAsync(_writerCommands, batch, ArrivalLimits.Of(batch), IdempotencyKeys(batch), now, cancellationToken);
         }
 
         var results = await AdmitWithinBoundsAsync(npgsql, batch, now, cancellationToken);
