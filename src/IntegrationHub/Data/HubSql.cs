@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
+using System.Text;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
@@ -105,23 +107,43 @@ internal static class HubSql
 
     public static DbParameter Add(this DbCommand command, string name, object? value)
     {
+        var sqlite = command is SqliteCommand;
         var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = Convert(command is SqliteCommand, value);
+        parameter.ParameterName = sqlite ? SqliteParameterName(name) : name;
+        parameter.Value = Convert(sqlite, value);
         command.Parameters.Add(parameter);
         return parameter;
     }
+
+    /// <summary>
+    /// <paramref name="name"/> as the SQL writes it (<c>@name</c>). Microsoft.Data.Sqlite binds a parameter by looking
+    /// its name up as given and, failing that, with each prefix SQLite allows, building the prefixed name and its UTF-8
+    /// copy at every execution: a fifth of the trigger path's allocations. The name with its prefix is found at once.
+    /// </summary>
+    public static string SqliteParameterName(string name) => SqliteNames.GetOrAdd(name, static n => "@" + n);
+
+    /// <summary>The name a parameter called <paramref name="name"/> gets on <paramref name="connection"/>'s commands.</summary>
+    public static string ParameterName(DbConnection connection, string name) => connection is SqliteConnection ? SqliteParameterName(name) : name;
+
+    private static readonly ConcurrentDictionary<string, string> SqliteNames = new(StringComparer.Ordinal);
 
     public static void Set(this DbParameter parameter, bool sqlite, object? value) => parameter.Value = Convert(sqlite, value);
 
     private static object Convert(bool sqlite, object? value) => value switch
     {
         null => DBNull.Value,
-        Guid g when sqlite => g.ToString().ToUpperInvariant(),
+        Guid g when sqlite => UpperCase(g),
         DateTimeOffset d => d.UtcTicks,
         Enum e => e.ToString(),
         _ => value,
     };
+
+    /// <summary>A Guid as EF stores it on SQLite (upper-case "D" format), written once instead of formatted and then upper-cased.</summary>
+    private static string UpperCase(Guid value) => string.Create(36, value, static (chars, g) =>
+    {
+        g.TryFormat(chars, out _);
+        Ascii.ToUpperInPlace(chars, out _);
+    });
 
     /// <summary>A timestamp stored as UTC ticks.</summary>
     public static DateTimeOffset ReadTime(DbDataReader reader, int ordinal) => new(reader.GetInt64(ordinal), TimeSpan.Zero);

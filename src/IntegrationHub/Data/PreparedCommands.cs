@@ -18,13 +18,35 @@ internal sealed class PreparedCommands(DbConnection connection) : IAsyncDisposab
     /// <summary>The command for <paramref name="sql"/> within <paramref name="transaction"/>, without parameters. Owned here: do not dispose it.</summary>
     public DbCommand For(DbTransaction? transaction, string sql)
     {
-        if (!_commands.TryGetValue(sql, out var command))
-        {
-            command = HubSql.Command(connection, transaction, sql);
-            _commands.Add(sql, command);
-        }
-        command.Transaction = transaction;
+        var command = Prepared(transaction, sql);
         command.Parameters.Clear();
+        return command;
+    }
+
+    /// <summary>
+    /// The command for <paramref name="statement"/> within <paramref name="transaction"/>, with its values bound. The
+    /// parameters of the command's last execution are reused when they have the same names, as they do when one
+    /// statement runs row after row. Owned here: do not dispose it.
+    /// </summary>
+    internal DbCommand For(DbTransaction? transaction, HubSql.Statement statement)
+    {
+        var command = Prepared(transaction, statement.Sql);
+        var values = statement.Parameters;
+        var parameters = command.Parameters;
+        if (!SameNames(parameters, values))
+        {
+            parameters.Clear();
+            foreach (var (name, value) in values)
+            {
+                command.Add(name, value);
+            }
+            return command;
+        }
+        var sqlite = connection is not Npgsql.NpgsqlConnection;
+        for (var i = 0; i < values.Count; i++)
+        {
+            parameters[i].Set(sqlite, values[i].Value);
+        }
         return command;
     }
 
@@ -41,14 +63,36 @@ internal sealed class PreparedCommands(DbConnection connection) : IAsyncDisposab
         var affected = new int[statements.Count];
         for (var i = 0; i < statements.Count; i++)
         {
-            var command = For(transaction, statements[i].Sql);
-            foreach (var (name, value) in statements[i].Parameters)
-            {
-                command.Add(name, value);
-            }
-            affected[i] = await command.ExecuteNonQueryAsync(cancellationToken);
+            affected[i] = await For(transaction, statements[i]).ExecuteNonQueryAsync(cancellationToken);
         }
         return affected;
+    }
+
+    private DbCommand Prepared(DbTransaction? transaction, string sql)
+    {
+        if (!_commands.TryGetValue(sql, out var command))
+        {
+            command = HubSql.Command(connection, transaction, sql);
+            _commands.Add(sql, command);
+        }
+        command.Transaction = transaction;
+        return command;
+    }
+
+    private bool SameNames(DbParameterCollection parameters, IReadOnlyList<(string Name, object? Value)> values)
+    {
+        if (parameters.Count != values.Count)
+        {
+            return false;
+        }
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (parameters[i].ParameterName != HubSql.ParameterName(connection, values[i].Name))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     public async ValueTask DisposeAsync()

@@ -168,9 +168,7 @@ public sealed partial class RunQueue
             {
                 foreach (var i in rows)
                 {
-                    var command = new NpgsqlBatchCommand(InsertColumns);
-                    Bind(command.Parameters, batch[i], ids[i], now, sqlite: false);
-                    write.BatchCommands.Add(command);
+                    write.BatchCommands.Add(Insert(batch[i], ids[i], now).ToBatchCommand());
                 }
                 foreach (var bound in QueuedRunsBound.Updates(queued, counts))
                 {

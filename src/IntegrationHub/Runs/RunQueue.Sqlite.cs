@@ -65,13 +65,10 @@ public sealed partial class RunQueue
         var (results, ids, rows) = Decide(batch, counts, firstByKey, now);
         var inserted = new bool[rows.Count];
         // One prepared statement executed per row.
-        var insert = commands.For(transaction, InsertColumns);
         for (var j = 0; j < rows.Count; j++)
         {
             var i = rows[j];
-            insert.Parameters.Clear();
-            Bind(insert.Parameters, batch[i], ids[i], now, sqlite: true);
-            inserted[j] = await insert.ExecuteNonQueryAsync(cancellationToken) == 1;
+            inserted[j] = await commands.For(transaction, Insert(batch[i], ids[i], now)).ExecuteNonQueryAsync(cancellationToken) == 1;
         }
         await commands.ExecuteAsync(transaction, QueuedRunsBound.Updates(queued, counts), cancellationToken);
         await transaction.CommitAsync(cancellationToken);

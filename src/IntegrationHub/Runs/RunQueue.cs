@@ -225,27 +225,12 @@ public sealed partial class RunQueue : IAsyncDisposable
         return results!;
     }
 
-    private static void Bind(DbParameterCollection parameters, NewRun run, Guid id, DateTimeOffset now, bool sqlite)
-    {
-        void Add(string name, object? value)
-        {
-            DbParameter parameter = sqlite ? new Microsoft.Data.Sqlite.SqliteParameter() : new NpgsqlParameter();
-            parameter.ParameterName = name;
-            parameter.Set(sqlite, value);
-            parameters.Add(parameter);
-        }
-
-        Add("id", id);
-        Add("workspace", run.WorkspaceId);
-        Add("scenario", run.ScenarioId);
-        Add("trigger", run.Trigger);
-        Add("payload", run.Payload);
-        Add("triggeredBy", run.TriggeredBy);
-        Add("retryOf", run.RetryOf);
-        Add("scheduledFor", run.ScheduledFor);
-        Add("key", run.IdempotencyKey);
-        Add("now", now);
-        Add("maxAttempts", Math.Max(1, run.MaxAttempts));
-    }
-
+    /// <summary>The insert of a run: <see cref="InsertColumns"/> with its values.</summary>
+    private static HubSql.Statement Insert(NewRun run, Guid id, DateTimeOffset now) =>
+        new(InsertColumns,
+        [
+            ("id", id), ("workspace", run.WorkspaceId), ("scenario", run.ScenarioId), ("trigger", run.Trigger), ("payload", run.Payload),
+            ("triggeredBy", run.TriggeredBy), ("retryOf", run.RetryOf), ("scheduledFor", run.ScheduledFor), ("key", run.IdempotencyKey),
+            ("now", now), ("maxAttempts", Math.Max(1, run.MaxAttempts)),
+        ]);
 }
