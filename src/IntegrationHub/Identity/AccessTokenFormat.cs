@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
@@ -26,5 +27,5 @@ internal static class AccessTokenFormat
 
     /// <summary>Compares two hashes without leaking, through timing, how much of them matched.</summary>
     public static bool HashesEqual(string a, string b) =>
-        CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(a), Encoding.ASCII.GetBytes(b));
+        CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(a.AsSpan()), MemoryMarshal.AsBytes(b.AsSpan()));
 }
