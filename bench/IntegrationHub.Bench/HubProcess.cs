@@ -26,7 +26,9 @@ internal sealed class HubProcess : IAsyncDisposable
 
     public Uri Url { get; }
 
-    public static async Task<HubProcess> StartAsync(string repoRoot, string provider, CancellationToken cancellationToken)
+    /// <param name="settings">Configuration for the hub beyond the bench's own, as environment variables.</param>
+    public static async Task<HubProcess> StartAsync(
+        string repoRoot, string provider, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken)
     {
         var folder = Path.Combine(Path.GetTempPath(), "hub-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(folder);
@@ -68,6 +70,10 @@ internal sealed class HubProcess : IAsyncDisposable
         start.Environment["Bootstrap__AdminEmail"] = "bench@hub.test";
         start.Environment["Bootstrap__AdminToken"] = AdminToken;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (name, value) in settings)
+        {
+            start.Environment[name] = value;
+        }
         var hub = Process.Start(start) ?? throw new InvalidOperationException("Could not start the hub.");
         hub.OutputDataReceived += (_, _) => { };
         hub.ErrorDataReceived += (_, e) =>

@@ -11,22 +11,25 @@ using IntegrationHub.Bench;
 var options = BenchOptions.Parse(args);
 var results = new List<(string Target, LoadResult Result)>();
 var endToEnd = new List<(string Target, long Completed, long Sent, double PerSecond)>();
+// A freshly started hub compiles its hot paths for its first several seconds under load.
+var acceptOnlyExtraWarmup = TimeSpan.FromSeconds(5);
 
 var (bare, bareUrl) = await BareServer.StartAsync();
 try
 {
     var targets = options.Url is not null
-        ? [(options.Url.ToString(), (Func<Task<(Uri, string, IAsyncDisposable?)>>)(() => Task.FromResult<(Uri, string, IAsyncDisposable?)>((options.Url, options.Token!, null))))]
-        : options.Start.Select(provider => (provider, (Func<Task<(Uri, string, IAsyncDisposable?)>>)(async () =>
+        ? [(options.Url.ToString(), (Func<IReadOnlyDictionary<string, string>, Task<(Uri, string, IAsyncDisposable?)>>)(_ =>
+            Task.FromResult<(Uri, string, IAsyncDisposable?)>((options.Url, options.Token!, null))))]
+        : options.Start.Select(provider => (provider, (Func<IReadOnlyDictionary<string, string>, Task<(Uri, string, IAsyncDisposable?)>>)(async settings =>
         {
-            Console.WriteLine($"Starting a hub on {provider}...");
-            var hub = await HubProcess.StartAsync(BenchOptions.RepoRoot(), provider, CancellationToken.None);
+            Console.WriteLine($"Starting a hub on {provider}{(settings.Count > 0 ? " (" + string.Join(", ", settings.Select(s => $"{s.Key}={s.Value}")) + ")" : "")}...");
+            var hub = await HubProcess.StartAsync(BenchOptions.RepoRoot(), provider, settings, CancellationToken.None);
             return (hub.Url, HubProcess.AdminToken, (IAsyncDisposable?)hub);
         }))).ToArray();
 
     foreach (var (name, start) in targets)
     {
-        var (url, token, owned) = await start();
+        var (url, token, owned) = await start(new Dictionary<string, string>());
         try
         {
             using var api = new HttpClient { BaseAddress = url, DefaultRequestHeaders = { Authorization = new("Bearer", token) } };
@@ -50,6 +53,22 @@ try
             var accept = await LoadRunner.RunAsync(
                 "accept", new Uri(url, $"ExternalData/Accept/{acceptScenario}"), token, Body, options.Connections, options.Warmup, options.Duration, long.MaxValue);
             results.Add((name, accept));
+
+            if (owned is null)
+            {
+                continue; // A hub the bench did not start: it cannot restart it as an accept-only node.
+            }
+            await owned.DisposeAsync();
+            owned = null;
+            // The durable accept itself, on a node that only accepts (Runs:ExecuteRuns=false, as in a scaled-out
+            // deployment): the workers no longer share the cores. A fresh process, so a longer warm-up for its JIT.
+            (url, token, owned) = await start(new Dictionary<string, string> { ["Runs__ExecuteRuns"] = "false" });
+            using var acceptApi = new HttpClient { BaseAddress = url, DefaultRequestHeaders = { Authorization = new("Bearer", token) } };
+            var acceptOnlyScenario = await CreateScenarioAsync(acceptApi, "bench accept", "return [];");
+            Console.WriteLine($"[{name}] POST /ExternalData/Accept on an accept-only node, {options.Duration.TotalSeconds:0} s...");
+            results.Add((name, await LoadRunner.RunAsync(
+                "accept-only", new Uri(url, $"ExternalData/Accept/{acceptOnlyScenario}"), token, Body, options.Connections,
+                options.Warmup + acceptOnlyExtraWarmup, options.Duration, long.MaxValue)));
         }
         finally
         {
@@ -68,14 +87,14 @@ finally
 
 Console.WriteLine();
 Console.WriteLine($"{options.Connections} connections, {Body(0).Length}-byte JSON body, {options.Duration.TotalSeconds:0} s per phase, {Environment.ProcessorCount} cores");
-Console.WriteLine($"{"hub",-10} {"endpoint",-8} {"requests",10} {"req/s",10} {"p50 ms",8} {"p99 ms",8} {"errors",8} {"vs bare",8}");
+Console.WriteLine($"{"hub",-10} {"endpoint",-11} {"requests",10} {"req/s",10} {"p50 ms",8} {"p99 ms",8} {"errors",8} {"vs bare",8}");
 foreach (var group in results.GroupBy(r => r.Target))
 {
     var bareRate = group.First(r => r.Result.Name == "bare").Result.PerSecond;
     foreach (var (target, r) in group)
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{target,-10} {r.Name,-8} {r.Requests,10} {r.PerSecond,10:0} {r.P50Ms,8:0.00} {r.P99Ms,8:0.00} {r.Errors,8} {r.PerSecond / bareRate,8:P0}"));
+            $"{target,-10} {r.Name,-11} {r.Requests,10} {r.PerSecond,10:0} {r.P50Ms,8:0.00} {r.P99Ms,8:0.00} {r.Errors,8} {r.PerSecond / bareRate,8:P0}"));
     }
 }
 foreach (var (target, completed, sent, perSecond) in endToEnd)
