@@ -118,7 +118,7 @@ internal static class HubSql
     /// <summary>
     /// <paramref name="name"/> as the SQL writes it (<c>@name</c>). Microsoft.Data.Sqlite binds a parameter by looking
     /// its name up as given and, failing that, with each prefix SQLite allows, building the prefixed name and its UTF-8
-    /// copy at every execution: a fifth of the trigger path's allocations. The name with its prefix is found at once.
+    /// copy at every execution: about a tenth of the trigger path's allocations. The name with its prefix is found at once.
     /// </summary>
     public static string SqliteParameterName(string name) => SqliteNames.GetOrAdd(name, static n => "@" + n);
 

@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
 using System.Buffers.Text;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 
