@@ -17,19 +17,14 @@ var acceptOnlyExtraWarmup = TimeSpan.FromSeconds(5);
 var (bare, bareUrl) = await BareServer.StartAsync();
 try
 {
-    var targets = options.Url is not null
-        ? [(options.Url.ToString(), (Func<IReadOnlyDictionary<string, string>, Task<(Uri, string, IAsyncDisposable?)>>)(_ =>
-            Task.FromResult<(Uri, string, IAsyncDisposable?)>((options.Url, options.Token!, null))))]
-        : options.Start.Select(provider => (provider, (Func<IReadOnlyDictionary<string, string>, Task<(Uri, string, IAsyncDisposable?)>>)(async settings =>
-        {
-            Console.WriteLine($"Starting a hub on {provider}{(settings.Count > 0 ? " (" + string.Join(", ", settings.Select(s => $"{s.Key}={s.Value}")) + ")" : "")}...");
-            var hub = await HubProcess.StartAsync(BenchOptions.RepoRoot(), provider, settings, CancellationToken.None);
-            return (hub.Url, HubProcess.AdminToken, (IAsyncDisposable?)hub);
-        }))).ToArray();
+    // A hub given with --url, or one hub per database the bench starts (and can start again with other settings).
+    (string Name, string? Provider)[] targets = options.Url is not null
+        ? [(options.Url.ToString(), null)]
+        : [.. options.Start.Select(provider => (provider, (string?)provider))];
 
-    foreach (var (name, start) in targets)
+    foreach (var (name, provider) in targets)
     {
-        var (url, token, owned) = await start(new Dictionary<string, string>());
+        var (url, token, owned) = await StartAsync(provider, new Dictionary<string, string>());
         try
         {
             using var api = new HttpClient { BaseAddress = url, DefaultRequestHeaders = { Authorization = new("Bearer", token) } };
@@ -62,7 +57,7 @@ try
             owned = null;
             // The durable accept itself, on a node that only accepts (Runs:ExecuteRuns=false, as in a scaled-out
             // deployment): the workers no longer share the cores. A fresh process, so a longer warm-up for its JIT.
-            (url, token, owned) = await start(new Dictionary<string, string> { ["Runs__ExecuteRuns"] = "false" });
+            (url, token, owned) = await StartAsync(provider, new Dictionary<string, string> { ["Runs__ExecuteRuns"] = "false" });
             using var acceptApi = new HttpClient { BaseAddress = url, DefaultRequestHeaders = { Authorization = new("Bearer", token) } };
             var acceptOnlyScenario = await CreateScenarioAsync(acceptApi, "bench accept", "return [];");
             Console.WriteLine($"[{name}] POST /ExternalData/Accept on an accept-only node, {options.Duration.TotalSeconds:0} s...");
@@ -102,6 +97,18 @@ foreach (var (target, completed, sent, perSecond) in endToEnd)
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{target,-10} end to end: {completed}/{sent} runs completed, {perSecond:0} runs/s"));
 }
 return 0;
+
+async Task<(Uri Url, string Token, IAsyncDisposable? Owned)> StartAsync(string? provider, IReadOnlyDictionary<string, string> settings)
+{
+    if (provider is null)
+    {
+        return (options.Url!, options.Token!, null);
+    }
+    var with = settings.Count > 0 ? $" ({string.Join(", ", settings.Select(s => $"{s.Key}={s.Value}"))})" : "";
+    Console.WriteLine($"Starting a hub on {provider}{with}...");
+    var hub = await HubProcess.StartAsync(BenchOptions.RepoRoot(), provider, settings, CancellationToken.None);
+    return (hub.Url, HubProcess.AdminToken, hub);
+}
 
 static byte[] Body(long sequence)
 {

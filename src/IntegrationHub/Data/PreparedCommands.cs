@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Microsoft.Data.Sqlite;
 
 namespace IntegrationHub.Data;
 
@@ -12,6 +13,7 @@ namespace IntegrationHub.Data;
 internal sealed class PreparedCommands(DbConnection connection) : IAsyncDisposable
 {
     private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
+    private readonly bool _sqlite = connection is SqliteConnection;
 
     public DbConnection Connection => connection;
 
@@ -42,10 +44,9 @@ internal sealed class PreparedCommands(DbConnection connection) : IAsyncDisposab
             }
             return command;
         }
-        var sqlite = connection is not Npgsql.NpgsqlConnection;
         for (var i = 0; i < values.Count; i++)
         {
-            parameters[i].Set(sqlite, values[i].Value);
+            parameters[i].Set(_sqlite, values[i].Value);
         }
         return command;
     }
@@ -56,7 +57,7 @@ internal sealed class PreparedCommands(DbConnection connection) : IAsyncDisposab
     /// </summary>
     public async Task<int[]> ExecuteAsync(DbTransaction transaction, IReadOnlyList<HubSql.Statement> statements, CancellationToken cancellationToken)
     {
-        if (connection is Npgsql.NpgsqlConnection)
+        if (!_sqlite)
         {
             return await HubSql.ExecuteAsync(connection, transaction, statements, cancellationToken);
         }
