@@ -61,6 +61,7 @@ public sealed class SqliteWriteGate : IDisposable
         public const string LeaseSweep = "lease_sweep";
         public const string Release = "release";
         public const string Storage = "storage";
+        public const string LiveLogs = "live_logs";
     }
 
     private sealed class Turn(SqliteWriteGate owner, string writer, long entered) : IDisposable

@@ -22,19 +22,20 @@ public sealed partial class RunExecutor(
     TimeProvider time,
     ILogger<RunExecutor> logger)
 {
-    /// <summary>Runs <paramref name="run"/> of <paramref name="scenario"/> to an outcome.</summary>
+    /// <summary>Runs <paramref name="run"/> of <paramref name="scenario"/> to an outcome, writing into <paramref name="log"/>
+    /// as it goes; the outcome's log is what <paramref name="log"/> holds at the end.</summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (shutdown or a
     /// cancelled run): there is no outcome, and the caller decides what becomes of the run.</exception>
-    public async Task<RunOutcome> ExecuteAsync(Run run, Scenario scenario, CancellationToken cancellationToken)
+    public async Task<RunOutcome> ExecuteAsync(Run run, Scenario scenario, RunLog log, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(log);
 
         var timeout = TimeSpan.FromSeconds(Math.Max(1, scenario.TimeoutSeconds));
         var deadline = time.GetUtcNow() + timeout;
         using var timeoutSource = new CancellationTokenSource(timeout, time);
         using var runSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
-        var log = new List<RunLogLine>();
         var storage = new StorageChanges(storageOptions.Value.MaxChangesPerRun);
         var recordsIn = 0;
         var recordsOut = 0;
@@ -57,9 +58,8 @@ public sealed partial class RunExecutor(
                 // The script gets what is left of the run's time, so its timeout failure (with the line it was on)
                 // fires before the run's own deadline.
                 var invocation = new ScriptInvocation(scenario.WorkspaceId, scenario.Id, scenario.Version, scenario.SourceScript,
-                    run.Id, run.Trigger, input.Json, deadline - time.GetUtcNow(), storage);
+                    run.Id, run.Trigger, input.Json, deadline - time.GetUtcNow(), storage, log);
                 var script = await sandbox.ExecuteAsync(invocation, cancellationToken);
-                log.AddRange(script.Log);
                 if (script.Error is { } error)
                 {
                     // The script's timeout is what was left of the run's, so say it from the run's side.
@@ -79,12 +79,12 @@ public sealed partial class RunExecutor(
             {
                 await target.WriteAsync(new TargetContext(scenario, run.Id, storage), output.RootElement.EnumerateArray().ToList(), runSource.Token);
             }
-            log.Add(Line("info", $"Wrote {Records(recordsOut)} to the {target.Type} target."));
+            log.Write("info", $"Wrote {Records(recordsOut)} to the {target.Type} target.");
             if (storage.Count > 0)
             {
-                log.Add(Line("info", $"Changed {(storage.Count == 1 ? "1 storage key" : $"{storage.Count} storage keys")}, saved with this run's success."));
+                log.Write("info", $"Changed {(storage.Count == 1 ? "1 storage key" : $"{storage.Count} storage keys")}, saved with this run's success.");
             }
-            return new RunOutcome(true, recordsIn, recordsOut, log, outputJson, Storage: storage);
+            return new RunOutcome(true, recordsIn, recordsOut, log.Lines(), outputJson, Storage: storage);
         }
         catch (ConnectorException ex)
         {
@@ -109,7 +109,7 @@ public sealed partial class RunExecutor(
     }
 
     /// <summary>The records the script sees as <c>data</c>, as a JSON array, and how many there are.</summary>
-    private async Task<(string Json, int Count)> ReadInputAsync(Run run, Scenario scenario, List<RunLogLine> log, CancellationToken cancellationToken)
+    private async Task<(string Json, int Count)> ReadInputAsync(Run run, Scenario scenario, RunLog log, CancellationToken cancellationToken)
     {
         // A run that carries a request (a POST, or a retry of one that kept its payload) never reads the source: the
         // request is the data, so a retry sees what the first attempt saw.
@@ -125,7 +125,7 @@ public sealed partial class RunExecutor(
                 // The payload is the request as the accept stored it, already in the shape scripts see: it becomes
                 // data[0] as it is, after one pass that checks it and finds its content type for the log.
                 var contentType = TriggerRequest.ReadContentType(run.Payload);
-                log.Add(Line("info", $"Took the posted {(contentType is null ? "" : contentType + " ")}request as data[0]; the source is not read."));
+                log.Write("info", $"Took the posted {(contentType is null ? "" : contentType + " ")}request as data[0]; the source is not read.");
                 return ("[" + run.Payload + "]", 1);
             }
             catch (JsonException ex)
@@ -137,7 +137,7 @@ public sealed partial class RunExecutor(
         var source = connectors.FindSource(scenario.Source.Type)
             ?? throw new ConnectorException($"Unknown source type \"{scenario.Source.Type}\"; known: {string.Join(", ", connectors.SourceTypes)}.", retryable: false);
         var records = await source.ReadAsync(scenario, cancellationToken);
-        log.Add(Line("info", $"Read {Records(records.Count)} from the {source.Type} source."));
+        log.Write("info", $"Read {Records(records.Count)} from the {source.Type} source.");
 
         var buffer = new ArrayBufferWriter<byte>(1024);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -152,13 +152,11 @@ public sealed partial class RunExecutor(
         return (Encoding.UTF8.GetString(buffer.WrittenSpan), records.Count);
     }
 
-    private RunOutcome Failed(List<RunLogLine> log, int recordsIn, int recordsOut, string error, int? line, int? column, bool retryable)
+    private static RunOutcome Failed(RunLog log, int recordsIn, int recordsOut, string error, int? line, int? column, bool retryable)
     {
-        log.Add(Line("error", error));
-        return new RunOutcome(false, recordsIn, recordsOut, log, null, error, line, column, retryable);
+        log.Write("error", error);
+        return new RunOutcome(false, recordsIn, recordsOut, log.Lines(), null, error, line, column, retryable);
     }
-
-    private RunLogLine Line(string level, string message) => new(time.GetUtcNow(), level, message);
 
     private static string Records(int count) => count == 1 ? "1 record" : $"{count} records";
 

@@ -231,6 +231,26 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
     }
 
     /// <summary>
+    /// Writes the logs of runs still running, for the live log of the run page, in one transaction. A log is written
+    /// only while <paramref name="owner"/> still holds that attempt: one that ended meanwhile keeps its outcome's log.
+    /// Returns how many logs were written.
+    /// </summary>
+    public Task<int> PublishLogsAsync(string owner, IReadOnlyList<LiveRunLog> logs, CancellationToken cancellationToken) =>
+        WriteAsync(SqliteWriteGate.Writers.LiveLogs, async commands =>
+        {
+            await using var transaction = await commands.Connection.BeginTransactionAsync(cancellationToken);
+            var updated = await commands.ExecuteAsync(transaction, [.. logs.Select(log => new HubSql.Statement(
+                """
+                UPDATE "Runs" SET "Log" = @log
+                WHERE "Id" = @id AND "Status" = 'Running' AND "LeaseOwner" = @owner AND "Attempts" = @attempt
+                """,
+                [("log", JsonSerializer.Serialize(log.Lines, LogJson)), ("id", log.RunId), ("owner", owner), ("attempt", log.Attempt)]))],
+                cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return updated.Sum();
+        }, cancellationToken);
+
+    /// <summary>
     /// Records an attempt's outcome. A failure the executor calls retryable, with attempts left, goes back to the queue
     /// after a backoff; any other failure is final. Returns the status recorded, or null when the lease was lost.
     /// </summary>
@@ -374,3 +394,6 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
         return ids;
     }
 }
+
+/// <summary>The log so far of one attempt (<paramref name="Attempt"/>) of a run still running.</summary>
+internal sealed record LiveRunLog(Guid RunId, int Attempt, RunLogLine[] Lines);

@@ -9,7 +9,7 @@ namespace IntegrationHub.Runs;
 
 /// <summary>
 /// Executes queued runs on this node: claims them in batches into free slots, holds their leases while they run,
-/// records their outcomes and returns runs of dead nodes to the queue. On shutdown it stops claiming and lets the
+/// publishes the logs of long runs as they grow, records their outcomes and returns runs of dead nodes to the queue. On shutdown it stops claiming and lets the
 /// running runs finish within the host's shutdown timeout; runs still going then are released to the queue.
 /// </summary>
 internal sealed partial class RunWorker : BackgroundService
@@ -65,7 +65,7 @@ internal sealed partial class RunWorker : BackgroundService
         }
 
         using var maintenanceStop = new CancellationTokenSource();
-        var maintenance = MaintainLeasesAsync(maintenanceStop.Token);
+        var maintenance = Task.WhenAll(MaintainLeasesAsync(maintenanceStop.Token), PublishLiveLogsAsync(maintenanceStop.Token));
         LogStarted(_logger, NodeId, _options.Concurrency);
         try
         {
@@ -143,7 +143,7 @@ internal sealed partial class RunWorker : BackgroundService
                 continue; // Deleted a moment ago, and its runs with it.
             }
             var lease = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
-            var inFlight = new InFlight(claimedAt, lease);
+            var inFlight = new InFlight(run.Attempts, claimedAt, lease, new RunLog(_time));
             _inFlight[run.Id] = inFlight;
             inFlight.Execution = Task.Run(() => ExecuteOneAsync(run, scenario, inFlight));
         }
@@ -163,7 +163,7 @@ internal sealed partial class RunWorker : BackgroundService
             using var token = CancellationTokenSource.CreateLinkedTokenSource(inFlight.Lease.Token, timeout.Token);
             try
             {
-                outcome = await _executor.ExecuteAsync(run, scenario, token.Token);
+                outcome = await _executor.ExecuteAsync(run, scenario, inFlight.Log, token.Token);
             }
             catch (OperationCanceledException) when (_abort.IsCancellationRequested)
             {
@@ -215,8 +215,12 @@ internal sealed partial class RunWorker : BackgroundService
             _signals.WorkAvailable();
         }
 
-        RunOutcome Failure(string error, bool retryable) =>
-            new(false, 0, 0, [new RunLogLine(_time.GetUtcNow(), "error", error)], Error: error, Retryable: retryable);
+        RunOutcome Failure(string error, bool retryable)
+        {
+            // Keeps what the executor logged before it failed to return.
+            inFlight.Log.Write("error", error);
+            return new(false, 0, 0, inFlight.Log.Lines(), Error: error, Retryable: retryable);
+        }
     }
 
     private async Task MaintainLeasesAsync(CancellationToken cancellationToken)
@@ -268,6 +272,50 @@ internal sealed partial class RunWorker : BackgroundService
         }
     }
 
+    private async Task PublishLiveLogsAsync(CancellationToken cancellationToken)
+    {
+        // Most runs end within milliseconds and are written once, with their outcome; only runs that outlast an
+        // interval cost a write, and only when their log grew.
+        using var timer = new PeriodicTimer(_options.LiveLogInterval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                var startedBefore = _time.GetUtcNow() - _options.LiveLogInterval;
+                var logs = new List<(InFlight InFlight, LiveRunLog Log)>();
+                foreach (var (runId, inFlight) in _inFlight)
+                {
+                    if (inFlight.ClaimedAt <= startedBefore && inFlight.Log.Count > inFlight.PublishedLines)
+                    {
+                        logs.Add((inFlight, new LiveRunLog(runId, inFlight.Attempt, inFlight.Log.Lines())));
+                    }
+                }
+                if (logs.Count == 0)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    await _store.PublishLogsAsync(NodeId, [.. logs.Select(l => l.Log)], cancellationToken);
+                    foreach (var (inFlight, log) in logs)
+                    {
+                        inFlight.PublishedLines = log.Lines.Length;
+                    }
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // Only the live view suffers: the outcome records the whole log, and the next tick tries again.
+                    LogLiveLogsFailed(_logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+    }
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Run worker {NodeId} started with {Concurrency} slots")]
     private static partial void LogStarted(ILogger logger, string nodeId, int concurrency);
 
@@ -292,10 +340,17 @@ internal sealed partial class RunWorker : BackgroundService
     [LoggerMessage(Level = LogLevel.Error, Message = "Renewing leases or sweeping expired ones failed")]
     private static partial void LogLeaseMaintenanceFailed(ILogger logger, Exception exception);
 
-    private sealed class InFlight(DateTimeOffset claimedAt, CancellationTokenSource lease)
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the logs of running runs failed; trying again on the next tick")]
+    private static partial void LogLiveLogsFailed(ILogger logger, Exception exception);
+
+    private sealed class InFlight(int attempt, DateTimeOffset claimedAt, CancellationTokenSource lease, RunLog log)
     {
+        public int Attempt { get; } = attempt;
         public DateTimeOffset ClaimedAt { get; } = claimedAt;
         public CancellationTokenSource Lease { get; } = lease;
+        public RunLog Log { get; } = log;
+        // Only the publisher's loop reads and writes it.
+        public int PublishedLines { get; set; }
         public Task Execution { get; set; } = Task.CompletedTask;
     }
 }

@@ -38,6 +38,13 @@ public sealed class RunsOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How often the log of a run still running is written to the database, so the run page and the runs API show
+    /// it as it grows. Runs that end sooner are written once, with their outcome. Default 1 s; range 100 ms to 1 min.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan LiveLogInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How often the scheduler looks for due cron occurrences. Default 1 s; range 100 ms to 1 min.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
     public TimeSpan ScheduleInterval { get; set; } = TimeSpan.FromSeconds(1);

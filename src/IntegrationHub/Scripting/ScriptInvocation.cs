@@ -10,6 +10,8 @@ namespace IntegrationHub.Scripting;
 /// <param name="Timeout">How long the script may run; past it the run fails as timed out.</param>
 /// <param name="Storage">Where the script's <c>storage.set</c> and <c>storage.delete</c> go: the run's pending changes,
 /// committed with its success. <c>storage.get</c> reads them first, then the stored entries.</param>
+/// <param name="RunLog">The run's log, which gets each line the script writes as it writes it; the result's
+/// <see cref="ScriptResult.Log"/> holds them too.</param>
 public sealed record ScriptInvocation(
     Guid WorkspaceId,
     Guid ScenarioId,
@@ -19,4 +21,5 @@ public sealed record ScriptInvocation(
     TriggerKind Trigger,
     string DataJson,
     TimeSpan Timeout,
-    StorageChanges Storage);
+    StorageChanges Storage,
+    RunLog? RunLog = null);

@@ -4,9 +4,10 @@ namespace IntegrationHub.Scripting;
 
 /// <summary>
 /// The lines one script execution writes, capped: a script logging in a loop would otherwise grow the run row
-/// without bound. Past the cap one warning says lines were dropped and the script goes on.
+/// without bound. Past the cap one warning says lines were dropped and the script goes on. Each line also goes to
+/// <paramref name="runLog"/> as it is written, so a long script's lines show in the run's live log.
 /// </summary>
-internal sealed class ScriptLog(TimeProvider time, int maxLines, int maxLineLength)
+internal sealed class ScriptLog(TimeProvider time, int maxLines, int maxLineLength, RunLog? runLog)
 {
     private readonly List<RunLogLine> _lines = [];
     private int _written;
@@ -20,7 +21,7 @@ internal sealed class ScriptLog(TimeProvider time, int maxLines, int maxLineLeng
         {
             if (_written == maxLines + 1)
             {
-                _lines.Add(new RunLogLine(time.GetUtcNow(), "warn",
+                Add(new RunLogLine(time.GetUtcNow(), "warn",
                     $"Later log lines were dropped: a script may write {maxLines} lines (Scripting:MaxLogLines)."));
             }
             return;
@@ -30,6 +31,12 @@ internal sealed class ScriptLog(TimeProvider time, int maxLines, int maxLineLeng
         {
             message = string.Concat(message.AsSpan(0, maxLineLength), "… (cut)");
         }
-        _lines.Add(new RunLogLine(time.GetUtcNow(), level, message));
+        Add(new RunLogLine(time.GetUtcNow(), level, message));
+    }
+
+    private void Add(RunLogLine line)
+    {
+        _lines.Add(line);
+        runLog?.Write(line);
     }
 }

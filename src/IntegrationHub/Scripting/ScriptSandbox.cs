@@ -80,7 +80,7 @@ public sealed partial class ScriptSandbox : IDisposable
         var started = _time.GetTimestamp();
         if (!await _turns.WaitAsync(invocation.Timeout, cancellationToken))
         {
-            var log = new ScriptLog(_time, _options.MaxLogLines, _options.MaxLogLineLength);
+            var log = new ScriptLog(_time, _options.MaxLogLines, _options.MaxLogLineLength, invocation.RunLog);
             return Failed(log, new ScriptError(ScriptErrorKind.NoTurn,
                 $"The script did not start: it waited its whole timeout of {invocation.Timeout.TotalSeconds:0.###} s for a turn while other scripts ran (Scripting:MaxConcurrentScripts).",
                 null, null, Retryable: true));
@@ -105,7 +105,7 @@ public sealed partial class ScriptSandbox : IDisposable
     public ScriptResult Execute(ScriptInvocation invocation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(invocation);
-        var log = new ScriptLog(_time, _options.MaxLogLines, _options.MaxLogLineLength);
+        var log = new ScriptLog(_time, _options.MaxLogLines, _options.MaxLogLineLength, invocation.RunLog);
         var prepared = Prepare(invocation);
         if (prepared.SyntaxError is { } syntax)
         {

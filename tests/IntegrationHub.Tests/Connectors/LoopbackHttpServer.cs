@@ -23,7 +23,7 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
     private readonly ConcurrentQueue<ReceivedRequest> _received = new();
     private int _count;
 
-    private LoopbackHttpServer(Func<ReceivedRequest, int, (int Status, string Body)> respond)
+    private LoopbackHttpServer(Func<ReceivedRequest, int, Task<(int Status, string Body)>> respond)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -38,7 +38,7 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
                 context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
                 await reader.ReadToEndAsync());
             _received.Enqueue(request);
-            var (status, body) = respond(request, Interlocked.Increment(ref _count) - 1);
+            var (status, body) = await respond(request, Interlocked.Increment(ref _count) - 1);
             context.Response.StatusCode = status;
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync(body);
@@ -51,7 +51,11 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
 
     public string Url(string path) => new Uri(BaseAddress, path).ToString();
 
-    public static async Task<LoopbackHttpServer> StartAsync(Func<ReceivedRequest, int, (int Status, string Body)> respond)
+    public static Task<LoopbackHttpServer> StartAsync(Func<ReceivedRequest, int, (int Status, string Body)> respond) =>
+        StartAsync((request, count) => Task.FromResult(respond(request, count)));
+
+    /// <summary>Starts a server whose answers may wait: a request stays open until <paramref name="respond"/> completes.</summary>
+    public static async Task<LoopbackHttpServer> StartAsync(Func<ReceivedRequest, int, Task<(int Status, string Body)>> respond)
     {
         var server = new LoopbackHttpServer(respond);
         await server._app.StartAsync();

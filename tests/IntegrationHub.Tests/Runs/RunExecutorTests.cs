@@ -44,7 +44,7 @@ public sealed class RunExecutorTests
             new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
         var run = Run(scenario, TriggerKind.ExternalPost, JsonSerializer.Serialize(request, TriggerRequest.SerializerOptions));
 
-        var outcome = await Executor(hub).ExecuteAsync(run, scenario, CancellationToken.None);
+        var outcome = await ExecuteAsync(hub, run, scenario);
 
         Assert.True(outcome.Succeeded, outcome.Error);
         Assert.Equal(1, outcome.RecordsIn);
@@ -63,8 +63,8 @@ public sealed class RunExecutorTests
         var request = new TriggerRequest(JsonDocument.Parse("""{"id":5}""").RootElement, """{"id":5}""", "application/json",
             new Dictionary<string, string>(), new Dictionary<string, string>(), DateTimeOffset.UnixEpoch);
 
-        var outcome = await Executor(hub).ExecuteAsync(
-            Run(scenario, TriggerKind.Retry, JsonSerializer.Serialize(request, TriggerRequest.SerializerOptions)), scenario, CancellationToken.None);
+        var outcome = await ExecuteAsync(hub,
+            Run(scenario, TriggerKind.Retry, JsonSerializer.Serialize(request, TriggerRequest.SerializerOptions)), scenario);
 
         Assert.True(outcome.Succeeded, outcome.Error);
         Assert.Equal("""[{"id":5,"n":1}]""", outcome.ResultJson);
@@ -77,7 +77,7 @@ public sealed class RunExecutorTests
         var scenario = await ScriptSandboxTests.CreateScenarioAsync(hub, s =>
             s.SourceScript = "log.info('starting');\nreturn [{ count: data.length, trigger: run.trigger, scenario: run.scenarioId }];");
 
-        var outcome = await Executor(hub).ExecuteAsync(Run(scenario, TriggerKind.Manual), scenario, CancellationToken.None);
+        var outcome = await ExecuteAsync(hub, Run(scenario, TriggerKind.Manual), scenario);
 
         Assert.True(outcome.Succeeded, outcome.Error);
         Assert.Equal(0, outcome.RecordsIn);
@@ -97,7 +97,7 @@ public sealed class RunExecutorTests
             s.Target = new TargetSettings("http", server.Url("erp"), Batch: true);
         });
 
-        var outcome = await Executor(hub).ExecuteAsync(Run(scenario, TriggerKind.Schedule), scenario, CancellationToken.None);
+        var outcome = await ExecuteAsync(hub, Run(scenario, TriggerKind.Schedule), scenario);
 
         Assert.True(outcome.Succeeded, outcome.Error);
         Assert.Equal(2, outcome.RecordsIn);
@@ -112,7 +112,7 @@ public sealed class RunExecutorTests
         await using var hub = await HubHost.StartAsync(provider, Settings);
         var scenario = await ScriptSandboxTests.CreateScenarioAsync(hub, s => s.SourceScript = "log.warn('about to fail');\nconst x = data[0].id;");
 
-        var outcome = await Executor(hub).ExecuteAsync(Run(scenario, TriggerKind.Manual), scenario, CancellationToken.None);
+        var outcome = await ExecuteAsync(hub, Run(scenario, TriggerKind.Manual), scenario);
 
         Assert.False(outcome.Succeeded);
         Assert.False(outcome.Retryable);
@@ -129,7 +129,7 @@ public sealed class RunExecutorTests
         await using var hub = await HubHost.StartAsync(provider, Settings);
         var scenario = await ScriptSandboxTests.CreateScenarioAsync(hub, s => s.SourceScript = "return data;");
 
-        var outcome = await Executor(hub).ExecuteAsync(Run(scenario, TriggerKind.ExternalPost, "[1, 2"), scenario, CancellationToken.None);
+        var outcome = await ExecuteAsync(hub, Run(scenario, TriggerKind.ExternalPost, "[1, 2"), scenario);
 
         Assert.False(outcome.Succeeded);
         Assert.False(outcome.Retryable);
@@ -148,7 +148,7 @@ public sealed class RunExecutorTests
             s.SourceScript = "let spins = 0;\nwhile (true) { }";
         });
 
-        var outcome = await Executor(hub).ExecuteAsync(Run(scenario, TriggerKind.Manual), scenario, CancellationToken.None);
+        var outcome = await ExecuteAsync(hub, Run(scenario, TriggerKind.Manual), scenario);
 
         Assert.False(outcome.Succeeded);
         Assert.False(outcome.Retryable);
@@ -167,7 +167,7 @@ public sealed class RunExecutorTests
             s.Target = new TargetSettings("http", server.Url("down"));
         });
 
-        var outcome = await Executor(hub).ExecuteAsync(Run(scenario, TriggerKind.Manual), scenario, CancellationToken.None);
+        var outcome = await ExecuteAsync(hub, Run(scenario, TriggerKind.Manual), scenario);
 
         Assert.False(outcome.Succeeded);
         Assert.True(outcome.Retryable);
@@ -185,7 +185,7 @@ public sealed class RunExecutorTests
             s.Target = new TargetSettings("storage", KeyFields: ["id"]);
         });
 
-        var outcome = await Executor(hub).ExecuteAsync(Run(scenario, TriggerKind.Manual), scenario, CancellationToken.None);
+        var outcome = await ExecuteAsync(hub, Run(scenario, TriggerKind.Manual), scenario);
 
         Assert.False(outcome.Succeeded);
         Assert.False(outcome.Retryable);
@@ -198,7 +198,7 @@ public sealed class RunExecutorTests
         await using var hub = await HubHost.StartAsync(provider, Settings);
         var scenario = await ScriptSandboxTests.CreateScenarioAsync(hub, s => s.Source = new SourceSettings("ftp"));
 
-        var outcome = await Executor(hub).ExecuteAsync(Run(scenario, TriggerKind.ExternalGet), scenario, CancellationToken.None);
+        var outcome = await ExecuteAsync(hub, Run(scenario, TriggerKind.ExternalGet), scenario);
 
         Assert.False(outcome.Succeeded);
         Assert.False(outcome.Retryable);
@@ -211,7 +211,7 @@ public sealed class RunExecutorTests
         await using var hub = await HubHost.StartAsync(provider, Settings);
         var scenario = await ScriptSandboxTests.CreateScenarioAsync(hub);
 
-        var outcome = await Executor(hub).ExecuteAsync(Run(scenario, TriggerKind.ExternalPost), scenario, CancellationToken.None);
+        var outcome = await ExecuteAsync(hub, Run(scenario, TriggerKind.ExternalPost), scenario);
 
         Assert.False(outcome.Succeeded);
         Assert.False(outcome.Retryable);
@@ -225,10 +225,13 @@ public sealed class RunExecutorTests
         using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            Executor(hub).ExecuteAsync(Run(scenario, TriggerKind.Manual), scenario, cancellation.Token));
+            Executor(hub).ExecuteAsync(Run(scenario, TriggerKind.Manual), scenario, new RunLog(TimeProvider.System), cancellation.Token));
     }
 
     private static RunExecutor Executor(HubHost hub) => hub.Services.GetRequiredService<RunExecutor>();
+
+    private static Task<RunOutcome> ExecuteAsync(HubHost hub, Run run, Scenario scenario) =>
+        Executor(hub).ExecuteAsync(run, scenario, new RunLog(TimeProvider.System), CancellationToken.None);
 
     private static Run Run(Scenario scenario, TriggerKind trigger, string? payload = null) => new()
     {

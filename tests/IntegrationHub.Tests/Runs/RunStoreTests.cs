@@ -45,6 +45,36 @@ public sealed class RunStoreTests
     }
 
     [Theory, AllDatabases]
+    public async Task LiveLog_IsWrittenWhileTheAttemptRuns_AndNeverOverTheLogOfItsOutcomeOrOfALaterAttempt(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub, s => s.MaxAttempts = 2);
+        var runId = await RunsTestData.EnqueueAsync(hub, scenario);
+        var store = hub.Services.GetRequiredService<RunStore>();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow.AddSeconds(1));
+        RunLogLine[] Lines(string message) => [new(time.GetUtcNow(), "info", message)];
+
+        var first = Assert.Single(await store.ClaimAsync(Node, time, 10, CancellationToken.None));
+        Assert.Equal(0, await store.PublishLogsAsync("node-b", [new LiveRunLog(runId, 1, Lines("from a node that does not hold it"))], CancellationToken.None));
+        Assert.Equal(1, await store.PublishLogsAsync(Node, [new LiveRunLog(runId, 1, Lines("reading the source"))], CancellationToken.None));
+        Assert.Contains("reading the source", (await RunsTestData.GetRunAsync(hub, runId)).Log, StringComparison.Ordinal);
+
+        // The first attempt fails and the second is claimed: a late write of the first attempt's log changes nothing.
+        var failure = new RunOutcome(false, 0, 0, Lines("attempt 1 failed"), Error: "HTTP 503", Retryable: true);
+        await store.CompleteAsync(first, failure, Node, time.GetUtcNow(), CancellationToken.None);
+        time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(2, Assert.Single(await store.ClaimAsync(Node, time, 10, CancellationToken.None)).Attempts);
+        Assert.Equal(0, await store.PublishLogsAsync(Node, [new LiveRunLog(runId, 1, Lines("late line of attempt 1"))], CancellationToken.None));
+
+        // Once the run ended, its outcome's log stays.
+        await store.CompleteAsync(await RunsTestData.GetRunAsync(hub, runId), Success(), Node, time.GetUtcNow(), CancellationToken.None);
+        Assert.Equal(0, await store.PublishLogsAsync(Node, [new LiveRunLog(runId, 2, Lines("late line of attempt 2"))], CancellationToken.None));
+        var run = await RunsTestData.GetRunAsync(hub, runId);
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.DoesNotContain("late line", run.Log, StringComparison.Ordinal);
+    }
+
+    [Theory, AllDatabases]
     public async Task RetryableFailure_IsRetriedWithDoublingBackoff_ThenFailed_AndCanBeResubmitted(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);

@@ -3,7 +3,9 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using IntegrationHub.Data;
 using IntegrationHub.Runs;
+using IntegrationHub.Scenarios;
 using IntegrationHub.Storage;
+using IntegrationHub.Tests.Connectors;
 using IntegrationHub.Tests.Infrastructure;
 using IntegrationHub.Tests.Scenarios;
 using Microsoft.Extensions.DependencyInjection;
@@ -51,6 +53,37 @@ public sealed class RunWorkerTests
 
         Assert.Equal(100, runs.Count);
         Assert.All(runs, r => Assert.Equal((RunStatus.Succeeded, 1), (r.Status, r.Attempts)));
+    }
+
+    [Theory, AllDatabases]
+    public async Task RunningRun_ShowsItsLogBeforeItEnds_AndItsOutcomeKeepsTheWholeLog(DatabaseProvider provider)
+    {
+        // The target answers only when the test lets it: until then the run is Running, its script's line written.
+        var answer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var target = await LoopbackHttpServer.StartAsync(async (_, _) =>
+        {
+            await answer.Task;
+            return (200, "{}");
+        });
+        await using var hub = await HubHost.StartAsync(provider, new Dictionary<string, string?> { ["Runs:LiveLogInterval"] = "00:00:00.100" });
+        var scenario = await RunsTestData.CreateScenarioAsync(hub, s =>
+        {
+            s.SourceScript = "log.info('sending the order'); return [{ id: 1 }];";
+            s.Target = new TargetSettings("http", target.Url("orders"));
+        });
+
+        var runId = await RunsTestData.EnqueueAsync(hub, scenario);
+        var running = await WaitForRunAsync(hub, runId, r =>
+            r.Attempts > 1 || r.Status is RunStatus.Succeeded or RunStatus.Failed || r.Log?.Contains("sending the order", StringComparison.Ordinal) == true);
+
+        // Still the first attempt: a retry would find the log its failed attempt recorded.
+        Assert.Equal((RunStatus.Running, 1), (running.Status, running.Attempts));
+        Assert.Contains("sending the order", running.Log, StringComparison.Ordinal);
+        Assert.DoesNotContain("Wrote", running.Log, StringComparison.Ordinal);
+        answer.SetResult();
+        var done = await WaitForRunAsync(hub, runId, r => r.Status == RunStatus.Succeeded);
+        Assert.Contains("sending the order", done.Log, StringComparison.Ordinal);
+        Assert.Contains("Wrote 1 record to the http target.", done.Log, StringComparison.Ordinal);
     }
 
     [Theory, AllDatabases]
@@ -133,5 +166,17 @@ public sealed class RunWorkerTests
         Assert.Equal(RunStatus.Succeeded, run.Status);
         Assert.Equal(2, run.Attempts);
         Assert.NotEqual("dead-node", run.LeaseOwner);
+    }
+
+    private static async Task<Run> WaitForRunAsync(HubHost hub, Guid runId, Func<Run, bool> done)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        var run = await RunsTestData.GetRunAsync(hub, runId);
+        while (!done(run) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+            run = await RunsTestData.GetRunAsync(hub, runId);
+        }
+        return run;
     }
 }

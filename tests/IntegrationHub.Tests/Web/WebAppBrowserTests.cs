@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using IntegrationHub.Data;
 using IntegrationHub.Identity;
+using IntegrationHub.Tests.Connectors;
 using IntegrationHub.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -227,6 +228,38 @@ public sealed partial class WebAppBrowserTests(BrowserFixture browser) : IClassF
         await Assertions.Expect(page.GetByText("Resubmits")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator(".facts")).ToContainTextAsync("Retry");
         await Assertions.Expect(page.Locator(".page-header .badge")).ToHaveTextAsync("Failed", new() { Timeout = (float)RunTimeout.TotalMilliseconds });
+    }
+
+    [Fact]
+    public async Task RunningRun_ItsPageShowsTheLogAsItGrows_ThenTheOutcome_WithoutAReload()
+    {
+        // The ERP answers only when the test lets it: until then the run is Running, with its script's line logged.
+        var erpAnswers = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var erp = await LoopbackHttpServer.StartAsync(async (_, _) =>
+        {
+            await erpAnswers.Task;
+            return (200, "{}");
+        });
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        await WebSteps.CreateScenarioAsync(hub, new
+        {
+            name = "Slow ERP",
+            sourceScript = "log.info('sending the order to the ERP'); return [{ id: 1 }];",
+            target = new { type = "http", url = erp.Url("orders") },
+        });
+        var page = await browser.NewPageAsync(hub);
+        await WebSteps.SignInAsync(page);
+
+        await WebSteps.ScenarioMenuAsync(page, "Slow ERP", "Run now");
+        await Assertions.Expect(page.GetByTestId("run-log")).ToContainTextAsync("sending the order to the ERP", new() { Timeout = (float)RunTimeout.TotalMilliseconds });
+        await Assertions.Expect(page.Locator(".page-header .badge")).ToHaveTextAsync("Running");
+        await BrowserFixture.ScreenshotAsync(page, "20-run-live-log");
+        var runUrl = page.Url;
+
+        erpAnswers.SetResult();
+        await Assertions.Expect(page.Locator(".page-header .badge")).ToHaveTextAsync("Succeeded", new() { Timeout = (float)RunTimeout.TotalMilliseconds });
+        await Assertions.Expect(page.GetByTestId("run-log")).ToContainTextAsync("Wrote 1 record to the http target.");
+        Assert.Equal(runUrl, page.Url);
     }
 
     [Fact]

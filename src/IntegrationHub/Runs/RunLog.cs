@@ -1,0 +1,43 @@
+namespace IntegrationHub.Runs;
+
+/// <summary>
+/// The log of a run while it executes. The executor and the script write into it as they go; the worker publishes it
+/// now and then while the run is still running (so the run page shows a live log) and records it with the outcome.
+/// Writers and the publisher are on different threads, hence the lock.
+/// </summary>
+public sealed class RunLog(TimeProvider time)
+{
+    private readonly Lock _lock = new();
+    private readonly List<RunLogLine> _lines = [];
+
+    /// <summary>How many lines were written so far: the publisher compares it with what it published last.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _lines.Count;
+            }
+        }
+    }
+
+    public void Write(string level, string message) => Write(new RunLogLine(time.GetUtcNow(), level, message));
+
+    public void Write(RunLogLine line)
+    {
+        lock (_lock)
+        {
+            _lines.Add(line);
+        }
+    }
+
+    /// <summary>The lines written so far, copied: later writes do not change what was returned.</summary>
+    public RunLogLine[] Lines()
+    {
+        lock (_lock)
+        {
+            return [.. _lines];
+        }
+    }
+}
