@@ -36,6 +36,11 @@ public sealed class MicrosoftSignInTests
 
         Assert.Equal("/account/login?failed=microsoft", location);
         Assert.Null(cookie);
+        // The page says what went wrong: not a wrong password.
+        using var client = hub.CreateHttpClient();
+        var page = await client.GetStringAsync(location);
+        Assert.Contains("Signing in with Microsoft did not work", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("email or password is not right", page, StringComparison.Ordinal);
     }
 
     [Fact]
