@@ -145,9 +145,10 @@ internal static class ExternalApiEndpoints
 
     /// <summary>
     /// The access rules, in this order: invalid credentials are 401 even where anonymous callers are welcome; a caller
-    /// without credentials gets 401 for every scenario that is not open to anonymous callers, unknown ones included, so
-    /// ids do not leak; a signed-in caller gets 404 for scenarios outside their workspace (and, when triggering, for
-    /// scenarios without external triggers), then 403 when their role is too low. Null means go ahead.
+    /// without credentials gets 404 for an unknown scenario and for one without external triggers alike (so neither
+    /// tells the other apart), and 401 for one that takes external triggers but not anonymous ones; a signed-in caller
+    /// gets 404 for scenarios outside their workspace (and, when triggering, for scenarios without external triggers),
+    /// then 403 when their role is too low. Null means go ahead.
     /// </summary>
     private static async ValueTask<ProblemHttpResult?> AuthorizeAsync(HttpContext context, Guid scenarioId, ScenarioTriggerSettings? settings, bool trigger)
     {
@@ -165,7 +166,9 @@ internal static class ExternalApiEndpoints
             {
                 return ExternalApiProblems.CredentialsInvalid(context);
             }
-            return settings is { AllowsAnonymous: true } ? null : ExternalApiProblems.CredentialsRequired(context);
+            return settings is not { EnableExternalTriggers: true } ? ExternalApiProblems.ScenarioNotFound(scenarioId)
+                : settings.AllowsAnonymous ? null
+                : ExternalApiProblems.CredentialsRequired(context);
         }
 
         if (settings is null || settings.WorkspaceId != caller.WorkspaceId || (trigger && !settings.EnableExternalTriggers))

@@ -5,7 +5,7 @@ namespace IntegrationHub.ExternalApi;
 /// <summary>Every error the external API answers, in one place, as RFC 7807 problems.</summary>
 internal static class ExternalApiProblems
 {
-    /// <summary>No credentials for a scenario that needs them, or no such scenario: the two look the same so ids do not leak.</summary>
+    /// <summary>No credentials for a scenario that takes external triggers but not anonymous ones.</summary>
     public static ProblemHttpResult CredentialsRequired(HttpContext context)
     {
         context.Response.Headers.WWWAuthenticate = "Bearer";

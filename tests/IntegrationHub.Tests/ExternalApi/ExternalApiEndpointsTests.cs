@@ -8,6 +8,7 @@ using IntegrationHub.ExternalApi;
 using IntegrationHub.Identity;
 using IntegrationHub.Runs;
 using IntegrationHub.Tests.Infrastructure;
+using IntegrationHub.Tests.Runs;
 using IntegrationHub.Tests.Scenarios;
 
 namespace IntegrationHub.Tests.ExternalApi;
@@ -273,14 +274,34 @@ public sealed class ExternalApiEndpointsTests
     }
 
     [Theory, AllDatabases]
-    public async Task Accept_WithoutCredentials_ForNonAnonymousOrUnknownScenario_Returns401WithChallenge(DatabaseProvider provider)
+    public async Task WithoutCredentials_ScenarioTakingExternalButNotAnonymousTriggers_Returns401WithChallenge(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);
         var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var anonymous = hub.CreateHttpClient();
+
+        var get = await anonymous.GetAsync($"/ExternalData/Accept/{scenario.Id}");
+        var post = await anonymous.PostAsync($"/ExternalData/Accept/{scenario.Id}", JsonContent.Create(new { id = 1 }));
+        var cache = await anonymous.GetAsync($"/ExternalData/GetCacheData/{scenario.Id}?keyJson=1");
+
+        foreach (var response in new[] { get, post, cache })
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.Contains("Bearer", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+            Assert.Equal(ProblemJson, response.Content.Headers.ContentType?.MediaType);
+            Assert.False(response.Headers.Contains("X-Run-Id"));
+        }
+    }
+
+    [Theory, AllDatabases]
+    public async Task WithoutCredentials_UnknownScenarioAndScenarioWithoutExternalTriggers_Return404Alike(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
         var disabledTriggers = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(externalTriggers: false));
         using var anonymous = hub.CreateHttpClient();
 
-        foreach (var id in new[] { scenario.Id, disabledTriggers.Id, Guid.NewGuid() })
+        var titles = new List<string?>();
+        foreach (var id in new[] { disabledTriggers.Id, Guid.NewGuid() })
         {
             var get = await anonymous.GetAsync($"/ExternalData/Accept/{id}");
             var post = await anonymous.PostAsync($"/ExternalData/Accept/{id}", JsonContent.Create(new { id = 1 }));
@@ -288,11 +309,14 @@ public sealed class ExternalApiEndpointsTests
 
             foreach (var response in new[] { get, post, cache })
             {
-                Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-                Assert.Contains("Bearer", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+                Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
                 Assert.Equal(ProblemJson, response.Content.Headers.ContentType?.MediaType);
+                Assert.Empty(response.Headers.WwwAuthenticate);
+                titles.Add((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
             }
         }
+        Assert.Single(titles.Distinct());
+        Assert.Empty(await RunsTestData.GetRunsAsync(hub, disabledTriggers.Id));
     }
 
     [Theory, AllDatabases]
