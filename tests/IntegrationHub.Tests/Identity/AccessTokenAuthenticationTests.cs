@@ -3,6 +3,9 @@ using System.Net.Http.Json;
 using IntegrationHub.Data;
 using IntegrationHub.Identity;
 using IntegrationHub.Tests.Infrastructure;
+using IntegrationHub.Tests.Runs;
+using IntegrationHub.Tests.Scenarios;
+using Microsoft.EntityFrameworkCore;
 
 namespace IntegrationHub.Tests.Identity;
 
@@ -47,6 +50,33 @@ public sealed class AccessTokenAuthenticationTests
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Contains("Bearer", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Theory, AllDatabases]
+    public async Task TokenPastItsExpiry_Gets401_OnTheApiAndOnTriggers(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var admin = hub.CreateAdminClient();
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        var created = (await (await admin.PostAsJsonAsync("/api/v1/me/tokens", new CreateTokenRequest("ERP", 1), TestJson.Options))
+            .Content.ReadFromJsonAsync<CreatedAccessToken>(TestJson.Options))!;
+        // The day has passed before the token is first used.
+        await using (var db = await RunsTestData.CreateDbAsync(hub))
+        {
+            await db.AccessTokens.Where(t => t.Id == created.Info.Id)
+                .ExecuteUpdateAsync(t => t.SetProperty(x => x.ExpiresAt, DateTimeOffset.UtcNow.AddMinutes(-1)));
+        }
+        using var client = hub.CreateHttpClient(created.Token);
+
+        var me = await client.GetAsync("/api/v1/me");
+        var trigger = await client.GetAsync($"/ExternalData/Accept/{scenario.Id}");
+
+        foreach (var response in new[] { me, trigger })
+        {
+            await IdentityTestClient.AssertProblemAsync(response, HttpStatusCode.Unauthorized);
+            Assert.Contains("Bearer", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+        }
+        Assert.Empty(await RunsTestData.GetRunsAsync(hub, scenario.Id));
     }
 
     [Fact]

@@ -4,6 +4,8 @@ using System.Security.Cryptography;
 using IntegrationHub.Data;
 using IntegrationHub.Identity;
 using IntegrationHub.Tests.Infrastructure;
+using IntegrationHub.Tests.Runs;
+using IntegrationHub.Tests.Scenarios;
 
 namespace IntegrationHub.Tests.Identity;
 
@@ -67,6 +69,25 @@ public sealed class AzureAdAuthenticationTests
         await IdentityTestClient.AssertProblemAsync(await outsider.GetAsync("/api/v1/me"), HttpStatusCode.Forbidden);
         await IdentityTestClient.AssertProblemAsync(await noGroups.GetAsync("/api/v1/me"), HttpStatusCode.Forbidden);
         Assert.Equal(HttpStatusCode.OK, (await member.GetAsync("/api/v1/me")).StatusCode);
+    }
+
+    [Theory, AllDatabases]
+    public async Task Accept_WithEntraToken_TriggersTheScenario_AndWithoutTheConfiguredGroupGets403(DatabaseProvider provider)
+    {
+        await using var idp = await LocalIdentityProvider.StartAsync();
+        await using var hub = await HubHost.StartAsync(provider, idp.HubSettings(("AzureAd:Group", LocalIdentityProvider.Group)));
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var member = hub.CreateHttpClient(idp.CreateToken(groups: [LocalIdentityProvider.Group]));
+        using var outsider = hub.CreateHttpClient(idp.CreateToken(groups: ["another-group"]));
+
+        var accepted = await member.PostAsync($"/ExternalData/Accept/{scenario.Id}", JsonContent.Create(new { id = 1 }));
+        var refused = await outsider.PostAsync($"/ExternalData/Accept/{scenario.Id}", JsonContent.Create(new { id = 2 }));
+
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        Assert.Empty(await accepted.Content.ReadAsByteArrayAsync());
+        var runId = Guid.Parse(accepted.Headers.GetValues("X-Run-Id").Single());
+        await IdentityTestClient.AssertProblemAsync(refused, HttpStatusCode.Forbidden);
+        Assert.Equal([runId], (await RunsTestData.GetRunsAsync(hub, scenario.Id)).Select(r => r.Id));
     }
 
     [Fact]

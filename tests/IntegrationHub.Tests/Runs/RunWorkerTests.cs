@@ -43,6 +43,19 @@ public sealed class RunWorkerTests
     }
 
     [Theory, AllDatabases]
+    public async Task QueuedRun_WakesTheIdleWorkerAtOnce_InsteadOfWaitingForItsPoll(DatabaseProvider provider)
+    {
+        // The worker polls only once a minute: the run can finish sooner only if the enqueue wakes it.
+        await using var hub = await HubHost.StartAsync(provider, new Dictionary<string, string?> { ["Runs:PollInterval"] = "00:01:00" });
+        var scenario = await RunsTestData.CreateScenarioAsync(hub);
+
+        await RunsTestData.EnqueueAsync(hub, scenario);
+        var runs = await RunsTestData.WaitForRunsAsync(hub, scenario.Id, 1, r => r.Status == RunStatus.Succeeded, timeoutSeconds: 40);
+
+        Assert.Equal(RunStatus.Succeeded, Assert.Single(runs).Status);
+    }
+
+    [Theory, AllDatabases]
     public async Task Worker_RunsSeveralRunsOfAScenarioAtOnce_UpToItsMaximum(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);

@@ -47,6 +47,23 @@ public sealed class TwoNodeRunTests
     }
 
     [Fact]
+    public async Task RunQueuedOnAnAcceptOnlyNode_WakesTheOtherNodesWorker_ThroughNotify()
+    {
+        // Node A executes but polls only once a minute, so only LISTEN/NOTIFY can bring it node B's run sooner.
+        var database = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
+        await using var worker = HubHost.Start(database, new Dictionary<string, string?> { ["Hub:NodeName"] = "node-a", ["Runs:PollInterval"] = "00:01:00" });
+        await using var acceptor = HubHost.Start(database, new Dictionary<string, string?>(RunsTestData.NoWorkers) { ["Hub:NodeName"] = "node-b" });
+        var scenario = await RunsTestData.CreateScenarioAsync(acceptor);
+
+        var runId = await RunsTestData.EnqueueAsync(acceptor, scenario);
+        var runs = await RunsTestData.WaitForRunsAsync(acceptor, scenario.Id, 1, r => r.Status == RunStatus.Succeeded, timeoutSeconds: 40);
+
+        var run = Assert.Single(runs);
+        Assert.Equal((runId, RunStatus.Succeeded), (run.Id, run.Status));
+        Assert.StartsWith("node-a", run.LeaseOwner, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TwoNodesOnOnePostgresDatabase_TogetherQueueNoMoreThanMaxQueuedRuns()
     {
         var database = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
