@@ -207,6 +207,34 @@ public sealed class ExternalApiEndpointsTests
     }
 
     [Theory, AllDatabases]
+    public async Task AcceptPost_MalformedMultipartForm_Returns400SayingWhy_AndQueuesNothing(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        var malformed = new (string ContentType, string Body, string Why)[]
+        {
+            ("multipart/form-data", "--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--x--\r\n", "no boundary"),
+            ("multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1", "end of"),
+            ("multipart/form-data; boundary=x", "--x\r\nContent-Type: text/plain\r\n\r\n1\r\n--x--\r\n", "Content-Disposition"),
+        };
+
+        foreach (var (contentType, body, why) in malformed)
+        {
+            var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+            content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+            var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", content);
+
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var problem = await ProblemAsync(response);
+            Assert.Equal("Malformed multipart form", problem.GetProperty("title").GetString());
+            Assert.Contains(why, problem.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
+            Assert.False(response.Headers.Contains(ExternalApiEndpoints.RunIdHeader));
+        }
+        Assert.Empty(await RunsTestData.GetRunsAsync(hub, scenario.Id));
+    }
+
+    [Theory, AllDatabases]
     public async Task AcceptPost_MalformedJson_Returns400SayingWhere(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);

@@ -83,6 +83,27 @@ public sealed class StorageEndpointsTests
     }
 
     [Theory, AllDatabases]
+    public async Task EntryPastItsTtl_IsGone_FromGetListAndGetCacheData_WhileOthersStay(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        await client.PutAsync($"{Url(scenario.Id, "\"short\"")}&ttlSeconds=1", new StringContent("1", Encoding.UTF8, "application/json"));
+        await PutAsync(client, scenario.Id, "\"kept\"", "2");
+
+        // Wait out the second the short entry lives.
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        var get = await client.GetAsync(Url(scenario.Id, "\"short\""));
+        var cache = await client.GetAsync($"/ExternalData/GetCacheData/{scenario.Id}?keyJson=%22short%22");
+        var list = await client.GetFromJsonAsync<StorageListPage>($"/api/v1/scenarios/{scenario.Id}/storage", TestJson.Options);
+
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, cache.StatusCode);
+        Assert.Equal(["kept"], list!.Items.Select(i => i.Key.GetString()));
+        Assert.Equal(2, await client.GetFromJsonAsync<int>(Url(scenario.Id, "\"kept\"")));
+    }
+
+    [Theory, AllDatabases]
     public async Task MalformedKeyOrBody_Returns400Problem(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);
