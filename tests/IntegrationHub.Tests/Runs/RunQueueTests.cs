@@ -1,6 +1,7 @@
 using IntegrationHub.Data;
 using IntegrationHub.Runs;
 using IntegrationHub.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
@@ -168,5 +169,31 @@ public sealed class RunQueueTests
         Assert.IsType<EnqueueResult.Queued>(otherKey);
         Assert.IsType<EnqueueResult.Queued>(otherScenario);
         Assert.Equal(2, (await RunsTestData.GetRunsAsync(hub, scenario.Id)).Count);
+    }
+
+    [Theory, AllDatabases]
+    public async Task IdempotencyKey_IsRememberedFor24Hours_ThenTheSameKeyQueuesANewRun(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub);
+        var queue = hub.Services.GetRequiredService<RunQueue>();
+        Task<EnqueueResult> TriggerAsync() => queue.EnqueueAsync(RunsTestData.ManualRun(scenario, idempotencyKey: "order-7"), CancellationToken.None);
+
+        var first = Assert.IsType<EnqueueResult.Queued>(await TriggerAsync()).RunId;
+        await QueuedAgoAsync(hub, first, TimeSpan.FromHours(23));
+        var within = await TriggerAsync();
+        await QueuedAgoAsync(hub, first, TimeSpan.FromHours(25));
+        var after = await TriggerAsync();
+
+        Assert.Equal(new EnqueueResult.Duplicate(first), within);
+        Assert.NotEqual(first, Assert.IsType<EnqueueResult.Queued>(after).RunId);
+        Assert.Equal(2, (await RunsTestData.GetRunsAsync(hub, scenario.Id)).Count);
+    }
+
+    private static async Task QueuedAgoAsync(HubHost hub, Guid runId, TimeSpan ago)
+    {
+        await using var db = await RunsTestData.CreateDbAsync(hub);
+        var queuedAt = DateTimeOffset.UtcNow - ago;
+        await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(r => r.SetProperty(x => x.QueuedAt, queuedAt));
     }
 }
