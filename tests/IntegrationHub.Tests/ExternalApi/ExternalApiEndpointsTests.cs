@@ -7,6 +7,7 @@ using IntegrationHub.Data;
 using IntegrationHub.ExternalApi;
 using IntegrationHub.Identity;
 using IntegrationHub.Runs;
+using IntegrationHub.Tests.Identity;
 using IntegrationHub.Tests.Infrastructure;
 using IntegrationHub.Tests.Runs;
 using IntegrationHub.Tests.Scenarios;
@@ -392,6 +393,31 @@ public sealed class ExternalApiEndpointsTests
         Assert.Equal(ProblemJson, denied.Content.Headers.ContentType?.MediaType);
         Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
         Assert.NotNull((await ScenarioTestData.GetRunAsync(hub, RunId(allowed))).TriggeredBy);
+    }
+
+    [Theory, AllDatabases]
+    public async Task Accept_WithTheSignInCookie_TriggersAsThatUser_AndAViewersCookieGets403(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var admin = hub.CreateAdminClient();
+        var operatorUser = await admin.CreateUserAsync(UserRole.Operator);
+        var viewerUser = await admin.CreateUserAsync(UserRole.Viewer);
+        using var operatorBrowser = await hub.SignInAsync(operatorUser.Email);
+        using var viewerBrowser = await hub.SignInAsync(viewerUser.Email);
+
+        var get = await operatorBrowser.GetAsync($"/ExternalData/Accept/{scenario.Id}");
+        var post = await operatorBrowser.PostAsync($"/ExternalData/Accept/{scenario.Id}", JsonContent.Create(new { id = 1 }));
+        var denied = await viewerBrowser.GetAsync($"/ExternalData/Accept/{scenario.Id}");
+
+        foreach (var response in new[] { get, post })
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(operatorUser.Id, (await ScenarioTestData.GetRunAsync(hub, RunId(response))).TriggeredBy);
+        }
+        Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+        Assert.Equal(ProblemJson, denied.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(2, (await RunsTestData.GetRunsAsync(hub, scenario.Id)).Count);
     }
 
     [Theory, AllDatabases]

@@ -71,6 +71,7 @@ public sealed class ScenarioEndpointsTests
     [InlineData("source.url", "not a url")]
     [InlineData("target.url", "ftp://example.test/")]
     [InlineData("target.keyFields", "")]
+    [InlineData("advanced.allowAnonymousTriggers", "true")]
     public async Task Create_WithInvalidField_Returns400NamingTheField(string field, string value)
     {
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
@@ -83,6 +84,27 @@ public sealed class ScenarioEndpointsTests
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
         Assert.True(errors.TryGetProperty(field, out _), $"errors should name {field}: {errors}");
+    }
+
+    [Theory, AllDatabases]
+    public async Task CreateOrReplace_WithMalformedJsonOrNotJson_AnswersAProblem_AndStoresNothing(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        var malformed = await client.PostAsync("/api/v1/scenarios", new StringContent("{ \"name\": ", System.Text.Encoding.UTF8, "application/json"));
+        var replaceMalformed = await client.PutAsync($"/api/v1/scenarios/{scenario.Id}", new StringContent("[1,", System.Text.Encoding.UTF8, "application/json"));
+        var notJson = await client.PostAsync("/api/v1/scenarios", new StringContent("name=Orders", System.Text.Encoding.UTF8, "text/plain"));
+
+        foreach (var (response, status) in new[] { (malformed, HttpStatusCode.BadRequest), (replaceMalformed, HttpStatusCode.BadRequest), (notJson, HttpStatusCode.UnsupportedMediaType) })
+        {
+            Assert.Equal(status, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }
+        var list = await client.GetFromJsonAsync<ScenarioPage>("/api/v1/scenarios", TestJson.Options);
+        Assert.Equal([scenario.Id], list!.Items.Select(s => s.Id));
+        Assert.Equal(scenario.Name, (await client.GetFromJsonAsync<ScenarioResponse>($"/api/v1/scenarios/{scenario.Id}", TestJson.Options))!.Name);
     }
 
     [Theory, AllDatabases]
@@ -264,10 +286,16 @@ public sealed class ScenarioEndpointsTests
         {
             target["type"] = "http";
         }
+        if (path == "advanced.allowAnonymousTriggers")
+        {
+            // Anonymous triggers need external triggers: asking for them alone is the invalid part.
+            target["enableExternalTriggers"] = false;
+        }
         target[parts[^1]] = path switch
         {
             "target.keyFields" => new JsonArray(),
             _ when int.TryParse(value, out var number) => number,
+            _ when bool.TryParse(value, out var flag) => flag,
             _ => value,
         };
     }
