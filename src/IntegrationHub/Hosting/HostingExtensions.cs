@@ -10,7 +10,10 @@ internal static class HostingExtensions
         builder.Services.AddOptions<HubOptions>()
             .BindConfiguration(HubOptions.SectionName)
             .Validate(o => o.PublicUrl is null || Uri.TryCreate(o.PublicUrl, UriKind.Absolute, out _), "Hub:PublicUrl must be an absolute URL.")
+            .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddOptions<HostOptions>()
+            .Configure<Microsoft.Extensions.Options.IOptions<HubOptions>>((host, hub) => host.ShutdownTimeout = hub.Value.ShutdownTimeout);
         builder.Services.AddProblemDetails(options =>
             options.CustomizeProblemDetails = context =>
                 context.ProblemDetails.Extensions.TryAdd("traceId", context.HttpContext.TraceIdentifier));

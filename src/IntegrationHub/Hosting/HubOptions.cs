@@ -13,4 +13,11 @@ public sealed class HubOptions
 
     /// <summary>This node's name in leases and logs. Default: the machine name and process id.</summary>
     public string? NodeName { get; set; }
+
+    /// <summary>
+    /// How long a stopping node lets its running runs finish. Runs still going then are released to the queue, their
+    /// attempt not counted, for another node (or this one after its restart). Default 30 s; range 1 s to 1 h.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -25,7 +25,10 @@ internal sealed partial class RunWorker : BackgroundService
     private readonly Histogram<double> _duration;
     private readonly ConcurrentDictionary<Guid, InFlight> _inFlight = new();
     // Cancelled when the host's shutdown timeout passes: runs still executing then are aborted and released.
+    // Not disposed with the worker: the host may still call StopAsync after disposing its services (seen under
+    // WebApplicationFactory), and its timer ends with the process anyway.
     private readonly CancellationTokenSource _abort = new();
+    private readonly TimeSpan _shutdownTimeout;
 
     public RunWorker(
         RunStore store,
@@ -51,6 +54,7 @@ internal sealed partial class RunWorker : BackgroundService
             "integrationhub.run.duration", "s", "Attempts this node ran, from claim to recorded outcome, by the status recorded (Queued: a retry follows).");
         // The suffix keeps leases of two processes apart even when both were given the same node name.
         var node = hubOptions.Value.NodeName ?? $"{Environment.MachineName}:{Environment.ProcessId}";
+        _shutdownTimeout = hubOptions.Value.ShutdownTimeout;
         NodeId = $"{node}:{Guid.NewGuid().ToString("N")[..8]}";
     }
 
@@ -84,6 +88,9 @@ internal sealed partial class RunWorker : BackgroundService
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        // Runs get Hub:ShutdownTimeout to finish, counted here rather than left to the host's token alone: that token
+        // was seen not to fire under ASP.NET Core while a run waited on an HTTP target, and the run stayed Running.
+        _abort.CancelAfter(_shutdownTimeout);
         using (cancellationToken.Register(_abort.Cancel))
         {
             await base.StopAsync(cancellationToken);
@@ -93,12 +100,6 @@ internal sealed partial class RunWorker : BackgroundService
             // The shutdown timeout passed: the aborted runs are being released; give that a moment to reach the database.
             await running.WaitAsync(TimeSpan.FromSeconds(5), _time, CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default);
         }
-    }
-
-    public override void Dispose()
-    {
-        _abort.Dispose();
-        base.Dispose();
     }
 
     private async Task ClaimLoopAsync(CancellationToken stoppingToken)

@@ -100,6 +100,39 @@ public sealed class RunWorkerTests
     }
 
     [Theory, AllDatabases]
+    public async Task Shutdown_ReleasesARunStillExecuting_WithoutCountingItsAttempt_AndTheNextNodeRunsIt(DatabaseProvider provider)
+    {
+        // The first request to the target never gets its answer; later ones are answered at once.
+        var never = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var target = await LoopbackHttpServer.StartAsync(async (_, count) =>
+        {
+            if (count == 0)
+            {
+                await never.Task;
+            }
+            return (200, "{}");
+        });
+        var database = await TestDatabase.CreateAsync(provider);
+        var first = HubHost.Start(database, new Dictionary<string, string?> { ["Hub:NodeName"] = "node-a", ["Hub:ShutdownTimeout"] = "00:00:01" });
+        var scenario = await RunsTestData.CreateScenarioAsync(first, s =>
+        {
+            s.SourceScript = "return [{ id: 1 }];";
+            s.Target = new TargetSettings("http", target.Url("orders"));
+        });
+        var runId = await RunsTestData.EnqueueAsync(first, scenario);
+        Assert.Equal(RunStatus.Running, (await WaitForRunAsync(first, runId, r => r.Status != RunStatus.Queued)).Status);
+
+        await first.DisposeAsync();
+        await using var second = HubHost.Start(database, new Dictionary<string, string?> { ["Hub:NodeName"] = "node-b" });
+        var run = await WaitForRunAsync(second, runId, r => r.Status == RunStatus.Succeeded);
+        never.SetResult();
+
+        // Released, not left to its lease: the second node had it at once, as its first attempt.
+        Assert.Equal((RunStatus.Succeeded, 1), (run.Status, run.Attempts));
+        Assert.StartsWith("node-b", run.LeaseOwner, StringComparison.Ordinal);
+    }
+
+    [Theory, AllDatabases]
     public async Task StorageWrites_LandWhenTheRunSucceeds_AndAFailedRunLeavesNone(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);
