@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace IntegrationHub.Tests.Infrastructure;
+
+/// <summary>
+/// The hub as its own operating-system process (<c>dotnet IntegrationHub.dll</c>, built beside this test assembly's
+/// configuration) on a free loopback port, for tests where nodes must not share a process. Stopped with a kill.
+/// </summary>
+internal sealed class HubProcess : IAsyncDisposable
+{
+    public static readonly string AdminToken = "ih_process-admin-" + Guid.NewGuid().ToString("N");
+
+    private readonly Process _process;
+
+    private HubProcess(Process process, Uri baseAddress)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+    }
+
+    public Uri BaseAddress { get; }
+
+    public static async Task<HubProcess> StartAsync(TestDatabase database, IReadOnlyDictionary<string, string> settings)
+    {
+        var app = AppAssembly();
+        var port = FreePort();
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(app)!, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(app);
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["Urls"] = $"http://127.0.0.1:{port}";
+        start.Environment["Database__Provider"] = database.Provider.ToString();
+        start.Environment["ConnectionStrings__Hub"] = database.ConnectionString;
+        start.Environment["Bootstrap__AdminEmail"] = HubHost.AdminEmail;
+        start.Environment["Bootstrap__AdminToken"] = AdminToken;
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (name, value) in settings)
+        {
+            start.Environment[name] = value;
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the hub process.");
+        // Drained so a chatty hub never blocks on a full pipe.
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var hub = new HubProcess(process, new Uri($"http://127.0.0.1:{port}/"));
+        using var probe = new HttpClient { BaseAddress = hub.BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (DateTime.UtcNow < deadline && !process.HasExited)
+        {
+            try
+            {
+                if ((await probe.GetAsync("health")).IsSuccessStatusCode)
+                {
+                    return hub;
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                // Not listening yet.
+            }
+            await Task.Delay(200);
+        }
+        await hub.DisposeAsync();
+        throw new InvalidOperationException($"The hub process did not become healthy (exited: {process.HasExited}).");
+    }
+
+    /// <summary>An HttpClient authenticated as the bootstrapped admin.</summary>
+    public HttpClient CreateAdminClient()
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminToken);
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+
+    /// <summary>The hub's own build output, of the configuration this test assembly was built in.</summary>
+    private static string AppAssembly()
+    {
+        // tests/IntegrationHub.Tests/bin/{Configuration}/{TargetFramework}/
+        var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var framework = testOutput.Name;
+        var configuration = testOutput.Parent!.Name;
+        var repoRoot = testOutput.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
+        var app = Path.Combine(repoRoot, "src", "IntegrationHub", "bin", configuration, framework, "IntegrationHub.dll");
+        return File.Exists(app) ? app : throw new FileNotFoundException("Build the hub first: its assembly is missing.", app);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
