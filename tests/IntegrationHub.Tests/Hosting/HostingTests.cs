@@ -33,14 +33,20 @@ public sealed class HostingTests
     }
 
     [Fact]
-    public async Task OpenApiDocument_IsServed()
+    public async Task OpenApiDocument_AndItsReferencePage_AreServed()
     {
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
         using var client = hub.CreateHttpClient();
 
         var response = await client.GetAsync("/openapi/v1.json");
+        // Scalar serves the page at /api/reference/ (the bare path redirects there).
+        var reference = await client.GetAsync("/api/reference/");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains("\"openapi\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var document = await response.Content.ReadAsStringAsync();
+        Assert.Contains("\"openapi\"", document, StringComparison.Ordinal);
+        Assert.Contains("/ExternalData/Accept/{scenarioId}", document, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, reference.StatusCode);
+        Assert.Equal("text/html", reference.Content.Headers.ContentType?.MediaType);
     }
 }

@@ -102,10 +102,10 @@ public sealed class FirstRunSetupTests
         await IdentityTestClient.AssertProblemAsync(response, HttpStatusCode.Conflict);
     }
 
-    [Fact]
-    public async Task Setup_WhenAnotherNodeCompletedIt_Returns409OnThisNode()
+    [Theory, AllDatabases]
+    public async Task Setup_WhenAnotherNodeCompletedIt_Returns409OnThisNode(DatabaseProvider provider)
     {
-        var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        var database = await TestDatabase.CreateAsync(provider);
         await using var first = HubHost.Start(database, FreshInstall);
         await using var second = HubHost.Start(database, FreshInstall);
         using var client = first.CreateHttpClient();

@@ -248,12 +248,12 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
     }
 
     [Fact]
-    public void Execute_DotNetAndEval_AreOutOfReach()
+    public void Execute_DotNetNetworkAndEval_AreOutOfReach()
     {
-        var result = Execute("return [typeof System, typeof importNamespace, typeof require, typeof process];");
+        var result = Execute("return [typeof System, typeof importNamespace, typeof require, typeof process, typeof fetch, typeof XMLHttpRequest, typeof WebSocket];");
         var evalResult = Execute("return [eval('1 + 1')];");
 
-        Assert.Equal("""["undefined","undefined","undefined","undefined"]""", result.RecordsJson);
+        Assert.Equal("""["undefined","undefined","undefined","undefined","undefined","undefined","undefined"]""", result.RecordsJson);
         Assert.Equal(ScriptErrorKind.Runtime, evalResult.Error?.Kind);
     }
 
