@@ -43,6 +43,29 @@
     });
   });
 
+  // Menus move by arrow keys, as role="menu" promises screen-reader users: Down/Up (opening the menu from its
+  // button), Home/End; Tab leaves the menu and closes it.
+  document.addEventListener("keydown", function (event) {
+    const menu = event.target.closest && event.target.closest("details.menu");
+    if (!menu) return;
+    if (event.key === "Tab") {
+      menu.removeAttribute("open");
+      return;
+    }
+    if (!["ArrowDown", "ArrowUp", "Home", "End"].includes(event.key)) return;
+    const items = Array.from(menu.querySelectorAll("[role=menuitem]"));
+    if (items.length === 0) return;
+    event.preventDefault();
+    menu.setAttribute("open", "");
+    const current = items.indexOf(document.activeElement);
+    let next;
+    if (event.key === "Home") next = 0;
+    else if (event.key === "End") next = items.length - 1;
+    else if (current < 0) next = event.key === "ArrowUp" ? items.length - 1 : 0;
+    else next = (current + (event.key === "ArrowDown" ? 1 : items.length - 1)) % items.length;
+    items[next].focus();
+  });
+
   // Times: the server writes UTC; show them in the reader's own time zone.
   function localizeTimes() {
     document.querySelectorAll("time[datetime]:not([data-localized])").forEach(function (el) {

@@ -263,6 +263,35 @@ public sealed partial class WebAppBrowserTests(BrowserFixture browser) : IClassF
     }
 
     [Fact]
+    public async Task ScenarioMenu_WorksWithTheKeyboardAlone()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        await WebSteps.CreateScenarioAsync(hub, new { name = "Keyboard only", sourceScript = "return [];" });
+        var page = await browser.NewPageAsync(hub);
+        await WebSteps.SignInAsync(page);
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+
+        // The menu button, then Down opens the menu on its first item; Down twice more reaches Run history.
+        await page.GetByLabel("Actions for Keyboard only").FocusAsync();
+        await page.Keyboard.PressAsync("ArrowDown");
+        await Assertions.Expect(page.GetByRole(AriaRole.Menuitem, new() { Name = "Edit" })).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("ArrowDown");
+        await page.Keyboard.PressAsync("ArrowDown");
+        await Assertions.Expect(page.GetByRole(AriaRole.Menuitem, new() { Name = "Run history" })).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("End");
+        await Assertions.Expect(page.GetByRole(AriaRole.Menuitem, new() { Name = "Delete" })).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("ArrowDown");
+        await Assertions.Expect(page.GetByRole(AriaRole.Menuitem, new() { Name = "Edit" })).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await Assertions.Expect(page.GetByLabel("Actions for Keyboard only")).ToBeFocusedAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Menuitem, new() { Name = "Edit" })).Not.ToBeVisibleAsync();
+
+        await page.Keyboard.PressAsync("ArrowDown");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Keyboard only", Level = 1 })).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task SignedInBrowser_TriggersScenario_ByOpeningItsGetUrl()
     {
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);

@@ -1,0 +1,26 @@
+using System.Net;
+using IntegrationHub.Data;
+using IntegrationHub.Tests.Identity;
+using IntegrationHub.Tests.Infrastructure;
+
+namespace IntegrationHub.Tests.Scenarios;
+
+/// <summary>The server-rendered Advanced edit page, read as HTML (the browser tests cover using it).</summary>
+public sealed class AdvancedEditPageTests
+{
+    [Fact]
+    public async Task TriggerHint_IsBuiltFromTheConfiguredPublicAddress_NotFromTheRequest()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, new Dictionary<string, string?> { ["Hub:PublicUrl"] = "https://hub.example.test/" });
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var browser = await hub.SignInAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+
+        var response = await browser.GetAsync($"/scenarios/{scenario.Id}/advanced");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var html = WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
+        Assert.Contains($"URL: https://hub.example.test/ExternalData/Accept/{scenario.Id}", html, StringComparison.Ordinal);
+        Assert.Contains($"https://hub.example.test/ExternalData/GetCacheData/{scenario.Id}?keyJson=", html, StringComparison.Ordinal);
+        Assert.DoesNotContain(hub.BaseAddress.Authority, html, StringComparison.Ordinal);
+    }
+}
