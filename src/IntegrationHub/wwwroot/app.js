@@ -117,9 +117,22 @@
     if (event.target.matches("input[data-enables], input[data-reveals], select")) syncToggles();
   });
 
+  // Time filters (run history) take times in the browser's zone, as the lists show them: say which, and send it.
+  function fillTimeZone() {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (!zone) return;
+    document.querySelectorAll("input[data-time-zone]").forEach(function (input) {
+      if (input.value) return;
+      input.value = zone;
+      const form = input.form;
+      if (form) form.querySelectorAll("[data-time-zone-label]").forEach(function (label) { label.textContent = "(" + zone + ")"; });
+    });
+  }
+
   function onPage() {
     syncToggles();
     localizeTimes();
+    fillTimeZone();
     scheduleRefresh();
     if (window.hubCodeEditor) window.hubCodeEditor.enhanceAll();
   }

@@ -35,14 +35,14 @@ public sealed class BrowserFixture : IAsyncLifetime
     }
 
     /// <summary>A fresh browser context (own cookies) on <paramref name="hub"/>, with a laptop-sized window.</summary>
-    internal async Task<IPage> NewPageAsync(HubHost hub, int width = 1360, int height = 900)
+    internal async Task<IPage> NewPageAsync(HubHost hub, int width = 1360, int height = 900, string timeZone = "UTC")
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = hub.BaseAddress.ToString(),
             ViewportSize = new ViewportSize { Width = width, Height = height },
             Locale = "en-GB",
-            TimezoneId = "UTC",
+            TimezoneId = timeZone,
         });
         // The machine is slow and shared: generous waits, polled, never fixed sleeps.
         context.SetDefaultTimeout(30_000);

@@ -292,6 +292,31 @@ public sealed partial class WebAppBrowserTests(BrowserFixture browser) : IClassF
     }
 
     [Fact]
+    public async Task RunHistory_TimeFilter_ReadsTimesInTheBrowsersZone_AsTheListShowsThem()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenarioId = await WebSteps.CreateScenarioAsync(hub, new { name = "Clockwork", sourceScript = "return [];" });
+        using (var client = hub.CreateAdminClient())
+        {
+            Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsync($"/api/v1/scenarios/{scenarioId}/runs", null)).StatusCode);
+        }
+        // Tokyo is nine hours from UTC all year: read as UTC, these filters would find the opposite.
+        var page = await browser.NewPageAsync(hub, timeZone: "Asia/Tokyo");
+        await WebSteps.SignInAsync(page);
+        await page.GotoAsync("/runs");
+        var tokyoNow = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo"));
+
+        await Assertions.Expect(page.GetByLabel("Queued from (Asia/Tokyo)")).ToBeVisibleAsync();
+        await page.GetByLabel("Queued from").FillAsync(tokyoNow.AddHours(-1).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+        await Assertions.Expect(page.Locator("tbody tr")).ToContainTextAsync("Clockwork");
+
+        await page.GetByLabel("Queued from").FillAsync(tokyoNow.AddHours(1).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "No runs match these filters" })).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task SignedInBrowser_TriggersScenario_ByOpeningItsGetUrl()
     {
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
