@@ -349,7 +349,10 @@ public sealed partial class WebAppBrowserTests(BrowserFixture browser) : IClassF
         var cacheUrl = $"/ExternalData/GetCacheData/{scenarioId}?keyJson={Uri.EscapeDataString("{\"id\":7,\"shop\":\"north\"}")}";
         var page = await browser.NewPageAsync(hub);
         await WebSteps.SignInAsync(page);
-        await page.GotoAsync($"/storage/{scenarioId}");
+        await page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Data storage" }).ClickAsync();
+        await page.GetByLabel("Scenario").SelectOptionAsync(new SelectOptionValue { Label = "Orders cache" });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Open" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($"/storage/{scenarioId}$"));
 
         // Added: the key is canonical JSON, so GetCacheData finds it whatever the property order.
         await page.GetByLabel("Key (JSON)").FillAsync("""{ "shop": "north", "id": 7 }""");
