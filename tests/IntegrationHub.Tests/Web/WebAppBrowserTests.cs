@@ -350,7 +350,8 @@ public sealed partial class WebAppBrowserTests(BrowserFixture browser) : IClassF
         var page = await browser.NewPageAsync(hub);
         await WebSteps.SignInAsync(page);
         await page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Data storage" }).ClickAsync();
-        await page.GetByLabel("Scenario").SelectOptionAsync(new SelectOptionValue { Label = "Orders cache" });
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Data storage", Level = 1 })).ToBeVisibleAsync();
+        await page.GetByLabel("Scenario", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = "Orders cache" });
         await page.GetByRole(AriaRole.Button, new() { Name = "Open" }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex($"/storage/{scenarioId}$"));
 
