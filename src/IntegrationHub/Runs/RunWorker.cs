@@ -9,8 +9,9 @@ namespace IntegrationHub.Runs;
 
 /// <summary>
 /// Executes queued runs on this node: claims them in batches into free slots, holds their leases while they run,
-/// publishes the logs of long runs as they grow, records their outcomes and returns runs of dead nodes to the queue. On shutdown it stops claiming and lets the
-/// running runs finish within the host's shutdown timeout; runs still going then are released to the queue.
+/// publishes the logs of long runs as they grow, records their outcomes and returns runs of dead nodes to the queue.
+/// On shutdown it stops claiming and lets the running runs finish within <c>Hub:ShutdownTimeout</c>; runs still going
+/// then are released to the queue.
 /// </summary>
 internal sealed partial class RunWorker : BackgroundService
 {
