@@ -117,6 +117,35 @@
     if (event.target.matches("input[data-enables], input[data-reveals], select")) syncToggles();
   });
 
+  // Forms marked data-guard-unsaved (scenario edit, advanced edit) ask before a link takes the user away from
+  // changes not saved yet. Enhanced navigation never unloads the page, so links are checked here, before Blazor sees
+  // the click; closing or reloading the tab is left to beforeunload.
+  let unsaved = null;
+  document.addEventListener("input", function (event) {
+    const form = event.target.closest && event.target.closest("form[data-guard-unsaved]");
+    if (form) unsaved = form;
+  });
+  document.addEventListener("submit", function (event) {
+    if (event.target === unsaved) unsaved = null;
+  }, true);
+  function hasUnsaved() {
+    if (unsaved && !document.contains(unsaved)) unsaved = null;
+    return unsaved !== null;
+  }
+  document.addEventListener("click", function (event) {
+    const link = event.target.closest && event.target.closest("a[href]");
+    if (!link || !hasUnsaved() || link.getAttribute("href").startsWith("#")) return;
+    if (window.confirm("Leave this page? Your changes are not saved.")) {
+      unsaved = null;
+    } else {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+  window.addEventListener("beforeunload", function (event) {
+    if (hasUnsaved()) event.preventDefault();
+  });
+
   // Time filters (run history) take times in the browser's zone, as the lists show them: say which, and send it.
   function fillTimeZone() {
     const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;

@@ -317,6 +317,35 @@ public sealed partial class WebAppBrowserTests(BrowserFixture browser) : IClassF
     }
 
     [Fact]
+    public async Task ScenarioEdit_AsksBeforeALinkLeavesUnsavedChanges_AndKeepsThemWhenTheUserStays()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenarioId = await WebSteps.CreateScenarioAsync(hub, new { name = "Half edited", sourceScript = "return [];" });
+        var page = await browser.NewPageAsync(hub);
+        await WebSteps.SignInAsync(page);
+        await page.GotoAsync($"/scenarios/{scenarioId}/edit");
+        var dialogs = new List<string>();
+
+        // Unchanged: Advanced edit opens without a question.
+        page.Dialog += async (_, dialog) =>
+        {
+            dialogs.Add(dialog.Message);
+            await dialog.DismissAsync();
+        };
+        await page.GetByRole(AriaRole.Link, new() { Name = "Advanced edit" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Advanced edit", Level = 1 })).ToBeVisibleAsync();
+        Assert.Empty(dialogs);
+
+        // Changed: the user is asked, stays, and keeps what they typed.
+        await page.GoBackAsync();
+        await page.GetByLabel("Name").FillAsync("Half edited, renamed");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Advanced edit" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Half edited", Level = 1 })).ToBeVisibleAsync();
+        Assert.Equal("Leave this page? Your changes are not saved.", Assert.Single(dialogs));
+        await Assertions.Expect(page.GetByLabel("Name")).ToHaveValueAsync("Half edited, renamed");
+    }
+
+    [Fact]
     public async Task SignedInBrowser_TriggersScenario_ByOpeningItsGetUrl()
     {
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
