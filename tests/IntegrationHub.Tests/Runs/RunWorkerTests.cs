@@ -85,8 +85,8 @@ public sealed class RunWorkerTests
             s.Target = new TargetSettings("http", target.Url("orders"));
         });
 
-        var runId = await RunsTestData.EnqueueAsync(hub, scenario);
-        var running = await WaitForRunAsync(hub, runId, r =>
+        await RunsTestData.EnqueueAsync(hub, scenario);
+        var running = await WaitForRunAsync(hub, scenario.Id, r =>
             r.Attempts > 1 || r.Status is RunStatus.Succeeded or RunStatus.Failed || r.Log?.Contains("sending the order", StringComparison.Ordinal) == true);
 
         // Still the first attempt: a retry would find the log its failed attempt recorded.
@@ -94,7 +94,7 @@ public sealed class RunWorkerTests
         Assert.Contains("sending the order", running.Log, StringComparison.Ordinal);
         Assert.DoesNotContain("Wrote", running.Log, StringComparison.Ordinal);
         answer.SetResult();
-        var done = await WaitForRunAsync(hub, runId, r => r.Status == RunStatus.Succeeded);
+        var done = await WaitForRunAsync(hub, scenario.Id, r => r.Status == RunStatus.Succeeded);
         Assert.Contains("sending the order", done.Log, StringComparison.Ordinal);
         Assert.Contains("Wrote 1 record to the http target.", done.Log, StringComparison.Ordinal);
     }
@@ -119,12 +119,12 @@ public sealed class RunWorkerTests
             s.SourceScript = "return [{ id: 1 }];";
             s.Target = new TargetSettings("http", target.Url("orders"));
         });
-        var runId = await RunsTestData.EnqueueAsync(first, scenario);
-        Assert.Equal(RunStatus.Running, (await WaitForRunAsync(first, runId, r => r.Status != RunStatus.Queued)).Status);
+        await RunsTestData.EnqueueAsync(first, scenario);
+        Assert.Equal(RunStatus.Running, (await WaitForRunAsync(first, scenario.Id, r => r.Status != RunStatus.Queued)).Status);
 
         await first.DisposeAsync();
         await using var second = HubHost.Start(database, new Dictionary<string, string?> { ["Hub:NodeName"] = "node-b" });
-        var run = await WaitForRunAsync(second, runId, r => r.Status == RunStatus.Succeeded);
+        var run = await WaitForRunAsync(second, scenario.Id, r => r.Status == RunStatus.Succeeded);
         never.SetResult();
 
         // Released, not left to its lease: the second node had it at once, as its first attempt.
@@ -214,15 +214,7 @@ public sealed class RunWorkerTests
         Assert.NotEqual("dead-node", run.LeaseOwner);
     }
 
-    private static async Task<Run> WaitForRunAsync(HubHost hub, Guid runId, Func<Run, bool> done)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        var run = await RunsTestData.GetRunAsync(hub, runId);
-        while (!done(run) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-            run = await RunsTestData.GetRunAsync(hub, runId);
-        }
-        return run;
-    }
+    /// <summary>The only run of <paramref name="scenarioId"/>, once it satisfies <paramref name="done"/>.</summary>
+    private static async Task<Run> WaitForRunAsync(HubHost hub, Guid scenarioId, Func<Run, bool> done) =>
+        Assert.Single(await RunsTestData.WaitForRunsAsync(hub, scenarioId, 1, done, timeoutSeconds: 60));
 }
