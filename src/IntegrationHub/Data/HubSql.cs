@@ -105,6 +105,52 @@ internal static class HubSql
         return affected;
     }
 
+    /// <summary>
+    /// Executes <paramref name="statements"/> in one transaction on PostgreSQL and commits it, in one round trip:
+    /// BEGIN, the statements and COMMIT travel as one batch (plain statements rather than an NpgsqlTransaction, whose
+    /// commit would be a round trip of its own). Returns each statement's affected row count.
+    /// </summary>
+    public static async Task<int[]> ExecuteInTransactionAsync(
+        NpgsqlConnection connection, IReadOnlyList<Statement> statements, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+        foreach (var statement in statements)
+        {
+            batch.BatchCommands.Add(statement.ToBatchCommand());
+        }
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        try
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch
+        {
+            await RollBackAsync(connection);
+            throw;
+        }
+        return [.. statements.Select((_, i) => batch.BatchCommands[i + 1].RecordsAffected)];
+    }
+
+    /// <summary>Ends a transaction driven by plain BEGIN/COMMIT statements after a failure.</summary>
+    public static async Task RollBackAsync(NpgsqlConnection connection)
+    {
+        // The caller drops this connection; the pool would roll back too, but say it plainly.
+        if (connection.FullState != System.Data.ConnectionState.Open)
+        {
+            return;
+        }
+        try
+        {
+            await using var rollback = new NpgsqlCommand("ROLLBACK", connection);
+            await rollback.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (NpgsqlException)
+        {
+            // The connection is broken as well; the original error is the one to report.
+        }
+    }
+
     public static DbParameter Add(this DbCommand command, string name, object? value)
     {
         var sqlite = command is SqliteCommand;

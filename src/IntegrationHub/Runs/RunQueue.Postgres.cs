@@ -1,3 +1,4 @@
+using IntegrationHub.Data;
 using Npgsql;
 
 namespace IntegrationHub.Runs;
@@ -77,7 +78,7 @@ public sealed partial class RunQueue
         }
         catch
         {
-            await RollBackAsync(connection);
+            await HubSql.RollBackAsync(connection);
             throw;
         }
 
@@ -190,27 +191,8 @@ public sealed partial class RunQueue
         }
         catch
         {
-            await RollBackAsync(connection);
+            await HubSql.RollBackAsync(connection);
             throw;
-        }
-    }
-
-    /// <summary>Ends a transaction driven by plain BEGIN/COMMIT statements after a failure.</summary>
-    private static async Task RollBackAsync(NpgsqlConnection connection)
-    {
-        // The caller drops this connection; the pool would roll back too, but say it plainly.
-        if (connection.FullState != System.Data.ConnectionState.Open)
-        {
-            return;
-        }
-        try
-        {
-            await using var rollback = new NpgsqlCommand("ROLLBACK", connection);
-            await rollback.ExecuteNonQueryAsync(CancellationToken.None);
-        }
-        catch (NpgsqlException)
-        {
-            // The connection is broken as well; the original error is the one to report.
         }
     }
 }

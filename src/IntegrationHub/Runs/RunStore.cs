@@ -3,6 +3,7 @@ using System.Text.Json;
 using IntegrationHub.Data;
 using IntegrationHub.Storage;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace IntegrationHub.Runs;
 
@@ -41,14 +42,30 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
 
     // PostgreSQL: nodes claim concurrently. The per-scenario limit needs the Running counts to be read and acted on
     // atomically across nodes, so a claim first takes one transaction-scoped advisory lock: two nodes never claim at
-    // the same moment (a claim is a few short statements for a whole batch, so this serializes very little), and the
-    // statements after the lock see every claim committed before it (READ COMMITTED takes a new snapshot per
-    // statement). FOR UPDATE SKIP LOCKED then passes over queued rows another transaction holds (a cancel in flight)
-    // instead of waiting for them.
+    // the same moment (a claim is one short statement for a whole batch, so this serializes very little), and the
+    // claim after the lock sees every claim committed before it (READ COMMITTED takes a new snapshot per statement).
+    // The claim is the SQLite claim's three steps in one statement, so that the lock, the claim and the commit travel
+    // in one round trip. Whether a scenario has work is a probe of its oldest queued run rather than an EXISTS, which
+    // PostgreSQL planned as a sequential scan of the whole runs table behind a long backlog (~250 ms per claim).
+    // FOR UPDATE SKIP LOCKED passes over queued rows another transaction holds (a cancel in flight) instead of waiting.
     private const string PostgresClaim =
         $"""
+        WITH slots AS (
+            SELECT "Id", "Free" FROM (
+                SELECT s."Id", s."MaxConcurrentRuns" - (SELECT count(*) FROM "Runs" x WHERE x."ScenarioId" = s."Id" AND x."Status" = 'Running') AS "Free"
+                FROM "Scenarios" s
+                WHERE (SELECT q."QueuedAt" FROM "Runs" q
+                       WHERE q."ScenarioId" = s."Id" AND q."Status" = 'Queued' AND q."AvailableAt" <= @now
+                       ORDER BY q."QueuedAt" LIMIT 1) IS NOT NULL) AS s
+            WHERE "Free" > 0),
+        chosen AS (
+            SELECT q."Id" FROM slots, LATERAL (
+                SELECT "Id", "QueuedAt" FROM "Runs"
+                WHERE "ScenarioId" = slots."Id" AND "Status" = 'Queued' AND "AvailableAt" <= @now
+                ORDER BY "QueuedAt", "Id" LIMIT LEAST(slots."Free", @take)) AS q
+            ORDER BY q."QueuedAt", q."Id" LIMIT @take)
         {ClaimSet}
-        WHERE "Id" IN (SELECT "Id" FROM "Runs" WHERE "Id" = ANY(@ids) AND "Status" = 'Queued' FOR UPDATE SKIP LOCKED)
+        WHERE "Id" IN (SELECT "Id" FROM "Runs" WHERE "Id" IN (SELECT "Id" FROM chosen) AND "Status" = 'Queued' FOR UPDATE SKIP LOCKED)
         {ClaimedColumns}
         """;
 
@@ -65,7 +82,9 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
 
     // A claim need not wait for its WAL flush: if the server crashes before the flush, the claim is lost with it and
     // the runs are still Queued, to be claimed again. That spares a disk flush per claim, on the path of every run.
-    private const string PostgresClaimLock = "SET LOCAL synchronous_commit = off; SELECT pg_advisory_xact_lock(7318009422)";
+    private const string PostgresClaimDurability = "SET LOCAL synchronous_commit = off";
+
+    private const string PostgresClaimLock = "SELECT pg_advisory_xact_lock(7318009422)";
 
     private readonly RunsOptions _options = options.Value;
 
@@ -115,17 +134,18 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
         }
     }
 
-    private async Task<List<Run>> ClaimAsync(PreparedCommands commands, string owner, TimeProvider time, int limit, CancellationToken cancellationToken)
+    private Task<List<Run>> ClaimAsync(PreparedCommands commands, string owner, TimeProvider time, int limit, CancellationToken cancellationToken) =>
+        commands.Connection is NpgsqlConnection postgres
+            ? ClaimPostgresAsync(postgres, owner, time, limit, cancellationToken)
+            : ClaimSqliteAsync(commands, owner, time, limit, cancellationToken);
+
+    /// <summary>SQLite: the free slots, the oldest queued runs of each scenario with some, and the claiming update.</summary>
+    private async Task<List<Run>> ClaimSqliteAsync(PreparedCommands commands, string owner, TimeProvider time, int limit, CancellationToken cancellationToken)
     {
-        var postgres = commands.Connection is Npgsql.NpgsqlConnection;
-        // SQLite: Microsoft.Data.Sqlite begins IMMEDIATE, so this transaction holds the single write lock from here on.
+        // Microsoft.Data.Sqlite begins IMMEDIATE, so this transaction holds the single write lock from here on.
         await using var transaction = await commands.Connection.BeginTransactionAsync(cancellationToken);
-        if (postgres)
-        {
-            await commands.For(transaction, PostgresClaimLock).ExecuteNonQueryAsync(cancellationToken);
-        }
-        // Read the clock only once this transaction holds the claim lock (SQLite: the write lock): a time read before
-        // waiting for it could be earlier than the end of the run whose completion freed the slot.
+        // Read the clock only once this transaction holds the write lock: a time read before waiting for it could be
+        // earlier than the end of the run whose completion freed the slot.
         var now = time.GetUtcNow();
 
         var candidates = new List<(long QueuedAt, Guid Id)>();
@@ -148,22 +168,14 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
             return [];
         }
 
-        var claim = postgres
-            ? commands.For(transaction, PostgresClaim)
-            : commands.For(transaction, $"{ClaimSet} WHERE \"Id\" IN ({string.Join(", ", chosen.Select((_, i) => $"@id{i}"))}) AND {SqliteQueuedOnly} {ClaimedColumns}");
-        if (postgres)
+        var claim = commands.For(transaction,
+            $"{ClaimSet} WHERE \"Id\" IN ({string.Join(", ", chosen.Select((_, i) => $"@id{i}"))}) AND {SqliteQueuedOnly} {ClaimedColumns}");
+        for (var i = 0; i < chosen.Count; i++)
         {
-            claim.Add("ids", chosen.Select(c => c.Id).ToArray());
+            claim.Add($"id{i}", chosen[i].Id);
         }
-        else
-        {
-            for (var i = 0; i < chosen.Count; i++)
-            {
-                claim.Add($"id{i}", chosen[i].Id);
-            }
-        }
-        claim.Add("owner", owner);
         var lease = now + _options.LeaseDuration;
+        claim.Add("owner", owner);
         claim.Add("lease", lease);
         claim.Add("now", now);
         var claimed = new List<Run>(chosen.Count);
@@ -175,9 +187,43 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
             }
         }
         await transaction.CommitAsync(cancellationToken);
-        // RETURNING comes in no particular order; runs start in arrival order.
-        return [.. claimed.OrderBy(r => r.QueuedAt).ThenBy(r => r.Id)];
+        return InArrivalOrder(claimed);
     }
+
+    /// <summary>PostgreSQL: the claim lock, the claim and the commit in one round trip.</summary>
+    private async Task<List<Run>> ClaimPostgresAsync(NpgsqlConnection connection, string owner, TimeProvider time, int limit, CancellationToken cancellationToken)
+    {
+        // The clock is read before the lock is granted, which another node's claim may hold for a moment; the times
+        // of runs on different nodes are as far apart as the nodes' clocks anyway.
+        var now = time.GetUtcNow();
+        var lease = now + _options.LeaseDuration;
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(PostgresClaimDurability));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(PostgresClaimLock));
+        batch.BatchCommands.Add(new HubSql.Statement(PostgresClaim, [("owner", owner), ("lease", lease), ("now", now), ("take", limit)]).ToBatchCommand());
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        var claimed = new List<Run>(limit);
+        try
+        {
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            // The lock's row first (Npgsql passes over BEGIN and SET, which return none), then the claimed runs.
+            await reader.NextResultAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                claimed.Add(ReadClaimed(reader, owner, now, lease));
+            }
+        }
+        catch
+        {
+            await HubSql.RollBackAsync(connection);
+            throw;
+        }
+        return InArrivalOrder(claimed);
+    }
+
+    // RETURNING comes in no particular order; runs start in arrival order.
+    private static List<Run> InArrivalOrder(List<Run> claimed) => [.. claimed.OrderBy(r => r.QueuedAt).ThenBy(r => r.Id)];
 
     private static Run ReadClaimed(DbDataReader reader, string owner, DateTimeOffset now, DateTimeOffset lease) => new()
     {
@@ -223,8 +269,16 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
     {
         using var turn = await writeGate.EnterAsync(SqliteWriteGate.Writers.LeaseRenewal, cancellationToken);
         await using var db = await HubSql.OpenAsync(connection, cancellationToken);
-        await using var command = HubSql.Command(db, null,
-            """UPDATE "Runs" SET "LeaseExpiresAt" = @lease WHERE "Status" = 'Running' AND "LeaseOwner" = @owner RETURNING "Id" """);
+        // PostgreSQL: the rows are locked in id order, the order in which outcomes write them (CompleteAsync), so a
+        // renewal and a batch of outcomes cannot deadlock. SQLite has one writer at a time.
+        await using var command = HubSql.Command(db, null, db is NpgsqlConnection
+            ? """
+              UPDATE "Runs" SET "LeaseExpiresAt" = @lease
+              WHERE "Id" IN (SELECT "Id" FROM "Runs" WHERE "Status" = 'Running' AND "LeaseOwner" = @owner ORDER BY "Id" FOR UPDATE)
+                AND "Status" = 'Running' AND "LeaseOwner" = @owner
+              RETURNING "Id"
+              """
+            : """UPDATE "Runs" SET "LeaseExpiresAt" = @lease WHERE "Status" = 'Running' AND "LeaseOwner" = @owner RETURNING "Id" """);
         command.Add("owner", owner);
         command.Add("lease", now + _options.LeaseDuration);
         return [.. await ReadIdsAsync(command, cancellationToken)];
@@ -239,7 +293,8 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
         WriteAsync(SqliteWriteGate.Writers.LiveLogs, async commands =>
         {
             await using var transaction = await commands.Connection.BeginTransactionAsync(cancellationToken);
-            var updated = await commands.ExecuteAsync(transaction, [.. logs.Select(log => new HubSql.Statement(
+            // In id order, as outcomes write runs (CompleteAsync): the two cannot deadlock.
+            var updated = await commands.ExecuteAsync(transaction, [.. logs.InLockOrder(log => log.RunId).Select(log => new HubSql.Statement(
                 """
                 UPDATE "Runs" SET "Log" = @log
                 WHERE "Id" = @id AND "Status" = 'Running' AND "LeaseOwner" = @owner AND "Attempts" = @attempt
@@ -267,33 +322,34 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
     private async Task<RunStatus?[]> CompleteAsync(
         PreparedCommands commands, IReadOnlyList<RunCompletion> completions, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        // One transaction, and on PostgreSQL one round trip: the outcomes, then the storage changes of the successes
+        // (each written only where its run's outcome was, see ScenarioStorage), then the queue bounds of the retries.
+        // A retry whose outcome was not recorded (the lease was lost) raises its bound all the same, which leaves the
+        // bound an upper bound, as it must be. Each kind of row is written in one order that every writer follows (runs
+        // by id, storage entries by scenario and key, scenarios by id), so that two nodes' outcomes, or outcomes and
+        // the live logs or lease renewals of the same runs, cannot deadlock.
+        var order = Enumerable.Range(0, completions.Count).InLockOrder(i => completions[i].Run.Id).ToArray();
         var statuses = completions.Select(c => Status(c.Run, c.Outcome)).ToArray();
-        await using var transaction = await commands.Connection.BeginTransactionAsync(cancellationToken);
-        var updated = await commands.ExecuteAsync(transaction,
-            [.. completions.Select((c, i) => CompleteStatement(c, statuses[i], now))], cancellationToken);
+        var storage =
+            from i in order
+            where statuses[i] == RunStatus.Succeeded
+            let completion = completions[i]
+            from change in completion.Outcome.Storage?.Changes ?? []
+            select (completion.Run.ScenarioId, change.Key, Statement: ScenarioStorage.RunOutcomeStatement(
+                completion.Run.Id, completion.Owner, completion.Run.WorkspaceId, completion.Run.ScenarioId, change, now));
+        List<HubSql.Statement> statements =
+        [
+            .. order.Select(i => CompleteStatement(completions[i], statuses[i], now)),
+            .. storage.InLockOrder(s => s.ScenarioId).ThenBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Statement),
+            .. QueuedRunsBound.Raise(order.Where(i => statuses[i] == RunStatus.Queued).Select(i => completions[i].Run.ScenarioId)),
+        ];
 
+        var affected = await commands.ExecuteInTransactionAsync(statements, cancellationToken);
         var recorded = new RunStatus?[completions.Count];
-        var storage = new List<HubSql.Statement>();
-        var requeued = new List<Guid>();
-        for (var i = 0; i < completions.Count; i++)
+        for (var k = 0; k < order.Length; k++)
         {
-            if (updated[i] != 1)
-            {
-                continue;
-            }
-            recorded[i] = statuses[i];
-            var run = completions[i].Run;
-            if (statuses[i] == RunStatus.Queued)
-            {
-                requeued.Add(run.ScenarioId);
-            }
-            if (statuses[i] == RunStatus.Succeeded && completions[i].Outcome.Storage is { Count: > 0 } changes)
-            {
-                storage.AddRange(ScenarioStorage.ApplyStatements(run.WorkspaceId, run.ScenarioId, changes, now));
-            }
+            recorded[order[k]] = affected[k] == 1 ? statuses[order[k]] : null;
         }
-        await commands.ExecuteAsync(transaction, [.. storage, .. QueuedRunsBound.Raise(requeued)], cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
         return recorded;
     }
 

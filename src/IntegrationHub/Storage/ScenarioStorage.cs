@@ -41,14 +41,38 @@ public sealed class ScenarioStorage(IDbContextFactory<HubDbContext> dbFactory, S
     public async Task<bool> DeleteAsync(Guid scenarioId, string canonicalKey, CancellationToken cancellationToken) =>
         await ExecuteAsync(DeleteStatement(scenarioId, canonicalKey), cancellationToken) > 0;
 
+    // A run's changes are written in the transaction that records its outcome, and only where that outcome was
+    // recorded: the run row now says Succeeded, under this node's lease, at this outcome's time. A node that lost the
+    // run's lease to another records nothing, and so writes nothing. Checked in SQL so that the outcome, the changes and
+    // the commit can travel to PostgreSQL in one round trip.
+    private const string OutcomeRecorded =
+        """EXISTS (SELECT 1 FROM "Runs" WHERE "Id" = @run AND "Status" = 'Succeeded' AND "LeaseOwner" = @owner AND "FinishedAt" = @now)""";
+
+    // The cast types a null expiry for PostgreSQL, which infers a parameter's type from a column in VALUES but not in SELECT.
+    private const string RunUpsertSql =
+        $"""
+        INSERT INTO "StorageEntries" ("Id", "WorkspaceId", "ScenarioId", "Key", "Value", "UpdatedAt", "ExpiresAt")
+        SELECT @id, @workspace, @scenario, @key, @value, @now, CAST(@expires AS BIGINT) WHERE {OutcomeRecorded}
+        ON CONFLICT ("ScenarioId", "Key") DO UPDATE SET "Value" = excluded."Value", "UpdatedAt" = excluded."UpdatedAt", "ExpiresAt" = excluded."ExpiresAt"
+        """;
+
+    private const string RunDeleteSql = $"""{DeleteSql} AND {OutcomeRecorded}""";
+
     /// <summary>
-    /// The statements that apply a run's <paramref name="changes"/>, in order, for the caller to execute in the
-    /// transaction that records the run's outcome (see <see cref="StorageChanges"/>).
+    /// The statement that applies <paramref name="change"/>, made by run <paramref name="runId"/>, for the caller to
+    /// execute after the statement that records the run as Succeeded by <paramref name="owner"/> at
+    /// <paramref name="now"/>, in the same transaction (see <see cref="StorageChanges"/>). It writes nothing unless that
+    /// statement did.
     /// </summary>
-    internal static IEnumerable<HubSql.Statement> ApplyStatements(Guid workspaceId, Guid scenarioId, StorageChanges changes, DateTimeOffset now) =>
-        changes.Changes.Select(change => change.ValueJson is null
-            ? DeleteStatement(scenarioId, change.Key)
-            : UpsertStatement(workspaceId, scenarioId, change, now));
+    internal static HubSql.Statement RunOutcomeStatement(
+        Guid runId, string owner, Guid workspaceId, Guid scenarioId, StorageChange change, DateTimeOffset now) =>
+        change.ValueJson is null
+            ? new(RunDeleteSql, [("scenario", scenarioId), ("key", change.Key), ("run", runId), ("owner", owner), ("now", now)])
+            : new(RunUpsertSql,
+            [
+                ("id", Guid.CreateVersion7(now)), ("workspace", workspaceId), ("scenario", scenarioId), ("key", change.Key),
+                ("value", change.ValueJson), ("now", now), ("expires", change.ExpiresAt), ("run", runId), ("owner", owner),
+            ]);
 
     private static HubSql.Statement UpsertStatement(Guid workspaceId, Guid scenarioId, StorageChange change, DateTimeOffset now) =>
         new(UpsertSql,
