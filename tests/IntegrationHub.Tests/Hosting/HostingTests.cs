@@ -2,6 +2,7 @@ using System.Net;
 using IntegrationHub.Data;
 using IntegrationHub.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace IntegrationHub.Tests.Hosting;
 
@@ -18,6 +19,24 @@ public sealed class HostingTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("Healthy", await response.Content.ReadAsStringAsync());
         Assert.Equal(provider, hub.Services.GetRequiredService<HubConnectionString>().Provider);
+    }
+
+    [Fact]
+    public async Task PostgresConnections_PrepareTheHubsStatements_UnlessTheConnectionStringSaysOtherwise()
+    {
+        var database = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
+        await using (var hub = HubHost.Start(database))
+        {
+            Assert.True(AutoPrepared(hub) > 0);
+        }
+
+        await using (var hub = HubHost.Start(database, new Dictionary<string, string?> { ["ConnectionStrings:Hub"] = database.ConnectionString + ";Max Auto Prepare=0" }))
+        {
+            Assert.Equal(0, AutoPrepared(hub));
+        }
+
+        static int AutoPrepared(HubHost hub) =>
+            new NpgsqlConnectionStringBuilder(hub.Services.GetRequiredService<HubConnectionString>().Value).MaxAutoPrepare;
     }
 
     [Theory, AllDatabases]
