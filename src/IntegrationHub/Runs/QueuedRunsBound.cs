@@ -30,11 +30,12 @@ internal static class QueuedRunsBound
                 """UPDATE "Scenarios" SET "QueuedRunsBound" = "QueuedRunsBound" + @by WHERE "Id" = @id""", [("by", g.Count()), ("id", g.Key)]));
 
     /// <summary>
-    /// <paramref name="items"/> in the order their scenarios' rows are locked by everyone who changes a bound: the order
-    /// PostgreSQL sorts uuids (by their text), which is what <c>ORDER BY "Id"</c> gives in SQL.
+    /// <paramref name="items"/> in the order PostgreSQL sorts the uuids <paramref name="id"/> gives (by their text), which
+    /// is what <c>ORDER BY "Id"</c> gives in SQL: the one order in which every writer locks several rows of a table
+    /// (scenarios for their bounds, runs for their outcomes), so that no two writers deadlock.
     /// </summary>
-    public static IOrderedEnumerable<T> InLockOrder<T>(this IEnumerable<T> items, Func<T, Guid> scenarioId) =>
-        items.OrderBy(item => scenarioId(item).ToString(), StringComparer.Ordinal);
+    public static IOrderedEnumerable<T> InLockOrder<T>(this IEnumerable<T> items, Func<T, Guid> id) =>
+        items.OrderBy(item => id(item).ToString(), StringComparer.Ordinal);
 
     /// <summary>
     /// The bounds an enqueue stores (holding the rows), given what it read and the counts once the admitted runs were

@@ -20,9 +20,12 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
     // scenario's oldest available queued runs through the (ScenarioId, Status, QueuedAt, Id) index, then the oldest of
     // those across scenarios. Its cost follows the number of scenarios with work, not the length of the backlog: a
     // claim must stay short because it holds SQLite's one write lock, which the enqueue writer is waiting for.
+    private const string ScenarioFreeSlots =
+        """s."MaxConcurrentRuns" - (SELECT count(*) FROM "Runs" x WHERE x."ScenarioId" = s."Id" AND x."Status" = 'Running')""";
+
     private const string FreeSlots =
-        """
-        SELECT s."Id", s."MaxConcurrentRuns" - (SELECT count(*) FROM "Runs" x WHERE x."ScenarioId" = s."Id" AND x."Status" = 'Running')
+        $"""
+        SELECT s."Id", {ScenarioFreeSlots}
         FROM "Scenarios" s
         WHERE EXISTS (SELECT 1 FROM "Runs" q WHERE q."ScenarioId" = s."Id" AND q."Status" = 'Queued' AND q."AvailableAt" <= @now)
         """;
@@ -52,7 +55,7 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
         $"""
         WITH slots AS (
             SELECT "Id", "Free" FROM (
-                SELECT s."Id", s."MaxConcurrentRuns" - (SELECT count(*) FROM "Runs" x WHERE x."ScenarioId" = s."Id" AND x."Status" = 'Running') AS "Free"
+                SELECT s."Id", {ScenarioFreeSlots} AS "Free"
                 FROM "Scenarios" s
                 WHERE (SELECT q."QueuedAt" FROM "Runs" q
                        WHERE q."ScenarioId" = s."Id" AND q."Status" = 'Queued' AND q."AvailableAt" <= @now
@@ -292,16 +295,14 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
     public Task<int> PublishLogsAsync(string owner, IReadOnlyList<LiveRunLog> logs, CancellationToken cancellationToken) =>
         WriteAsync(SqliteWriteGate.Writers.LiveLogs, async commands =>
         {
-            await using var transaction = await commands.Connection.BeginTransactionAsync(cancellationToken);
             // In id order, as outcomes write runs (CompleteAsync): the two cannot deadlock.
-            var updated = await commands.ExecuteAsync(transaction, [.. logs.InLockOrder(log => log.RunId).Select(log => new HubSql.Statement(
+            var updated = await commands.ExecuteInTransactionAsync([.. logs.InLockOrder(log => log.RunId).Select(log => new HubSql.Statement(
                 """
                 UPDATE "Runs" SET "Log" = @log
                 WHERE "Id" = @id AND "Status" = 'Running' AND "LeaseOwner" = @owner AND "Attempts" = @attempt
                 """,
                 [("log", JsonSerializer.Serialize(log.Lines, LogJson)), ("id", log.RunId), ("owner", owner), ("attempt", log.Attempt)]))],
                 cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
             return updated.Sum();
         }, cancellationToken);
 

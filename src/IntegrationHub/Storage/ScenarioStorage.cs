@@ -65,14 +65,14 @@ public sealed class ScenarioStorage(IDbContextFactory<HubDbContext> dbFactory, S
     /// statement did.
     /// </summary>
     internal static HubSql.Statement RunOutcomeStatement(
-        Guid runId, string owner, Guid workspaceId, Guid scenarioId, StorageChange change, DateTimeOffset now) =>
-        change.ValueJson is null
-            ? new(RunDeleteSql, [("scenario", scenarioId), ("key", change.Key), ("run", runId), ("owner", owner), ("now", now)])
-            : new(RunUpsertSql,
-            [
-                ("id", Guid.CreateVersion7(now)), ("workspace", workspaceId), ("scenario", scenarioId), ("key", change.Key),
-                ("value", change.ValueJson), ("now", now), ("expires", change.ExpiresAt), ("run", runId), ("owner", owner),
-            ]);
+        Guid runId, string owner, Guid workspaceId, Guid scenarioId, StorageChange change, DateTimeOffset now)
+    {
+        // The guard's @now is the outcome's time; the upsert binds it already, as the entry's UpdatedAt.
+        (string, object?)[] guard = [("run", runId), ("owner", owner)];
+        return change.ValueJson is null
+            ? new(RunDeleteSql, [.. DeleteStatement(scenarioId, change.Key).Parameters, .. guard, ("now", now)])
+            : new(RunUpsertSql, [.. UpsertStatement(workspaceId, scenarioId, change, now).Parameters, .. guard]);
+    }
 
     private static HubSql.Statement UpsertStatement(Guid workspaceId, Guid scenarioId, StorageChange change, DateTimeOffset now) =>
         new(UpsertSql,
