@@ -29,7 +29,7 @@ public sealed class ScenarioEndpointsTests
         Assert.StartsWith("return data.map", json.GetProperty("sourceScript").GetString(), StringComparison.Ordinal);
         Assert.Equal("storage", json.GetProperty("target").GetProperty("type").GetString());
         Assert.Equal("id", json.GetProperty("target").GetProperty("keyFields")[0].GetString());
-        Assert.Equal("*/15 * * * *", json.GetProperty("schedule").GetProperty("cron").GetString());
+        Assert.Equal("0 0 29 2 *", json.GetProperty("schedule").GetProperty("cron").GetString());
         Assert.Equal("Europe/Berlin", json.GetProperty("schedule").GetProperty("timeZone").GetString());
         var advanced = json.GetProperty("advanced");
         Assert.True(advanced.GetProperty("enableExternalTriggers").GetBoolean());

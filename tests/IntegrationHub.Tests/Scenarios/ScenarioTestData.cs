@@ -31,7 +31,9 @@ internal static class ScenarioTestData
             ["source"] = new JsonObject { ["type"] = "none" },
             ["sourceScript"] = "return data.map(o => ({ id: o.Body.id, total: o.Body.total }));",
             ["target"] = new JsonObject { ["type"] = "storage", ["keyFields"] = new JsonArray("id") },
-            ["schedule"] = new JsonObject { ["cron"] = "*/15 * * * *", ["timeZone"] = "Europe/Berlin" },
+            // A schedule that fires only on 29 February: tests that count a scenario's runs saw one more when they
+            // crossed a quarter hour with "*/15 * * * *" (the 1,000-trigger test, in CI).
+            ["schedule"] = new JsonObject { ["cron"] = "0 0 29 2 *", ["timeZone"] = "Europe/Berlin" },
             ["advanced"] = new JsonObject
             {
                 ["enableExternalTriggers"] = externalTriggers,
