@@ -72,11 +72,13 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
         {ClaimedColumns}
         """;
 
-    // What a worker needs of a run it claimed, returned by the claim itself instead of read again afterwards.
+    // What a worker needs of a run it claimed, returned by the claim itself instead of read again afterwards: the run,
+    // and the version of its scenario, by which the worker knows whether the scenario it keeps is still current.
     private const string ClaimedColumns =
         """
         RETURNING "Id", "QueuedAt", "WorkspaceId", "ScenarioId", "Trigger", "Payload", "TriggeredBy", "RetryOf", "ScheduledFor",
-            "IdempotencyKey", "AvailableAt", "Attempts", "MaxAttempts"
+            "IdempotencyKey", "AvailableAt", "Attempts", "MaxAttempts",
+            (SELECT s."Version" FROM "Scenarios" s WHERE s."Id" = "Runs"."ScenarioId")
         """;
 
     // The unary + keeps SQLite's planner on the primary key: once it chose an index on Status instead, and the claim
@@ -104,9 +106,10 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
 
     /// <summary>
     /// Claims up to <paramref name="limit"/> runs for <paramref name="owner"/>; returns them in arrival order, as they are
-    /// now (Running under <paramref name="owner"/>'s lease), without what earlier attempts recorded.
+    /// now (Running under <paramref name="owner"/>'s lease), without what earlier attempts recorded, each with the version
+    /// its scenario had at the claim.
     /// </summary>
-    public Task<List<Run>> ClaimAsync(string owner, TimeProvider time, int limit, CancellationToken cancellationToken) =>
+    public Task<List<ClaimedRun>> ClaimAsync(string owner, TimeProvider time, int limit, CancellationToken cancellationToken) =>
         WriteAsync(SqliteWriteGate.Writers.Claim, commands => ClaimAsync(commands, owner, time, limit, cancellationToken), cancellationToken);
 
     /// <summary>
@@ -137,13 +140,13 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
         }
     }
 
-    private Task<List<Run>> ClaimAsync(PreparedCommands commands, string owner, TimeProvider time, int limit, CancellationToken cancellationToken) =>
+    private Task<List<ClaimedRun>> ClaimAsync(PreparedCommands commands, string owner, TimeProvider time, int limit, CancellationToken cancellationToken) =>
         commands.Connection is NpgsqlConnection postgres
             ? ClaimPostgresAsync(postgres, owner, time, limit, cancellationToken)
             : ClaimSqliteAsync(commands, owner, time, limit, cancellationToken);
 
     /// <summary>SQLite: the free slots, the oldest queued runs of each scenario with some, and the claiming update.</summary>
-    private async Task<List<Run>> ClaimSqliteAsync(PreparedCommands commands, string owner, TimeProvider time, int limit, CancellationToken cancellationToken)
+    private async Task<List<ClaimedRun>> ClaimSqliteAsync(PreparedCommands commands, string owner, TimeProvider time, int limit, CancellationToken cancellationToken)
     {
         // Microsoft.Data.Sqlite begins IMMEDIATE, so this transaction holds the single write lock from here on.
         await using var transaction = await commands.Connection.BeginTransactionAsync(cancellationToken);
@@ -181,7 +184,7 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
         claim.Add("owner", owner);
         claim.Add("lease", lease);
         claim.Add("now", now);
-        var claimed = new List<Run>(chosen.Count);
+        var claimed = new List<ClaimedRun>(chosen.Count);
         await using (var reader = await claim.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
@@ -194,7 +197,7 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
     }
 
     /// <summary>PostgreSQL: the claim lock, the claim and the commit in one round trip.</summary>
-    private async Task<List<Run>> ClaimPostgresAsync(NpgsqlConnection connection, string owner, TimeProvider time, int limit, CancellationToken cancellationToken)
+    private async Task<List<ClaimedRun>> ClaimPostgresAsync(NpgsqlConnection connection, string owner, TimeProvider time, int limit, CancellationToken cancellationToken)
     {
         // The clock is read before the lock is granted, which another node's claim may hold for a moment; the times
         // of runs on different nodes are as far apart as the nodes' clocks anyway.
@@ -206,7 +209,7 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
         batch.BatchCommands.Add(new NpgsqlBatchCommand(PostgresClaimLock));
         batch.BatchCommands.Add(new HubSql.Statement(PostgresClaim, [("owner", owner), ("lease", lease), ("now", now), ("take", limit)]).ToBatchCommand());
         batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
-        var claimed = new List<Run>(limit);
+        var claimed = new List<ClaimedRun>(limit);
         try
         {
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
@@ -226,9 +229,9 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
     }
 
     // RETURNING comes in no particular order; runs start in arrival order.
-    private static List<Run> InArrivalOrder(List<Run> claimed) => [.. claimed.OrderBy(r => r.QueuedAt).ThenBy(r => r.Id)];
+    private static List<ClaimedRun> InArrivalOrder(List<ClaimedRun> claimed) => [.. claimed.OrderBy(c => c.Run.QueuedAt).ThenBy(c => c.Run.Id)];
 
-    private static Run ReadClaimed(DbDataReader reader, string owner, DateTimeOffset now, DateTimeOffset lease) => new()
+    private static ClaimedRun ReadClaimed(DbDataReader reader, string owner, DateTimeOffset now, DateTimeOffset lease) => new(new Run
     {
         Id = HubSql.ReadGuid(reader, 0),
         QueuedAt = HubSql.ReadTime(reader, 1),
@@ -247,7 +250,7 @@ internal sealed class RunStore(HubConnectionString connection, SqliteWriteGate w
         StartedAt = now,
         LeaseOwner = owner,
         LeaseExpiresAt = lease,
-    };
+    }, reader.GetInt32(13));
 
     private static async Task<List<(Guid ScenarioId, int Free)>> ReadFreeSlotsAsync(
         PreparedCommands commands, DbTransaction transaction, DateTimeOffset now, CancellationToken cancellationToken)

@@ -134,11 +134,16 @@ internal sealed partial class RunWorker : BackgroundService
         }
     }
 
-    private async Task StartAsync(List<Run> runs, DateTimeOffset claimedAt)
+    private async Task StartAsync(List<ClaimedRun> claimed, DateTimeOffset claimedAt)
     {
         // Not cancellable: these runs are ours now, and must be executed (or released) rather than left Running.
-        var scenarios = await _scenarios.GetAsync([.. runs.Select(r => r.ScenarioId).Distinct()], CancellationToken.None);
-        foreach (var run in runs)
+        var versions = new Dictionary<Guid, int>();
+        foreach (var (run, scenarioVersion) in claimed)
+        {
+            versions[run.ScenarioId] = scenarioVersion;
+        }
+        var scenarios = await _scenarios.GetAsync(versions, CancellationToken.None);
+        foreach (var (run, _) in claimed)
         {
             if (!scenarios.TryGetValue(run.ScenarioId, out var scenario))
             {

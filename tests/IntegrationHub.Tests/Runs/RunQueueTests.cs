@@ -111,7 +111,7 @@ public sealed class RunQueueTests
             queue.EnqueueAsync(RunsTestData.ManualRun(scenario) with { MaxQueuedRuns = maxQueuedRuns }, CancellationToken.None);
 
         Assert.IsType<EnqueueResult.Queued>(await EnqueueAsync(1));
-        var running = Assert.Single(await store.ClaimAsync("node-a", time, 10, CancellationToken.None));
+        var running = Assert.Single(await store.ClaimAsync("node-a", time, 10, CancellationToken.None)).Run;
         Assert.IsType<EnqueueResult.Queued>(await EnqueueAsync(1)); // counted: one queued, one running
         await putBack(store, running, time);                         // two queued
 

@@ -34,10 +34,10 @@ public sealed class RunStoreTests
         var store = hub.Services.GetRequiredService<RunStore>();
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow.AddSeconds(1));
 
-        var first = (await store.ClaimAsync(Node, time, 100, CancellationToken.None)).Select(r => r.Id);
-        var whileRunning = (await store.ClaimAsync(Node, time, 100, CancellationToken.None)).Select(r => r.Id);
+        var first = (await store.ClaimAsync(Node, time, 100, CancellationToken.None)).Select(c => c.Run.Id);
+        var whileRunning = (await store.ClaimAsync(Node, time, 100, CancellationToken.None)).Select(c => c.Run.Id);
         await store.CompleteAsync(await RunsTestData.GetRunAsync(hub, twoIds[0]), Success(), Node, time.GetUtcNow(), CancellationToken.None);
-        var afterOneEnded = (await store.ClaimAsync(Node, time, 100, CancellationToken.None)).Select(r => r.Id);
+        var afterOneEnded = (await store.ClaimAsync(Node, time, 100, CancellationToken.None)).Select(c => c.Run.Id);
 
         Assert.Equal([twoIds[0], oneIds[0], twoIds[1]], first);
         Assert.Empty(whileRunning);
@@ -54,7 +54,7 @@ public sealed class RunStoreTests
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow.AddSeconds(1));
         RunLogLine[] Lines(string message) => [new(time.GetUtcNow(), "info", message)];
 
-        var first = Assert.Single(await store.ClaimAsync(Node, time, 10, CancellationToken.None));
+        var first = Assert.Single(await store.ClaimAsync(Node, time, 10, CancellationToken.None)).Run;
         Assert.Equal(0, await store.PublishLogsAsync("node-b", [new LiveRunLog(runId, 1, Lines("from a node that does not hold it"))], CancellationToken.None));
         Assert.Equal(1, await store.PublishLogsAsync(Node, [new LiveRunLog(runId, 1, Lines("reading the source"))], CancellationToken.None));
         Assert.Contains("reading the source", (await RunsTestData.GetRunAsync(hub, runId)).Log, StringComparison.Ordinal);
@@ -63,7 +63,7 @@ public sealed class RunStoreTests
         var failure = new RunOutcome(false, 0, 0, Lines("attempt 1 failed"), Error: "HTTP 503", Retryable: true);
         await store.CompleteAsync(first, failure, Node, time.GetUtcNow(), CancellationToken.None);
         time.Advance(TimeSpan.FromMinutes(1));
-        Assert.Equal(2, Assert.Single(await store.ClaimAsync(Node, time, 10, CancellationToken.None)).Attempts);
+        Assert.Equal(2, Assert.Single(await store.ClaimAsync(Node, time, 10, CancellationToken.None)).Run.Attempts);
         Assert.Equal(0, await store.PublishLogsAsync(Node, [new LiveRunLog(runId, 1, Lines("late line of attempt 1"))], CancellationToken.None));
 
         // Once the run ended, its outcome's log stays.
@@ -85,24 +85,24 @@ public sealed class RunStoreTests
         var failure = new RunOutcome(false, 1, 0, [new RunLogLine(time.GetUtcNow(), "error", "HTTP 503")], Error: "Target answered 503", Retryable: true);
 
         // Attempt 1 fails: back in the queue for the base delay (2 s). The claim hands the worker the run as stored.
-        var claimed = Assert.Single(await store.ClaimAsync(Node, time, 10, CancellationToken.None));
+        var claimed = Assert.Single(await store.ClaimAsync(Node, time, 10, CancellationToken.None)).Run;
         Assert.Equal((runId, scenario.Id, """{"Body":{"id":7}}""", 1, 3, Node), (claimed.Id, claimed.ScenarioId, claimed.Payload, claimed.Attempts, claimed.MaxAttempts, claimed.LeaseOwner));
         Assert.Equal(RunStatus.Queued, await store.CompleteAsync(claimed, failure, Node, time.GetUtcNow(), CancellationToken.None));
         var afterFirst = await RunsTestData.GetRunAsync(hub, runId);
         Assert.Equal(time.GetUtcNow().AddSeconds(2), afterFirst.AvailableAt);
         Assert.Equal("Target answered 503", afterFirst.Error);
         time.Advance(TimeSpan.FromSeconds(1.9));
-        Assert.Empty((await store.ClaimAsync(Node, time, 10, CancellationToken.None)).Select(r => r.Id));
+        Assert.Empty((await store.ClaimAsync(Node, time, 10, CancellationToken.None)).Select(c => c.Run.Id));
 
         // Attempt 2 after the backoff, fails again: the wait doubles.
         time.Advance(TimeSpan.FromSeconds(0.1));
-        Assert.Equal([runId], (await store.ClaimAsync(Node, time, 10, CancellationToken.None)).Select(r => r.Id));
+        Assert.Equal([runId], (await store.ClaimAsync(Node, time, 10, CancellationToken.None)).Select(c => c.Run.Id));
         await store.CompleteAsync(await RunsTestData.GetRunAsync(hub, runId), failure, Node, time.GetUtcNow(), CancellationToken.None);
         Assert.Equal(time.GetUtcNow().AddSeconds(4), (await RunsTestData.GetRunAsync(hub, runId)).AvailableAt);
 
         // Attempt 3 is the last: the run fails for good.
         time.Advance(TimeSpan.FromSeconds(4));
-        Assert.Equal([runId], (await store.ClaimAsync(Node, time, 10, CancellationToken.None)).Select(r => r.Id));
+        Assert.Equal([runId], (await store.ClaimAsync(Node, time, 10, CancellationToken.None)).Select(c => c.Run.Id));
         Assert.Equal(RunStatus.Failed, await store.CompleteAsync(await RunsTestData.GetRunAsync(hub, runId), failure, Node, time.GetUtcNow(), CancellationToken.None));
         var failed = await RunsTestData.GetRunAsync(hub, runId);
         Assert.Equal(3, failed.Attempts);
@@ -151,7 +151,7 @@ public sealed class RunStoreTests
         var ids = new[] { await RunsTestData.EnqueueAsync(hub, scenario), await RunsTestData.EnqueueAsync(hub, scenario), await RunsTestData.EnqueueAsync(hub, scenario) };
         var store = hub.Services.GetRequiredService<RunStore>();
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow.AddSeconds(1));
-        Assert.Equal(ids, (await store.ClaimAsync(Node, time, 10, CancellationToken.None)).Select(r => r.Id));
+        Assert.Equal(ids, (await store.ClaimAsync(Node, time, 10, CancellationToken.None)).Select(c => c.Run.Id));
         var succeeded = new StorageChanges(maxKeys: 10);
         succeeded.Set("\"a\"", """{"n":1}""", null);
         succeeded.Delete("\"old\"");
@@ -189,7 +189,7 @@ public sealed class RunStoreTests
         var beforeExpiry = await store.SweepExpiredLeasesAsync(time.GetUtcNow(), CancellationToken.None);
         time.Advance(TimeSpan.FromSeconds(2));
         var afterExpiry = await store.SweepExpiredLeasesAsync(time.GetUtcNow(), CancellationToken.None);
-        var reclaimed = (await store.ClaimAsync(Node, time, 10, CancellationToken.None)).Select(r => r.Id);
+        var reclaimed = (await store.ClaimAsync(Node, time, 10, CancellationToken.None)).Select(c => c.Run.Id);
         var lateRecord = await store.CompleteAsync(await RunsTestData.GetRunAsync(hub, runId), Success(), "dead-node", time.GetUtcNow(), CancellationToken.None);
 
         Assert.Equal(0, beforeExpiry);
