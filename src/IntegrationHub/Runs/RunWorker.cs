@@ -137,12 +137,8 @@ internal sealed partial class RunWorker : BackgroundService
     private async Task StartAsync(List<ClaimedRun> claimed, DateTimeOffset claimedAt)
     {
         // Not cancellable: these runs are ours now, and must be executed (or released) rather than left Running.
-        var versions = new Dictionary<Guid, int>();
-        foreach (var (run, scenarioVersion) in claimed)
-        {
-            versions[run.ScenarioId] = scenarioVersion;
-        }
-        var scenarios = await _scenarios.GetAsync(versions, CancellationToken.None);
+        var scenarios = await _scenarios.GetAsync(
+            claimed.DistinctBy(c => c.Run.ScenarioId).ToDictionary(c => c.Run.ScenarioId, c => c.ScenarioVersion), CancellationToken.None);
         foreach (var (run, _) in claimed)
         {
             if (!scenarios.TryGetValue(run.ScenarioId, out var scenario))
