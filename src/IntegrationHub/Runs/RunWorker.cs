@@ -226,99 +226,6 @@ internal sealed partial class RunWorker : BackgroundService
         }
     }
 
-    private async Task MaintainLeasesAsync(CancellationToken cancellationToken)
-    {
-        // Renew every third of the lease: two renewals may fail (a slow database) before another node takes a run over.
-        var period = _options.LeaseDuration / 3;
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try
-            {
-                var now = _time.GetUtcNow();
-                if (!_inFlight.IsEmpty)
-                {
-                    var held = await _store.RenewAsync(NodeId, now, cancellationToken);
-                    foreach (var (runId, inFlight) in _inFlight)
-                    {
-                        // Runs claimed after the renewal started are not in its answer but are ours all the same.
-                        if (!held.Contains(runId) && inFlight.ClaimedAt < now)
-                        {
-                            try
-                            {
-                                await inFlight.Lease.CancelAsync();
-                            }
-                            catch (ObjectDisposedException)
-                            {
-                                // The run ended meanwhile.
-                            }
-                        }
-                    }
-                }
-
-                var swept = await _store.SweepExpiredLeasesAsync(now, cancellationToken);
-                if (swept > 0)
-                {
-                    LogSwept(_logger, swept);
-                    _signals.WorkAvailable();
-                }
-                await Task.Delay(period, _time, cancellationToken);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogLeaseMaintenanceFailed(_logger, ex);
-                await Task.Delay(period, _time, CancellationToken.None);
-            }
-        }
-    }
-
-    private async Task PublishLiveLogsAsync(CancellationToken cancellationToken)
-    {
-        // Most runs end within milliseconds and are written once, with their outcome; only runs that outlast an
-        // interval cost a write, and only when their log grew.
-        using var timer = new PeriodicTimer(_options.LiveLogInterval, _time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(cancellationToken))
-            {
-                var startedBefore = _time.GetUtcNow() - _options.LiveLogInterval;
-                var logs = new List<(InFlight InFlight, LiveRunLog Log)>();
-                foreach (var (runId, inFlight) in _inFlight)
-                {
-                    if (inFlight.ClaimedAt <= startedBefore && inFlight.Log.Count > inFlight.PublishedLines)
-                    {
-                        logs.Add((inFlight, new LiveRunLog(runId, inFlight.Attempt, inFlight.Log.Lines())));
-                    }
-                }
-                if (logs.Count == 0)
-                {
-                    continue;
-                }
-
-                try
-                {
-                    await _store.PublishLogsAsync(NodeId, [.. logs.Select(l => l.Log)], cancellationToken);
-                    foreach (var (inFlight, log) in logs)
-                    {
-                        inFlight.PublishedLines = log.Lines.Length;
-                    }
-                }
-                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-                {
-                    // Only the live view suffers: the outcome records the whole log, and the next tick tries again.
-                    LogLiveLogsFailed(_logger, ex);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Shutting down.
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Run worker {NodeId} started with {Concurrency} slots")]
     private static partial void LogStarted(ILogger logger, string nodeId, int concurrency);
 
@@ -336,15 +243,6 @@ internal sealed partial class RunWorker : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} released to the queue at shutdown")]
     private static partial void LogReleased(ILogger logger, Guid runId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Returned {Count} runs with expired leases to the queue")]
-    private static partial void LogSwept(ILogger logger, int count);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Renewing leases or sweeping expired ones failed")]
-    private static partial void LogLeaseMaintenanceFailed(ILogger logger, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the logs of running runs failed; trying again on the next tick")]
-    private static partial void LogLiveLogsFailed(ILogger logger, Exception exception);
 
     private sealed class InFlight(int attempt, DateTimeOffset claimedAt, CancellationTokenSource lease, RunLog log)
     {
