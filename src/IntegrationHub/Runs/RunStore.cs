@@ -8,8 +8,9 @@ namespace IntegrationHub.Runs;
 
 /// <summary>
 /// The workers' side of the queue in hand-written SQL: claim (RunStore.Claim.cs), record outcomes
-/// (RunStore.Outcomes.cs), renew leases, publish live logs, sweep expired leases, release on shutdown. Every change to a Running run is conditional on the lease, so a node that lost a run
-/// (its lease expired and another node took it) can no longer overwrite it.
+/// (RunStore.Outcomes.cs), renew leases, publish live logs, sweep expired leases, release on shutdown. Every change
+/// to a Running run is conditional on the lease, so a node that lost a run (its lease expired and another node took
+/// it) can no longer overwrite it.
 /// </summary>
 internal sealed partial class RunStore(HubConnectionString connection, SqliteWriteGate writeGate, IOptions<RunsOptions> options) : IAsyncDisposable
 {
