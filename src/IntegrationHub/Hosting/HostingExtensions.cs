@@ -20,7 +20,11 @@ internal static class HostingExtensions
         builder.Services.AddOpenApi();
         builder.Services.AddHealthChecks();
         builder.Services.ConfigureHttpJsonOptions(options =>
-            options.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+        {
+            options.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
+            // Answers carry stored values and run results, which may nest as deep as the hub allows.
+            options.SerializerOptions.MaxDepth = Data.HubJson.MaxDepth;
+        });
         return builder;
     }
 

@@ -1,8 +1,9 @@
 using System.Buffers;
 using System.Data.Common;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using IntegrationHub.Connectors;
+using IntegrationHub.Data;
 using IntegrationHub.Scenarios;
 using IntegrationHub.Scripting;
 using IntegrationHub.Storage;
@@ -36,7 +37,7 @@ public sealed partial class RunExecutor(
         var deadline = time.GetUtcNow() + timeout;
         using var timeoutSource = new CancellationTokenSource(timeout, time);
         using var runSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
-        var storage = new StorageChanges(storageOptions.Value.MaxChangesPerRun);
+        var storage = new StorageChanges(storageOptions.Value.MaxChangesPerRun, storageOptions.Value.MaxValueBytes);
         var recordsIn = 0;
         var recordsOut = 0;
         var phase = "reading the source";
@@ -75,7 +76,7 @@ public sealed partial class RunExecutor(
             phase = "writing the target";
             var target = connectors.FindTarget(scenario.Target.Type)
                 ?? throw new ConnectorException($"Unknown target type \"{scenario.Target.Type}\"; known: {string.Join(", ", connectors.TargetTypes)}.", retryable: false);
-            using (var output = JsonDocument.Parse(outputJson))
+            using (var output = JsonDocument.Parse(outputJson, HubJson.DocumentOptions))
             {
                 await target.WriteAsync(new TargetContext(scenario, run.Id, storage), output.RootElement.EnumerateArray().ToList(), runSource.Token);
             }

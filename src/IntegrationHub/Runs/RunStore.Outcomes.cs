@@ -74,7 +74,7 @@ internal sealed partial class RunStore
             [
                 ("status", status), ("finished", retry ? null : now), ("available", availableAt), ("in", outcome.RecordsIn),
                 ("out", outcome.RecordsOut), ("log", JsonSerializer.Serialize(outcome.Log, LogJson)), ("result", outcome.ResultJson),
-                ("error", outcome.Error), ("line", outcome.ErrorLine), ("column", outcome.ErrorColumn), ("id", run.Id), ("owner", owner),
+                ("error", DatabaseText.Valid(outcome.Error)), ("line", outcome.ErrorLine), ("column", outcome.ErrorColumn), ("id", run.Id), ("owner", owner),
             ]);
     }
 }

@@ -264,7 +264,7 @@ public sealed record RunDetails(
         }
         try
         {
-            using var document = JsonDocument.Parse(json);
+            using var document = JsonDocument.Parse(json, HubJson.DocumentOptions);
             return document.RootElement.Clone();
         }
         catch (JsonException)

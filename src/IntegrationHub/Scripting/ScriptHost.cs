@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using IntegrationHub.Data;
 using IntegrationHub.Storage;
 using Jint;
 using Jint.Native;
@@ -36,7 +37,8 @@ internal sealed class ScriptHost(
     private JsonParser? _parser;
     private JsonSerializer? _serializer;
 
-    private JsonParser Parser => _parser ??= new JsonParser(engine, ScriptSandbox.MaxJsonDepth);
+    // Deep enough for the data a script is given: the deepest value inside the hub's wrappers around it.
+    private JsonParser Parser => _parser ??= new JsonParser(engine, HubJson.MaxDepth);
     private JsonSerializer Serializer => _serializer ??= new JsonSerializer(engine);
 
     public void Install()
@@ -95,6 +97,10 @@ internal sealed class ScriptHost(
         {
             throw new JavaScriptException(engine.Intrinsics.TypeError, $"storage.set: the value must be a JSON value, not {Describe(value)}.");
         }
+        if (HubJson.FindProblem(buffer.WrittenSpan) is { } problem)
+        {
+            throw new JavaScriptException(engine.Intrinsics.TypeError, $"storage.set: the value cannot be stored: {problem}.");
+        }
 
         var expiresAt = time.GetUtcNow() + TimeToLive(Argument(arguments, 2));
         Change(() => invocation.Storage.Set(key, Encoding.UTF8.GetString(buffer.WrittenSpan), expiresAt));
@@ -146,7 +152,15 @@ internal sealed class ScriptHost(
         }
 
         var buffer = new ArrayBufferWriter<byte>(128);
-        return TryWriteJson(value, buffer) ? Encoding.UTF8.GetString(buffer.WrittenSpan) : value.ToString();
+        try
+        {
+            return TryWriteJson(value, buffer) ? Encoding.UTF8.GetString(buffer.WrittenSpan) : value.ToString();
+        }
+        catch (JavaScriptException)
+        {
+            // No JSON form (a BigInt, a cycle): logging a value must never fail the run, so it is logged as text.
+            return value is JsBigInt ? $"{value}n" : value.ToString();
+        }
     }
 
     private string CanonicalKey(string function, JsValue key)
@@ -156,8 +170,12 @@ internal sealed class ScriptHost(
         {
             throw new JavaScriptException(engine.Intrinsics.TypeError, $"{function}: the key must be a JSON value, not {Describe(key)}.");
         }
+        if (HubJson.FindProblem(buffer.WrittenSpan) is { } problem)
+        {
+            throw new JavaScriptException(engine.Intrinsics.TypeError, $"{function}: the key cannot be used: {problem}.");
+        }
 
-        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        using var document = JsonDocument.Parse(buffer.WrittenMemory, HubJson.ValueOptions);
         return StorageKey.Canonicalize(document.RootElement);
     }
 

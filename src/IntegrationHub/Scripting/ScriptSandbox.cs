@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Acornima;
 using Acornima.Ast;
+using IntegrationHub.Data;
 using IntegrationHub.Storage;
 using Jint;
 using Jint.Native;
@@ -20,9 +21,6 @@ namespace IntegrationHub.Scripting;
 /// </summary>
 public sealed partial class ScriptSandbox : IDisposable
 {
-    /// <summary>How deep JSON given to or read by a script may nest. Jint's default of 64 is too shallow for real payloads.</summary>
-    internal const int MaxJsonDepth = 256;
-
     private const string SourceName = "SourceScript";
 
     // A script is a function body: `return` at top level ends it. Parsing it as a script that allows that (rather
@@ -133,7 +131,8 @@ public sealed partial class ScriptSandbox : IDisposable
         {
             engine.SetValue("data", data);
             host.Install();
-            var completion = engine.Evaluate(prepared.Script!.Value);
+            // An async script (or one that returns a promise) ends when its promise settles, within the same limits.
+            var completion = engine.Evaluate(prepared.Script!.Value).UnwrapIfPromise(linked.Token);
             // No return value: the script worked on `data` in place (or assigned it anew).
             var result = completion.IsUndefined() ? engine.GetValue("data") : completion;
             return Succeeded(log, host, result);
@@ -160,7 +159,6 @@ public sealed partial class ScriptSandbox : IDisposable
     private void Configure(Jint.Options options, TimeSpan timeout, CancellationToken cancellationToken)
     {
         options.Strict()
-            .LimitMemory(_options.MemoryLimitBytes)
             .MaxStatements(_options.MaxStatements)
             .LimitRecursion(_options.RecursionLimit)
             // The token is the caller's cancellation and the timeout (it also ends a pending storage wait); the interval
@@ -174,6 +172,7 @@ public sealed partial class ScriptSandbox : IDisposable
         // Without the guard, recursion inside built-ins (JSON.stringify of a deep object) overflows the native stack,
         // and a stack overflow ends the process, not the run.
         options.Constraints.StackOverflowGuard = true;
+        options.Constraints.Constraints.Add(new ScriptMemoryLimit(_options.MemoryLimitBytes));
         // One statement such as `new Array(1e9).fill(0)` would allocate gigabytes before the memory check after it runs.
         options.Constraints.MaxArraySize = (uint)Math.Min(_options.MemoryLimitBytes / 8, uint.MaxValue);
         // A regular expression cannot be cancelled mid-match; its own timeout keeps catastrophic backtracking in bounds.
@@ -232,6 +231,10 @@ public sealed partial class ScriptSandbox : IDisposable
         {
             return Failed(log, new ScriptError(ScriptErrorKind.InvalidData,
                 "The script returned a value with no JSON form (a function or a symbol); return records, an array of records, or nothing.", null, null));
+        }
+        if (HubJson.FindProblem(buffer.WrittenSpan, HubJson.MaxRecordsDepth) is { } problem)
+        {
+            return Failed(log, new ScriptError(ScriptErrorKind.InvalidData, $"The script's records cannot be passed on: {problem}.", null, null));
         }
         return new ScriptResult(Encoding.UTF8.GetString(buffer.WrittenSpan), count, log.Lines, null);
     }

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace IntegrationHub.Storage;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace IntegrationHub.Storage;
 /// changes land all together or, when it fails, not at all; and the hub commits many runs' outcomes at once instead
 /// of one transaction per write. The run itself reads its own changes back at once.
 /// </summary>
-public sealed class StorageChanges(int maxKeys)
+public sealed class StorageChanges(int maxKeys, int maxValueBytes = StorageOptions.DefaultMaxValueBytes)
 {
     // Insertion-ordered: keys are committed in the order the run first changed them.
     private readonly Dictionary<string, StorageChange> _byKey = new(StringComparer.Ordinal);
@@ -18,9 +20,23 @@ public sealed class StorageChanges(int maxKeys)
     public IEnumerable<StorageChange> Changes => _byKey.Values;
 
     /// <summary>Stores or replaces <paramref name="canonicalKey"/>'s value when the run succeeds.</summary>
-    /// <exception cref="StorageChangeLimitException">The run already changed as many keys as it may.</exception>
-    public void Set(string canonicalKey, string valueJson, DateTimeOffset? expiresAt) =>
+    /// <exception cref="StorageChangeLimitException">The run already changed as many keys as it may, or the value is
+    /// larger than a key may hold.</exception>
+    public void Set(string canonicalKey, string valueJson, DateTimeOffset? expiresAt)
+    {
+        ArgumentNullException.ThrowIfNull(valueJson);
+        // A character is at most 3 UTF-8 bytes, so only a long value is worth the pass that counts its bytes.
+        if (valueJson.Length > maxValueBytes / 3)
+        {
+            var bytes = Encoding.UTF8.GetByteCount(valueJson);
+            if (bytes > maxValueBytes)
+            {
+                throw new StorageChangeLimitException(
+                    $"A stored value may hold at most {maxValueBytes:N0} bytes of JSON (Storage:MaxValueBytes); this one has {bytes:N0}.");
+            }
+        }
         Put(new StorageChange(canonicalKey, valueJson, expiresAt));
+    }
 
     /// <summary>Removes <paramref name="canonicalKey"/> when the run succeeds.</summary>
     /// <exception cref="StorageChangeLimitException">The run already changed as many keys as it may.</exception>
@@ -45,7 +61,8 @@ public sealed class StorageChanges(int maxKeys)
     {
         if (_byKey.Count >= maxKeys && !_byKey.ContainsKey(change.Key))
         {
-            throw new StorageChangeLimitException(maxKeys);
+            throw new StorageChangeLimitException(
+                $"A run may change at most {maxKeys:N0} storage keys (Storage:MaxChangesPerRun); this one tried to change more.");
         }
         _byKey[change.Key] = change;
     }
@@ -54,6 +71,5 @@ public sealed class StorageChanges(int maxKeys)
 /// <summary>One key's pending change: a value to store, or a deletion when <see cref="ValueJson"/> is null.</summary>
 public sealed record StorageChange(string Key, string? ValueJson, DateTimeOffset? ExpiresAt);
 
-/// <summary>A run tried to change more storage keys than <see cref="StorageOptions.MaxChangesPerRun"/> allows.</summary>
-public sealed class StorageChangeLimitException(int maxKeys)
-    : Exception($"A run may change at most {maxKeys:N0} storage keys (Storage:MaxChangesPerRun); this one tried to change more.");
+/// <summary>A run went past a limit of <see cref="StorageOptions"/>: too many keys changed, or a value too large.</summary>
+public sealed class StorageChangeLimitException(string message) : Exception(message);

@@ -2,8 +2,10 @@ using System.Text.Json;
 using IntegrationHub.Data;
 using IntegrationHub.Identity;
 using IntegrationHub.Scenarios;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace IntegrationHub.Storage;
 
@@ -54,7 +56,8 @@ internal static class StorageEndpoints
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> PutAsync(
-        Guid id, string? keyJson, int? ttlSeconds, HttpContext context, HubDbContext db, ScenarioStorage storage, CancellationToken cancellationToken)
+        Guid id, string? keyJson, int? ttlSeconds, HttpContext context, HubDbContext db, ScenarioStorage storage, IOptions<StorageOptions> options,
+        CancellationToken cancellationToken)
     {
         var caller = HubCaller.From(context.User)!;
         if (!await OwnsScenarioAsync(db, id, context, cancellationToken))
@@ -70,19 +73,34 @@ internal static class StorageEndpoints
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["ttlSeconds"] = [$"Between 1 and {MaxTtlSeconds} seconds."] });
         }
 
+        var maxBytes = options.Value.MaxValueBytes;
+        byte[] body;
+        try
+        {
+            body = await ReadBodyAsync(context, maxBytes, cancellationToken);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status413PayloadTooLarge,
+                title: "Value too large",
+                detail: $"A stored value may hold at most {maxBytes:N0} bytes of JSON (Storage:MaxValueBytes).");
+        }
+
         string valueJson;
         try
         {
             // The value is stored as given, minus white space: one parse checks it and normalises it.
-            using var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: cancellationToken);
+            using var document = JsonDocument.Parse(body, HubJson.DocumentOptions);
             valueJson = document.RootElement.GetRawText();
         }
         catch (JsonException ex)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-            {
-                ["body"] = [$"The body is not valid JSON at line {(ex.LineNumber ?? 0) + 1}, position {(ex.BytePositionInLine ?? 0) + 1}."],
-            });
+            return BodyInvalid($"The body is not valid JSON at line {(ex.LineNumber ?? 0) + 1}, position {(ex.BytePositionInLine ?? 0) + 1}.");
+        }
+        if (HubJson.FindProblem(body) is { } problem)
+        {
+            return BodyInvalid($"The body cannot be stored: {problem}.");
         }
 
         await storage.SetAsync(caller.WorkspaceId, id, key, valueJson, ttlSeconds is { } ttl ? TimeSpan.FromSeconds(ttl) : null, cancellationToken);
@@ -103,10 +121,29 @@ internal static class StorageEndpoints
         return await storage.DeleteAsync(id, key, cancellationToken) ? TypedResults.NoContent() : KeyNotFound(key);
     }
 
+    /// <summary>The body, refused by the server (a 413) past <paramref name="maxBytes"/>, with or without Content-Length.</summary>
+    private static async Task<byte[]> ReadBodyAsync(HttpContext context, int maxBytes, CancellationToken cancellationToken)
+    {
+        if (context.Request.ContentLength > maxBytes)
+        {
+            throw new BadHttpRequestException("The body is too large.", StatusCodes.Status413PayloadTooLarge);
+        }
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = maxBytes;
+        }
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer, cancellationToken);
+        return buffer.ToArray();
+    }
+
+    private static ValidationProblem BodyInvalid(string error) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [error] });
+
     /// <summary>Values are stored as JSON text; they leave as JSON, not as a string holding JSON.</summary>
     internal static JsonElement ParseStored(string json)
     {
-        using var document = JsonDocument.Parse(json);
+        using var document = JsonDocument.Parse(json, HubJson.DocumentOptions);
         return document.RootElement.Clone();
     }
 

@@ -2,13 +2,18 @@ using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using System.Text.Json;
+using IntegrationHub.Data;
+using Jint.Native;
+using Jint.Runtime;
 
 namespace IntegrationHub.Storage;
 
 /// <summary>
 /// Storage keys are JSON values compared canonically: object properties sorted by name (ordinal),
-/// no white space, strings re-escaped the one way System.Text.Json writes them. Numbers keep their
-/// literal text, so <c>1</c> and <c>1.0</c> are different keys.
+/// no white space, strings re-escaped the one way System.Text.Json writes them, and numbers written
+/// as JavaScript writes them (<c>42</c>, <c>42.0</c> and <c>4.2e1</c> are one key, <c>1e21</c> is
+/// <c>1e+21</c>), because a script's keys are JavaScript numbers. Like them, integers beyond 2^53 lose
+/// precision: ids that large belong in strings.
 /// </summary>
 public static class StorageKey
 {
@@ -16,16 +21,22 @@ public static class StorageKey
     /// <param name="error">Where the text stops being JSON, for a 400 that says where.</param>
     public static bool TryCanonicalize(string keyJson, [NotNullWhen(true)] out string? canonical, [NotNullWhen(false)] out string? error)
     {
+        canonical = null;
+        var utf8 = Encoding.UTF8.GetBytes(keyJson);
         try
         {
-            using var document = JsonDocument.Parse(keyJson);
+            using var document = JsonDocument.Parse(utf8, HubJson.DocumentOptions);
+            if (HubJson.FindProblem(utf8) is { } problem)
+            {
+                error = $"keyJson cannot be a key: {problem}.";
+                return false;
+            }
             canonical = Canonicalize(document.RootElement);
             error = null;
             return true;
         }
         catch (JsonException ex)
         {
-            canonical = null;
             error = $"keyJson is not valid JSON at position {(ex.BytePositionInLine ?? 0) + 1}: {ex.Message.Split(" Path:")[0]}";
             return false;
         }
@@ -62,6 +73,10 @@ public static class StorageKey
                     Write(writer, item);
                 }
                 writer.WriteEndArray();
+                break;
+            case JsonValueKind.Number when element.TryGetDouble(out var number) && double.IsFinite(number):
+                // Jint's own number-to-text, so that a key from the API matches the same key written by a script.
+                writer.WriteRawValue(TypeConverter.ToString(JsNumber.Create(number)), skipInputValidation: true);
                 break;
             default:
                 element.WriteTo(writer);

@@ -13,4 +13,13 @@ public sealed class StorageOptions
     /// </summary>
     [Range(1, 10_000_000)]
     public int MaxChangesPerRun { get; set; } = 100_000;
+
+    /// <summary>
+    /// The largest value one key may hold, as UTF-8 JSON: a script's <c>storage.set</c>, a storage target's record and
+    /// <c>PUT /api/v1/scenarios/{id}/storage</c> are held to it. Default 16 MiB; range 1 KiB to 1 GiB.
+    /// </summary>
+    [Range(1024, 1 << 30)]
+    public int MaxValueBytes { get; set; } = DefaultMaxValueBytes;
+
+    internal const int DefaultMaxValueBytes = 16 << 20;
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using IntegrationHub.Data;
 using IntegrationHub.Identity;
 using IntegrationHub.Runs;
@@ -40,6 +41,46 @@ public sealed class RunsEndpointsTests
         Assert.NotEmpty(run.Log);
         Assert.All(run.Log, line => Assert.False(string.IsNullOrEmpty(line.Message)));
         Assert.Null(run.Error);
+    }
+
+    [Theory, AllDatabases]
+    public async Task RunOfABodyNestedAsDeepAsAcceptAllows_Succeeds_AndItsRunAndStoredValueCanBeRead(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub, s => s.SourceScript = "storage.set('deep', data[0].Body);\nreturn data;");
+        using var client = hub.CreateAdminClient();
+        var body = new string('[', HubJson.MaxValueDepth) + "1" + new string(']', HubJson.MaxValueDepth);
+        var payload = $$"""{"Body":{{body}},"RawBody":"","ContentType":"application/json","Headers":{},"Query":{},"ReceivedAt":"2026-11-29T08:00:00+00:00"}""";
+
+        var runId = await RunsTestData.EnqueueAsync(hub, scenario, payload);
+        await RunsTestData.WaitForRunsAsync(hub, scenario.Id, 1, r => r.Status is RunStatus.Succeeded or RunStatus.Failed);
+        var run = await client.GetAsync($"/api/v1/runs/{runId}");
+        var stored = await client.GetAsync($"/api/v1/scenarios/{scenario.Id}/storage?keyJson=%22deep%22");
+
+        Assert.Equal(HttpStatusCode.OK, run.StatusCode);
+        using var details = JsonDocument.Parse(await run.Content.ReadAsStringAsync(), HubJson.DocumentOptions);
+        Assert.Equal("Succeeded", details.RootElement.GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.OK, stored.StatusCode);
+        Assert.Equal(body, await stored.Content.ReadAsStringAsync());
+    }
+
+    [Theory, AllDatabases]
+    public async Task ScriptErrorHoldingAnUnpairedSurrogate_StillEndsTheRunAsFailed(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub, s =>
+        {
+            s.SourceScript = "console.log('half \\ud800 a pair');\nthrow new Error('half \\udc00 a pair');";
+            s.MaxAttempts = 1;
+        });
+        using var client = hub.CreateAdminClient();
+
+        var runId = await RunsTestData.EnqueueAsync(hub, scenario);
+        await RunsTestData.WaitForRunsAsync(hub, scenario.Id, 1, r => r.Status is RunStatus.Succeeded or RunStatus.Failed, timeoutSeconds: 60);
+        var run = await client.GetFromJsonAsync<RunDetails>($"/api/v1/runs/{runId}", TestJson.Options);
+
+        Assert.Equal(RunStatus.Failed, run!.Status);
+        Assert.Contains("half \ufffd a pair", run.Error!.Message, StringComparison.Ordinal);
     }
 
     [Theory, AllDatabases]

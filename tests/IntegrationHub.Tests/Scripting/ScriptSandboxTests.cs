@@ -201,6 +201,15 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public void Execute_LongRunOnShortLivedValues_IsNotStoppedByTheMemoryLimit()
+    {
+        // Allocates ten times the 32 MiB limit over the run while holding next to nothing.
+        var result = Execute("let n = 0;\nfor (let i = 0; i < 20000; i++) { n += ('x'.repeat(4000) + i).length; }\nreturn [n > 0];");
+
+        Assert.True(result.Succeeded, result.Error?.Message);
+    }
+
+    [Fact]
     public void Execute_HugeArrayInOneStatement_FailsWithTheMemoryLimit()
     {
         var result = Execute("return new Array(1e9).fill(0);");
@@ -235,6 +244,78 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
 
         Assert.False(result.Succeeded);
         Assert.Equal(ScriptErrorKind.Runtime, result.Error!.Kind);
+    }
+
+    [Fact]
+    public void Execute_RecordsNestedDeeperThanAValueMay_FailAsInvalidData()
+    {
+        var result = Execute("let v = 1;\nfor (let i = 0; i < 300; i++) { v = [v]; }\nreturn [v];");
+
+        Assert.Equal(ScriptErrorKind.InvalidData, result.Error!.Kind);
+        Assert.Contains("nests deeper than 258 levels", result.Error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("storage.set('k', '\\ud800');", "not valid Unicode")]
+    [InlineData("storage.set({ id: '\\udc00' }, 1);", "not valid Unicode")]
+    [InlineData("let v = 1;\nfor (let i = 0; i < 300; i++) { v = [v]; }\nstorage.set('k', v);", "nests deeper than 256 levels")]
+    public void Execute_StorageSetOfWhatNoKeyCanHold_FailsAtTheCall(string script, string reason)
+    {
+        var result = Execute("const before = 1;\n" + script);
+
+        Assert.Equal(ScriptErrorKind.Runtime, result.Error!.Kind);
+        Assert.StartsWith("TypeError: storage.set:", result.Error.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, result.Error.Message, StringComparison.Ordinal);
+        Assert.NotNull(result.Error.Line);
+    }
+
+    [Fact]
+    public void Execute_StorageSetOfAValueOverMaxValueBytes_FailsAtTheCall()
+    {
+        var invocation = Invocation("const fits = 'x'.repeat(1000);\nstorage.set('a', fits);\nstorage.set('b', fits + fits);") with
+        {
+            Storage = new StorageChanges(maxKeys: 10, maxValueBytes: 1024),
+        };
+
+        var result = fixture.Sandbox().Execute(invocation, CancellationToken.None);
+
+        Assert.Contains("Storage:MaxValueBytes", result.Error!.Message, StringComparison.Ordinal);
+        Assert.Equal(3, result.Error.Line);
+    }
+
+    [Fact]
+    public void Execute_ConsoleLogOfValuesWithoutJsonForm_LogsThemAsText()
+    {
+        var result = Execute("const o = {};\no.self = o;\nconsole.log(10n);\nconsole.log(o);\nreturn [];");
+
+        Assert.True(result.Succeeded, result.Error?.Message);
+        Assert.Equal(["10n", "[object Object]"], result.Log.Select(l => l.Message));
+    }
+
+    [Fact]
+    public void Execute_AsyncScript_PassesOnWhatItsPromiseResolvesTo()
+    {
+        var result = Execute("return (async () => {\n  const ids = await Promise.resolve([1, 2]);\n  return ids.map(id => ({ id }));\n})();");
+
+        Assert.True(result.Succeeded, result.Error?.Message);
+        Assert.Equal("""[{"id":1},{"id":2}]""", result.RecordsJson);
+    }
+
+    [Fact]
+    public void Execute_RejectedPromise_FailsWithItsReason()
+    {
+        var result = Execute("return Promise.reject(new Error('the upstream said no'));");
+
+        Assert.False(result.Succeeded);
+        Assert.Contains("the upstream said no", result.Error!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Execute_PromiseThatNeverSettles_FailsAtTheTimeout()
+    {
+        var result = Execute("return new Promise(() => {});", timeout: TimeSpan.FromSeconds(1));
+
+        Assert.Equal(ScriptErrorKind.Timeout, result.Error!.Kind);
     }
 
     [Fact]

@@ -123,6 +123,89 @@ public sealed class StorageEndpointsTests
     }
 
     [Theory, AllDatabases]
+    public async Task Put_ValueAsDeepAsAllowed_IsStoredAndReadBack_OneLevelMoreIs400(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        var deepest = Nested(HubJson.MaxValueDepth);
+
+        await PutAsync(client, scenario.Id, "\"deep\"", deepest);
+        var get = await client.GetAsync(Url(scenario.Id, "\"deep\""));
+        var list = await client.GetAsync($"/api/v1/scenarios/{scenario.Id}/storage");
+        var tooDeep = await client.PutAsync(Url(scenario.Id, "\"deeper\""), new StringContent(Nested(HubJson.MaxValueDepth + 1), Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        Assert.Equal(deepest, await get.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, tooDeep.StatusCode);
+        Assert.Contains("nests deeper than 256 levels", await tooDeep.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory, AllDatabases]
+    public async Task UnpairedSurrogate_InKeyOrValue_Is400_AndTheScenariosStorageStaysReadable(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        await PutAsync(client, scenario.Id, "1", "\"fine\"");
+
+        var badKey = await client.GetAsync(Url(scenario.Id, "\"\\ud800\""));
+        var badValue = await client.PutAsync(Url(scenario.Id, "2"), new StringContent("{\"s\":\"\\ud800\"}", Encoding.UTF8, "application/json"));
+        var list = await client.GetAsync($"/api/v1/scenarios/{scenario.Id}/storage");
+
+        Assert.Equal(HttpStatusCode.BadRequest, badKey.StatusCode);
+        Assert.Contains("not valid Unicode", await badKey.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, badValue.StatusCode);
+        Assert.Contains("not valid Unicode", await badValue.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        Assert.Equal(1, (await list.Content.ReadFromJsonAsync<StorageListPage>())!.Total);
+    }
+
+    [Theory, AllDatabases]
+    public async Task Put_ValueOverMaxValueBytes_Is413Problem_WithOrWithoutContentLength(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, new Dictionary<string, string?> { ["Storage:MaxValueBytes"] = "1024" });
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        var tooLarge = "\"" + new string('v', 1024) + "\"";
+
+        await PutAsync(client, scenario.Id, "\"fits\"", "\"" + new string('v', 1000) + "\"");
+        var sized = await client.PutAsync(Url(scenario.Id, "\"big\""), new StringContent(tooLarge, Encoding.UTF8, "application/json"));
+        var chunked = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(tooLarge)));
+        chunked.Headers.ContentType = new("application/json");
+        using var chunkedRequest = new HttpRequestMessage(HttpMethod.Put, Url(scenario.Id, "\"big\"")) { Content = chunked };
+        chunkedRequest.Headers.TransferEncodingChunked = true;
+        var streamed = await client.SendAsync(chunkedRequest);
+
+        foreach (var response in new[] { sized, streamed })
+        {
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("Storage:MaxValueBytes", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(Url(scenario.Id, "\"big\""))).StatusCode);
+    }
+
+    [Theory, AllDatabases]
+    public async Task NumericKeys_CompareAsNumbers(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        await PutAsync(client, scenario.Id, "42", "\"answer\"");
+        await PutAsync(client, scenario.Id, """{"id":1e21}""", "\"large\"");
+
+        foreach (var key in new[] { "42", "42.0", "4.2e1", "420e-1" })
+        {
+            Assert.Equal("answer", await client.GetFromJsonAsync<string>(Url(scenario.Id, key)));
+        }
+        Assert.Equal("large", await client.GetFromJsonAsync<string>(Url(scenario.Id, """{"id":1000000000000000000000}""")));
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(Url(scenario.Id, "43"))).StatusCode);
+    }
+
+    [Theory, AllDatabases]
     public async Task Viewer_MayRead_ButNotWrite(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);
@@ -158,6 +241,9 @@ public sealed class StorageEndpointsTests
         Assert.Equal(HttpStatusCode.NotFound, delete.StatusCode);
         Assert.Equal(1, await admin.GetFromJsonAsync<int>(Url(scenario.Id, "1")));
     }
+
+    /// <summary>An array nested <paramref name="depth"/> levels deep, the innermost holding 1.</summary>
+    private static string Nested(int depth) => new string('[', depth) + "1" + new string(']', depth);
 
     private static string Url(Guid scenarioId, string keyJson) =>
         $"/api/v1/scenarios/{scenarioId}/storage?keyJson={Uri.EscapeDataString(keyJson)}";

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
+using IntegrationHub.Data;
 using IntegrationHub.Scenarios;
 
 namespace IntegrationHub.Connectors.Http;
@@ -26,7 +27,7 @@ internal sealed class HttpSourceConnector(HttpConnectorClient client) : ISourceC
 
         try
         {
-            using var document = JsonDocument.Parse(body);
+            using var document = JsonDocument.Parse(body, HubJson.ValueOptions);
             var root = document.RootElement;
             return root.ValueKind == JsonValueKind.Array
                 ? root.EnumerateArray().Select(e => e.Clone()).ToList()

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using IntegrationHub.Data;
 using IntegrationHub.Scenarios;
 using IntegrationHub.Storage;
 
@@ -42,7 +43,7 @@ internal sealed class StorageSourceConnector(ScenarioStorage storage) : ISourceC
             writer.WriteEndObject();
         }
 
-        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        using var document = JsonDocument.Parse(buffer.WrittenMemory, HubJson.DocumentOptions);
         return document.RootElement.Clone();
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using IntegrationHub.Data;
 using IntegrationHub.Storage;
 
 namespace IntegrationHub.Connectors.Storage;
@@ -61,7 +62,7 @@ internal sealed class StorageTargetConnector : ITargetConnector
             writer.WriteEndObject();
         }
 
-        using var key = JsonDocument.Parse(buffer.WrittenMemory);
+        using var key = JsonDocument.Parse(buffer.WrittenMemory, HubJson.DocumentOptions);
         return StorageKey.Canonicalize(key.RootElement);
     }
 

@@ -1,0 +1,40 @@
+using Jint;
+using Jint.Runtime;
+
+namespace IntegrationHub.Scripting;
+
+/// <summary>
+/// Stops a script that holds more memory than <see cref="ScriptingOptions.MemoryLimitBytes"/>. Jint's own limit counts
+/// every byte the script's thread allocated, garbage included, so a script that runs for a while on short-lived values
+/// (a loop that reads <c>Date.now()</c>) failed as if it hoarded memory. This one stops a script only when it allocated
+/// more than the limit and the managed heap also grew by the limit since the script started, which is when what it
+/// allocated is still held. The heap is the whole process's, so a script can be stopped for what scripts beside it
+/// hold; never for its own garbage.
+/// </summary>
+internal sealed class ScriptMemoryLimit(long limitBytes) : Constraint
+{
+    private long _allocatedAtStart;
+    private long _heapAtStart;
+
+    public override void Reset()
+    {
+        _allocatedAtStart = GC.GetAllocatedBytesForCurrentThread();
+        _heapAtStart = GC.GetTotalMemory(forceFullCollection: false);
+    }
+
+    public override void Check()
+    {
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - _allocatedAtStart;
+        if (allocated <= limitBytes)
+        {
+            return;
+        }
+        if (GC.GetTotalMemory(forceFullCollection: false) - _heapAtStart <= limitBytes)
+        {
+            // The heap did not keep it: garbage the collector took back. Count the script's allocations again from here.
+            _allocatedAtStart = GC.GetAllocatedBytesForCurrentThread();
+            return;
+        }
+        throw new MemoryLimitExceededException($"Script has allocated {allocated:N0} bytes and the heap grew past the limit of {limitBytes:N0}");
+    }
+}
