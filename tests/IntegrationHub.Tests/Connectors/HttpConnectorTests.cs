@@ -54,6 +54,19 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task HttpSource_RedirectToAFileUrl_FailsNotRetryable_WithoutReadingIt()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, _) => (302, "file:///etc/passwd"));
+
+        var failure = await Assert.ThrowsAsync<ConnectorException>(() =>
+            fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", server.Url("moved"))), CancellationToken.None));
+
+        Assert.False(failure.Retryable);
+        Assert.StartsWith("The http source: GET ", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("redirected to an address that is not an http url", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task HttpSource_NotJson_FailsNotRetryable()
     {
         await using var server = await LoopbackHttpServer.StartAsync((_, _) => (200, "<html>"));

@@ -15,7 +15,8 @@ internal sealed record ReceivedRequest(string Method, string Path, IReadOnlyDict
 
 /// <summary>
 /// A real HTTP server on 127.0.0.1 and a free port, answering every request with what <c>respond</c> says for it
-/// (given the request and how many came before it) and keeping what it received.
+/// (given the request and how many came before it) and keeping what it received. A redirect status (3xx) answers with
+/// the body as its <c>Location</c>.
 /// </summary>
 internal sealed class LoopbackHttpServer : IAsyncDisposable
 {
@@ -40,6 +41,11 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
             _received.Enqueue(request);
             var (status, body) = await respond(request, Interlocked.Increment(ref _count) - 1);
             context.Response.StatusCode = status;
+            if (status is >= 300 and < 400)
+            {
+                context.Response.Headers.Location = body;
+                return;
+            }
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync(body);
         });

@@ -52,6 +52,11 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
         {
             throw new ConnectorException($"{what}: {endpoint} failed: {ex.Message}", retryable: true, ex);
         }
+        catch (UriFormatException ex)
+        {
+            // A redirect to a Location that is no http url (file:///etc/passwd) is refused by the handler this way.
+            throw new ConnectorException($"{what}: {endpoint} redirected to an address that is not an http url: {ex.Message}", retryable: false, ex);
+        }
         catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
             throw new ConnectorException($"{what}: {endpoint} timed out.", retryable: true, ex);
