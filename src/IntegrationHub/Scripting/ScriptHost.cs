@@ -195,9 +195,11 @@ internal sealed class ScriptHost(
         {
             return null;
         }
-        if (!seconds.IsNumber() || !double.IsFinite(seconds.AsNumber()) || seconds.AsNumber() <= 0 || seconds.AsNumber() > TimeSpan.MaxValue.TotalSeconds / 2)
+        // The storage API's range, so a value lives as long whichever way it was stored.
+        if (!seconds.IsNumber() || !(seconds.AsNumber() > 0 && seconds.AsNumber() <= StorageEndpoints.MaxTtlSeconds))
         {
-            throw new JavaScriptException(engine.Intrinsics.TypeError, $"storage.set: ttlSeconds must be a positive number of seconds, not {Describe(seconds)}.");
+            throw new JavaScriptException(engine.Intrinsics.TypeError,
+                $"storage.set: ttlSeconds must be a number of seconds above 0 and at most {StorageEndpoints.MaxTtlSeconds:N0} (ten years), not {Describe(seconds)}.");
         }
         return TimeSpan.FromSeconds(seconds.AsNumber());
     }

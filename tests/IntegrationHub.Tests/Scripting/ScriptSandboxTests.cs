@@ -269,6 +269,20 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
         Assert.NotNull(result.Error.Line);
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-5")]
+    [InlineData("NaN")]
+    [InlineData("1e20")]
+    [InlineData("'60'")]
+    public void Execute_StorageSetWithATimeToLiveOutOfRange_FailsAtTheCallSayingTheRange(string ttl)
+    {
+        var result = Execute($"const ok = 1;\nstorage.set('k', 1, {{ ttlSeconds: {ttl} }});");
+
+        Assert.StartsWith("TypeError: storage.set: ttlSeconds must be a number of seconds above 0 and at most 315,360,000", result.Error!.Message, StringComparison.Ordinal);
+        Assert.Equal(2, result.Error.Line);
+    }
+
     [Fact]
     public void Execute_StorageSetOfAValueOverMaxValueBytes_FailsAtTheCall()
     {
