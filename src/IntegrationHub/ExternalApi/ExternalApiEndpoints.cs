@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using IntegrationHub.Identity;
 using IntegrationHub.Runs;
@@ -182,7 +183,10 @@ internal static class ExternalApiEndpoints
         return null;
     }
 
-    /// <summary><c>?wait=N</c>: whole seconds, 0 or more, cut to <see cref="ExternalApiOptions.MaxWaitSeconds"/>.</summary>
+    /// <summary>
+    /// <c>?wait=N</c>: whole seconds, 0 or more, cut to <see cref="ExternalApiOptions.MaxWaitSeconds"/>. A number too
+    /// large for an int is cut like any other, not refused: a caller asking to wait "as long as allowed" gets the cap.
+    /// </summary>
     private static bool TryReadWait(HttpRequest request, ExternalApiOptions options, out TimeSpan wait, out ProblemHttpResult problem)
     {
         wait = TimeSpan.Zero;
@@ -191,11 +195,14 @@ internal static class ExternalApiEndpoints
         {
             return true;
         }
-        if (!int.TryParse(raw.ToString(), out var seconds) || seconds < 0)
+        var text = raw.ToString().AsSpan().Trim();
+        var digits = text.StartsWith('+') ? text[1..] : text;
+        if (digits.IsEmpty || digits.ContainsAnyExceptInRange('0', '9'))
         {
             problem = ExternalApiProblems.BadRequest("Invalid wait", "wait is a whole number of seconds, 0 or more.");
             return false;
         }
+        var seconds = int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : int.MaxValue;
         wait = TimeSpan.FromSeconds(Math.Min(seconds, options.MaxWaitSeconds));
         return true;
     }

@@ -591,10 +591,34 @@ public sealed class ExternalApiEndpointsTests
         var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
         using var client = hub.CreateAdminClient();
 
-        var response = await client.GetAsync($"/ExternalData/Accept/{scenario.Id}?wait=soon");
+        foreach (var wait in new[] { "soon", "-1", "1.5", "" })
+        {
+            var response = await client.GetAsync($"/ExternalData/Accept/{scenario.Id}?wait={wait}");
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal(ProblemJson, response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("Invalid wait", (await ProblemAsync(response)).GetProperty("title").GetString());
+        }
+        Assert.Empty(await RunsTestData.GetRunsAsync(hub, scenario.Id));
+    }
+
+    [Theory, AllDatabases]
+    public async Task Accept_WithWaitLargerThanAnyNumberOfSeconds_IsCappedLikeAnyOtherWait(DatabaseProvider provider)
+    {
+        // Waiting turned off: every wait is cut to 0, so the answer is the plain 200 without waiting for the run.
+        await using var hub = await HubHost.StartAsync(provider, new Dictionary<string, string?>(RunsTestData.NoWorkers)
+        {
+            ["ExternalApi:MaxWaitSeconds"] = "0",
+        });
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        foreach (var wait in new[] { "100000", "99999999999", "123456789012345678901234567890" })
+        {
+            var response = await client.GetAsync($"/ExternalData/Accept/{scenario.Id}?wait={wait}");
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        }
     }
 
     internal static Guid RunId(HttpResponseMessage response) =>
