@@ -281,6 +281,42 @@ public sealed class ExternalApiEndpointsTests
     }
 
     [Theory, AllDatabases]
+    public async Task Accept_EveryErrorIsAProblemWithTypeTitleStatusAndDetail(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, new Dictionary<string, string?>(RunsTestData.NoWorkers)
+        {
+            ["ExternalApi:MaxBodyBytes"] = "100",
+        });
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        var disabled = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(enabled: false));
+        var full = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(maxQueuedRuns: 1));
+        await ScenarioTestData.FillQueueAsync(hub, full, 1);
+        using var admin = hub.CreateAdminClient();
+        using var anonymous = hub.CreateHttpClient();
+        using var viewer = hub.CreateHttpClient(await ScenarioTestData.CreateUserTokenAsync(hub, UserRole.Viewer));
+        var url = $"/ExternalData/Accept/{scenario.Id}";
+
+        var responses = new[]
+        {
+            (HttpStatusCode.BadRequest, await admin.GetAsync($"{url}?wait=soon")),
+            (HttpStatusCode.Unauthorized, await anonymous.GetAsync(url)),
+            (HttpStatusCode.Forbidden, await viewer.GetAsync(url)),
+            (HttpStatusCode.NotFound, await admin.GetAsync($"/ExternalData/Accept/{Guid.NewGuid()}")),
+            (HttpStatusCode.MethodNotAllowed, await admin.PutAsync(url, JsonContent.Create(new { id = 1 }))),
+            (HttpStatusCode.Conflict, await admin.GetAsync($"/ExternalData/Accept/{disabled.Id}")),
+            (HttpStatusCode.RequestEntityTooLarge, await admin.PostAsync(url, JsonContent.Create(new { text = new string('x', 200) }))),
+            (HttpStatusCode.UnsupportedMediaType, await admin.PostAsync(url, new StringContent("x", Encoding.UTF8, "text/plain"))),
+            ((HttpStatusCode)429, await admin.GetAsync($"/ExternalData/Accept/{full.Id}")),
+        };
+
+        foreach (var (status, response) in responses)
+        {
+            Assert.Equal(status, response.StatusCode);
+            await AssertCompleteProblemAsync(response);
+        }
+    }
+
+    [Theory, AllDatabases]
     public async Task AcceptPost_OverTheBodyLimit_Returns413_WithAndWithoutContentLength(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider, new Dictionary<string, string?> { ["ExternalApi:MaxBodyBytes"] = "1024" });
@@ -634,5 +670,15 @@ public sealed class ExternalApiEndpointsTests
     {
         Assert.Equal(ProblemJson, response.Content.Headers.ContentType?.MediaType);
         return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    /// <summary>Asserts an RFC 7807 problem with all four members a client reads: type, title, status and detail.</summary>
+    internal static async Task AssertCompleteProblemAsync(HttpResponseMessage response)
+    {
+        var problem = await ProblemAsync(response);
+        Assert.False(string.IsNullOrWhiteSpace(problem.TryGetProperty("type", out var type) ? type.GetString() : null), $"{response.StatusCode} has no type");
+        Assert.False(string.IsNullOrWhiteSpace(problem.TryGetProperty("title", out var title) ? title.GetString() : null), $"{response.StatusCode} has no title");
+        Assert.Equal((int)response.StatusCode, problem.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrWhiteSpace(problem.TryGetProperty("detail", out var detail) ? detail.GetString() : null), $"{response.StatusCode} has no detail");
     }
 }
