@@ -28,7 +28,7 @@ internal static class ExternalApiEndpoints
             .WithSummary("Queues a run that polls the scenario's source. 200 with an empty body and X-Run-Id once stored.");
         group.MapPost("/Accept/{scenarioId:guid}", AcceptPostAsync).WithName("AcceptPost")
             .WithSummary("Queues a run with the request (JSON, XML or a form) as data[0]. 200 with an empty body and X-Run-Id once stored.")
-            .Accepts<JsonElement>("application/json", "application/xml", "text/xml", "application/x-www-form-urlencoded", "multipart/form-data");
+            .AddOpenApiOperationTransformer(AcceptOpenApi.DescribePostAsync);
         group.MapGet("/GetCacheData/{scenarioId:guid}", GetCacheDataAsync).WithName("GetCacheData")
             .WithSummary("With keyJson: the value stored under that key. Without: a page of the scenario's entries.");
         return group;

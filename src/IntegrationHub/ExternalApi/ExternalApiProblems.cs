@@ -47,8 +47,7 @@ internal static class ExternalApiProblems
     public static ProblemHttpResult UnsupportedContentType(string? contentType) => TypedResults.Problem(
         statusCode: StatusCodes.Status415UnsupportedMediaType,
         title: "Unsupported content type",
-        detail: $"Content type '{contentType}' is not accepted; send application/json, application/xml, text/xml, "
-            + "application/x-www-form-urlencoded or multipart/form-data.");
+        detail: $"Content type '{contentType}' is not accepted; send {string.Join(", ", AcceptOpenApi.ContentTypes)}.");
 
     public static ProblemHttpResult BadRequest(string title, string detail) => TypedResults.Problem(
         statusCode: StatusCodes.Status400BadRequest,

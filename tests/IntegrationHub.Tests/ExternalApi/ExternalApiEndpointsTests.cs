@@ -268,16 +268,29 @@ public sealed class ExternalApiEndpointsTests
     }
 
     [Theory, AllDatabases]
-    public async Task AcceptPost_UnsupportedContentType_Returns415(DatabaseProvider provider)
+    public async Task AcceptPost_UnsupportedContentType_Returns415_OnlyAfterCredentialsScenarioAndRoleAreChecked(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);
         var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
-        using var client = hub.CreateAdminClient();
+        using var invalidToken = hub.CreateHttpClient(AccessTokenFormat.Generate());
+        using var viewer = hub.CreateHttpClient(await ScenarioTestData.CreateUserTokenAsync(hub, UserRole.Viewer));
+        using var admin = hub.CreateAdminClient();
+        var url = $"/ExternalData/Accept/{scenario.Id}";
 
-        var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", new StringContent("id=7", Encoding.UTF8, "text/plain"));
+        var badCredentials = await invalidToken.PostAsync(url, PlainText());
+        var unknownScenario = await admin.PostAsync($"/ExternalData/Accept/{Guid.NewGuid()}", PlainText());
+        var lowRole = await viewer.PostAsync(url, PlainText());
+        var allowed = await admin.PostAsync(url, PlainText());
 
-        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
-        Assert.Equal(ProblemJson, response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.Unauthorized, badCredentials.StatusCode);
+        Assert.Contains("invalid_token", badCredentials.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, unknownScenario.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, lowRole.StatusCode);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, allowed.StatusCode);
+        Assert.Contains("text/plain", (await ProblemAsync(allowed)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Empty(await RunsTestData.GetRunsAsync(hub, scenario.Id));
+
+        static StringContent PlainText() => new("id=7", Encoding.UTF8, "text/plain");
     }
 
     [Theory, AllDatabases]
