@@ -222,9 +222,7 @@ public sealed class ExternalApiEndpointsTests
 
         foreach (var (contentType, body, why) in malformed)
         {
-            var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
-            content.Headers.TryAddWithoutValidation("Content-Type", contentType);
-            var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", content);
+            var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", RawContent(Encoding.UTF8.GetBytes(body), contentType));
 
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
             var problem = await ProblemAsync(response);
@@ -673,10 +671,18 @@ public sealed class ExternalApiEndpointsTests
     internal static Guid RunId(HttpResponseMessage response) =>
         Guid.Parse(Assert.Single(response.Headers.GetValues(ExternalApiEndpoints.RunIdHeader)));
 
-    private static async Task<TriggerRequest> PayloadAsync(HubHost hub, HttpResponseMessage response)
+    internal static async Task<TriggerRequest> PayloadAsync(HubHost hub, HttpResponseMessage response)
     {
         var run = await ScenarioTestData.GetRunAsync(hub, RunId(response));
         return JsonSerializer.Deserialize<TriggerRequest>(run.Payload!, TriggerRequest.SerializerOptions)!;
+    }
+
+    /// <summary>A body of exactly these bytes, with the Content-Type header as given (charset and all).</summary>
+    internal static ByteArrayContent RawContent(byte[] body, string contentType)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        return content;
     }
 
     internal static async Task<JsonElement> ProblemAsync(HttpResponseMessage response)
