@@ -25,13 +25,25 @@ internal static class ExternalApiEndpoints
     {
         var group = app.MapGroup("/ExternalData").WithTags("External API").AllowAnonymous();
         group.MapGet("/Accept/{scenarioId:guid}", AcceptGetAsync).WithName("AcceptGet")
-            .WithSummary("Queues a run that polls the scenario's source. 200 with an empty body and X-Run-Id once stored.");
+            .WithSummary("Queues a run that polls the scenario's source. 200 with an empty body and X-Run-Id once stored.")
+            .ProducesProblems(AcceptOpenApi.Errors)
+            .AddOpenApiOperationTransformer(AcceptOpenApi.DescribeGetAsync);
         group.MapPost("/Accept/{scenarioId:guid}", AcceptPostAsync).WithName("AcceptPost")
             .WithSummary("Queues a run with the request (JSON, XML or a form) as data[0]. 200 with an empty body and X-Run-Id once stored.")
+            .ProducesProblems([.. AcceptOpenApi.Errors, .. AcceptOpenApi.BodyErrors])
             .AddOpenApiOperationTransformer(AcceptOpenApi.DescribePostAsync);
         group.MapGet("/GetCacheData/{scenarioId:guid}", GetCacheDataAsync).WithName("GetCacheData")
             .WithSummary("With keyJson: the value stored under that key. Without: a page of the scenario's entries.");
         return group;
+    }
+
+    private static RouteHandlerBuilder ProducesProblems(this RouteHandlerBuilder builder, int[] statusCodes)
+    {
+        foreach (var statusCode in statusCodes)
+        {
+            builder.ProducesProblem(statusCode);
+        }
+        return builder;
     }
 
     public static Task<Results<Ok, Ok<RunResultResponse>, Accepted<RunResultResponse>, ProblemHttpResult>> AcceptGetAsync(
