@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using IntegrationHub.Identity;
 using IntegrationHub.Runs;
@@ -24,13 +25,25 @@ internal static class ExternalApiEndpoints
     {
         var group = app.MapGroup("/ExternalData").WithTags("External API").AllowAnonymous();
         group.MapGet("/Accept/{scenarioId:guid}", AcceptGetAsync).WithName("AcceptGet")
-            .WithSummary("Queues a run that polls the scenario's source. 200 with an empty body and X-Run-Id once stored.");
+            .WithSummary("Queues a run that polls the scenario's source. 200 with an empty body and X-Run-Id once stored.")
+            .ProducesProblems(AcceptOpenApi.Errors)
+            .AddOpenApiOperationTransformer(AcceptOpenApi.DescribeGetAsync);
         group.MapPost("/Accept/{scenarioId:guid}", AcceptPostAsync).WithName("AcceptPost")
             .WithSummary("Queues a run with the request (JSON, XML or a form) as data[0]. 200 with an empty body and X-Run-Id once stored.")
-            .Accepts<JsonElement>("application/json", "application/xml", "text/xml", "application/x-www-form-urlencoded", "multipart/form-data");
+            .ProducesProblems([.. AcceptOpenApi.Errors, .. AcceptOpenApi.BodyErrors])
+            .AddOpenApiOperationTransformer(AcceptOpenApi.DescribePostAsync);
         group.MapGet("/GetCacheData/{scenarioId:guid}", GetCacheDataAsync).WithName("GetCacheData")
             .WithSummary("With keyJson: the value stored under that key. Without: a page of the scenario's entries.");
         return group;
+    }
+
+    private static RouteHandlerBuilder ProducesProblems(this RouteHandlerBuilder builder, int[] statusCodes)
+    {
+        foreach (var statusCode in statusCodes)
+        {
+            builder.ProducesProblem(statusCode);
+        }
+        return builder;
     }
 
     public static Task<Results<Ok, Ok<RunResultResponse>, Accepted<RunResultResponse>, ProblemHttpResult>> AcceptGetAsync(
@@ -182,7 +195,10 @@ internal static class ExternalApiEndpoints
         return null;
     }
 
-    /// <summary><c>?wait=N</c>: whole seconds, 0 or more, cut to <see cref="ExternalApiOptions.MaxWaitSeconds"/>.</summary>
+    /// <summary>
+    /// <c>?wait=N</c>: whole seconds, 0 or more, cut to <see cref="ExternalApiOptions.MaxWaitSeconds"/>. A number too
+    /// large for an int is cut like any other, not refused: a caller asking to wait "as long as allowed" gets the cap.
+    /// </summary>
     private static bool TryReadWait(HttpRequest request, ExternalApiOptions options, out TimeSpan wait, out ProblemHttpResult problem)
     {
         wait = TimeSpan.Zero;
@@ -191,11 +207,14 @@ internal static class ExternalApiEndpoints
         {
             return true;
         }
-        if (!int.TryParse(raw.ToString(), out var seconds) || seconds < 0)
+        var text = raw.ToString().AsSpan().Trim();
+        var digits = text.StartsWith('+') ? text[1..] : text;
+        if (digits.IsEmpty || digits.ContainsAnyExceptInRange('0', '9'))
         {
             problem = ExternalApiProblems.BadRequest("Invalid wait", "wait is a whole number of seconds, 0 or more.");
             return false;
         }
+        var seconds = int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : int.MaxValue;
         wait = TimeSpan.FromSeconds(Math.Min(seconds, options.MaxWaitSeconds));
         return true;
     }

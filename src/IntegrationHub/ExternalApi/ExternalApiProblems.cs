@@ -47,8 +47,15 @@ internal static class ExternalApiProblems
     public static ProblemHttpResult UnsupportedContentType(string? contentType) => TypedResults.Problem(
         statusCode: StatusCodes.Status415UnsupportedMediaType,
         title: "Unsupported content type",
-        detail: $"Content type '{contentType}' is not accepted; send application/json, application/xml, text/xml, "
-            + "application/x-www-form-urlencoded or multipart/form-data.");
+        detail: $"Content type '{contentType}' is not accepted; send {string.Join(", ", AcceptOpenApi.ContentTypes)}.");
+
+    public static ProblemHttpResult UnsupportedCharset(string charset) => TypedResults.Problem(
+        statusCode: StatusCodes.Status415UnsupportedMediaType,
+        title: "Unsupported charset",
+        detail: $"The charset '{charset}' is not supported; send UTF-8 (the default), UTF-16, UTF-32, US-ASCII or ISO-8859-1.");
+
+    /// <summary>A body that is not valid text in its charset; <paramref name="error"/> from <see cref="BodyText.TryDecode"/>.</summary>
+    public static ProblemHttpResult InvalidText(string error) => BadRequest("Invalid text", $"The body is {error}.");
 
     public static ProblemHttpResult BadRequest(string title, string detail) => TypedResults.Problem(
         statusCode: StatusCodes.Status400BadRequest,

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Net;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.WebUtilities;
@@ -12,22 +14,48 @@ namespace IntegrationHub.ExternalApi;
 /// </summary>
 internal static class FormBody
 {
-    public static JsonElement ParseUrlEncoded(string body)
+    /// <summary>
+    /// Fields of an <c>application/x-www-form-urlencoded</c> body, decoded as it came (<paramref name="body"/>) in its
+    /// charset (<paramref name="encoding"/>): <c>+</c> is a space and <c>%XX</c> a byte, and a field's bytes are text in
+    /// that charset too. Throws <see cref="InvalidDataException"/> naming the field whose bytes are not.
+    /// </summary>
+    public static JsonElement ParseUrlEncoded(string body, Encoding encoding)
     {
-        var fields = new FormReader(body).ReadForm();
-        var values = new List<KeyValuePair<string, object>>(fields.Count);
-        foreach (var (name, value) in fields)
+        var values = new List<KeyValuePair<string, object>>();
+        foreach (var field in body.Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
-            foreach (var item in value)
-            {
-                values.Add(new(name, item ?? ""));
-            }
+            var equals = field.IndexOf('=', StringComparison.Ordinal);
+            var rawName = equals < 0 ? field : field[..equals];
+            var name = Unescape(rawName, encoding, rawName);
+            values.Add(new(name, equals < 0 ? "" : Unescape(field[(equals + 1)..], encoding, name)));
         }
         return Write(values);
     }
 
+    private static string Unescape(string text, Encoding encoding, string fieldName)
+    {
+        if (text.AsSpan().IndexOfAny('%', '+') < 0)
+        {
+            return text;
+        }
+        var bytes = encoding.GetBytes(text);
+        // Leaves a % that no two hex digits follow as it is, as browsers and FormReader do.
+        var unescaped = WebUtility.UrlDecodeToBytes(bytes, 0, bytes.Length);
+        try
+        {
+            return encoding.GetString(unescaped);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new InvalidDataException(
+                $"The field '{fieldName}' is not valid {BodyText.NameOf(encoding)} once its %-escapes are decoded.");
+        }
+    }
+
     /// <summary>Throws <see cref="InvalidDataException"/> or <see cref="IOException"/> when the multipart body is malformed.</summary>
-    public static async Task<JsonElement> ParseMultipartAsync(byte[] body, MediaTypeHeaderValue contentType, CancellationToken cancellationToken)
+    /// <remarks>A text field is decoded by the charset of its part's Content-Type, else by <paramref name="encoding"/> (the body's).</remarks>
+    public static async Task<JsonElement> ParseMultipartAsync(
+        byte[] body, MediaTypeHeaderValue contentType, Encoding encoding, CancellationToken cancellationToken)
     {
         var boundary = HeaderUtilities.RemoveQuotes(contentType.Boundary).Value;
         if (string.IsNullOrWhiteSpace(boundary))
@@ -54,10 +82,22 @@ internal static class FormBody
             }
             else
             {
-                values.Add(new(name, Encoding.UTF8.GetString(content.GetBuffer(), 0, (int)content.Length)));
+                values.Add(new(name, DecodeField(name, content.GetBuffer().AsMemory(0, (int)content.Length), section.ContentType, encoding)));
             }
         }
         return Write(values);
+    }
+
+    private static string DecodeField(string name, ReadOnlyMemory<byte> content, string? partContentType, Encoding encoding)
+    {
+        if (MediaTypeHeaderValue.TryParse(partContentType, out var partType) && BodyText.CharsetOf(partType) is { Length: > 0 } charset)
+        {
+            encoding = BodyText.Find(charset)
+                ?? throw new InvalidDataException($"The field '{name}' is in charset '{charset}', which is not supported.");
+        }
+        return BodyText.TryDecode(new ReadOnlySequence<byte>(content), encoding, out var decoded, out var error)
+            ? decoded.Text
+            : throw new InvalidDataException($"The field '{name}' is {error}.");
     }
 
     private static JsonElement Write(List<KeyValuePair<string, object>> values)

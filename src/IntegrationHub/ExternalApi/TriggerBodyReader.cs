@@ -15,7 +15,8 @@ internal readonly record struct TriggerBody(string? Payload, ProblemHttpResult? 
 
 /// <summary>
 /// Reads a <c>POST /ExternalData/Accept</c> body once, within the size limit, and turns it into the stored
-/// <see cref="TriggerRequest"/>. JSON is parsed straight from Kestrel's buffers; XML and forms, which are rarer, are copied first.
+/// <see cref="TriggerRequest"/>. Text is decoded by the Content-Type's charset (UTF-8 when there is none), strictly.
+/// UTF-8 JSON is parsed straight from Kestrel's buffers; XML and forms, which are rarer, are copied first.
 /// </summary>
 internal static class TriggerBodyReader
 {
@@ -40,6 +41,13 @@ internal static class TriggerBodyReader
         else if (!MediaTypeHeaderValue.TryParse(contentTypeHeader, out mediaType) || (kind = KindOf(mediaType.MediaType.Value)) == BodyKind.None)
         {
             return new(null, ExternalApiProblems.UnsupportedContentType(contentTypeHeader));
+        }
+
+        // Null when there is no charset parameter: XML then looks for the encoding in the document, the rest use UTF-8.
+        Encoding? charset = null;
+        if (BodyText.CharsetOf(mediaType) is { Length: > 0 } charsetName && (charset = BodyText.Find(charsetName)) is null)
+        {
+            return new(null, ExternalApiProblems.UnsupportedCharset(charsetName.Value!));
         }
 
         if (request.ContentLength > maxBytes)
@@ -84,7 +92,7 @@ internal static class TriggerBodyReader
             {
                 return new(null, ExternalApiProblems.UnsupportedContentType(contentTypeHeader));
             }
-            return await ParseAsync(request, kind, mediaType, contentTypeHeader ?? "", body, receivedAt, cancellationToken);
+            return await ParseAsync(request, kind, mediaType, charset, contentTypeHeader ?? "", body, receivedAt, cancellationToken);
         }
         finally
         {
@@ -93,39 +101,39 @@ internal static class TriggerBodyReader
     }
 
     private static async Task<TriggerBody> ParseAsync(
-        HttpRequest request, BodyKind kind, MediaTypeHeaderValue? mediaType, string contentType, ReadOnlySequence<byte> body,
-        DateTimeOffset receivedAt, CancellationToken cancellationToken)
+        HttpRequest request, BodyKind kind, MediaTypeHeaderValue? mediaType, Encoding? charset, string contentType,
+        ReadOnlySequence<byte> body, DateTimeOffset receivedAt, CancellationToken cancellationToken)
     {
-        var rawBody = Encoding.UTF8.GetString(body);
+        DecodedBody text;
+        string error;
         switch (kind)
         {
             case BodyKind.None:
-                return new(Serialize(request, NoBody, rawBody, contentType, receivedAt), null);
+                return new(Serialize(request, NoBody.WriteTo, "", contentType, receivedAt), null);
             case BodyKind.Json:
-                try
+                if (!BodyText.TryDecode(body, charset ?? BodyText.Utf8, out text, out error))
                 {
-                    // The hot path: check the JSON with a forward-only reader and copy it into the payload as it came,
-                    // instead of building a document only to write it out again.
-                    var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
-                    while (reader.Read())
-                    {
-                    }
-                    if (reader.BytesConsumed == 0)
-                    {
-                        throw new JsonException("The body is empty.", null, 0, 0);
-                    }
-                    return new(Serialize(request, writer => writer.WriteRawValue(body, skipInputValidation: true), rawBody, contentType, receivedAt), null);
+                    return new(null, ExternalApiProblems.InvalidText(error));
                 }
-                catch (JsonException ex)
-                {
-                    return new(null, ExternalApiProblems.BadRequest(
-                        "Malformed JSON",
-                        $"The body is not valid JSON at line {(ex.LineNumber ?? 0) + 1}, position {(ex.BytePositionInLine ?? 0) + 1}."));
-                }
+                // The hot path: UTF-8 is checked with a forward-only reader straight from Kestrel's buffers and copied
+                // into the payload as it came, instead of building a document only to write it out again.
+                var json = text.Encoding.CodePage == BodyText.Utf8CodePage ? text.Bytes : new(Encoding.UTF8.GetBytes(text.Text));
+                return JsonBody.Check(json) is { } malformed
+                    ? new(null, ExternalApiProblems.BadRequest("Malformed JSON", malformed))
+                    : new(Serialize(request, writer => writer.WriteRawValue(json, skipInputValidation: true), text.Text, contentType, receivedAt), null);
             case BodyKind.Xml:
+                if (XmlBody.EncodingOf(body, charset, out var declared) is not { } xmlEncoding)
+                {
+                    return new(null, ExternalApiProblems.UnsupportedCharset(declared!));
+                }
+                if (!BodyText.TryDecode(body, xmlEncoding, out text, out error))
+                {
+                    return new(null, ExternalApiProblems.InvalidText(error));
+                }
                 try
                 {
-                    return new(Serialize(request, XmlBody.Parse(body.ToArray()), rawBody, contentType, receivedAt), null);
+                    var root = XmlBody.Parse(text.Text);
+                    return new(Serialize(request, writer => XmlBody.Write(writer, root), text.Text, contentType, receivedAt), null);
                 }
                 catch (XmlException ex)
                 {
@@ -134,9 +142,13 @@ internal static class TriggerBodyReader
                         $"The body is not accepted XML at line {ex.LineNumber}, position {ex.LinePosition}: {ex.Message}"));
                 }
             case BodyKind.UrlEncodedForm:
+                if (!BodyText.TryDecode(body, charset ?? BodyText.Utf8, out text, out error))
+                {
+                    return new(null, ExternalApiProblems.InvalidText(error));
+                }
                 try
                 {
-                    return new(Serialize(request, FormBody.ParseUrlEncoded(rawBody), rawBody, contentType, receivedAt), null);
+                    return new(Serialize(request, FormBody.ParseUrlEncoded(text.Text, text.Encoding).WriteTo, text.Text, contentType, receivedAt), null);
                 }
                 catch (InvalidDataException ex)
                 {
@@ -145,8 +157,10 @@ internal static class TriggerBodyReader
             case BodyKind.MultipartForm:
                 try
                 {
-                    var parsed = await FormBody.ParseMultipartAsync(body.ToArray(), mediaType!, cancellationToken);
-                    return new(Serialize(request, parsed, rawBody, contentType, receivedAt), null);
+                    var parsed = await FormBody.ParseMultipartAsync(body.ToArray(), mediaType!, charset ?? BodyText.Utf8, cancellationToken);
+                    // Uploaded files are bytes, not text: RawBody shows them as UTF-8 with U+FFFD where that fails, so a
+                    // binary upload is still accepted; Body holds each file's exact bytes in base64.
+                    return new(Serialize(request, parsed.WriteTo, Encoding.UTF8.GetString(body), contentType, receivedAt), null);
                 }
                 catch (Exception ex) when (ex is InvalidDataException or IOException)
                 {
@@ -156,9 +170,6 @@ internal static class TriggerBodyReader
                 throw new InvalidOperationException($"Unexpected body kind {kind}.");
         }
     }
-
-    private static string Serialize(HttpRequest request, JsonElement body, string rawBody, string contentType, DateTimeOffset receivedAt) =>
-        Serialize(request, body.WriteTo, rawBody, contentType, receivedAt);
 
     /// <summary>
     /// Writes the <see cref="TriggerRequest"/> by hand, property for property as <see cref="TriggerRequest.SerializerOptions"/>

@@ -14,9 +14,7 @@ internal static class HostingExtensions
             .ValidateOnStart();
         builder.Services.AddOptions<HostOptions>()
             .Configure<Microsoft.Extensions.Options.IOptions<HubOptions>>((host, hub) => host.ShutdownTimeout = hub.Value.ShutdownTimeout);
-        builder.Services.AddProblemDetails(options =>
-            options.CustomizeProblemDetails = context =>
-                context.ProblemDetails.Extensions.TryAdd("traceId", context.HttpContext.TraceIdentifier));
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemDefaults.Complete);
         builder.Services.AddOpenApi();
         builder.Services.AddHealthChecks();
         builder.Services.ConfigureHttpJsonOptions(options =>

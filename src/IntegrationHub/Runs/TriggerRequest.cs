@@ -17,8 +17,8 @@ public sealed record TriggerRequest(
     IReadOnlyDictionary<string, string> Query,
     DateTimeOffset ReceivedAt)
 {
-    /// <summary>The stored form: PascalCase as scripts see it.</summary>
-    public static readonly JsonSerializerOptions SerializerOptions = new() { PropertyNamingPolicy = null };
+    /// <summary>The stored form: PascalCase as scripts see it, and deep enough for the deepest body the external API accepts.</summary>
+    public static readonly JsonSerializerOptions SerializerOptions = new() { PropertyNamingPolicy = null, MaxDepth = 258 };
 
     /// <summary>Reads a stored request through, checking it is a JSON object, and returns its <c>ContentType</c>.</summary>
     /// <exception cref="JsonException">The text is not a JSON object.</exception>

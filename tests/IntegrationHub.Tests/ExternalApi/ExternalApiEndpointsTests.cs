@@ -222,9 +222,7 @@ public sealed class ExternalApiEndpointsTests
 
         foreach (var (contentType, body, why) in malformed)
         {
-            var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
-            content.Headers.TryAddWithoutValidation("Content-Type", contentType);
-            var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", content);
+            var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", RawContent(Encoding.UTF8.GetBytes(body), contentType));
 
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
             var problem = await ProblemAsync(response);
@@ -268,16 +266,65 @@ public sealed class ExternalApiEndpointsTests
     }
 
     [Theory, AllDatabases]
-    public async Task AcceptPost_UnsupportedContentType_Returns415(DatabaseProvider provider)
+    public async Task AcceptPost_UnsupportedContentType_Returns415_OnlyAfterCredentialsScenarioAndRoleAreChecked(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);
         var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
-        using var client = hub.CreateAdminClient();
+        using var invalidToken = hub.CreateHttpClient(AccessTokenFormat.Generate());
+        using var viewer = hub.CreateHttpClient(await ScenarioTestData.CreateUserTokenAsync(hub, UserRole.Viewer));
+        using var admin = hub.CreateAdminClient();
+        var url = $"/ExternalData/Accept/{scenario.Id}";
 
-        var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", new StringContent("id=7", Encoding.UTF8, "text/plain"));
+        var badCredentials = await invalidToken.PostAsync(url, PlainText());
+        var unknownScenario = await admin.PostAsync($"/ExternalData/Accept/{Guid.NewGuid()}", PlainText());
+        var lowRole = await viewer.PostAsync(url, PlainText());
+        var allowed = await admin.PostAsync(url, PlainText());
 
-        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
-        Assert.Equal(ProblemJson, response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.Unauthorized, badCredentials.StatusCode);
+        Assert.Contains("invalid_token", badCredentials.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, unknownScenario.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, lowRole.StatusCode);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, allowed.StatusCode);
+        Assert.Contains("text/plain", (await ProblemAsync(allowed)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Empty(await RunsTestData.GetRunsAsync(hub, scenario.Id));
+
+        static StringContent PlainText() => new("id=7", Encoding.UTF8, "text/plain");
+    }
+
+    [Theory, AllDatabases]
+    public async Task Accept_EveryErrorIsAProblemWithTypeTitleStatusAndDetail(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, new Dictionary<string, string?>(RunsTestData.NoWorkers)
+        {
+            ["ExternalApi:MaxBodyBytes"] = "100",
+        });
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        var disabled = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(enabled: false));
+        var full = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(maxQueuedRuns: 1));
+        await ScenarioTestData.FillQueueAsync(hub, full, 1);
+        using var admin = hub.CreateAdminClient();
+        using var anonymous = hub.CreateHttpClient();
+        using var viewer = hub.CreateHttpClient(await ScenarioTestData.CreateUserTokenAsync(hub, UserRole.Viewer));
+        var url = $"/ExternalData/Accept/{scenario.Id}";
+
+        var responses = new[]
+        {
+            (HttpStatusCode.BadRequest, await admin.GetAsync($"{url}?wait=soon")),
+            (HttpStatusCode.Unauthorized, await anonymous.GetAsync(url)),
+            (HttpStatusCode.Forbidden, await viewer.GetAsync(url)),
+            (HttpStatusCode.NotFound, await admin.GetAsync($"/ExternalData/Accept/{Guid.NewGuid()}")),
+            (HttpStatusCode.MethodNotAllowed, await admin.PutAsync(url, JsonContent.Create(new { id = 1 }))),
+            (HttpStatusCode.Conflict, await admin.GetAsync($"/ExternalData/Accept/{disabled.Id}")),
+            (HttpStatusCode.RequestEntityTooLarge, await admin.PostAsync(url, JsonContent.Create(new { text = new string('x', 200) }))),
+            (HttpStatusCode.UnsupportedMediaType, await admin.PostAsync(url, new StringContent("x", Encoding.UTF8, "text/plain"))),
+            ((HttpStatusCode)429, await admin.GetAsync($"/ExternalData/Accept/{full.Id}")),
+        };
+
+        foreach (var (status, response) in responses)
+        {
+            Assert.Equal(status, response.StatusCode);
+            await AssertCompleteProblemAsync(response);
+        }
     }
 
     [Theory, AllDatabases]
@@ -591,24 +638,66 @@ public sealed class ExternalApiEndpointsTests
         var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
         using var client = hub.CreateAdminClient();
 
-        var response = await client.GetAsync($"/ExternalData/Accept/{scenario.Id}?wait=soon");
+        foreach (var wait in new[] { "soon", "-1", "1.5", "" })
+        {
+            var response = await client.GetAsync($"/ExternalData/Accept/{scenario.Id}?wait={wait}");
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal(ProblemJson, response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("Invalid wait", (await ProblemAsync(response)).GetProperty("title").GetString());
+        }
+        Assert.Empty(await RunsTestData.GetRunsAsync(hub, scenario.Id));
+    }
+
+    [Theory, AllDatabases]
+    public async Task Accept_WithWaitLargerThanAnyNumberOfSeconds_IsCappedLikeAnyOtherWait(DatabaseProvider provider)
+    {
+        // Waiting turned off: every wait is cut to 0, so the answer is the plain 200 without waiting for the run.
+        await using var hub = await HubHost.StartAsync(provider, new Dictionary<string, string?>(RunsTestData.NoWorkers)
+        {
+            ["ExternalApi:MaxWaitSeconds"] = "0",
+        });
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        foreach (var wait in new[] { "100000", "99999999999", "123456789012345678901234567890" })
+        {
+            var response = await client.GetAsync($"/ExternalData/Accept/{scenario.Id}?wait={wait}");
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        }
     }
 
     internal static Guid RunId(HttpResponseMessage response) =>
         Guid.Parse(Assert.Single(response.Headers.GetValues(ExternalApiEndpoints.RunIdHeader)));
 
-    private static async Task<TriggerRequest> PayloadAsync(HubHost hub, HttpResponseMessage response)
+    internal static async Task<TriggerRequest> PayloadAsync(HubHost hub, HttpResponseMessage response)
     {
         var run = await ScenarioTestData.GetRunAsync(hub, RunId(response));
         return JsonSerializer.Deserialize<TriggerRequest>(run.Payload!, TriggerRequest.SerializerOptions)!;
+    }
+
+    /// <summary>A body of exactly these bytes, with the Content-Type header as given (charset and all).</summary>
+    internal static ByteArrayContent RawContent(byte[] body, string contentType)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        return content;
     }
 
     internal static async Task<JsonElement> ProblemAsync(HttpResponseMessage response)
     {
         Assert.Equal(ProblemJson, response.Content.Headers.ContentType?.MediaType);
         return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    /// <summary>Asserts an RFC 7807 problem with all four members a client reads: type, title, status and detail.</summary>
+    internal static async Task AssertCompleteProblemAsync(HttpResponseMessage response)
+    {
+        var problem = await ProblemAsync(response);
+        Assert.False(string.IsNullOrWhiteSpace(problem.TryGetProperty("type", out var type) ? type.GetString() : null), $"{response.StatusCode} has no type");
+        Assert.False(string.IsNullOrWhiteSpace(problem.TryGetProperty("title", out var title) ? title.GetString() : null), $"{response.StatusCode} has no title");
+        Assert.Equal((int)response.StatusCode, problem.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrWhiteSpace(problem.TryGetProperty("detail", out var detail) ? detail.GetString() : null), $"{response.StatusCode} has no detail");
     }
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using IntegrationHub.Data;
 using IntegrationHub.Identity;
 using IntegrationHub.Runs;
+using IntegrationHub.Tests.ExternalApi;
 using IntegrationHub.Tests.Infrastructure;
 using IntegrationHub.Tests.Scenarios;
 using Microsoft.AspNetCore.Mvc;
@@ -140,7 +141,7 @@ public sealed class RunsEndpointsTests
         Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
         Assert.Equal((HttpStatusCode)429, second.StatusCode);
         Assert.Equal(TimeSpan.FromSeconds(7), second.Headers.RetryAfter?.Delta);
-        Assert.Equal("application/problem+json", second.Content.Headers.ContentType?.MediaType);
+        await ExternalApiEndpointsTests.AssertCompleteProblemAsync(second);
     }
 
     [Theory, AllDatabases]

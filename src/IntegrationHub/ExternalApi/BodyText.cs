@@ -1,0 +1,135 @@
+using System.Buffers;
+using System.Collections.Frozen;
+using System.Text;
+using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
+
+namespace IntegrationHub.ExternalApi;
+
+/// <summary>
+/// The charsets a trigger body may come in, and its strict decoding into text: a byte that is not valid in the charset
+/// is refused with 400, because replacing it with U+FFFD would store (and run) something the sender never sent.
+/// </summary>
+internal static class BodyText
+{
+    public const int Utf8CodePage = 65001;
+    private const int Utf16CodePage = 1200, Utf16BigEndianCodePage = 1201, Utf32CodePage = 12000, Utf32BigEndianCodePage = 12001;
+
+    public static readonly Encoding Utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>What .NET decodes without extra providers: UTF-8, UTF-16, UTF-32 (either byte order), US-ASCII and ISO-8859-1.</summary>
+    private static readonly FrozenDictionary<int, Encoding> Supported =
+        new[] { Utf16CodePage, Utf16BigEndianCodePage, Utf32CodePage, Utf32BigEndianCodePage, 20127, 28591 }
+            .Select(codePage => Encoding.GetEncoding(codePage, EncoderFallback.ExceptionFallback, DecoderFallback.ExceptionFallback))
+            .Append(Utf8)
+            .ToFrozenDictionary(e => e.CodePage);
+
+    /// <summary>Byte order marks, the longer first where one begins with another (UTF-32LE with UTF-16LE's).</summary>
+    private static readonly (byte[] Mark, int CodePage)[] ByteOrderMarks =
+    [
+        ([0xEF, 0xBB, 0xBF], Utf8CodePage),
+        ([0xFF, 0xFE, 0x00, 0x00], Utf32CodePage),
+        ([0x00, 0x00, 0xFE, 0xFF], Utf32BigEndianCodePage),
+        ([0xFF, 0xFE], Utf16CodePage),
+        ([0xFE, 0xFF], Utf16BigEndianCodePage),
+    ];
+
+    /// <summary>The charset parameter of <paramref name="mediaType"/>, unquoted; empty when there is none.</summary>
+    public static StringSegment CharsetOf(MediaTypeHeaderValue? mediaType) =>
+        mediaType is null ? StringSegment.Empty : HeaderUtilities.RemoveQuotes(mediaType.Charset);
+
+    /// <summary>The strict encoding <paramref name="charset"/> names, or null when the hub does not support it.</summary>
+    public static Encoding? Find(StringSegment charset)
+    {
+        // The common case first, without a lookup; "utf8" is a frequent misspelling that WHATWG accepts too.
+        if (charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+        {
+            return Utf8;
+        }
+        try
+        {
+            return Supported.GetValueOrDefault(Encoding.GetEncoding(charset.Value!).CodePage);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
+        {
+            // Unknown to .NET, or known but switched off (UTF-7).
+            return null;
+        }
+    }
+
+    /// <summary>The encoding a byte order mark at the start of <paramref name="body"/> names, and the mark's length.</summary>
+    public static (Encoding? Encoding, int Length) ByteOrderMark(ReadOnlySequence<byte> body)
+    {
+        Span<byte> start = stackalloc byte[4];
+        var prefix = start[..(int)Math.Min(body.Length, start.Length)];
+        body.Slice(0, prefix.Length).CopyTo(prefix);
+        foreach (var (mark, codePage) in ByteOrderMarks)
+        {
+            if (prefix.StartsWith(mark))
+            {
+                return (Supported[codePage], mark.Length);
+            }
+        }
+        return (null, 0);
+    }
+
+    /// <summary>
+    /// Decodes <paramref name="body"/> as <paramref name="encoding"/>, leaving out a leading byte order mark of it. For
+    /// UTF-16 and UTF-32, whose charset names need not say the byte order, the mark picks it; without one they are
+    /// little-endian, as .NET and Windows write them. False when the body is not valid in that encoding, with
+    /// <paramref name="error"/> saying so and where ("not valid UTF-8 at byte offset 9", for a sentence's end).
+    /// </summary>
+    public static bool TryDecode(ReadOnlySequence<byte> body, Encoding encoding, out DecodedBody decoded, out string error)
+    {
+        var (marked, markLength) = ByteOrderMark(body);
+        if (marked is not null && Family(marked.CodePage) == Family(encoding.CodePage))
+        {
+            encoding = marked;
+            body = body.Slice(markLength);
+        }
+        else
+        {
+            markLength = 0;
+        }
+
+        try
+        {
+            decoded = new(encoding.GetString(body), encoding, body);
+            error = "";
+            return true;
+        }
+        catch (DecoderFallbackException)
+        {
+            decoded = default;
+            error = $"not valid {NameOf(encoding)} at byte offset {markLength + InvalidOffset(body.ToArray(), encoding)}";
+            return false;
+        }
+    }
+
+    /// <summary>The name a problem uses for <paramref name="encoding"/>: its IANA name, as in <c>UTF-8</c> or <c>ISO-8859-1</c>.</summary>
+    public static string NameOf(Encoding encoding) => encoding.WebName.ToUpperInvariant();
+
+    private static int Family(int codePage) => codePage switch
+    {
+        Utf16CodePage or Utf16BigEndianCodePage => Utf16CodePage,
+        Utf32CodePage or Utf32BigEndianCodePage => Utf32CodePage,
+        _ => codePage,
+    };
+
+    // Only on the error path: one array, so the exception's index counts from the body's start.
+    private static long InvalidOffset(byte[] body, Encoding encoding)
+    {
+        try
+        {
+            encoding.GetCharCount(body);
+            return 0;
+        }
+        catch (DecoderFallbackException ex)
+        {
+            return Math.Max(ex.Index, 0);
+        }
+    }
+}
+
+/// <summary>A body as text, the encoding it was in, and its bytes without the byte order mark.</summary>
+internal readonly record struct DecodedBody(string Text, Encoding Encoding, ReadOnlySequence<byte> Bytes);

@@ -1,0 +1,84 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace IntegrationHub.ExternalApi;
+
+/// <summary>Checks a JSON body in one forward-only pass, without building a document: the accept path's hot path.</summary>
+internal static class JsonBody
+{
+    /// <summary>How deep a JSON body may nest; the stored request adds one level (<c>TriggerRequest.ReadContentType</c>).</summary>
+    public const int MaxDepth = Data.HubJson.MaxValueDepth;
+
+    private const int StackBufferChars = 256;
+
+    /// <summary>Null when <paramref name="json"/> (UTF-8, valid as such) is exactly one JSON value; else what is wrong and where.</summary>
+    public static string? Check(ReadOnlySequence<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = MaxDepth });
+        try
+        {
+            while (reader.Read())
+            {
+                // The bytes are valid UTF-8, so only an escape can make a string invalid Unicode: "\ud800" alone. Stored,
+                // such a string breaks every later read of the run; escapes are rare enough that only they pay for the check.
+                if (reader.ValueIsEscaped && !IsValidUnicode(ref reader))
+                {
+                    var (line, position) = LineAndPosition(json, reader.TokenStartIndex);
+                    return $"The body is not valid JSON at line {line}, position {position}: "
+                        + "strings must be valid Unicode, and this one has an unpaired surrogate escape.";
+                }
+            }
+            if (reader.BytesConsumed == 0)
+            {
+                throw new JsonException("The body is empty.", null, 0, 0);
+            }
+            return null;
+        }
+        catch (JsonException ex)
+        {
+            return $"The body is not valid JSON at line {(ex.LineNumber ?? 0) + 1}, position {(ex.BytePositionInLine ?? 0) + 1}.";
+        }
+    }
+
+    private static bool IsValidUnicode(ref Utf8JsonReader reader)
+    {
+        // Unescaping never makes a string longer than its escaped bytes, so that many chars always hold it.
+        var escapedLength = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
+        try
+        {
+            if (escapedLength <= StackBufferChars)
+            {
+                Span<char> buffer = stackalloc char[StackBufferChars];
+                reader.CopyString(buffer);
+            }
+            else
+            {
+                _ = reader.GetString();
+            }
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Line and position (from 1, in bytes, as <see cref="JsonException"/> counts them) of <paramref name="offset"/>.</summary>
+    private static (long Line, long Position) LineAndPosition(ReadOnlySequence<byte> json, long offset)
+    {
+        long line = 1, lineStart = 0, index = 0;
+        foreach (var segment in json.Slice(0, offset))
+        {
+            foreach (var b in segment.Span)
+            {
+                index++;
+                if (b == (byte)'\n')
+                {
+                    line++;
+                    lineStart = index;
+                }
+            }
+        }
+        return (line, offset - lineStart + 1);
+    }
+}

@@ -1,0 +1,61 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using IntegrationHub.Data;
+using IntegrationHub.Tests.Infrastructure;
+
+namespace IntegrationHub.Tests.ExternalApi;
+
+/// <summary>What a client generated from <c>/openapi/v1.json</c> learns about <c>/ExternalData/Accept</c>.</summary>
+public sealed class AcceptOpenApiTests
+{
+    // The document does not depend on the database.
+    [Fact]
+    public async Task AcceptPost_DescribesEveryAcceptedContentType_AsAnOptionalBody()
+    {
+        var post = (await AcceptPathAsync()).GetProperty("post");
+
+        var body = post.GetProperty("requestBody");
+        Assert.False(body.TryGetProperty("required", out var required) && required.GetBoolean());
+        Assert.Equal(
+            ["application/json", "application/x-www-form-urlencoded", "application/xml", "multipart/form-data", "text/xml"],
+            body.GetProperty("content").EnumerateObject().Select(c => c.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task AcceptGetAndPost_DescribeWaitIdempotencyKeyTheRunIdHeaderAndEveryError()
+    {
+        var path = await AcceptPathAsync();
+        var operations = new (string Method, string[] Errors)[]
+        {
+            ("get", ["400", "401", "403", "404", "409", "429"]),
+            ("post", ["400", "401", "403", "404", "409", "413", "415", "429"]),
+        };
+
+        foreach (var (method, errors) in operations)
+        {
+            var operation = path.GetProperty(method);
+            var parameters = operation.GetProperty("parameters").EnumerateArray()
+                .Select(p => (p.GetProperty("name").GetString(), p.GetProperty("in").GetString())).ToList();
+            Assert.Contains(("wait", "query"), parameters);
+            Assert.Contains(("Idempotency-Key", "header"), parameters);
+            var responses = operation.GetProperty("responses");
+            var ok = responses.GetProperty("200");
+            Assert.Contains("empty", ok.GetProperty("description").GetString(), StringComparison.OrdinalIgnoreCase);
+            Assert.True(ok.GetProperty("headers").TryGetProperty("X-Run-Id", out _));
+            Assert.True(responses.GetProperty("202").GetProperty("headers").TryGetProperty("X-Run-Id", out _));
+            foreach (var status in errors)
+            {
+                Assert.True(responses.TryGetProperty(status, out var error), $"{method} does not describe {status}");
+                Assert.True(error.GetProperty("content").TryGetProperty("application/problem+json", out _), $"{method} {status} is not a problem");
+            }
+        }
+    }
+
+    internal static async Task<JsonElement> AcceptPathAsync()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var client = hub.CreateHttpClient();
+        var document = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        return document.GetProperty("paths").GetProperty("/ExternalData/Accept/{scenarioId}").Clone();
+    }
+}

@@ -1,0 +1,122 @@
+using System.Net;
+using System.Text;
+using IntegrationHub.Data;
+using IntegrationHub.Tests.Infrastructure;
+using IntegrationHub.Tests.Runs;
+using IntegrationHub.Tests.Scenarios;
+using static IntegrationHub.Tests.ExternalApi.ExternalApiEndpointsTests;
+
+namespace IntegrationHub.Tests.ExternalApi;
+
+/// <summary>What any body goes through: its charset, its bytes, and the JSON checks on the hot path.</summary>
+public sealed class TriggerBodyReaderTests
+{
+    [Theory, AllDatabases]
+    public async Task AcceptPost_JsonWithAnEscapedLoneSurrogate_Returns400SayingWhere_AndQueuesNothing(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        var url = $"/ExternalData/Accept/{scenario.Id}";
+
+        var loneHigh = await client.PostAsync(url, Json("{\n  \"s\": \"\\ud800\"\n}"));
+        var loneLowInAName = await client.PostAsync(url, Json("{\"ok\": 1, \"\\udc00\": 2}"));
+        var pair = await client.PostAsync(url, Json("{\"s\": \"\\ud83d\\ude00\"}"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, loneHigh.StatusCode);
+        var detail = (await ProblemAsync(loneHigh)).GetProperty("detail").GetString();
+        Assert.Contains("line 2, position 8", detail, StringComparison.Ordinal);
+        Assert.Contains("surrogate", detail, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, loneLowInAName.StatusCode);
+        Assert.Contains("line 1, position 11", (await ProblemAsync(loneLowInAName)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, pair.StatusCode);
+        Assert.Equal("😀", (await PayloadAsync(hub, pair)).Body.GetProperty("s").GetString());
+        Assert.Single(await RunsTestData.GetRunsAsync(hub, scenario.Id));
+    }
+
+    [Theory, AllDatabases]
+    public async Task AcceptPost_BodyNotValidInItsCharset_Returns400SayingAtWhichByte_AndQueuesNothing(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        var invalid = new (byte[] Body, string ContentType, string Where)[]
+        {
+            ([.. "{\"s\":\"caf"u8, 0xE9, .. "\"}"u8], "application/json", "UTF-8 at byte offset 9"),
+            ([.. "<a>caf"u8, 0xE9, .. "</a>"u8], "application/xml", "UTF-8 at byte offset 6"),
+            ([.. "a=caf"u8, 0xE9], "application/x-www-form-urlencoded", "UTF-8 at byte offset 5"),
+            ([.. "{\"s\":\"caf"u8, 0xE9, .. "\"}"u8], "application/json; charset=us-ascii", "US-ASCII at byte offset 9"),
+        };
+
+        foreach (var (body, contentType, where) in invalid)
+        {
+            var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", RawContent(body, contentType));
+
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains(where, (await ProblemAsync(response)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+        Assert.Empty(await RunsTestData.GetRunsAsync(hub, scenario.Id));
+    }
+
+    [Theory, AllDatabases]
+    public async Task AcceptPost_JsonWithAUtf8ByteOrderMark_IsAccepted_AndTheMarkIsNotPartOfTheBody(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", RawContent([0xEF, 0xBB, 0xBF, .. "{\"id\":7}"u8], "application/json"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var trigger = await PayloadAsync(hub, response);
+        Assert.Equal(7, trigger.Body.GetProperty("id").GetInt32());
+        Assert.Equal("{\"id\":7}", trigger.RawBody);
+    }
+
+    [Theory, AllDatabases]
+    public async Task AcceptPost_JsonInAnotherCharset_IsDecodedByIt(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        const string json = """{"name":"café"}""";
+        var charsets = new (string Charset, byte[] Body)[]
+        {
+            ("utf-16", Encoding.Unicode.GetBytes(json)),
+            ("utf-16", [.. Encoding.BigEndianUnicode.GetPreamble(), .. Encoding.BigEndianUnicode.GetBytes(json)]),
+            ("UTF-16BE", Encoding.BigEndianUnicode.GetBytes(json)),
+            ("utf-32", Encoding.UTF32.GetBytes(json)),
+            ("iso-8859-1", Encoding.Latin1.GetBytes(json)),
+            ("\"utf-8\"", Encoding.UTF8.GetBytes(json)),
+        };
+
+        foreach (var (charset, body) in charsets)
+        {
+            var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", RawContent(body, $"application/json; charset={charset}"));
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var trigger = await PayloadAsync(hub, response);
+            Assert.Equal("café", trigger.Body.GetProperty("name").GetString());
+            Assert.Equal(json, trigger.RawBody);
+        }
+    }
+
+    [Theory, AllDatabases]
+    public async Task AcceptPost_CharsetTheHubDoesNotSupport_Returns415NamingIt(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        foreach (var (charset, contentType) in new[] { ("windows-1252", "application/json"), ("utf-7", "application/json"), ("koi8-r", "application/x-www-form-urlencoded") })
+        {
+            var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", RawContent("{}"u8.ToArray(), $"{contentType}; charset={charset}"));
+
+            Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+            Assert.Contains(charset, (await ProblemAsync(response)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+        Assert.Empty(await RunsTestData.GetRunsAsync(hub, scenario.Id));
+    }
+
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+}

@@ -1,0 +1,119 @@
+using System.Net;
+using System.Text;
+using IntegrationHub.Data;
+using IntegrationHub.Tests.Infrastructure;
+using IntegrationHub.Tests.Runs;
+using IntegrationHub.Tests.Scenarios;
+using static IntegrationHub.Tests.ExternalApi.ExternalApiEndpointsTests;
+
+namespace IntegrationHub.Tests.ExternalApi;
+
+public sealed class XmlBodyTests
+{
+    [Theory, AllDatabases]
+    public async Task AcceptPost_XmlNestedDeeperThan100Levels_Returns400SayingWhere_AndQueuesNothing(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        // 100,000 levels is 700 KB, well within the body limit.
+        foreach (var depth in new[] { 101, 1_000, 100_000 })
+        {
+            var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", new StringContent(Nested(depth, ""), Encoding.UTF8, "application/xml"));
+
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var problem = await ProblemAsync(response);
+            Assert.Equal("Malformed XML", problem.GetProperty("title").GetString());
+            // The name of the 101st <a> is at position 302 of the only line.
+            Assert.Contains("line 1, position 302", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.Contains("100 levels", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+        Assert.Empty(await RunsTestData.GetRunsAsync(hub, scenario.Id));
+    }
+
+    [Theory, AllDatabases]
+    public async Task AcceptPost_XmlNested100Levels_IsAcceptedWithItsInnermostText(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", new StringContent(Nested(100, "bottom"), Encoding.UTF8, "text/xml"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var level = (await PayloadAsync(hub, response)).Body;
+        for (var i = 0; i < 100; i++)
+        {
+            level = level.GetProperty("a");
+        }
+        Assert.Equal("bottom", level.GetString());
+    }
+
+    [Theory, AllDatabases]
+    public async Task AcceptPost_XmlIsDecodedByTheCharsetParameter_ElseByItsDeclaration_AndRawBodyIsTheDecodedText(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        const string xml = """<?xml version="1.0" encoding="iso-8859-1"?><name>café</name>""";
+        // RFC 7303: a proxy may transcode a document and say so in the charset parameter, leaving the declaration behind.
+        var sent = new (byte[] Body, string ContentType)[]
+        {
+            (Encoding.Latin1.GetBytes(xml), "application/xml"),
+            (Encoding.UTF8.GetBytes(xml), "text/xml; charset=utf-8"),
+        };
+
+        foreach (var (body, contentType) in sent)
+        {
+            var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", RawContent(body, contentType));
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var trigger = await PayloadAsync(hub, response);
+            Assert.Equal("café", trigger.Body.GetProperty("name").GetString());
+            Assert.Equal(xml, trigger.RawBody);
+        }
+    }
+
+    [Theory, AllDatabases]
+    public async Task AcceptPost_XmlWithAByteOrderMark_IsDecodedByIt_AndRawBodyLeavesItOut(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        const string xml = "<name>café</name>";
+
+        foreach (var encoding in new Encoding[] { new UTF8Encoding(true), new UnicodeEncoding(bigEndian: false, byteOrderMark: true), new UnicodeEncoding(bigEndian: true, byteOrderMark: true) })
+        {
+            var bytes = encoding.GetPreamble().Concat(encoding.GetBytes(xml)).ToArray();
+
+            var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", RawContent(bytes, "application/xml"));
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var trigger = await PayloadAsync(hub, response);
+            Assert.Equal("café", trigger.Body.GetProperty("name").GetString());
+            Assert.Equal(xml, trigger.RawBody);
+        }
+    }
+
+    [Theory, AllDatabases]
+    public async Task AcceptPost_XmlInAnEncodingTheHubDoesNotSupport_Returns415NamingIt(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        var declared = Encoding.ASCII.GetBytes("""<?xml version="1.0" encoding="windows-1252"?><name>cafe</name>""");
+
+        var byDeclaration = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", RawContent(declared, "application/xml"));
+        var byCharset = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", RawContent("<a/>"u8.ToArray(), "application/xml; charset=shift_jis"));
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, byDeclaration.StatusCode);
+        Assert.Contains("windows-1252", (await ProblemAsync(byDeclaration)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, byCharset.StatusCode);
+        Assert.Contains("shift_jis", (await ProblemAsync(byCharset)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Empty(await RunsTestData.GetRunsAsync(hub, scenario.Id));
+    }
+
+    private static string Nested(int depth, string innermost) =>
+        new StringBuilder(depth * 7 + innermost.Length).Insert(0, "<a>", depth).Append(innermost).Insert(depth * 3 + innermost.Length, "</a>", depth).ToString();
+}
