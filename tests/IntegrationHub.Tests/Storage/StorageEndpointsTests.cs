@@ -188,6 +188,26 @@ public sealed class StorageEndpointsTests
     }
 
     [Theory, AllDatabases]
+    public async Task Put_NotJson_Is415_OnlyAfterTheCallerAndTheScenarioWereChecked(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var admin = hub.CreateAdminClient();
+        using var stranger = hub.CreateHttpClient(await ScenarioTestData.CreateUserTokenAsync(hub, UserRole.Admin, otherWorkspace: true));
+        using var anonymous = hub.CreateHttpClient();
+        HttpContent Text() => new StringContent("1", Encoding.UTF8, "text/plain");
+
+        var own = await admin.PutAsync(Url(scenario.Id, "1"), Text());
+        var foreign = await stranger.PutAsync(Url(scenario.Id, "1"), Text());
+        var unauthenticated = await anonymous.PutAsync(Url(scenario.Id, "1"), Text());
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, own.StatusCode);
+        Assert.Contains("application/json", await own.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, unauthenticated.StatusCode);
+    }
+
+    [Theory, AllDatabases]
     public async Task NumericKeys_CompareAsNumbers(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);
