@@ -17,6 +17,7 @@ internal static class HostingExtensions
         builder.Services.AddProblemDetails(options =>
             options.CustomizeProblemDetails = context =>
                 context.ProblemDetails.Extensions.TryAdd("traceId", context.HttpContext.TraceIdentifier));
+        builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.Services.AddOpenApi();
         builder.Services.AddHealthChecks();
         builder.Services.ConfigureHttpJsonOptions(options =>
@@ -26,7 +27,8 @@ internal static class HostingExtensions
 
     public static WebApplication UseHubHosting(this WebApplication app)
     {
-        // Unhandled exceptions and bare status codes (404, 405, 415...) leave as RFC 7807 problem details.
+        // Unhandled exceptions and bare status codes (404, 405, 415...) leave as RFC 7807 problem details;
+        // exceptions about the request (too large, a form over its limits) as 4xx, see BadRequestExceptionHandler.
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         return app;
