@@ -1,5 +1,6 @@
 using System.Text.Json;
 using IntegrationHub.Data;
+using IntegrationHub.Hosting;
 using IntegrationHub.Identity;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -113,10 +114,9 @@ internal static class RunsEndpoints
         var total = await query.CountAsync(cancellationToken);
         var items = await query
             .OrderByDescending(r => r.QueuedAt).ThenByDescending(r => r.Id)
-            .Skip((page - 1) * pageSize).Take(pageSize)
             .Select(r => new RunSummary(r.Id, r.ScenarioId, r.Status, r.Trigger, r.QueuedAt, r.StartedAt, r.FinishedAt,
                 r.Attempts, r.MaxAttempts, r.RecordsIn, r.RecordsOut, r.RetryOf, r.ScheduledFor, r.Error))
-            .ToListAsync(cancellationToken);
+            .ToPageAsync(page, pageSize, cancellationToken);
         return TypedResults.Ok(new RunPage(items, page, pageSize, total));
     }
 

@@ -1,4 +1,5 @@
 using IntegrationHub.Data;
+using IntegrationHub.Hosting;
 using IntegrationHub.Identity;
 using IntegrationHub.Scripting;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -46,7 +47,7 @@ internal static class ScenarioEndpoints
 #pragma warning restore CA1862
         }
         var total = await query.CountAsync(cancellationToken);
-        var items = await query.OrderBy(s => s.Name).ThenBy(s => s.Id).Skip((p - 1) * size).Take(size).ToListAsync(cancellationToken);
+        var items = await query.OrderBy(s => s.Name).ThenBy(s => s.Id).ToPageAsync(p, size, cancellationToken);
         return TypedResults.Ok(new ScenarioPage([.. items.Select(ScenarioResponse.From)], total, p, size));
     }
 

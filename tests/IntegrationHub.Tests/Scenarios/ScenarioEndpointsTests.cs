@@ -161,6 +161,20 @@ public sealed class ScenarioEndpointsTests
     }
 
     [Theory, AllDatabases]
+    public async Task List_PageFarPastTheEnd_IsEmpty(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        // (page - 1) * pageSize is past int.MaxValue here; wrapped around, it pointed back at the first page.
+        var last = await client.GetFromJsonAsync<ScenarioPage>($"/api/v1/scenarios?page={int.MaxValue}&pageSize=200", TestJson.Options);
+
+        Assert.Empty(last!.Items);
+        Assert.Equal(1, last.Total);
+    }
+
+    [Theory, AllDatabases]
     public async Task Replace_IncrementsVersion_AndAStaleVersionGets409(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);
