@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
 
 namespace IntegrationHub.Hosting;
@@ -8,13 +9,18 @@ namespace IntegrationHub.Hosting;
 /// <see cref="BadHttpRequestException"/> (a body over Kestrel's limit is 413, a malformed request 400) and the form
 /// reader's <see cref="InvalidDataException"/> (too many fields, a value too long: 400). Only exceptions thrown by
 /// ASP.NET Core's own request readers qualify, so a bug of ours that throws one of these types still leaves as a 500.
+/// Minimal APIs throw their binding failures (a malformed JSON body, a query value of the wrong kind) as
+/// BadHttpRequestException too (RouteHandlerOptions.ThrowOnBadRequest), so that they get a detail saying where.
 /// </summary>
 internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService problems, ILogger<BadRequestExceptionHandler> logger)
     : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (Describe(exception) is not { } problem || httpContext.Response.HasStarted)
+        // The middleware has cleared the request's endpoint by now; the feature keeps the one that threw.
+        var endpoint = httpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint;
+        var bodyType = endpoint?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType;
+        if (Describe(exception, bodyType) is not { } problem || httpContext.Response.HasStarted)
         {
             return false;
         }
@@ -25,13 +31,14 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
     }
 
     /// <summary>The problem a request-caused exception stands for; null for anything else (a 500 then).</summary>
-    internal static ProblemDetails? Describe(Exception exception) => exception switch
+    /// <param name="bodyType">What the endpoint reads its JSON body as, to say what a value should have been.</param>
+    internal static ProblemDetails? Describe(Exception exception, Type? bodyType) => exception switch
     {
-        BadHttpRequestException bad when ThrownBy(bad, "Microsoft.AspNetCore.") => new ProblemDetails
+        BadHttpRequestException bad when ThrownBy(bad, "Microsoft.AspNetCore.") || ThrownByCompiledRequestDelegate(bad) => new ProblemDetails
         {
             Status = bad.StatusCode,
             Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request",
-            Detail = bad.Message,
+            Detail = RequestErrorText.Describe(bad, bodyType),
         },
         InvalidDataException invalid when ThrownBy(invalid, "Microsoft.AspNetCore.WebUtilities", "Microsoft.AspNetCore.Http.Features") =>
             new ProblemDetails
@@ -50,6 +57,13 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
     private static bool ThrownBy(Exception exception, params string[] namespaces) =>
         exception.TargetSite?.DeclaringType?.Namespace is { } thrower
         && namespaces.Any(n => thrower.StartsWith(n, StringComparison.Ordinal));
+
+    /// <summary>
+    /// Minimal APIs compile each endpoint's parameter binding into an expression (a dynamic method, with no declaring
+    /// type), which throws the binding failures. Code of ours always has a declaring type.
+    /// </summary>
+    private static bool ThrownByCompiledRequestDelegate(Exception exception) =>
+        exception.StackTrace is not null && exception.TargetSite is { DeclaringType: null };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused a request with {Status}: {Detail}")]
     private static partial void LogRejected(ILogger logger, int status, string detail);

@@ -18,6 +18,8 @@ internal static class HostingExtensions
             options.CustomizeProblemDetails = context =>
                 context.ProblemDetails.Extensions.TryAdd("traceId", context.HttpContext.TraceIdentifier));
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        // Without it a JSON body that does not bind is a bare 400; thrown, BadRequestExceptionHandler says where it breaks.
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.AddOpenApi();
         builder.Services.AddHealthChecks();
         builder.Services.ConfigureHttpJsonOptions(options =>
