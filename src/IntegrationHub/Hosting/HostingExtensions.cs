@@ -23,7 +23,8 @@ internal static class HostingExtensions
         builder.Services.AddOpenApi();
         builder.Services.AddHealthChecks();
         builder.Services.ConfigureHttpJsonOptions(options =>
-            options.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+            // Enums by name only: a number ("role": 3) is refused rather than taken as whatever the enum's order says.
+            options.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(allowIntegerValues: false)));
         return builder;
     }
 

@@ -64,7 +64,7 @@ internal static class RunsEndpoints
         TriggerKind? triggerFilter = null;
         if (status is not null)
         {
-            if (Enum.TryParse<RunStatus>(status, ignoreCase: true, out var s) && Enum.IsDefined(s))
+            if (TryParseName<RunStatus>(status, out var s))
             {
                 statusFilter = s;
             }
@@ -75,7 +75,7 @@ internal static class RunsEndpoints
         }
         if (trigger is not null)
         {
-            if (Enum.TryParse<TriggerKind>(trigger, ignoreCase: true, out var t) && Enum.IsDefined(t))
+            if (TryParseName<TriggerKind>(trigger, out var t))
             {
                 triggerFilter = t;
             }
@@ -188,6 +188,18 @@ internal static class RunsEndpoints
         }
         var run = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == runId, cancellationToken);
         return TypedResults.Accepted($"/api/v1/runs/{runId}", RunDetails.From(run));
+    }
+
+    /// <summary>
+    /// One of the enum's names, case-insensitive. Not Enum.TryParse: it also takes numbers ("3" is Failed), which are
+    /// not part of the API and would change meaning if the enum were ever reordered.
+    /// </summary>
+    private static bool TryParseName<TEnum>(string text, out TEnum value)
+        where TEnum : struct, Enum
+    {
+        var name = Enum.GetNames<TEnum>().FirstOrDefault(n => string.Equals(n, text, StringComparison.OrdinalIgnoreCase));
+        value = name is null ? default : Enum.Parse<TEnum>(name);
+        return name is not null;
     }
 
     private static Task<Run?> FindAsync(HubDbContext db, Guid id, HubCaller caller, CancellationToken cancellationToken) =>

@@ -18,6 +18,7 @@ public sealed class RequestErrorTextTests
     [InlineData("PUT", "/api/v1/scenarios/{id}", "\n{\n  \"enabled\": \"yes\"\n}", "$.enabled (line 3, position 19) must be true or false.")]
     [InlineData("POST", "/api/v1/me/tokens", """{"name": ["a"]}""", "$.name (line 1, position 11) must be a string.")]
     [InlineData("POST", "/api/v1/users", """{"email": "a@hub.test", "role": "King"}""", "$.role (line 1, position 39) must be one of Viewer, Operator, Editor, Admin.")]
+    [InlineData("POST", "/api/v1/users", """{"email": "a@hub.test", "role": 3}""", "$.role (line 1, position 34) must be one of Viewer, Operator, Editor, Admin.")]
     [InlineData("PUT", "/api/v1/users/{id}/role", """{"role": []}""", "$.role (line 1, position 11) must be one of Viewer, Operator, Editor, Admin.")]
     [InlineData("POST", "/api/v1/workspaces", "{\"name\": \"x\",", "The body is not valid JSON at line 1, position 13")]
     [InlineData("POST", "/account/login", """{"email": 1}""", "$.email (line 1, position 12) must be a string.")]

@@ -86,6 +86,8 @@ public sealed class RunsEndpointsTests
 
     [Theory]
     [InlineData("status=Sleeping")]
+    [InlineData("status=3")]
+    [InlineData("trigger=0")]
     [InlineData("trigger=Telepathy")]
     [InlineData("page=0")]
     [InlineData("pageSize=100000")]
