@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using IntegrationHub.Data;
 using IntegrationHub.Identity;
 using IntegrationHub.Scenarios;
+using IntegrationHub.Tests.Identity;
 using IntegrationHub.Tests.Infrastructure;
 
 namespace IntegrationHub.Tests.Scenarios;
@@ -84,6 +85,26 @@ public sealed class ScenarioEndpointsTests
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
         Assert.True(errors.TryGetProperty(field, out _), $"errors should name {field}: {errors}");
+    }
+
+    // Each of these was saved and then silently did nothing: a time zone without a schedule, a schedule that never
+    // fires, headers HttpClient refuses to send.
+    [Theory]
+    [InlineData("schedule.timeZone", "schedule", """{"timeZone": "Europe/Berlin"}""")]
+    [InlineData("schedule.cron", "schedule", """{"cron": "0 0 30 2 *", "timeZone": "Europe/Berlin"}""")]
+    [InlineData("source.headers", "source", """{"type": "http", "url": "http://example.test/", "headers": {"X Api Key": "1"}}""")]
+    [InlineData("target.headers", "target", """{"type": "http", "url": "http://example.test/", "headers": {"X-Api-Key": "1\r\nX-Evil: 2"}}""")]
+    public async Task Create_WithScheduleOrHeadersThatWouldNeverWork_Returns400NamingTheField(string field, string property, string value)
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var client = hub.CreateAdminClient();
+        var json = ScenarioTestData.ScenarioJson(change: j => j[property] = JsonNode.Parse(value));
+
+        var response = await client.PostAsJsonAsync("/api/v1/scenarios", json, TestJson.Options);
+
+        await IdentityTestClient.AssertValidationProblemAsync(response, field);
+        var list = await client.GetFromJsonAsync<ScenarioPage>("/api/v1/scenarios", TestJson.Options);
+        Assert.Equal(0, list!.Total);
     }
 
     [Theory, AllDatabases]
