@@ -40,11 +40,9 @@ internal static class ScenarioEndpoints
         var query = db.Scenarios.AsNoTracking().Where(s => s.WorkspaceId == caller.WorkspaceId);
         if (!string.IsNullOrWhiteSpace(search))
         {
+            // Both sides lower-cased by Unicode rules: SQLite's own lower() would leave "Ä" as it is and miss "äpfel".
             var term = search.Trim().ToLowerInvariant();
-            // ToLower + Contains translates on SQLite and PostgreSQL alike; the StringComparison overload does not translate.
-#pragma warning disable CA1862
-            query = query.Where(s => s.Name.ToLower().Contains(term));
-#pragma warning restore CA1862
+            query = query.Where(s => HubFunctions.Lower(s.Name).Contains(term));
         }
         var total = await query.CountAsync(cancellationToken);
         var items = await query.OrderBy(s => s.Name).ThenBy(s => s.Id).ToPageAsync(p, size, cancellationToken);

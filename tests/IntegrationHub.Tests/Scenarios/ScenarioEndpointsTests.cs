@@ -182,6 +182,21 @@ public sealed class ScenarioEndpointsTests
     }
 
     [Theory, AllDatabases]
+    public async Task List_SearchesNonAsciiNamesCaseInsensitively(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson("Übertragung Äpfel"));
+        await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson("Orders to ERP"));
+        using var client = hub.CreateAdminClient();
+
+        foreach (var search in new[] { "Übertragung", "übertragung", "äpfel", "ÄPFEL", "g Ä" })
+        {
+            var found = await client.GetFromJsonAsync<ScenarioPage>($"/api/v1/scenarios?search={Uri.EscapeDataString(search)}", TestJson.Options);
+            Assert.Equal("Übertragung Äpfel", Assert.Single(found!.Items).Name);
+        }
+    }
+
+    [Theory, AllDatabases]
     public async Task List_PageFarPastTheEnd_IsEmpty(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);
