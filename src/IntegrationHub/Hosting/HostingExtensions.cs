@@ -20,7 +20,7 @@ internal static class HostingExtensions
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         // Without it a JSON body that does not bind is a bare 400; thrown, BadRequestExceptionHandler says where it breaks.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(HubOpenApi.Configure);
         builder.Services.AddHealthChecks();
         builder.Services.ConfigureHttpJsonOptions(options =>
             // Enums by name only: a number ("role": 3) is refused rather than taken as whatever the enum's order says.

@@ -23,15 +23,19 @@ internal static class RunsEndpoints
     {
         var group = app.MapGroup("/api/v1").WithTags("Runs");
         group.MapPost("/scenarios/{id:guid}/runs", RunNow).RequireAuthorization(HubPolicies.Operator)
-            .WithName("RunScenarioNow").WithSummary("Queues a run of the scenario now (manual trigger).");
+            .WithName("RunScenarioNow").WithSummary("Queues a run of the scenario now (manual trigger).")
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         group.MapGet("/runs", ListRuns).RequireAuthorization(HubPolicies.Viewer)
             .WithName("ListRuns").WithSummary("Runs of the caller's workspace, newest first, paged; filter by scenario, status and trigger.");
         group.MapGet("/runs/{id:guid}", GetRun).RequireAuthorization(HubPolicies.Viewer)
             .WithName("GetRun").WithSummary("One run: status, trigger, timestamps, attempts, records, log, error, result and payload.");
         group.MapPost("/runs/{id:guid}/retry", RetryRun).RequireAuthorization(HubPolicies.Operator)
-            .WithName("RetryRun").WithSummary("Resubmits an ended run as a new run with the same payload.");
+            .WithName("RetryRun").WithSummary("Resubmits an ended run as a new run with the same payload.")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         group.MapPost("/runs/{id:guid}/cancel", CancelRun).RequireAuthorization(HubPolicies.Operator)
-            .WithName("CancelRun").WithSummary("Cancels a run that is still queued.");
+            .WithName("CancelRun").WithSummary("Cancels a run that is still queued.")
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return group;
     }
 

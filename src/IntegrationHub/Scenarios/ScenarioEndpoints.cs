@@ -22,6 +22,7 @@ internal static class ScenarioEndpoints
             .RequireAuthorization(HubPolicies.Editor);
         group.MapPut("/{id:guid}", ReplaceAsync).WithName("ReplaceScenario")
             .WithSummary("Replaces a scenario; with `version` set, only if nobody saved it since.")
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .RequireAuthorization(HubPolicies.Editor);
         group.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteScenario").WithSummary("Deletes a scenario with its runs and storage.")
             .RequireAuthorization(HubPolicies.Editor);
