@@ -21,8 +21,11 @@ public abstract class HubDbContext(DbContextOptions options) : DbContext(options
     public DbSet<StorageEntry> StorageEntries => Set<StorageEntry>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(HubDbContext).Assembly);
+        HubFunctions.Map(modelBuilder, Database.IsSqlite());
+    }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

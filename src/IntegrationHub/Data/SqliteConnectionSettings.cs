@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 namespace IntegrationHub.Data;
 
 /// <summary>
-/// Per-connection SQLite settings (they are not stored in the file), applied to EF's connections as they open and
+/// Per-connection SQLite settings and functions (they are not stored in the file), applied to EF's connections as they open and
 /// to the queue's own connections through <see cref="Apply"/>.
 /// </summary>
 internal sealed class SqliteConnectionSettings(SqliteSynchronous synchronous) : DbConnectionInterceptor
@@ -17,6 +17,7 @@ internal sealed class SqliteConnectionSettings(SqliteSynchronous synchronous) : 
             ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
             : "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
         pragma.ExecuteNonQuery();
+        connection.CreateFunction(HubFunctions.SqliteLower, (string? value) => value?.ToLowerInvariant(), isDeterministic: true);
     }
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)

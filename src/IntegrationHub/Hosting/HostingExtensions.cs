@@ -15,11 +15,15 @@ internal static class HostingExtensions
         builder.Services.AddOptions<HostOptions>()
             .Configure<Microsoft.Extensions.Options.IOptions<HubOptions>>((host, hub) => host.ShutdownTimeout = hub.Value.ShutdownTimeout);
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemDefaults.Complete);
-        builder.Services.AddOpenApi();
+        builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        // Without it a JSON body that does not bind is a bare 400; thrown, BadRequestExceptionHandler says where it breaks.
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.AddOpenApi(HubOpenApi.Configure);
         builder.Services.AddHealthChecks();
         builder.Services.ConfigureHttpJsonOptions(options =>
         {
-            options.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
+            // Enums by name only: a number ("role": 3) is refused rather than taken as whatever the enum's order says.
+            options.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(allowIntegerValues: false));
             // Answers carry stored values and run results, which may nest as deep as the hub allows.
             options.SerializerOptions.MaxDepth = Data.HubJson.MaxDepth;
         });
@@ -28,7 +32,8 @@ internal static class HostingExtensions
 
     public static WebApplication UseHubHosting(this WebApplication app)
     {
-        // Unhandled exceptions and bare status codes (404, 405, 415...) leave as RFC 7807 problem details.
+        // Unhandled exceptions and bare status codes (404, 405, 415...) leave as RFC 7807 problem details;
+        // exceptions about the request (too large, a form over its limits) as 4xx, see BadRequestExceptionHandler.
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         return app;

@@ -11,6 +11,8 @@ namespace IntegrationHub.Identity;
 /// <summary>
 /// <c>Authorization: Bearer &lt;personal access token&gt;</c> (scheme name case-insensitive). Looks the token up by
 /// its hash; the answer is cached briefly so the trigger path does not read the database on every request.
+/// Any other Authorization header (another scheme, no scheme, an empty bearer) fails: a caller who sends credentials
+/// is judged by them, never taken for an anonymous one.
 /// </summary>
 internal sealed partial class AccessTokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -18,9 +20,15 @@ internal sealed partial class AccessTokenAuthenticationHandler(
     UrlEncoder encoder,
     IDbContextFactory<HubDbContext> dbFactory,
     IMemoryCache cache,
-    TimeProvider time)
+    TimeProvider time,
+    IProblemDetailsService problems)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
+    /// <summary>RFC 6750's error codes, carried from the failure to the challenge in the result's properties.</summary>
+    private const string ErrorItem = "bearer_error";
+    private const string InvalidRequest = "invalid_request";
+    private const string InvalidToken = "invalid_token";
+
     /// <summary>
     /// How long a token lookup is reused. A revocation made on this node takes effect at once (the entry is evicted);
     /// one made on another node takes effect within this time.
@@ -32,9 +40,14 @@ internal sealed partial class AccessTokenAuthenticationHandler(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (!TryReadBearer(Request.Headers.Authorization.ToString(), out var token))
+        var header = Request.Headers.Authorization;
+        if (header.Count == 0)
         {
             return AuthenticateResult.NoResult();
+        }
+        if (!TryReadBearer(header.ToString(), out var token))
+        {
+            return Fail(InvalidRequest, "Send the token as Authorization: Bearer <token>; the hub takes no other form of this header.");
         }
 
         var hash = AccessTokenFormat.Hash(token);
@@ -47,7 +60,7 @@ internal sealed partial class AccessTokenAuthenticationHandler(
         var now = time.GetUtcNow();
         if (grant is null || !AccessTokenFormat.HashesEqual(grant.Hash, hash) || (grant.ExpiresAt is { } expiry && expiry <= now))
         {
-            return AuthenticateResult.Fail("The access token is invalid, expired or revoked.");
+            return Fail(InvalidToken, "The access token is invalid, expired or revoked.");
         }
 
         if (grant.LastUsedAt is null || now - grant.LastUsedAt >= LastUsedResolution)
@@ -61,12 +74,28 @@ internal sealed partial class AccessTokenAuthenticationHandler(
         return AuthenticateResult.Success(new AuthenticationTicket(grant.Principal, Scheme.Name));
     }
 
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    /// <summary>401 with <c>WWW-Authenticate: Bearer</c>, naming the error when credentials were sent, and a problem body.</summary>
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        var result = await HandleAuthenticateOnceSafeAsync();
         Response.StatusCode = StatusCodes.Status401Unauthorized;
-        Response.Headers.WWWAuthenticate = "Bearer";
-        return Task.CompletedTask;
+        if (result.Failure is null)
+        {
+            Response.Headers.WWWAuthenticate = "Bearer";
+            return;
+        }
+
+        var error = result.Properties?.GetString(ErrorItem) ?? InvalidToken;
+        Response.Headers.WWWAuthenticate = $"Bearer error=\"{error}\"";
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = Context,
+            ProblemDetails = { Status = StatusCodes.Status401Unauthorized, Title = "Invalid credentials", Detail = result.Failure.Message },
+        });
     }
+
+    private static AuthenticateResult Fail(string error, string detail) =>
+        AuthenticateResult.Fail(detail, new AuthenticationProperties(new Dictionary<string, string?> { [ErrorItem] = error }));
 
     /// <summary>Forgets a token's cached lookup, so a revocation applies on this node at once.</summary>
     public static void Evict(IMemoryCache cache, string hash) => cache.Remove(CacheKey(hash));

@@ -12,6 +12,9 @@ internal static class AccessTokenEndpoints
             .ProducesProblem(StatusCodes.Status403Forbidden);
         group.MapGet("/", List).WithName("ListMyTokens")
             .WithSummary("The caller's tokens: name, prefix, created, last used, expiry, revoked. Never the token itself.");
+        group.MapGet("/{id:guid}", Get).WithName("GetMyToken")
+            .WithSummary("One of the caller's tokens: name, prefix, created, last used, expiry, revoked. Never the token itself.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/", Create).WithName("CreateMyToken")
             .WithSummary("Creates a token; the answer shows it this once.")
             .ProducesValidationProblem();
@@ -19,8 +22,9 @@ internal static class AccessTokenEndpoints
             .WithSummary("Revokes a token; requests with it get 401 from now on.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/{id:guid}/regenerate", Regenerate).WithName("RegenerateMyToken")
-            .WithSummary("Revokes a token and issues a new one with the same name and lifetime.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .WithSummary("Revokes a token and issues a new one with the same name and lifetime; a revoked token stays revoked (409).")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return group;
     }
 
@@ -29,6 +33,17 @@ internal static class AccessTokenEndpoints
         context.Caller().UserId is { } userId
             ? TypedResults.Ok(await tokens.ListAsync(userId, cancellationToken))
             : IdentityProblems.NoHubUser();
+
+    public static async Task<Results<Ok<AccessTokenInfo>, ProblemHttpResult>> Get(
+        Guid id, HttpContext context, PersonalAccessTokens tokens, CancellationToken cancellationToken)
+    {
+        if (context.Caller().UserId is not { } userId)
+        {
+            return IdentityProblems.NoHubUser();
+        }
+        var outcome = await tokens.GetAsync(userId, id, cancellationToken);
+        return outcome.Succeeded ? TypedResults.Ok(outcome.Value) : outcome.Error.ToProblem();
+    }
 
     public static async Task<Results<Created<CreatedAccessToken>, ProblemHttpResult>> Create(
         CreateTokenRequest request, HttpContext context, PersonalAccessTokens tokens, CancellationToken cancellationToken)

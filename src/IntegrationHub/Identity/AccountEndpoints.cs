@@ -70,7 +70,7 @@ internal static class AccountEndpoints
         }
         catch (JsonException ex)
         {
-            return IdentityProblems.Problem(StatusCodes.Status400BadRequest, "Malformed JSON", ex.Message);
+            return IdentityProblems.Problem(StatusCodes.Status400BadRequest, "Malformed JSON", Hosting.RequestErrorText.Describe(ex, typeof(LoginRequest)));
         }
 
         var (result, user) = await accounts.CheckPasswordAsync(login?.Email, login?.Password, cancellationToken);

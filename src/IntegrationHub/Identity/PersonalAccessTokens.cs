@@ -70,7 +70,17 @@ internal sealed class PersonalAccessTokens(HubDbContext db, IMemoryCache cache, 
         return AccessTokenInfo.From(token);
     }
 
-    /// <summary>Revokes the token and issues a new one with the same name and the same lifetime.</summary>
+    /// <summary>One of the user's tokens; not found when it is not the user's.</summary>
+    public async Task<Outcome<AccessTokenInfo>> GetAsync(Guid userId, Guid tokenId, CancellationToken cancellationToken)
+    {
+        var token = await db.AccessTokens.AsNoTracking().FirstOrDefaultAsync(t => t.Id == tokenId && t.UserId == userId, cancellationToken);
+        return token is null ? NotFound() : AccessTokenInfo.From(token);
+    }
+
+    /// <summary>
+    /// Revokes the token and issues a new one with the same name and the same lifetime. A revoked token is a conflict:
+    /// revoking is final, and regenerating it would bring back a credential someone chose to end.
+    /// </summary>
     public async Task<Outcome<CreatedAccessToken>> RegenerateAsync(Guid userId, Guid tokenId, CancellationToken cancellationToken)
     {
         var old = await db.AccessTokens.FirstOrDefaultAsync(t => t.Id == tokenId && t.UserId == userId, cancellationToken);
@@ -78,9 +88,13 @@ internal sealed class PersonalAccessTokens(HubDbContext db, IMemoryCache cache, 
         {
             return NotFound();
         }
+        if (old.RevokedAt is not null)
+        {
+            return IdentityError.Conflict("This token is revoked and stays so; create a new token instead.");
+        }
 
         var now = time.GetUtcNow();
-        old.RevokedAt ??= now;
+        old.RevokedAt = now;
         var created = Issue(userId, old.Name, now, old.ExpiresAt is { } expiry ? now + (expiry - old.CreatedAt) : null);
         await db.SaveChangesAsync(cancellationToken);
         AccessTokenAuthenticationHandler.Evict(cache, old.Hash);

@@ -117,6 +117,10 @@ internal sealed class UserDirectory(HubDbContext db, IPasswordHasher<User> passw
             user => user.Role = role.Value, cancellationToken);
     }
 
+    /// <summary>One user the caller may manage; users of other workspaces are not found.</summary>
+    public async Task<Outcome<UserInfo>> GetAsync(HubCaller caller, Guid userId, CancellationToken cancellationToken) =>
+        await FindManagedAsync(caller, userId, cancellationToken) is { } user ? UserInfo.From(user) : UserNotFound();
+
     /// <summary>Disables a user (their cookies and tokens stop working) or enables them again.</summary>
     public Task<Outcome<UserInfo>> SetDisabledAsync(HubCaller caller, Guid userId, bool disabled, CancellationToken cancellationToken) =>
         ChangeUserAsync(caller, userId, user => disabled && !user.Disabled && user.Role == UserRole.Admin,
@@ -127,6 +131,13 @@ internal sealed class UserDirectory(HubDbContext db, IPasswordHasher<User> passw
     {
         var workspaces = await db.Workspaces.AsNoTracking().ToListAsync(cancellationToken);
         return [.. workspaces.OrderBy(w => w.CreatedAt).ThenBy(w => w.Id).Select(w => new WorkspaceInfo(w.Id, w.Name, w.CreatedAt))];
+    }
+
+    /// <summary>One workspace, for installation admins.</summary>
+    public async Task<Outcome<WorkspaceInfo>> GetWorkspaceAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var workspace = await db.Workspaces.AsNoTracking().FirstOrDefaultAsync(w => w.Id == id, cancellationToken);
+        return workspace is null ? WorkspaceNotFound() : new WorkspaceInfo(workspace.Id, workspace.Name, workspace.CreatedAt);
     }
 
     /// <summary>Creates a workspace; names are unique (case-insensitive) so people can tell them apart.</summary>
@@ -160,7 +171,7 @@ internal sealed class UserDirectory(HubDbContext db, IPasswordHasher<User> passw
         }
         if (!caller.IsInstallationAdmin || !await db.Workspaces.AnyAsync(w => w.Id == workspaceId, cancellationToken))
         {
-            return IdentityError.NotFound("There is no such workspace.");
+            return WorkspaceNotFound();
         }
         return workspaceId.Value;
     }
@@ -225,6 +236,8 @@ internal sealed class UserDirectory(HubDbContext db, IPasswordHasher<User> passw
 
     /// <summary>18 random bytes as base64url: 24 characters, 144 bits.</summary>
     private static string GeneratePassword() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(18));
+
+    private static IdentityError WorkspaceNotFound() => IdentityError.NotFound("There is no such workspace.");
 
     private static IdentityError UserNotFound() => IdentityError.NotFound("There is no such user in your workspace.");
 

@@ -13,6 +13,9 @@ internal static class UserEndpoints
         group.MapGet("/", List).WithName("ListUsers")
             .WithSummary("Users of the caller's workspace; installation admins may name another with ?workspaceId=.")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{id:guid}", Get).WithName("GetUser")
+            .WithSummary("One user of the caller's workspace (installation admins: of any workspace).")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/", Create).WithName("CreateUser")
             .WithSummary("Creates a user; without a password the answer carries a generated initial password, shown once.")
             .ProducesValidationProblem()
@@ -39,6 +42,8 @@ internal static class UserEndpoints
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);
         group.MapGet("/", ListWorkspaces).WithName("ListWorkspaces").WithSummary("All workspaces, the default one first.");
+        group.MapGet("/{id:guid}", GetWorkspace).WithName("GetWorkspace").WithSummary("One workspace.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/", CreateWorkspace).WithName("CreateWorkspace")
             .WithSummary("Creates a workspace; add its users with POST /api/v1/users and its id.")
             .ProducesValidationProblem()
@@ -52,6 +57,10 @@ internal static class UserEndpoints
         var outcome = await users.ListAsync(context.Caller(), workspaceId, cancellationToken);
         return outcome.Succeeded ? TypedResults.Ok(outcome.Value) : outcome.Error.ToProblem();
     }
+
+    public static async Task<Results<Ok<UserInfo>, ProblemHttpResult>> Get(
+        Guid id, HttpContext context, UserDirectory users, CancellationToken cancellationToken) =>
+        ToResult(await users.GetAsync(context.Caller(), id, cancellationToken));
 
     public static async Task<Results<Created<CreatedUser>, ProblemHttpResult>> Create(
         CreateUserRequest request, HttpContext context, UserDirectory users, CancellationToken cancellationToken)
@@ -76,6 +85,13 @@ internal static class UserEndpoints
 
     public static async Task<Ok<IReadOnlyList<WorkspaceInfo>>> ListWorkspaces(UserDirectory users, CancellationToken cancellationToken) =>
         TypedResults.Ok(await users.ListWorkspacesAsync(cancellationToken));
+
+    public static async Task<Results<Ok<WorkspaceInfo>, ProblemHttpResult>> GetWorkspace(
+        Guid id, UserDirectory users, CancellationToken cancellationToken)
+    {
+        var outcome = await users.GetWorkspaceAsync(id, cancellationToken);
+        return outcome.Succeeded ? TypedResults.Ok(outcome.Value) : outcome.Error.ToProblem();
+    }
 
     public static async Task<Results<Created<WorkspaceInfo>, ProblemHttpResult>> CreateWorkspace(
         CreateWorkspaceRequest request, UserDirectory users, CancellationToken cancellationToken)

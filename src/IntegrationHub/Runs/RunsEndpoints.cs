@@ -1,5 +1,6 @@
 using System.Text.Json;
 using IntegrationHub.Data;
+using IntegrationHub.Hosting;
 using IntegrationHub.Identity;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -22,15 +23,19 @@ internal static class RunsEndpoints
     {
         var group = app.MapGroup("/api/v1").WithTags("Runs");
         group.MapPost("/scenarios/{id:guid}/runs", RunNow).RequireAuthorization(HubPolicies.Operator)
-            .WithName("RunScenarioNow").WithSummary("Queues a run of the scenario now (manual trigger).");
+            .WithName("RunScenarioNow").WithSummary("Queues a run of the scenario now (manual trigger).")
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         group.MapGet("/runs", ListRuns).RequireAuthorization(HubPolicies.Viewer)
             .WithName("ListRuns").WithSummary("Runs of the caller's workspace, newest first, paged; filter by scenario, status and trigger.");
         group.MapGet("/runs/{id:guid}", GetRun).RequireAuthorization(HubPolicies.Viewer)
             .WithName("GetRun").WithSummary("One run: status, trigger, timestamps, attempts, records, log, error, result and payload.");
         group.MapPost("/runs/{id:guid}/retry", RetryRun).RequireAuthorization(HubPolicies.Operator)
-            .WithName("RetryRun").WithSummary("Resubmits an ended run as a new run with the same payload.");
+            .WithName("RetryRun").WithSummary("Resubmits an ended run as a new run with the same payload.")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         group.MapPost("/runs/{id:guid}/cancel", CancelRun).RequireAuthorization(HubPolicies.Operator)
-            .WithName("CancelRun").WithSummary("Cancels a run that is still queued.");
+            .WithName("CancelRun").WithSummary("Cancels a run that is still queued.")
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return group;
     }
 
@@ -63,7 +68,7 @@ internal static class RunsEndpoints
         TriggerKind? triggerFilter = null;
         if (status is not null)
         {
-            if (Enum.TryParse<RunStatus>(status, ignoreCase: true, out var s) && Enum.IsDefined(s))
+            if (TryParseName<RunStatus>(status, out var s))
             {
                 statusFilter = s;
             }
@@ -74,7 +79,7 @@ internal static class RunsEndpoints
         }
         if (trigger is not null)
         {
-            if (Enum.TryParse<TriggerKind>(trigger, ignoreCase: true, out var t) && Enum.IsDefined(t))
+            if (TryParseName<TriggerKind>(trigger, out var t))
             {
                 triggerFilter = t;
             }
@@ -113,10 +118,9 @@ internal static class RunsEndpoints
         var total = await query.CountAsync(cancellationToken);
         var items = await query
             .OrderByDescending(r => r.QueuedAt).ThenByDescending(r => r.Id)
-            .Skip((page - 1) * pageSize).Take(pageSize)
             .Select(r => new RunSummary(r.Id, r.ScenarioId, r.Status, r.Trigger, r.QueuedAt, r.StartedAt, r.FinishedAt,
                 r.Attempts, r.MaxAttempts, r.RecordsIn, r.RecordsOut, r.RetryOf, r.ScheduledFor, r.Error))
-            .ToListAsync(cancellationToken);
+            .ToPageAsync(page, pageSize, cancellationToken);
         return TypedResults.Ok(new RunPage(items, page, pageSize, total));
     }
 
@@ -188,6 +192,18 @@ internal static class RunsEndpoints
         }
         var run = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == runId, cancellationToken);
         return TypedResults.Accepted($"/api/v1/runs/{runId}", RunDetails.From(run));
+    }
+
+    /// <summary>
+    /// One of the enum's names, case-insensitive. Not Enum.TryParse: it also takes numbers ("3" is Failed), which are
+    /// not part of the API and would change meaning if the enum were ever reordered.
+    /// </summary>
+    private static bool TryParseName<TEnum>(string text, out TEnum value)
+        where TEnum : struct, Enum
+    {
+        var name = Enum.GetNames<TEnum>().FirstOrDefault(n => string.Equals(n, text, StringComparison.OrdinalIgnoreCase));
+        value = name is null ? default : Enum.Parse<TEnum>(name);
+        return name is not null;
     }
 
     private static Task<Run?> FindAsync(HubDbContext db, Guid id, HubCaller caller, CancellationToken cancellationToken) =>

@@ -1,4 +1,5 @@
 using IntegrationHub.Data;
+using IntegrationHub.Hosting;
 using IntegrationHub.Identity;
 using IntegrationHub.Scripting;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -21,6 +22,7 @@ internal static class ScenarioEndpoints
             .RequireAuthorization(HubPolicies.Editor);
         group.MapPut("/{id:guid}", ReplaceAsync).WithName("ReplaceScenario")
             .WithSummary("Replaces a scenario; with `version` set, only if nobody saved it since.")
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .RequireAuthorization(HubPolicies.Editor);
         group.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteScenario").WithSummary("Deletes a scenario with its runs and storage.")
             .RequireAuthorization(HubPolicies.Editor);
@@ -39,14 +41,12 @@ internal static class ScenarioEndpoints
         var query = db.Scenarios.AsNoTracking().Where(s => s.WorkspaceId == caller.WorkspaceId);
         if (!string.IsNullOrWhiteSpace(search))
         {
+            // Both sides lower-cased by Unicode rules: SQLite's own lower() would leave "Ä" as it is and miss "äpfel".
             var term = search.Trim().ToLowerInvariant();
-            // ToLower + Contains translates on SQLite and PostgreSQL alike; the StringComparison overload does not translate.
-#pragma warning disable CA1862
-            query = query.Where(s => s.Name.ToLower().Contains(term));
-#pragma warning restore CA1862
+            query = query.Where(s => HubFunctions.Lower(s.Name).Contains(term));
         }
         var total = await query.CountAsync(cancellationToken);
-        var items = await query.OrderBy(s => s.Name).ThenBy(s => s.Id).Skip((p - 1) * size).Take(size).ToListAsync(cancellationToken);
+        var items = await query.OrderBy(s => s.Name).ThenBy(s => s.Id).ToPageAsync(p, size, cancellationToken);
         return TypedResults.Ok(new ScenarioPage([.. items.Select(ScenarioResponse.From)], total, p, size));
     }
 

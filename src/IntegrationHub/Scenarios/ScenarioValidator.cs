@@ -66,16 +66,29 @@ internal static class ScenarioValidator
             errors["target.keyFields"] = ["A storage target needs at least one key field, none of them empty."];
         }
 
+        CheckHeaders(errors, "source.headers", source.Headers);
+        CheckHeaders(errors, "target.headers", target.Headers);
+
         if (request.Schedule is { Cron: { } cron } schedule && !string.IsNullOrWhiteSpace(cron))
         {
-            if (!TryParseCron(cron, out _, out var cronError))
+            if (!TryParseCron(cron, out var expression, out var cronError))
             {
                 errors["schedule.cron"] = [cronError];
+            }
+            // Any cron that fires at all fires within one 400-year Gregorian cycle; one that never does (30 February)
+            // would be saved and then silently never run.
+            else if (expression!.GetNextOccurrence(DateTime.UnixEpoch) is null)
+            {
+                errors["schedule.cron"] = [$"'{cron.Trim()}' never occurs (no date matches it)."];
             }
             if (!string.IsNullOrWhiteSpace(schedule.TimeZone) && !TryFindTimeZone(schedule.TimeZone, out _))
             {
                 errors["schedule.timeZone"] = [$"Unknown time zone '{schedule.TimeZone}'."];
             }
+        }
+        else if (!string.IsNullOrWhiteSpace(request.Schedule?.TimeZone))
+        {
+            errors["schedule.timeZone"] = ["A time zone needs schedule.cron; without one there is no schedule for it to apply to."];
         }
 
         var advanced = request.Advanced ?? new AdvancedDto();
@@ -194,6 +207,32 @@ internal static class ScenarioValidator
             errors[field] = [$"Must be between 1 and {max}."];
         }
     }
+
+    /// <summary>
+    /// Header names must be HTTP tokens and values printable ASCII (tabs allowed). HttpClient refuses anything else
+    /// when the run sends it, so the header would be dropped or the run fail long after the save.
+    /// </summary>
+    private static void CheckHeaders(Dictionary<string, string[]> errors, string field, IReadOnlyDictionary<string, string>? headers)
+    {
+        var problems = new List<string>();
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            if (name.Length == 0 || !name.All(IsTokenChar))
+            {
+                problems.Add($"'{name}' is not a valid header name (letters, digits and !#$%&'*+-.^_`|~ only, no spaces).");
+            }
+            else if (value is null || !value.All(c => c == '\t' || c is >= ' ' and <= '~'))
+            {
+                problems.Add($"The value of '{name}' must be printable ASCII text on one line (no line breaks or control characters).");
+            }
+        }
+        if (problems.Count > 0)
+        {
+            errors[field] = [.. problems];
+        }
+    }
+
+    private static bool IsTokenChar(char c) => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c);
 
     private static bool IsHttpUrl(string? url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);

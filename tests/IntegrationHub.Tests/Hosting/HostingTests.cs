@@ -68,4 +68,36 @@ public sealed class HostingTests
         Assert.Equal(HttpStatusCode.OK, reference.StatusCode);
         Assert.Equal("text/html", reference.Content.Headers.ContentType?.MediaType);
     }
+
+    [Fact]
+    public async Task OpenApiDocument_DescribesTheBearerScheme_AndTheErrorAnswersOfManagementOperations()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var client = hub.CreateHttpClient();
+
+        using var document = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+
+        var root = document.RootElement;
+        Assert.Equal("bearer", root.GetProperty("components").GetProperty("securitySchemes").GetProperty("Bearer").GetProperty("scheme").GetString());
+        var paths = root.GetProperty("paths");
+        (string Path, string Method, string[] Statuses)[] expected =
+        [
+            ("/api/v1/scenarios/{id}", "put", ["401", "403", "404", "409"]),
+            ("/api/v1/scenarios/{id}/runs", "post", ["401", "403", "404", "429"]),
+            ("/api/v1/runs", "get", ["401", "403"]),
+            ("/api/v1/scenarios/{id}/storage", "get", ["401", "403", "404"]),
+            ("/api/v1/users/{id}", "get", ["401", "403", "404"]),
+            ("/api/v1/me/tokens/{id}/regenerate", "post", ["401", "403", "404", "409"]),
+            ("/api/v1/workspaces", "post", ["401", "403", "409"]),
+        ];
+        foreach (var (path, method, statuses) in expected)
+        {
+            var operation = paths.GetProperty(path).GetProperty(method);
+            Assert.True(operation.GetProperty("security")[0].TryGetProperty("Bearer", out _), $"{method} {path} names no bearer requirement");
+            var responses = operation.GetProperty("responses");
+            Assert.All(statuses, status => Assert.True(responses.TryGetProperty(status, out _), $"{method} {path} lacks {status}"));
+        }
+        // Sign-in takes no token.
+        Assert.False(paths.GetProperty("/account/login").GetProperty("post").TryGetProperty("security", out _));
+    }
 }

@@ -47,9 +47,47 @@ public sealed class AccessTokenAuthenticationTests
 
         var response = await client.GetAsync("/api/v1/me");
 
-        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Contains("Bearer", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        await IdentityTestClient.AssertProblemAsync(response, HttpStatusCode.Unauthorized);
+        Assert.Equal("Bearer error=\"invalid_token\"", response.Headers.WwwAuthenticate.ToString());
+    }
+
+    // {token} stands for the admin's real token: a valid token in the wrong form must not count either.
+    [Theory]
+    [InlineData("Basic YTpi")]
+    [InlineData("Token {token}")]
+    [InlineData("{token}")]
+    [InlineData("Bearer")]
+    public async Task Trigger_WithUnrecognisedAuthorizationHeader_Returns401_EvenWhereAnonymousTriggersAreAllowed(string authorization)
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(anonymous: true));
+        using var client = hub.CreateHttpClient();
+        client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", authorization.Replace("{token}", HubHost.AdminToken, StringComparison.Ordinal));
+
+        var response = await client.GetAsync($"/ExternalData/Accept/{scenario.Id}");
+
+        await IdentityTestClient.AssertProblemAsync(response, HttpStatusCode.Unauthorized);
+        Assert.StartsWith("Bearer", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+        Assert.Empty(await RunsTestData.GetRunsAsync(hub, scenario.Id));
+    }
+
+    [Theory]
+    [InlineData("Basic YTpi", "invalid_request")]
+    [InlineData("Token {token}", "invalid_request")]
+    [InlineData("{token}", "invalid_request")]
+    [InlineData("Bearer", "invalid_request")]
+    [InlineData("Bearer junk", "invalid_token")]
+    public async Task Api_WithUnrecognisedAuthorizationHeader_Returns401NamingTheError(string authorization, string error)
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var client = hub.CreateHttpClient();
+        client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", authorization.Replace("{token}", HubHost.AdminToken, StringComparison.Ordinal));
+
+        var response = await client.GetAsync("/api/v1/me");
+
+        Assert.Equal($"Bearer error=\"{error}\"", response.Headers.WwwAuthenticate.ToString());
+        var problem = await IdentityTestClient.ReadProblemAsync(response, HttpStatusCode.Unauthorized);
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("detail").GetString()));
     }
 
     [Theory, AllDatabases]

@@ -84,6 +84,41 @@ public sealed class AccessTokenEndpointsTests
     }
 
     [Theory, AllDatabases]
+    public async Task RegenerateToken_ThatWasRevoked_Returns409AndIssuesNothing(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var admin = hub.CreateAdminClient();
+        var old = await CreateAsync(admin, "leaked");
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/v1/me/tokens/{old.Info.Id}")).StatusCode);
+
+        var response = await admin.PostAsync($"/api/v1/me/tokens/{old.Info.Id}/regenerate", null);
+
+        await IdentityTestClient.AssertProblemAsync(response, HttpStatusCode.Conflict);
+        var list = await admin.GetFromJsonAsync<List<AccessTokenInfo>>("/api/v1/me/tokens", TestJson.Options);
+        Assert.Single(list!, t => t.Name == "leaked");
+    }
+
+    [Theory, AllDatabases]
+    public async Task CreatedToken_LocationAnswersWithItsMetadata_ToItsOwnerOnly(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var admin = hub.CreateAdminClient();
+        var response = await admin.PostAsJsonAsync("/api/v1/me/tokens", new CreateTokenRequest("deploy", 7), TestJson.Options);
+        var created = (await response.Content.ReadFromJsonAsync<CreatedAccessToken>(TestJson.Options))!;
+        var user = await admin.CreateUserAsync(UserRole.Editor);
+        using var other = hub.CreateHttpClient(await hub.CreateTokenForAsync(user.Email));
+
+        var got = await admin.GetAsync(response.Headers.Location);
+        var asOther = await other.GetAsync(response.Headers.Location);
+
+        Assert.Equal(HttpStatusCode.OK, got.StatusCode);
+        var json = await got.Content.ReadAsStringAsync();
+        Assert.Equal(created.Info, JsonSerializer.Deserialize<AccessTokenInfo>(json, TestJson.Options));
+        Assert.DoesNotContain(created.Token, json, StringComparison.Ordinal);
+        await IdentityTestClient.AssertProblemAsync(asOther, HttpStatusCode.NotFound);
+    }
+
+    [Theory, AllDatabases]
     public async Task TokenOfAnotherUser_Returns404ForRevokeAndRegenerate_AndStaysValid(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);

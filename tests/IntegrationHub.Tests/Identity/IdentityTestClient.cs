@@ -59,12 +59,16 @@ internal static class IdentityTestClient
             ? values.Where(v => v.StartsWith("IntegrationHub.Auth=", StringComparison.Ordinal)).Select(v => v.Split(';')[0]).FirstOrDefault()
             : null;
 
-    public static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status)
+    public static Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status) => ReadProblemAsync(response, status);
+
+    /// <summary>Asserts an RFC 7807 problem of <paramref name="status"/> and returns its body.</summary>
+    public static async Task<System.Text.Json.JsonElement> ReadProblemAsync(HttpResponseMessage response, HttpStatusCode status)
     {
         Assert.Equal(status, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
         Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        return problem;
     }
 
     /// <summary>Asserts a 400 validation problem naming <paramref name="field"/> in its errors.</summary>

@@ -183,6 +183,34 @@ public sealed class UserEndpointsTests
         Assert.Equal(["Default", "Finance"], all!.Select(w => w.Name));
     }
 
+    [Theory, AllDatabases]
+    public async Task CreatedUserAndWorkspace_LocationAnswersWithThem_ForTheirAdminsOnly(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var installationAdmin = hub.CreateAdminClient();
+        var workspaceResponse = await installationAdmin.PostAsJsonAsync("/api/v1/workspaces", new CreateWorkspaceRequest("Sales"), TestJson.Options);
+        var workspace = (await workspaceResponse.Content.ReadFromJsonAsync<WorkspaceInfo>(TestJson.Options))!;
+        var userResponse = await installationAdmin.PostAsJsonAsync("/api/v1/users",
+            new CreateUserRequest($"sales-{Guid.NewGuid():N}@hub.test", null, UserRole.Admin, workspace.Id), TestJson.Options);
+        var (user, initialPassword) = (await userResponse.Content.ReadFromJsonAsync<CreatedUser>(TestJson.Options))!;
+        var defaultUser = await installationAdmin.CreateUserAsync(UserRole.Viewer);
+        using var asSalesAdmin = hub.CreateHttpClient(await hub.CreateTokenForAsync(user.Email, initialPassword!));
+
+        var gotWorkspace = await installationAdmin.GetFromJsonAsync<WorkspaceInfo>(workspaceResponse.Headers.Location, TestJson.Options);
+        var gotUser = await installationAdmin.GetFromJsonAsync<UserInfo>(userResponse.Headers.Location, TestJson.Options);
+        var ownUser = await asSalesAdmin.GetAsync(userResponse.Headers.Location);
+        var userOfAnotherWorkspace = await asSalesAdmin.GetAsync($"/api/v1/users/{defaultUser.Id}");
+        var workspaceAsWorkspaceAdmin = await asSalesAdmin.GetAsync(workspaceResponse.Headers.Location);
+        var unknownWorkspace = await installationAdmin.GetAsync($"/api/v1/workspaces/{Guid.NewGuid()}");
+
+        Assert.Equal(workspace, gotWorkspace);
+        Assert.Equal(user, gotUser);
+        Assert.Equal(HttpStatusCode.OK, ownUser.StatusCode);
+        await IdentityTestClient.AssertProblemAsync(userOfAnotherWorkspace, HttpStatusCode.NotFound);
+        await IdentityTestClient.AssertProblemAsync(workspaceAsWorkspaceAdmin, HttpStatusCode.Forbidden);
+        await IdentityTestClient.AssertProblemAsync(unknownWorkspace, HttpStatusCode.NotFound);
+    }
+
     private static async Task<WorkspaceInfo> CreateWorkspaceAsync(HttpClient installationAdmin, string name)
     {
         var response = await installationAdmin.PostAsJsonAsync("/api/v1/workspaces", new CreateWorkspaceRequest(name), TestJson.Options);

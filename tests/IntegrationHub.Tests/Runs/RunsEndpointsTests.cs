@@ -110,8 +110,26 @@ public sealed class RunsEndpointsTests
         Assert.Equal(0, succeeded!.Total);
     }
 
+    [Theory, AllDatabases]
+    public async Task ListRuns_PageFarPastTheEnd_IsEmpty(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub);
+        await RunsTestData.EnqueueAsync(hub, scenario);
+        using var client = hub.CreateAdminClient();
+
+        // (page - 1) * pageSize is past int.MaxValue here; wrapped around, it pointed back at the first page.
+        var last = await client.GetFromJsonAsync<RunPage>($"/api/v1/runs?page={int.MaxValue}&pageSize=200", TestJson.Options);
+
+        Assert.Empty(last!.Items);
+        Assert.Equal(1, last.Total);
+        Assert.Equal(int.MaxValue, last.Page);
+    }
+
     [Theory]
     [InlineData("status=Sleeping")]
+    [InlineData("status=3")]
+    [InlineData("trigger=0")]
     [InlineData("trigger=Telepathy")]
     [InlineData("page=0")]
     [InlineData("pageSize=100000")]

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using IntegrationHub.Data;
 using IntegrationHub.Identity;
 using IntegrationHub.Scenarios;
+using IntegrationHub.Tests.Identity;
 using IntegrationHub.Tests.Infrastructure;
 
 namespace IntegrationHub.Tests.Scenarios;
@@ -86,6 +87,26 @@ public sealed class ScenarioEndpointsTests
         Assert.True(errors.TryGetProperty(field, out _), $"errors should name {field}: {errors}");
     }
 
+    // Each of these was saved and then silently did nothing: a time zone without a schedule, a schedule that never
+    // fires, headers HttpClient refuses to send.
+    [Theory]
+    [InlineData("schedule.timeZone", "schedule", """{"timeZone": "Europe/Berlin"}""")]
+    [InlineData("schedule.cron", "schedule", """{"cron": "0 0 30 2 *", "timeZone": "Europe/Berlin"}""")]
+    [InlineData("source.headers", "source", """{"type": "http", "url": "http://example.test/", "headers": {"X Api Key": "1"}}""")]
+    [InlineData("target.headers", "target", """{"type": "http", "url": "http://example.test/", "headers": {"X-Api-Key": "1\r\nX-Evil: 2"}}""")]
+    public async Task Create_WithScheduleOrHeadersThatWouldNeverWork_Returns400NamingTheField(string field, string property, string value)
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var client = hub.CreateAdminClient();
+        var json = ScenarioTestData.ScenarioJson(change: j => j[property] = JsonNode.Parse(value));
+
+        var response = await client.PostAsJsonAsync("/api/v1/scenarios", json, TestJson.Options);
+
+        await IdentityTestClient.AssertValidationProblemAsync(response, field);
+        var list = await client.GetFromJsonAsync<ScenarioPage>("/api/v1/scenarios", TestJson.Options);
+        Assert.Equal(0, list!.Total);
+    }
+
     [Theory, AllDatabases]
     public async Task CreateOrReplace_WithMalformedJsonOrNotJson_AnswersAProblem_AndStoresNothing(DatabaseProvider provider)
     {
@@ -158,6 +179,35 @@ public sealed class ScenarioEndpointsTests
         Assert.Equal(2, orders!.Total);
         Assert.All(orders.Items, s => Assert.Contains("orders", s.Name, StringComparison.OrdinalIgnoreCase));
         Assert.Equal(HttpStatusCode.BadRequest, badPage.StatusCode);
+    }
+
+    [Theory, AllDatabases]
+    public async Task List_SearchesNonAsciiNamesCaseInsensitively(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson("Übertragung Äpfel"));
+        await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson("Orders to ERP"));
+        using var client = hub.CreateAdminClient();
+
+        foreach (var search in new[] { "Übertragung", "übertragung", "äpfel", "ÄPFEL", "g Ä" })
+        {
+            var found = await client.GetFromJsonAsync<ScenarioPage>($"/api/v1/scenarios?search={Uri.EscapeDataString(search)}", TestJson.Options);
+            Assert.Equal("Übertragung Äpfel", Assert.Single(found!.Items).Name);
+        }
+    }
+
+    [Theory, AllDatabases]
+    public async Task List_PageFarPastTheEnd_IsEmpty(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        // (page - 1) * pageSize is past int.MaxValue here; wrapped around, it pointed back at the first page.
+        var last = await client.GetFromJsonAsync<ScenarioPage>($"/api/v1/scenarios?page={int.MaxValue}&pageSize=200", TestJson.Options);
+
+        Assert.Empty(last!.Items);
+        Assert.Equal(1, last.Total);
     }
 
     [Theory, AllDatabases]

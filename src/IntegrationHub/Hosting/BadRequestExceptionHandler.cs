@@ -1,0 +1,70 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Mvc;
+
+namespace IntegrationHub.Hosting;
+
+/// <summary>
+/// Answers exceptions that are about the request, not about the hub, with a 4xx problem instead of a 500:
+/// <see cref="BadHttpRequestException"/> (a body over Kestrel's limit is 413, a malformed request 400) and the form
+/// reader's <see cref="InvalidDataException"/> (too many fields, a value too long: 400). Only exceptions thrown by
+/// ASP.NET Core's own request readers qualify, so a bug of ours that throws one of these types still leaves as a 500.
+/// Minimal APIs throw their binding failures (a malformed JSON body, a query value of the wrong kind) as
+/// BadHttpRequestException too (RouteHandlerOptions.ThrowOnBadRequest), so that they get a detail saying where.
+/// </summary>
+internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService problems, ILogger<BadRequestExceptionHandler> logger)
+    : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        // The middleware has cleared the request's endpoint by now; the feature keeps the one that threw.
+        var endpoint = httpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint;
+        var bodyType = endpoint?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType;
+        if (Describe(exception, bodyType) is not { } problem || httpContext.Response.HasStarted)
+        {
+            return false;
+        }
+
+        LogRejected(logger, problem.Status!.Value, problem.Detail!);
+        httpContext.Response.StatusCode = problem.Status.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+    }
+
+    /// <summary>The problem a request-caused exception stands for; null for anything else (a 500 then).</summary>
+    /// <param name="bodyType">What the endpoint reads its JSON body as, to say what a value should have been.</param>
+    internal static ProblemDetails? Describe(Exception exception, Type? bodyType) => exception switch
+    {
+        BadHttpRequestException bad when ThrownBy(bad, "Microsoft.AspNetCore.") || ThrownByCompiledRequestDelegate(bad) => new ProblemDetails
+        {
+            Status = bad.StatusCode,
+            Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request",
+            Detail = RequestErrorText.Describe(bad, bodyType),
+        },
+        InvalidDataException invalid when ThrownBy(invalid, "Microsoft.AspNetCore.WebUtilities", "Microsoft.AspNetCore.Http.Features") =>
+            new ProblemDetails
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = "Malformed form",
+                Detail = $"The form could not be read: {invalid.Message}",
+            },
+        _ => null,
+    };
+
+    /// <summary>
+    /// Whether the exception was thrown inside one of these namespaces (an async method's state machine reports its
+    /// enclosing type's namespace). Without a stack trace nothing qualifies: unknown means a 500, never a hidden bug.
+    /// </summary>
+    private static bool ThrownBy(Exception exception, params string[] namespaces) =>
+        exception.TargetSite?.DeclaringType?.Namespace is { } thrower
+        && namespaces.Any(n => thrower.StartsWith(n, StringComparison.Ordinal));
+
+    /// <summary>
+    /// Minimal APIs compile each endpoint's parameter binding into an expression (a dynamic method, with no declaring
+    /// type), which throws the binding failures. Code of ours always has a declaring type.
+    /// </summary>
+    private static bool ThrownByCompiledRequestDelegate(Exception exception) =>
+        exception.StackTrace is not null && exception.TargetSite is { DeclaringType: null };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused a request with {Status}: {Detail}")]
+    private static partial void LogRejected(ILogger logger, int status, string detail);
+}

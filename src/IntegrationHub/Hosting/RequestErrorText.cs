@@ -1,0 +1,117 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace IntegrationHub.Hosting;
+
+/// <summary>
+/// Says what is wrong with a request in words for the person who sent it: where a JSON body breaks and what was
+/// expected there, or which parameter could not be read. No .NET type names: "a whole number", not System.Int32.
+/// </summary>
+internal static partial class RequestErrorText
+{
+    public const string BodyMustBeObject = "The body must be a JSON object.";
+
+    /// <summary>
+    /// A JSON body that does not read as <paramref name="bodyType"/>: the place (path, line, position) and the fault.
+    /// What a value must be comes from the property at the path: System.Text.Json's message names the record it was
+    /// building, not the property's type.
+    /// </summary>
+    public static string Describe(JsonException exception, Type? bodyType)
+    {
+        var where = $"line {(exception.LineNumber ?? 0) + 1}, position {(exception.BytePositionInLine ?? 0) + 1}";
+        var path = exception.Path ?? "$";
+        var message = WithoutLocation(exception.Message);
+        if (message.StartsWith("The JSON value could not be converted to ", StringComparison.Ordinal))
+        {
+            var expected = TypeAt(bodyType, path) is { } target ? Expected(target) : null;
+            return path == "$" ? BodyMustBeObject
+                : expected is null ? $"{path} ({where}) has a value of the wrong kind."
+                : $"{path} ({where}) must be {expected}.";
+        }
+        // A syntax error: the reader's own words name the character and say what it expected.
+        return $"The body is not valid JSON at {where} ({path}): {message}";
+    }
+
+    /// <summary>
+    /// Minimal APIs' own binding failures, without the C# type names they carry: a body that is missing or JSON null,
+    /// or a route or query value of the wrong kind. Anything unknown is passed on as it is.
+    /// </summary>
+    public static string Describe(BadHttpRequestException exception, Type? bodyType)
+    {
+        if (exception.InnerException is JsonException json)
+        {
+            return Describe(json, bodyType);
+        }
+        var message = exception.Message;
+        if (message.Contains("from body", StringComparison.Ordinal) || message.Contains("no body was provided", StringComparison.Ordinal))
+        {
+            return BodyMustBeObject;
+        }
+        if (FailedToBind().Match(message) is { Success: true } bind)
+        {
+            return $"'{bind.Groups["name"].Value}' cannot be \"{bind.Groups["value"].Value}\".";
+        }
+        if (RequiredParameter().Match(message) is { Success: true } required)
+        {
+            return $"'{required.Groups["name"].Value}' is required.";
+        }
+        return message;
+    }
+
+    /// <summary>The type of the property <paramref name="path"/> (<c>$.advanced.timeoutSeconds</c>, <c>$.keyFields[0]</c>) leads to.</summary>
+    private static Type? TypeAt(Type? type, string path)
+    {
+        foreach (Match segment in PathSegment().Matches(path))
+        {
+            if (type is null)
+            {
+                return null;
+            }
+            type = Nullable.GetUnderlyingType(type) ?? type;
+            type = segment.Groups["index"].Success
+                ? ElementType(type)
+                : type.GetProperty(segment.Groups["name"].Value, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase)?.PropertyType;
+        }
+        return type;
+    }
+
+    private static Type? ElementType(Type type) =>
+        type.IsArray ? type.GetElementType()
+        : type.GetInterfaces().Append(type).FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>))
+            ?.GetGenericArguments()[0];
+
+    /// <summary>What a JSON value must be to become <paramref name="type"/>, in words.</summary>
+    private static string Expected(Type type)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        return type switch
+        {
+            _ when type == typeof(int) || type == typeof(long) || type == typeof(short) || type == typeof(byte) => "a whole number",
+            _ when type == typeof(double) || type == typeof(float) || type == typeof(decimal) => "a number",
+            _ when type == typeof(string) => "a string",
+            _ when type == typeof(bool) => "true or false",
+            _ when type == typeof(Guid) => "a GUID string",
+            _ when type == typeof(DateTimeOffset) || type == typeof(DateTime) => "a date and time (ISO 8601 string)",
+            { IsEnum: true } => $"one of {string.Join(", ", Enum.GetNames(type))}",
+            _ when ElementType(type) is not null => "an array",
+            _ => "an object",
+        };
+    }
+
+    /// <summary>System.Text.Json appends " Path: $.x | LineNumber: 0 | BytePositionInLine: 3." to its messages; we say it better.</summary>
+    private static string WithoutLocation(string message)
+    {
+        var at = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        return at < 0 ? message : message[..at];
+    }
+
+    [GeneratedRegex(@"\.(?<name>[^.\[]+)|\[(?<index>\d+)\]|\['(?<name>[^']*)'\]")]
+    private static partial Regex PathSegment();
+
+    [GeneratedRegex("^Failed to bind parameter \"(?:.+ )?(?<name>[^ \"]+)\" from \"(?<value>.*)\"\\.$")]
+    private static partial Regex FailedToBind();
+
+    [GeneratedRegex("^Required parameter \"(?:.+ )?(?<name>[^ \"]+)\" was not provided")]
+    private static partial Regex RequiredParameter();
+}
