@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using IntegrationHub.Hosting;
 using IntegrationHub.Identity;
 using IntegrationHub.Runs;
 using IntegrationHub.Scenarios;
@@ -72,7 +73,7 @@ internal static class ExternalApiEndpoints
             {
                 return ExternalApiProblems.BadRequest("Invalid paging", string.Join(" ", errors.Values.SelectMany(e => e)));
             }
-            var list = await storage.ListAsync(scenarioId, null, (p - 1) * size, size, cancellationToken);
+            var list = await storage.ListAsync(scenarioId, null, Paging.Offset(p, size), size, cancellationToken);
             return TypedResults.Ok(new CacheDataPage(
                 [.. list.Items.Select(i => new CacheDataItem(StorageEndpoints.ParseStored(i.Key), StorageEndpoints.ParseStored(i.Value), i.UpdatedAt))],
                 list.Total,
@@ -177,7 +178,7 @@ internal static class ExternalApiEndpoints
             var authentication = await context.AuthenticateAsync();
             if (authentication.Failure is not null)
             {
-                return ExternalApiProblems.CredentialsInvalid(context);
+                return ExternalApiProblems.CredentialsInvalid(context, authentication);
             }
             return settings is not { EnableExternalTriggers: true } ? ExternalApiProblems.ScenarioNotFound(scenarioId)
                 : settings.AllowsAnonymous ? null

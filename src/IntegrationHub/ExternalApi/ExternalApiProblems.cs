@@ -1,3 +1,5 @@
+using IntegrationHub.Identity;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace IntegrationHub.ExternalApi;
@@ -15,13 +17,18 @@ internal static class ExternalApiProblems
             detail: "Send Authorization: Bearer <token>, or allow anonymous triggers on the scenario.");
     }
 
-    public static ProblemHttpResult CredentialsInvalid(HttpContext context)
+    /// <summary>
+    /// Credentials the hub refused. The token handler names RFC 6750's error (<c>invalid_request</c> for a header it
+    /// cannot read, <c>invalid_token</c> for a token it does not take) and says why, as /api/v1's challenge does.
+    /// </summary>
+    public static ProblemHttpResult CredentialsInvalid(HttpContext context, AuthenticateResult authentication)
     {
-        context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
+        var error = authentication.Properties?.GetString(AccessTokenAuthenticationHandler.ErrorItem);
+        context.Response.Headers.WWWAuthenticate = $"Bearer error=\"{error ?? "invalid_token"}\"";
         return TypedResults.Problem(
             statusCode: StatusCodes.Status401Unauthorized,
             title: "Invalid credentials",
-            detail: "The credentials sent are invalid, expired or revoked.");
+            detail: error is null ? "The credentials sent are invalid, expired or revoked." : authentication.Failure?.Message);
     }
 
     public static ProblemHttpResult Forbidden(string action) => TypedResults.Problem(

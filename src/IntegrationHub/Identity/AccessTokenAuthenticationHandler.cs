@@ -25,7 +25,7 @@ internal sealed partial class AccessTokenAuthenticationHandler(
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     /// <summary>RFC 6750's error codes, carried from the failure to the challenge in the result's properties.</summary>
-    private const string ErrorItem = "bearer_error";
+    internal const string ErrorItem = "bearer_error";
     private const string InvalidRequest = "invalid_request";
     private const string InvalidToken = "invalid_token";
 

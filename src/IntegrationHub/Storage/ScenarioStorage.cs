@@ -94,8 +94,11 @@ public sealed class ScenarioStorage(IDbContextFactory<HubDbContext> dbFactory, S
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>A page of the scenario's live entries ordered by key; <paramref name="search"/> matches inside keys.</summary>
-    public async Task<StoragePage> ListAsync(Guid scenarioId, string? search, int skip, int take, CancellationToken cancellationToken)
+    /// <summary>
+    /// A page of the scenario's live entries ordered by key; <paramref name="search"/> matches inside keys. A page that
+    /// starts past int.MaxValue entries (<see cref="Hosting.Paging.Offset"/> of a huge page number) is past the end: empty.
+    /// </summary>
+    public async Task<StoragePage> ListAsync(Guid scenarioId, string? search, long skip, int take, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -106,9 +109,13 @@ public sealed class ScenarioStorage(IDbContextFactory<HubDbContext> dbFactory, S
         }
 
         var total = await query.CountAsync(cancellationToken);
+        if (skip > int.MaxValue)
+        {
+            return new StoragePage([], total);
+        }
         var items = await query
             .OrderBy(e => e.Key)
-            .Skip(skip)
+            .Skip((int)skip)
             .Take(take)
             .Select(e => new StoredItem(e.Key, e.Value, e.UpdatedAt, e.ExpiresAt))
             .ToListAsync(cancellationToken);

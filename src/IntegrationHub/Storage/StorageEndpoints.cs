@@ -1,5 +1,6 @@
 using System.Text.Json;
 using IntegrationHub.Data;
+using IntegrationHub.Hosting;
 using IntegrationHub.Identity;
 using IntegrationHub.Scenarios;
 using Microsoft.AspNetCore.Http.Features;
@@ -50,7 +51,7 @@ internal static class StorageEndpoints
             {
                 return TypedResults.ValidationProblem(pagingErrors);
             }
-            var list = await storage.ListAsync(id, search, (p - 1) * size, size, cancellationToken);
+            var list = await storage.ListAsync(id, search, Paging.Offset(p, size), size, cancellationToken);
             return TypedResults.Ok(StorageListPage.From(list, p, size));
         }
 

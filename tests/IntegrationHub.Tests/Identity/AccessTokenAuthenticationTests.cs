@@ -67,7 +67,7 @@ public sealed class AccessTokenAuthenticationTests
         var response = await client.GetAsync($"/ExternalData/Accept/{scenario.Id}");
 
         await IdentityTestClient.AssertProblemAsync(response, HttpStatusCode.Unauthorized);
-        Assert.StartsWith("Bearer", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+        Assert.Equal("Bearer error=\"invalid_request\"", response.Headers.WwwAuthenticate.ToString());
         Assert.Empty(await RunsTestData.GetRunsAsync(hub, scenario.Id));
     }
 

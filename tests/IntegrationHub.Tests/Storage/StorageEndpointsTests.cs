@@ -60,10 +60,17 @@ public sealed class StorageEndpointsTests
 
         var all = await client.GetFromJsonAsync<StorageListPage>($"/api/v1/scenarios/{scenario.Id}/storage?pageSize=2", TestJson.Options);
         var found = await client.GetFromJsonAsync<StorageListPage>($"/api/v1/scenarios/{scenario.Id}/storage?search=ap", TestJson.Options);
+        // (page - 1) * pageSize is past int.MaxValue here; in int it wrapped round to the first page.
+        var pastTheEnd = await client.GetFromJsonAsync<StorageListPage>($"/api/v1/scenarios/{scenario.Id}/storage?page={int.MaxValue}&pageSize=200", TestJson.Options);
+        var cachePastTheEnd = await client.GetFromJsonAsync<StorageListPage>($"/ExternalData/GetCacheData/{scenario.Id}?page={int.MaxValue}&pageSize=200", TestJson.Options);
 
         Assert.Equal(3, all!.Total);
         Assert.Equal(2, all.Items.Count);
         Assert.Equal(["apple", "apricot"], found!.Items.Select(i => i.Key.GetString()));
+        Assert.Empty(pastTheEnd!.Items);
+        Assert.Equal(3, pastTheEnd.Total);
+        Assert.Empty(cachePastTheEnd!.Items);
+        Assert.Equal(3, cachePastTheEnd.Total);
     }
 
     [Theory, AllDatabases]
