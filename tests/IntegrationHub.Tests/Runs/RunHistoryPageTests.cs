@@ -1,0 +1,66 @@
+using System.Net;
+using IntegrationHub.Data;
+using IntegrationHub.Tests.Identity;
+using IntegrationHub.Tests.Infrastructure;
+
+namespace IntegrationHub.Tests.Runs;
+
+/// <summary>The server-rendered run history page, read as HTML: query values it must survive.</summary>
+public sealed class RunHistoryPageTests
+{
+    [Fact]
+    public async Task QueryValuesThatDoNotParse_AreIgnored_AndThePageRenders()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, RunsTestData.NoWorkers);
+        var (runId, browser) = await OneRunAsync(hub);
+        using var _ = browser;
+
+        foreach (var query in new[] { "page=abc", "page=99999999999", "page=-5", "scenario=abc" })
+        {
+            var response = await browser.GetAsync($"/runs?{query}");
+
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{query}: {response.StatusCode}");
+            Assert.Contains($"data-run=\"{runId}\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("from=0001-01-01T00:00&tz=Asia/Tokyo", true)]
+    [InlineData("to=9999-12-31T23:59&tz=America/New_York", true)]
+    [InlineData("from=9999-12-31T23:59&tz=America/New_York", false)]
+    [InlineData("to=0001-01-01T00:00&tz=Asia/Tokyo", false)]
+    public async Task TimeBoundsAtTheCalendarsEdge_AreClampedToIt(string query, bool listsTheRun)
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, RunsTestData.NoWorkers);
+        var (runId, browser) = await OneRunAsync(hub);
+        using var _ = browser;
+
+        var response = await browser.GetAsync($"/runs?{query}");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(listsTheRun, (await response.Content.ReadAsStringAsync()).Contains($"data-run=\"{runId}\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task APagePastTheEnd_IsEmpty_EvenWhenItsOffsetPassesIntMaxValue()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, RunsTestData.NoWorkers);
+        var (runId, browser) = await OneRunAsync(hub);
+        using var _ = browser;
+
+        foreach (var page in new[] { 2, 43_000_000, int.MaxValue })
+        {
+            var response = await browser.GetAsync($"/runs?page={page}");
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.DoesNotContain($"data-run=\"{runId}\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>One queued run in the admin's workspace, and a browser signed in as the admin.</summary>
+    private static async Task<(Guid RunId, HttpClient Browser)> OneRunAsync(HubHost hub)
+    {
+        var runId = await RunsTestData.EnqueueAsync(hub, await RunsTestData.CreateScenarioAsync(hub));
+        return (runId, await hub.SignInAsync(HubHost.AdminEmail, HubHost.AdminPassword));
+    }
+}
