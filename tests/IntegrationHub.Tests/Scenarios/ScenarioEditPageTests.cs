@@ -24,6 +24,25 @@ public sealed class ScenarioEditPageTests
         Assert.DoesNotContain("no longer exists", html, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Save_WithAHeaderLineWithoutName_ShowsTheErrorUnderTheHeadersField()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+
+        var response = await PostAsAdminAsync(hub, scenario, f => f["Input.TargetHeaders"] = ": empty");
+
+        Assert.Contains("id=\"target.headers-error\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    private static async Task<HttpResponseMessage> PostAsAdminAsync(HubHost hub, ScenarioResponse scenario, Action<Dictionary<string, string>> change)
+    {
+        var cookie = await hub.SignInCookieAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+        var response = await PageForm.PostAsync(hub, cookie, $"/scenarios/{scenario.Id}/edit", "edit-scenario", Fields(scenario, change));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return response;
+    }
+
     /// <summary>The form as the page shows <paramref name="scenario"/>, with <paramref name="change"/> applied.</summary>
     private static Dictionary<string, string> Fields(ScenarioResponse scenario, Action<Dictionary<string, string>>? change = null)
     {
