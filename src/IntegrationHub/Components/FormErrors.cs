@@ -14,6 +14,26 @@ internal static class FormErrors
     public static Dictionary<string, string> From(ValidationProblem problem) =>
         problem.ProblemDetails.Errors.ToDictionary(e => e.Key, e => e.Value.FirstOrDefault() ?? "Not valid.", StringComparer.Ordinal);
 
+    /// <summary>
+    /// Reads a whole number typed into a form field; blank is null (the setting's default). Anything else outside
+    /// <paramref name="min"/> to <paramref name="max"/>, letters or a number past <see cref="int"/>, adds an error for
+    /// <paramref name="field"/>: bound straight to an <c>int?</c>, it would silently become null and save the default.
+    /// </summary>
+    public static int? WholeNumber(string? text, string field, int min, int max, Dictionary<string, string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+        if (int.TryParse(text.Trim(), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var number)
+            && number >= min && number <= max)
+        {
+            return number;
+        }
+        errors[field] = $"Enter a whole number from {min} to {max}.";
+        return null;
+    }
+
     /// <summary>The detail (or title) of a problem, for a message at the top of the form.</summary>
     public static string Message(ProblemDetails problem) => problem.Detail ?? problem.Title ?? "The request was refused.";
 

@@ -115,14 +115,48 @@ internal static class AccountEndpoints
     /// <summary>
     /// A return URL that stays on this site: a path starting with one slash. Anything else (<c>//evil.example</c>,
     /// <c>/\evil.example</c>, <c>https://...</c>) becomes <c>/</c>, or the login would be an open redirect.
+    /// Non-ASCII characters come back percent-encoded as UTF-8 (<c>/scenarios?q=Müller</c> as <c>?q=M%C3%BCller</c>):
+    /// the URL goes into a Location header, and Kestrel refuses a non-ASCII header value with a 500.
     /// </summary>
     internal static string SafeReturnUrl(string? returnUrl) =>
         !string.IsNullOrEmpty(returnUrl)
         && returnUrl[0] == '/'
         && (returnUrl.Length == 1 || (returnUrl[1] != '/' && returnUrl[1] != '\\'))
         && !returnUrl.Any(char.IsControl)
-            ? returnUrl
+            ? EscapeNonAscii(returnUrl)
             : "/";
+
+    /// <summary>
+    /// Percent-encodes the non-ASCII characters only; a <c>%</c> already there stays, so encoding twice changes nothing
+    /// (the sign-in page hands the URL back through its form).
+    /// </summary>
+    private static string EscapeNonAscii(string url)
+    {
+        if (System.Text.Ascii.IsValid(url))
+        {
+            return url;
+        }
+        var escaped = new System.Text.StringBuilder(url.Length * 2);
+        var start = 0;
+        while (start < url.Length)
+        {
+            var end = start;
+            while (end < url.Length && !char.IsAscii(url[end]))
+            {
+                end++;
+            }
+            if (end == start)
+            {
+                escaped.Append(url[start]);
+                start++;
+                continue;
+            }
+            // A whole run at once, so that a surrogate pair becomes the one UTF-8 sequence of its character.
+            escaped.Append(Uri.EscapeDataString(url[start..end]));
+            start = end;
+        }
+        return escaped.ToString();
+    }
 
     /// <summary>
     /// Browsers say where a form post came from; one from another site is a login or logout forgery

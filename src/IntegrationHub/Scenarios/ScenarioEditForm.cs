@@ -62,6 +62,18 @@ internal sealed class ScenarioEditForm
         current?.Advanced,
         Version);
 
+    /// <summary>
+    /// What the Edit and Advanced edit pages say when saving was refused other than by validation: a stale version (409)
+    /// means someone else saved first, and only a 404 means the scenario was deleted.
+    /// </summary>
+    public static string RefusedMessage(Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult refused) => refused.StatusCode switch
+    {
+        StatusCodes.Status409Conflict =>
+            "Someone else saved this scenario meanwhile. Reload the page to see their changes, then make yours again.",
+        StatusCodes.Status404NotFound => "The scenario no longer exists: someone deleted it meanwhile.",
+        _ => Components.FormErrors.Message(refused.ProblemDetails),
+    };
+
     /// <summary>Header lines as the page shows them: <c>Name: value</c>, one a line.</summary>
     public static string? FormatHeaders(IReadOnlyDictionary<string, string>? headers) =>
         headers is null or { Count: 0 } ? null : string.Join("\n", headers.Select(h => $"{h.Key}: {h.Value}"));

@@ -57,6 +57,10 @@ public sealed class AccountEndpointsTests
     [InlineData("//evil.example/x", "/")]
     [InlineData("/\\evil.example", "/")]
     [InlineData("https://evil.example/", "/")]
+    [InlineData("/\u00e9", "/%C3%A9")]
+    [InlineData("/scenarios?q=M\u00fcller", "/scenarios?q=M%C3%BCller")]
+    [InlineData("/scenarios?q=M%C3%BCller%20x", "/scenarios?q=M%C3%BCller%20x")]
+    [InlineData("//\u00e9vil.example/x", "/")]
     public async Task Login_WithForm_RedirectsOnlyToLocalReturnUrl(string returnUrl, string expected)
     {
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
@@ -170,6 +174,20 @@ public sealed class AccountEndpointsTests
         var response = await client.SendAsync(request);
 
         await IdentityTestClient.AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
+    }
+
+    [Theory]
+    [InlineData("/scenarios?q=M\u00fcller", "/scenarios?q=M%C3%BCller")]
+    [InlineData("https://evil.example/", "/")]
+    public async Task Logout_WithForm_RedirectsToLocalReturnUrl_PercentEncodingNonAscii(string returnUrl, string expected)
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var browser = await hub.SignInAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+
+        var response = await browser.PostAsync("/account/logout", new FormUrlEncodedContent(new Dictionary<string, string> { ["returnUrl"] = returnUrl }));
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal(expected, response.Headers.Location?.OriginalString);
     }
 
     [Theory, AllDatabases]

@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Http.Json;
 using IntegrationHub.Data;
+using IntegrationHub.Scenarios;
 using IntegrationHub.Tests.Identity;
 using IntegrationHub.Tests.Infrastructure;
 
@@ -23,4 +25,49 @@ public sealed class AdvancedEditPageTests
         Assert.Contains($"https://hub.example.test/ExternalData/GetCacheData/{scenario.Id}?keyJson=", html, StringComparison.Ordinal);
         Assert.DoesNotContain(hub.BaseAddress.Authority, html, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Save_WithStaleVersion_SaysSomeoneElseSaved_NotThatTheScenarioWasDeleted()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenario = await ScenarioTestData.CreateStaleScenarioAsync(hub);
+        var cookie = await hub.SignInCookieAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+
+        var response = await PageForm.PostAsync(hub, cookie, $"/scenarios/{scenario.Id}/advanced", "advanced", Fields(scenario.Version, timeout: "120"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var html = WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
+        Assert.Contains("Someone else saved this scenario meanwhile", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("no longer exists", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Save_WithNumbersItCannotRead_ShowsFieldErrorsAndSavesNothing()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        var cookie = await hub.SignInCookieAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+
+        var response = await PageForm.PostAsync(hub, cookie, $"/scenarios/{scenario.Id}/advanced", "advanced",
+            Fields(scenario.Version, timeout: "abc", attempts: "99999999999"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var html = WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
+        Assert.Contains($"Enter a whole number from 1 to {ScenarioLimits.TimeoutSecondsMax}.", html, StringComparison.Ordinal);
+        Assert.Contains($"Enter a whole number from 1 to {ScenarioLimits.MaxAttemptsMax}.", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("Advanced settings saved", html, StringComparison.Ordinal);
+        using var admin = hub.CreateAdminClient();
+        var stored = await admin.GetFromJsonAsync<ScenarioResponse>($"/api/v1/scenarios/{scenario.Id}", TestJson.Options);
+        Assert.Equal(scenario.Version, stored!.Version);
+    }
+
+    internal static Dictionary<string, string> Fields(int version, string timeout = "300", string attempts = "3") => new()
+    {
+        ["Input.Version"] = version.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Input.TimeoutSeconds"] = timeout,
+        ["Input.MaxAttempts"] = attempts,
+        ["Input.MaxConcurrentRuns"] = "1",
+        ["Input.MaxQueuedRuns"] = "1000",
+        ["Input.EnableExternalTriggers"] = "true",
+    };
 }

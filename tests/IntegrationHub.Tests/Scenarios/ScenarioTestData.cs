@@ -57,6 +57,19 @@ internal static class ScenarioTestData
         return (await response.Content.ReadFromJsonAsync<ScenarioResponse>(TestJson.Options))!;
     }
 
+    /// <summary>
+    /// Creates a scenario and saves it once more through the API, returning it as first created: a version behind,
+    /// like a page read before someone else saved.
+    /// </summary>
+    public static async Task<ScenarioResponse> CreateStaleScenarioAsync(HubHost hub)
+    {
+        var scenario = await CreateScenarioAsync(hub);
+        using var admin = hub.CreateAdminClient();
+        var saved = await admin.PutAsJsonAsync($"/api/v1/scenarios/{scenario.Id}", ScenarioJson(name: "Saved by someone else"), TestJson.Options);
+        Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+        return scenario;
+    }
+
     /// <summary>A user with <paramref name="role"/> and a token; in the admin's workspace unless <paramref name="otherWorkspace"/>.</summary>
     public static async Task<string> CreateUserTokenAsync(HubHost hub, UserRole role, bool otherWorkspace = false)
     {

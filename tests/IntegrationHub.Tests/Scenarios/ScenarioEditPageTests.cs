@@ -1,0 +1,71 @@
+using System.Net;
+using IntegrationHub.Data;
+using IntegrationHub.Scenarios;
+using IntegrationHub.Tests.Identity;
+using IntegrationHub.Tests.Infrastructure;
+
+namespace IntegrationHub.Tests.Scenarios;
+
+/// <summary>The server-rendered Edit page's form, posted over HTTP (the browser tests cover using it).</summary>
+public sealed class ScenarioEditPageTests
+{
+    [Fact]
+    public async Task Save_WithStaleVersion_SaysSomeoneElseSaved_NotThatTheScenarioWasDeleted()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenario = await ScenarioTestData.CreateStaleScenarioAsync(hub);
+        var cookie = await hub.SignInCookieAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+
+        var response = await PageForm.PostAsync(hub, cookie, $"/scenarios/{scenario.Id}/edit", "edit-scenario", Fields(scenario));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var html = WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
+        Assert.Contains("Someone else saved this scenario meanwhile", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("no longer exists", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Save_WithAHeaderLineWithoutName_ShowsTheErrorUnderTheHeadersField()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+
+        var response = await PostAsAdminAsync(hub, scenario, f => f["Input.TargetHeaders"] = ": empty");
+
+        Assert.Contains("id=\"target.headers-error\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    private static async Task<HttpResponseMessage> PostAsAdminAsync(HubHost hub, ScenarioResponse scenario, Action<Dictionary<string, string>> change)
+    {
+        var cookie = await hub.SignInCookieAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+        var response = await PageForm.PostAsync(hub, cookie, $"/scenarios/{scenario.Id}/edit", "edit-scenario", Fields(scenario, change));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return response;
+    }
+
+    /// <summary>The form as the page shows <paramref name="scenario"/>, with <paramref name="change"/> applied.</summary>
+    private static Dictionary<string, string> Fields(ScenarioResponse scenario, Action<Dictionary<string, string>>? change = null)
+    {
+        var form = ScenarioEditForm.From(scenario);
+        var fields = new Dictionary<string, string>
+        {
+            ["Input.Name"] = form.Name ?? "",
+            ["Input.Description"] = form.Description ?? "",
+            ["Input.Enabled"] = form.Enabled ? "true" : "false",
+            ["Input.SourceType"] = form.SourceType ?? "",
+            ["Input.SourceUrl"] = form.SourceUrl ?? "",
+            ["Input.SourceHeaders"] = form.SourceHeaders ?? "",
+            ["Input.SourceScript"] = form.SourceScript ?? "",
+            ["Input.TargetType"] = form.TargetType ?? "",
+            ["Input.TargetUrl"] = form.TargetUrl ?? "",
+            ["Input.TargetMethod"] = form.TargetMethod ?? "",
+            ["Input.TargetHeaders"] = form.TargetHeaders ?? "",
+            ["Input.TargetKeyFields"] = form.TargetKeyFields ?? "",
+            ["Input.Cron"] = form.Cron ?? "",
+            ["Input.TimeZone"] = form.TimeZone ?? "",
+            ["Input.Version"] = scenario.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        change?.Invoke(fields);
+        return fields;
+    }
+}
