@@ -78,7 +78,11 @@ internal sealed class ScenarioEditForm
     public static string? FormatHeaders(IReadOnlyDictionary<string, string>? headers) =>
         headers is null or { Count: 0 } ? null : string.Join("\n", headers.Select(h => $"{h.Key}: {h.Value}"));
 
-    /// <summary>Reads <c>Name: value</c> lines; lines without a colon are kept with an empty value, so validation can see them.</summary>
+    /// <summary>
+    /// Reads <c>Name: value</c> lines; lines without a colon are kept with an empty value, so validation can see them.
+    /// A name given on several lines gets their values joined by commas, which HTTP defines as the same thing (RFC 9110,
+    /// 5.3), instead of the last line silently replacing the others.
+    /// </summary>
     public static IReadOnlyDictionary<string, string>? ParseHeaders(string? text)
     {
         if (string.IsNullOrWhiteSpace(text))
@@ -89,7 +93,9 @@ internal sealed class ScenarioEditForm
         foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var colon = line.IndexOf(':', StringComparison.Ordinal);
-            headers[colon < 0 ? line : line[..colon].Trim()] = colon < 0 ? "" : line[(colon + 1)..].Trim();
+            var name = colon < 0 ? line : line[..colon].Trim();
+            var value = colon < 0 ? "" : line[(colon + 1)..].Trim();
+            headers[name] = headers.TryGetValue(name, out var earlier) ? $"{earlier}, {value}" : value;
         }
         return headers;
     }

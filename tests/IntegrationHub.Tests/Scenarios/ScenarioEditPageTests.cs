@@ -35,6 +35,16 @@ public sealed class ScenarioEditPageTests
         Assert.Contains("id=\"target.headers-error\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void HeaderLinesOfOneName_AreJoinedByCommas_NotReplacedByTheLast()
+    {
+        var headers = ScenarioEditForm.ParseHeaders("X-Tag: a\nAccept: application/json\nx-tag: b");
+
+        Assert.Equal(2, headers!.Count);
+        Assert.Equal("a, b", headers["X-Tag"]);
+        Assert.Equal("application/json", headers["Accept"]);
+    }
+
     private static async Task<HttpResponseMessage> PostAsAdminAsync(HubHost hub, ScenarioResponse scenario, Action<Dictionary<string, string>> change)
     {
         var cookie = await hub.SignInCookieAsync(HubHost.AdminEmail, HubHost.AdminPassword);
