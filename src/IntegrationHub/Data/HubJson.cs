@@ -19,6 +19,8 @@ internal static class HubJson
     /// </summary>
     public const int MaxDepth = MaxValueDepth + 16;
 
+    private const int StackBufferChars = 256;
+
     /// <summary>
     /// How deep a script's records may nest: an array of records, each as deep as the request the script was given in
     /// <c>data</c>, so that a script that passes its data on (or a scenario without one) can always do so.
@@ -61,12 +63,25 @@ internal static class HubJson
         }
     }
 
-    /// <summary>Only escaped strings can hold an unpaired surrogate; unescaping one finds it.</summary>
-    private static bool IsValidUnicode(ref Utf8JsonReader reader)
+    /// <summary>
+    /// Whether the string token <paramref name="reader"/> is on is valid Unicode. Only an escaped string can hold an
+    /// unpaired surrogate; unescaping it finds one. Short strings are unescaped into the stack, without an allocation.
+    /// </summary>
+    internal static bool IsValidUnicode(ref Utf8JsonReader reader)
     {
+        // Unescaping never makes a string longer than its escaped bytes, so that many chars always hold it.
+        var escapedLength = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
         try
         {
-            _ = reader.GetString();
+            if (escapedLength <= StackBufferChars)
+            {
+                Span<char> buffer = stackalloc char[StackBufferChars];
+                reader.CopyString(buffer);
+            }
+            else
+            {
+                _ = reader.GetString();
+            }
             return true;
         }
         catch (InvalidOperationException)

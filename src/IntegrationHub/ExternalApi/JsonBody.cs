@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using IntegrationHub.Data;
 
 namespace IntegrationHub.ExternalApi;
 
@@ -7,9 +8,7 @@ namespace IntegrationHub.ExternalApi;
 internal static class JsonBody
 {
     /// <summary>How deep a JSON body may nest; the stored request adds one level (<c>TriggerRequest.ReadContentType</c>).</summary>
-    public const int MaxDepth = Data.HubJson.MaxValueDepth;
-
-    private const int StackBufferChars = 256;
+    public const int MaxDepth = HubJson.MaxValueDepth;
 
     /// <summary>Null when <paramref name="json"/> (UTF-8, valid as such) is exactly one JSON value; else what is wrong and where.</summary>
     public static string? Check(ReadOnlySequence<byte> json)
@@ -21,7 +20,7 @@ internal static class JsonBody
             {
                 // The bytes are valid UTF-8, so only an escape can make a string invalid Unicode: "\ud800" alone. Stored,
                 // such a string breaks every later read of the run; escapes are rare enough that only they pay for the check.
-                if (reader.ValueIsEscaped && !IsValidUnicode(ref reader))
+                if (reader.ValueIsEscaped && !HubJson.IsValidUnicode(ref reader))
                 {
                     var (line, position) = LineAndPosition(json, reader.TokenStartIndex);
                     return $"The body is not valid JSON at line {line}, position {position}: "
@@ -37,29 +36,6 @@ internal static class JsonBody
         catch (JsonException ex)
         {
             return $"The body is not valid JSON at line {(ex.LineNumber ?? 0) + 1}, position {(ex.BytePositionInLine ?? 0) + 1}.";
-        }
-    }
-
-    private static bool IsValidUnicode(ref Utf8JsonReader reader)
-    {
-        // Unescaping never makes a string longer than its escaped bytes, so that many chars always hold it.
-        var escapedLength = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
-        try
-        {
-            if (escapedLength <= StackBufferChars)
-            {
-                Span<char> buffer = stackalloc char[StackBufferChars];
-                reader.CopyString(buffer);
-            }
-            else
-            {
-                _ = reader.GetString();
-            }
-            return true;
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
         }
     }
 
