@@ -7,9 +7,9 @@ namespace IntegrationHub.Runs;
 // Claiming queued runs: SQLite's claim in three steps under its write lock, PostgreSQL's in one statement.
 internal sealed partial class RunStore
 {
-    // A claim reads each scenario's free slots (MaxConcurrentRuns less its Running runs), then takes that many of the
-    // scenario's oldest available queued runs through the (ScenarioId, Status, QueuedAt, Id) index, then the oldest of
-    // those across scenarios. Its cost follows the number of scenarios with work, not the length of the backlog: a
+    // A claim reads each scenario's free slots (MaxConcurrentRuns less its Running runs, counted in IX_Runs_Running), then
+    // takes that many of the scenario's oldest available queued runs through IX_Runs_Queued, then the oldest of those
+    // across scenarios. Its cost follows the number of scenarios with work, not the length of the backlog: a
     // claim must stay short because it holds SQLite's one write lock, which the enqueue writer is waiting for.
     private const string ScenarioFreeSlots =
         """s."MaxConcurrentRuns" - (SELECT count(*) FROM "Runs" x WHERE x."ScenarioId" = s."Id" AND x."Status" = 'Running')""";

@@ -217,9 +217,6 @@ namespace IntegrationHub.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("LeaseExpiresAt")
-                        .HasFilter("\"Status\" = 'Running'");
-
                     b.HasIndex("ScenarioId", "IdempotencyKey")
                         .HasFilter("\"IdempotencyKey\" IS NOT NULL");
 
@@ -229,7 +226,11 @@ namespace IntegrationHub.Data.Migrations.Postgres
 
                     b.HasIndex("WorkspaceId", "QueuedAt");
 
-                    b.HasIndex("ScenarioId", "Status", "QueuedAt", "Id");
+                    b.HasIndex(new[] { "ScenarioId", "QueuedAt", "Id" }, "IX_Runs_Queued")
+                        .HasFilter("\"Status\" = 'Queued'");
+
+                    b.HasIndex(new[] { "ScenarioId" }, "IX_Runs_Running")
+                        .HasFilter("\"Status\" = 'Running'");
 
                     b.ToTable("Runs");
 

@@ -212,9 +212,6 @@ namespace IntegrationHub.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("LeaseExpiresAt")
-                        .HasFilter("\"Status\" = 'Running'");
-
                     b.HasIndex("ScenarioId", "IdempotencyKey")
                         .HasFilter("\"IdempotencyKey\" IS NOT NULL");
 
@@ -224,7 +221,11 @@ namespace IntegrationHub.Data.Migrations.Sqlite
 
                     b.HasIndex("WorkspaceId", "QueuedAt");
 
-                    b.HasIndex("ScenarioId", "Status", "QueuedAt", "Id");
+                    b.HasIndex(new[] { "ScenarioId", "QueuedAt", "Id" }, "IX_Runs_Queued")
+                        .HasFilter("\"Status\" = 'Queued'");
+
+                    b.HasIndex(new[] { "ScenarioId" }, "IX_Runs_Running")
+                        .HasFilter("\"Status\" = 'Running'");
 
                     b.ToTable("Runs");
 

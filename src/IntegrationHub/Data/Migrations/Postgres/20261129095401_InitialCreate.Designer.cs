@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace IntegrationHub.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresHubDbContext))]
-    [Migration("20261128200222_InitialCreate")]
+    [Migration("20261129095401_InitialCreate")]
     partial class InitialCreate
     {
         /// <inheritdoc />
@@ -220,9 +220,6 @@ namespace IntegrationHub.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("LeaseExpiresAt")
-                        .HasFilter("\"Status\" = 'Running'");
-
                     b.HasIndex("ScenarioId", "IdempotencyKey")
                         .HasFilter("\"IdempotencyKey\" IS NOT NULL");
 
@@ -232,7 +229,11 @@ namespace IntegrationHub.Data.Migrations.Postgres
 
                     b.HasIndex("WorkspaceId", "QueuedAt");
 
-                    b.HasIndex("ScenarioId", "Status", "QueuedAt", "Id");
+                    b.HasIndex(new[] { "ScenarioId", "QueuedAt", "Id" }, "IX_Runs_Queued")
+                        .HasFilter("\"Status\" = 'Queued'");
+
+                    b.HasIndex(new[] { "ScenarioId" }, "IX_Runs_Running")
+                        .HasFilter("\"Status\" = 'Running'");
 
                     b.ToTable("Runs");
 

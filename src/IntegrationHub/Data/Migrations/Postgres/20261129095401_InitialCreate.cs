@@ -205,9 +205,15 @@ namespace IntegrationHub.Data.Migrations.Postgres
                 column: "UserId");
 
             migrationBuilder.CreateIndex(
-                name: "IX_Runs_LeaseExpiresAt",
+                name: "IX_Runs_Queued",
                 table: "Runs",
-                column: "LeaseExpiresAt",
+                columns: new[] { "ScenarioId", "QueuedAt", "Id" },
+                filter: "\"Status\" = 'Queued'");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Runs_Running",
+                table: "Runs",
+                column: "ScenarioId",
                 filter: "\"Status\" = 'Running'");
 
             migrationBuilder.CreateIndex(
@@ -222,11 +228,6 @@ namespace IntegrationHub.Data.Migrations.Postgres
                 columns: new[] { "ScenarioId", "ScheduledFor" },
                 unique: true,
                 filter: "\"ScheduledFor\" IS NOT NULL");
-
-            migrationBuilder.CreateIndex(
-                name: "IX_Runs_ScenarioId_Status_QueuedAt_Id",
-                table: "Runs",
-                columns: new[] { "ScenarioId", "Status", "QueuedAt", "Id" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Runs_WorkspaceId_QueuedAt",

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace IntegrationHub.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteHubDbContext))]
-    [Migration("20261128200218_InitialCreate")]
+    [Migration("20261129095355_InitialCreate")]
     partial class InitialCreate
     {
         /// <inheritdoc />
@@ -215,9 +215,6 @@ namespace IntegrationHub.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("LeaseExpiresAt")
-                        .HasFilter("\"Status\" = 'Running'");
-
                     b.HasIndex("ScenarioId", "IdempotencyKey")
                         .HasFilter("\"IdempotencyKey\" IS NOT NULL");
 
@@ -227,7 +224,11 @@ namespace IntegrationHub.Data.Migrations.Sqlite
 
                     b.HasIndex("WorkspaceId", "QueuedAt");
 
-                    b.HasIndex("ScenarioId", "Status", "QueuedAt", "Id");
+                    b.HasIndex(new[] { "ScenarioId", "QueuedAt", "Id" }, "IX_Runs_Queued")
+                        .HasFilter("\"Status\" = 'Queued'");
+
+                    b.HasIndex(new[] { "ScenarioId" }, "IX_Runs_Running")
+                        .HasFilter("\"Status\" = 'Running'");
 
                     b.ToTable("Runs");
 
