@@ -3,6 +3,7 @@ using IntegrationHub.Connectors;
 using IntegrationHub.Data;
 using IntegrationHub.ExternalApi;
 using IntegrationHub.Hosting;
+using IntegrationHub.Housekeeping;
 using IntegrationHub.Identity;
 using IntegrationHub.Runs;
 using IntegrationHub.Scenarios;
@@ -21,6 +22,7 @@ builder.AddConnectors();
 builder.AddStorage();
 builder.AddScenarios();
 builder.AddRuns();
+builder.AddHousekeeping();
 builder.AddExternalApi();
 builder.AddWebApp();
 

@@ -62,6 +62,7 @@ public sealed class SqliteWriteGate : IDisposable
         public const string Release = "release";
         public const string Storage = "storage";
         public const string LiveLogs = "live_logs";
+        public const string Housekeeping = "housekeeping";
     }
 
     private sealed class Turn(SqliteWriteGate owner, string writer, long entered) : IDisposable

@@ -1,0 +1,80 @@
+using IntegrationHub.Data;
+using Microsoft.Extensions.Options;
+
+namespace IntegrationHub.Housekeeping;
+
+/// <summary>
+/// Deletes what the hub no longer keeps: runs that ended longer ago than <see cref="HousekeepingOptions.RunRetention"/>
+/// and storage entries whose time to live ran out (reads already pass over those; this frees their space). Every node
+/// may sweep at the same time: a row is deleted once, whoever comes first.
+/// </summary>
+internal sealed class Housekeeper(HubConnectionString connection, SqliteWriteGate writeGate, IOptions<HousekeepingOptions> options)
+{
+    // Through the (WorkspaceId, QueuedAt) index, oldest first: a sweep reads the runs it deletes and the few old runs
+    // still queued or running, not the history it keeps.
+    private const string DeleteEndedRuns =
+        """
+        DELETE FROM "Runs" WHERE "Id" IN (
+            SELECT "Id" FROM "Runs"
+            WHERE "WorkspaceId" = @workspace AND "QueuedAt" < @before AND "Status" IN ('Succeeded', 'Failed', 'Cancelled')
+            ORDER BY "QueuedAt" LIMIT @batch)
+        """;
+
+    private const string DeleteExpiredEntries =
+        """
+        DELETE FROM "StorageEntries" WHERE "Id" IN (
+            SELECT "Id" FROM "StorageEntries" WHERE "ExpiresAt" <= @now ORDER BY "ExpiresAt" LIMIT @batch)
+        """;
+
+    private readonly HousekeepingOptions _options = options.Value;
+
+    /// <summary>Deletes, as of <paramref name="now"/>, the runs past their retention and the expired storage entries.</summary>
+    public async Task<SweepResult> SweepAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var runs = 0;
+        foreach (var workspace in await ReadWorkspacesAsync(cancellationToken))
+        {
+            runs += await DeleteInBatchesAsync(DeleteEndedRuns, [("workspace", workspace), ("before", now - _options.RunRetention)], cancellationToken);
+        }
+        var entries = await DeleteInBatchesAsync(DeleteExpiredEntries, [("now", now)], cancellationToken);
+        return new SweepResult(runs, entries);
+    }
+
+    private async Task<List<Guid>> ReadWorkspacesAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await HubSql.OpenAsync(connection, cancellationToken);
+        await using var command = HubSql.Command(db, null, """SELECT "Id" FROM "Workspaces" """);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var workspaces = new List<Guid>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            workspaces.Add(HubSql.ReadGuid(reader, 0));
+        }
+        return workspaces;
+    }
+
+    /// <summary>Runs the delete, one batch per turn at SQLite's write gate, until a batch comes back short.</summary>
+    private async Task<int> DeleteInBatchesAsync(string sql, (string Name, object? Value)[] parameters, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        int batch;
+        do
+        {
+            using var turn = await writeGate.EnterAsync(SqliteWriteGate.Writers.Housekeeping, cancellationToken);
+            await using var db = await HubSql.OpenAsync(connection, cancellationToken);
+            await using var command = HubSql.Command(db, null, sql);
+            foreach (var (name, value) in parameters)
+            {
+                command.Add(name, value);
+            }
+            command.Add("batch", _options.BatchSize);
+            batch = await command.ExecuteNonQueryAsync(cancellationToken);
+            deleted += batch;
+        }
+        while (batch == _options.BatchSize);
+        return deleted;
+    }
+}
+
+/// <summary>What one sweep deleted.</summary>
+internal readonly record struct SweepResult(int Runs, int StorageEntries);

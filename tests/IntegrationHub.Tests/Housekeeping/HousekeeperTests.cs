@@ -1,0 +1,103 @@
+using IntegrationHub.Data;
+using IntegrationHub.Housekeeping;
+using IntegrationHub.Identity;
+using IntegrationHub.Runs;
+using IntegrationHub.Storage;
+using IntegrationHub.Tests.Infrastructure;
+using IntegrationHub.Tests.Runs;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace IntegrationHub.Tests.Housekeeping;
+
+/// <summary>
+/// The sweep deletes ended runs past their retention and expired storage entries, and nothing else, on both databases.
+/// The tests sweep as of a later moment instead of waiting for it; batches of two make every sweep take several.
+/// </summary>
+public sealed class HousekeeperTests
+{
+    private const string Node = "node-a";
+
+    private static readonly Dictionary<string, string?> Settings = new(RunsTestData.NoWorkers)
+    {
+        ["Housekeeping:RunRetention"] = "7.00:00:00",
+        ["Housekeeping:BatchSize"] = "2",
+    };
+
+    [Theory, AllDatabases]
+    public async Task EndedRunsPastTheirRetention_AreDeletedInEveryWorkspace_WhileQueuedAndRunningRunsStay(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, Settings);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub);
+        var other = await RunsTestData.CreateScenarioAsync(hub, workspaceId: await CreateWorkspaceAsync(hub));
+        var store = hub.Services.GetRequiredService<RunStore>();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow.AddSeconds(1));
+
+        var succeeded = await RunsTestData.EnqueueAsync(hub, scenario);
+        var failed = await RunsTestData.EnqueueAsync(hub, scenario);
+        var running = await RunsTestData.EnqueueAsync(hub, scenario);
+        var queued = await RunsTestData.EnqueueAsync(hub, scenario);
+        var cancelled = await RunsTestData.EnqueueAsync(hub, scenario);
+        var otherSucceeded = await RunsTestData.EnqueueAsync(hub, other);
+        await using (var db = await RunsTestData.CreateDbAsync(hub))
+        {
+            await db.Runs.Where(r => r.Id == cancelled).ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, RunStatus.Cancelled));
+        }
+        // One run at a time per scenario (MaxConcurrentRuns 1), so the claims take the runs in the order above.
+        foreach (var claimed in await store.ClaimAsync(Node, time, 10, CancellationToken.None))
+        {
+            await store.CompleteAsync(claimed.Run, new RunOutcome(true, 0, 0, []), Node, time.GetUtcNow(), CancellationToken.None);
+        }
+        var second = Assert.Single(await store.ClaimAsync(Node, time, 10, CancellationToken.None)).Run;
+        await store.CompleteAsync(second, new RunOutcome(false, 0, 0, [], Error: "bad record"), Node, time.GetUtcNow(), CancellationToken.None);
+        Assert.Equal(running, Assert.Single(await store.ClaimAsync(Node, time, 10, CancellationToken.None)).Run.Id);
+        var housekeeper = hub.Services.GetRequiredService<Housekeeper>();
+
+        var withinRetention = await housekeeper.SweepAsync(time.GetUtcNow().AddDays(7).AddMinutes(-1), CancellationToken.None);
+        var pastRetention = await housekeeper.SweepAsync(time.GetUtcNow().AddDays(7).AddMinutes(1), CancellationToken.None);
+
+        Assert.Equal(new SweepResult(0, 0), withinRetention);
+        Assert.Equal(new SweepResult(4, 0), pastRetention);
+        await using var after = await RunsTestData.CreateDbAsync(hub);
+        var left = await after.Runs.Select(r => r.Id).ToListAsync();
+        Assert.Equal(new[] { queued, running }.Order(), left.Order());
+        Assert.DoesNotContain(succeeded, left);
+        Assert.DoesNotContain(failed, left);
+        Assert.DoesNotContain(otherSucceeded, left);
+    }
+
+    [Theory, AllDatabases]
+    public async Task ExpiredStorageEntries_AreDeleted_WhileLiveOnesStay(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, Settings);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub);
+        var now = DateTimeOffset.UtcNow;
+        await using (var db = await RunsTestData.CreateDbAsync(hub))
+        {
+            StorageEntry Entry(string key, DateTimeOffset? expiresAt) => new()
+            {
+                WorkspaceId = scenario.WorkspaceId, ScenarioId = scenario.Id, Key = key, Value = "1", UpdatedAt = now, ExpiresAt = expiresAt,
+            };
+            db.StorageEntries.AddRange(
+                Entry("\"in an hour\"", now.AddHours(1)), Entry("\"in 61 minutes\"", now.AddMinutes(61)),
+                Entry("\"in 62 minutes\"", now.AddMinutes(62)), Entry("\"in a day\"", now.AddDays(1)), Entry("\"forever\"", null));
+            await db.SaveChangesAsync();
+        }
+
+        var swept = await hub.Services.GetRequiredService<Housekeeper>().SweepAsync(now.AddMinutes(90), CancellationToken.None);
+
+        Assert.Equal(new SweepResult(0, 3), swept);
+        await using var after = await RunsTestData.CreateDbAsync(hub);
+        Assert.Equal(["\"forever\"", "\"in a day\""], (await after.StorageEntries.Select(e => e.Key).ToListAsync()).Order());
+    }
+
+    private static async Task<Guid> CreateWorkspaceAsync(HubHost hub)
+    {
+        await using var db = await RunsTestData.CreateDbAsync(hub);
+        var workspace = new Workspace { Name = "Other", CreatedAt = DateTimeOffset.UtcNow };
+        db.Workspaces.Add(workspace);
+        await db.SaveChangesAsync();
+        return workspace.Id;
+    }
+}
