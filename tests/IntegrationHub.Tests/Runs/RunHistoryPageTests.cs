@@ -57,6 +57,21 @@ public sealed class RunHistoryPageTests
         }
     }
 
+    [Fact]
+    public async Task ThePage_SaysHowLongEndedRunsAreKept()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, new Dictionary<string, string?>(RunsTestData.NoWorkers)
+        {
+            ["Housekeeping:RunRetention"] = "90.00:00:00",
+        });
+        var (_, browser) = await OneRunAsync(hub);
+        using var _ = browser;
+
+        var page = await browser.GetStringAsync("/runs");
+
+        Assert.Contains("Ended runs are kept for 90 days after they were queued.", page, StringComparison.Ordinal);
+    }
+
     /// <summary>One queued run in the admin's workspace, and a browser signed in as the admin.</summary>
     private static async Task<(Guid RunId, HttpClient Browser)> OneRunAsync(HubHost hub)
     {
