@@ -12,20 +12,25 @@ internal sealed class Housekeeper(HubConnectionString connection, SqliteWriteGat
 {
     // Through the (WorkspaceId, QueuedAt) index, oldest first: a sweep reads the runs it deletes and the few old runs
     // still queued or running, not the history it keeps.
-    private const string DeleteEndedRuns =
-        """
+    private static string DeleteEndedRuns(string lockClause) =>
+        $"""
         DELETE FROM "Runs" WHERE "Id" IN (
             SELECT "Id" FROM "Runs"
             WHERE "WorkspaceId" = @workspace AND "QueuedAt" < @before AND "Status" IN ('Succeeded', 'Failed', 'Cancelled')
-            ORDER BY "QueuedAt" LIMIT @batch)
+            ORDER BY "QueuedAt" LIMIT @batch {lockClause})
         """;
 
-    private const string DeleteExpiredEntries =
-        """
+    private static string DeleteExpiredEntries(string lockClause) =>
+        $"""
         DELETE FROM "StorageEntries" WHERE "Id" IN (
-            SELECT "Id" FROM "StorageEntries" WHERE "ExpiresAt" <= @now ORDER BY "ExpiresAt" LIMIT @batch)
+            SELECT "Id" FROM "StorageEntries" WHERE "ExpiresAt" <= @now ORDER BY "ExpiresAt" LIMIT @batch {lockClause})
         """;
 
+    // PostgreSQL: a sweep passes over rows another transaction holds instead of waiting for them, so it never takes
+    // part in a deadlock: not with another node's sweep, nor with a run's outcome writing a storage key that expired.
+    // What it passes over, the next sweep deletes. SQLite has one writer at a time.
+    private readonly string _deleteEndedRuns = DeleteEndedRuns(SkipLocked(connection));
+    private readonly string _deleteExpiredEntries = DeleteExpiredEntries(SkipLocked(connection));
     private readonly HousekeepingOptions _options = options.Value;
 
     /// <summary>Deletes, as of <paramref name="now"/>, the runs past their retention and the expired storage entries.</summary>
@@ -34,11 +39,14 @@ internal sealed class Housekeeper(HubConnectionString connection, SqliteWriteGat
         var runs = 0;
         foreach (var workspace in await ReadWorkspacesAsync(cancellationToken))
         {
-            runs += await DeleteInBatchesAsync(DeleteEndedRuns, [("workspace", workspace), ("before", now - _options.RunRetention)], cancellationToken);
+            runs += await DeleteInBatchesAsync(_deleteEndedRuns, [("workspace", workspace), ("before", now - _options.RunRetention)], cancellationToken);
         }
-        var entries = await DeleteInBatchesAsync(DeleteExpiredEntries, [("now", now)], cancellationToken);
+        var entries = await DeleteInBatchesAsync(_deleteExpiredEntries, [("now", now)], cancellationToken);
         return new SweepResult(runs, entries);
     }
+
+    private static string SkipLocked(HubConnectionString connection) =>
+        connection.Provider == DatabaseProvider.Postgres ? "FOR UPDATE SKIP LOCKED" : "";
 
     private async Task<List<Guid>> ReadWorkspacesAsync(CancellationToken cancellationToken)
     {

@@ -92,6 +92,31 @@ public sealed class HousekeeperTests
         Assert.Equal(["\"forever\"", "\"in a day\""], (await after.StorageEntries.Select(e => e.Key).ToListAsync()).Order());
     }
 
+    [Fact]
+    public async Task OnPostgres_ASweepPassesOverARowAnotherTransactionHolds_InsteadOfWaitingForIt()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Postgres, Settings);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub);
+        var now = DateTimeOffset.UtcNow;
+        await using var db = await RunsTestData.CreateDbAsync(hub);
+        var held = new StorageEntry { WorkspaceId = scenario.WorkspaceId, ScenarioId = scenario.Id, Key = "\"held\"", Value = "1", UpdatedAt = now, ExpiresAt = now };
+        var free = new StorageEntry { WorkspaceId = scenario.WorkspaceId, ScenarioId = scenario.Id, Key = "\"free\"", Value = "1", UpdatedAt = now, ExpiresAt = now };
+        db.StorageEntries.AddRange(held, free);
+        await db.SaveChangesAsync();
+        var housekeeper = hub.Services.GetRequiredService<Housekeeper>();
+
+        // As a run's outcome would while it writes that key again.
+        await using (var transaction = await db.Database.BeginTransactionAsync())
+        {
+            await db.StorageEntries.Where(e => e.Id == held.Id).ExecuteUpdateAsync(u => u.SetProperty(e => e.Value, "2"));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+            Assert.Equal(new SweepResult(0, 1), await housekeeper.SweepAsync(now.AddMinutes(1), timeout.Token));
+            await transaction.RollbackAsync();
+        }
+        Assert.Equal(new SweepResult(0, 1), await housekeeper.SweepAsync(now.AddMinutes(1), CancellationToken.None));
+    }
+
     private static async Task<Guid> CreateWorkspaceAsync(HubHost hub)
     {
         await using var db = await RunsTestData.CreateDbAsync(hub);
