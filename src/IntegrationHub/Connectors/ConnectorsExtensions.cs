@@ -15,6 +15,9 @@ internal static class ConnectorsExtensions
         builder.Services.AddOptions<ConnectorsOptions>()
             .BindConfiguration(ConnectorsOptions.SectionName)
             .ValidateDataAnnotations()
+            .Validate(
+                options => BlockedNetworks.TryParse(options.HttpBlockedNetworks, out _),
+                "Connectors:HttpBlockedNetworks must be CIDR ranges separated by commas, such as 169.254.0.0/16, fe80::/10.")
             .ValidateOnStart();
 
         builder.Services.AddSingleton<ISourceConnector, NoneSourceConnector>();
@@ -26,7 +29,13 @@ internal static class ConnectorsExtensions
         builder.Services.AddSingleton<ConnectorRegistry>();
 
         builder.Services.AddSingleton<HttpConnectorClient>();
+        // Validated at start (above).
+        builder.Services.AddSingleton(services =>
+            BlockedNetworks.TryParse(services.GetRequiredService<IOptions<ConnectorsOptions>>().Value.HttpBlockedNetworks, out var blocked)
+                ? blocked
+                : throw new InvalidOperationException("Connectors:HttpBlockedNetworks does not parse."));
         builder.Services.AddHttpClient(HttpConnectorClient.ClientName)
+            .ConfigurePrimaryHttpMessageHandler(services => new SocketsHttpHandler { ConnectCallback = services.GetRequiredService<BlockedNetworks>().ConnectAsync })
             .ConfigureHttpClient((services, client) =>
             {
                 // The resilience pipeline and the run's token bound every call; HttpClient's own 100 s would cut across both.
@@ -49,6 +58,9 @@ internal static class ConnectorsExtensions
                         BackoffType = DelayBackoffType.Exponential,
                         UseJitter = true,
                         MaxDelay = TimeSpan.FromSeconds(30),
+                        // A blocked address stays blocked: no retry.
+                        ShouldHandle = args => ValueTask.FromResult(
+                            args.Outcome.Exception?.InnerException is not BlockedAddressException && HttpClientResiliencePredicates.IsTransient(args.Outcome)),
                     });
                 }
                 pipeline.AddTimeout(options.HttpAttemptTimeout);

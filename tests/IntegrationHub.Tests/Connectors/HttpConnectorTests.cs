@@ -66,6 +66,57 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
         Assert.Contains("redirected to an address that is not an http url", failure.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("http://169.254.169.254/latest/meta-data/", "169.254.169.254")]
+    [InlineData("http://[::ffff:169.254.169.254]/latest/meta-data/", "169.254.169.254")]
+    [InlineData("http://[fd00:ec2::254]/latest/meta-data/", "fd00:ec2::254")]
+    [InlineData("http://168.63.129.16/machine?comp=goalstate", "168.63.129.16")]
+    public async Task HttpSource_AtACloudMetadataAddress_FailsNotRetryable_WithoutCallingIt(string url, string address)
+    {
+        var failure = await Assert.ThrowsAsync<ConnectorException>(() =>
+            fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", url)), CancellationToken.None));
+
+        Assert.False(failure.Retryable);
+        Assert.Contains("was not called", failure.Message, StringComparison.Ordinal);
+        Assert.Contains(address, failure.Message, StringComparison.Ordinal);
+        Assert.Contains("Connectors:HttpBlockedNetworks", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HttpSource_RedirectToACloudMetadataAddress_IsNotFollowed()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, _) => (302, "http://169.254.169.254/latest/meta-data/iam/"));
+
+        var failure = await Assert.ThrowsAsync<ConnectorException>(() =>
+            fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", server.Url("moved"))), CancellationToken.None));
+
+        Assert.False(failure.Retryable);
+        Assert.Contains("169.254.169.254", failure.Message, StringComparison.Ordinal);
+        Assert.Single(server.Received);
+    }
+
+    [Fact]
+    public async Task BlockedNetworks_AreConfigurable_AndThenBlockLoopbackToo()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, new Dictionary<string, string?>
+        {
+            ["Connectors:HttpBlockedNetworks"] = "127.0.0.0/8, ::1/128",
+            // A blocked address stays blocked, so the call is not retried: a retry would wait long past the total
+            // timeout (the second retry waits at least ~40 s) and fail as a retryable timeout instead.
+            ["Connectors:HttpRetryDelay"] = "00:01:00",
+            ["Connectors:HttpTotalTimeout"] = "00:00:02",
+        });
+        await using var server = await LoopbackHttpServer.StartAsync((_, _) => (200, "[]"));
+        var registry = hub.Services.GetRequiredService<ConnectorRegistry>();
+
+        var failure = await Assert.ThrowsAsync<ConnectorException>(() =>
+            registry.FindTarget("http")!.WriteAsync(Run(Scenario(target: new TargetSettings("http", server.Url("orders")))), Records("[{}]"), CancellationToken.None));
+
+        Assert.False(failure.Retryable);
+        Assert.Contains("127.0.0.1", failure.Message, StringComparison.Ordinal);
+        Assert.Empty(server.Received);
+    }
+
     [Fact]
     public async Task HttpSource_NotJson_FailsNotRetryable()
     {

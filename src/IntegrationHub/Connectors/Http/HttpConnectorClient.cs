@@ -48,6 +48,10 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
         {
             throw new ConnectorException($"{what}: {endpoint} timed out after {ex.Timeout.TotalSeconds:0.###} s.", retryable: true, ex);
         }
+        catch (HttpRequestException ex) when (ex.InnerException is BlockedAddressException blocked)
+        {
+            throw new ConnectorException($"{what}: {endpoint} was not called: {blocked.Message}", retryable: false, ex);
+        }
         catch (HttpRequestException ex)
         {
             throw new ConnectorException($"{what}: {endpoint} failed: {ex.Message}", retryable: true, ex);
