@@ -35,7 +35,13 @@ internal static class ConnectorsExtensions
                 ? blocked
                 : throw new InvalidOperationException("Connectors:HttpBlockedNetworks does not parse."));
         builder.Services.AddHttpClient(HttpConnectorClient.ClientName)
-            .ConfigurePrimaryHttpMessageHandler(services => new SocketsHttpHandler { ConnectCallback = services.GetRequiredService<BlockedNetworks>().ConnectAsync })
+            .ConfigurePrimaryHttpMessageHandler(services => new SocketsHttpHandler
+            {
+                ConnectCallback = services.GetRequiredService<BlockedNetworks>().ConnectAsync,
+                // One handler serves every scenario of every workspace: a cookie kept from one scenario's call would
+                // go out with another's. A scenario that needs a cookie sets the Cookie header itself.
+                UseCookies = false,
+            })
             .ConfigureHttpClient((services, client) =>
             {
                 // The resilience pipeline and the run's token bound every call; HttpClient's own 100 s would cut across both.

@@ -118,6 +118,19 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task CookiesAServiceSets_AreNotSentBack_SoNoScenarioCarriesAnothersSession()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, _) => (200, "[]"));
+        var source = new SourceSettings("http", server.Url("orders"));
+
+        await fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: source), CancellationToken.None);
+        await fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: source), CancellationToken.None);
+
+        Assert.Equal(2, server.Received.Count);
+        Assert.All(server.Received, request => Assert.False(request.Headers.ContainsKey("Cookie")));
+    }
+
+    [Fact]
     public async Task HttpSource_NotJson_FailsNotRetryable()
     {
         await using var server = await LoopbackHttpServer.StartAsync((_, _) => (200, "<html>"));

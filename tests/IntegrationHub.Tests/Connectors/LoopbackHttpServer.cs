@@ -41,6 +41,8 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
             _received.Enqueue(request);
             var (status, body) = await respond(request, Interlocked.Increment(ref _count) - 1);
             context.Response.StatusCode = status;
+            // As many services do: a client that kept cookies would send it back.
+            context.Response.Headers.SetCookie = "session=from-the-server; Path=/";
             if (status is >= 300 and < 400)
             {
                 context.Response.Headers.Location = body;
