@@ -21,9 +21,10 @@ public sealed class HousekeepingOptions
 
     /// <summary>
     /// Rows deleted per statement. Each statement is a short write of its own, so that on SQLite, whose single writer
-    /// the trigger path shares, a large backlog of old rows is deleted between triggers rather than in front of them.
-    /// Default 1,000; range 1 to 100,000.
+    /// the trigger path shares, a large backlog of old rows is deleted between triggers rather than in front of them:
+    /// while 113,000 old runs were deleted, an accept-only node's p99 was 21-25 ms with 200 rows per statement and
+    /// 30-32 ms with 1,000 (11-13 ms without a sweep). Default 200; range 1 to 100,000.
     /// </summary>
     [Range(1, 100_000)]
-    public int BatchSize { get; set; } = 1000;
+    public int BatchSize { get; set; } = 200;
 }
