@@ -1,4 +1,6 @@
+using System.Diagnostics.Metrics;
 using IntegrationHub.Data;
+using IntegrationHub.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace IntegrationHub.Housekeeping;
@@ -8,7 +10,8 @@ namespace IntegrationHub.Housekeeping;
 /// and storage entries whose time to live ran out (reads already pass over those; this frees their space). Every node
 /// may sweep at the same time: a row is deleted once, whoever comes first.
 /// </summary>
-internal sealed class Housekeeper(HubConnectionString connection, SqliteWriteGate writeGate, IOptions<HousekeepingOptions> options)
+internal sealed class Housekeeper(
+    HubConnectionString connection, SqliteWriteGate writeGate, IOptions<HousekeepingOptions> options, IMeterFactory meters)
 {
     // Through the (WorkspaceId, QueuedAt) index, oldest first: a sweep reads the runs it deletes and the few old runs
     // still queued or running, not the history it keeps.
@@ -32,6 +35,8 @@ internal sealed class Housekeeper(HubConnectionString connection, SqliteWriteGat
     private readonly string _deleteEndedRuns = DeleteEndedRuns(SkipLocked(connection));
     private readonly string _deleteExpiredEntries = DeleteExpiredEntries(SkipLocked(connection));
     private readonly HousekeepingOptions _options = options.Value;
+    private readonly Counter<long> _deleted = meters.Create(HubTelemetry.MeterName).CreateCounter<long>(
+        "integrationhub.housekeeping.deleted", "{row}", "Rows housekeeping deleted: runs past their retention and expired storage entries.");
 
     /// <summary>Deletes, as of <paramref name="now"/>, the runs past their retention and the expired storage entries.</summary>
     public async Task<SweepResult> SweepAsync(DateTimeOffset now, CancellationToken cancellationToken)
@@ -41,7 +46,9 @@ internal sealed class Housekeeper(HubConnectionString connection, SqliteWriteGat
         {
             runs += await DeleteInBatchesAsync(_deleteEndedRuns, [("workspace", workspace), ("before", now - _options.RunRetention)], cancellationToken);
         }
+        _deleted.Add(runs, new KeyValuePair<string, object?>("kind", "runs"));
         var entries = await DeleteInBatchesAsync(_deleteExpiredEntries, [("now", now)], cancellationToken);
+        _deleted.Add(entries, new KeyValuePair<string, object?>("kind", "storage_entries"));
         return new SweepResult(runs, entries);
     }
 

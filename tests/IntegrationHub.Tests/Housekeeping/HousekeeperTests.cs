@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using IntegrationHub.Data;
 using IntegrationHub.Housekeeping;
 using IntegrationHub.Identity;
@@ -53,12 +55,14 @@ public sealed class HousekeeperTests
         await store.CompleteAsync(second, new RunOutcome(false, 0, 0, [], Error: "bad record"), Node, time.GetUtcNow(), CancellationToken.None);
         Assert.Equal(running, Assert.Single(await store.ClaimAsync(Node, time, 10, CancellationToken.None)).Run.Id);
         var housekeeper = hub.Services.GetRequiredService<Housekeeper>();
+        using var deleted = new DeletedRows(hub);
 
         var withinRetention = await housekeeper.SweepAsync(time.GetUtcNow().AddDays(7).AddMinutes(-1), CancellationToken.None);
         var pastRetention = await housekeeper.SweepAsync(time.GetUtcNow().AddDays(7).AddMinutes(1), CancellationToken.None);
 
         Assert.Equal(new SweepResult(0, 0), withinRetention);
         Assert.Equal(new SweepResult(4, 0), pastRetention);
+        Assert.Equal(4, deleted.Of("runs"));
         await using var after = await RunsTestData.CreateDbAsync(hub);
         var left = await after.Runs.Select(r => r.Id).ToListAsync();
         Assert.Equal(new[] { queued, running }.Order(), left.Order());
@@ -85,9 +89,12 @@ public sealed class HousekeeperTests
             await db.SaveChangesAsync();
         }
 
+        using var deleted = new DeletedRows(hub);
+
         var swept = await hub.Services.GetRequiredService<Housekeeper>().SweepAsync(now.AddMinutes(90), CancellationToken.None);
 
         Assert.Equal(new SweepResult(0, 3), swept);
+        Assert.Equal(3, deleted.Of("storage_entries"));
         await using var after = await RunsTestData.CreateDbAsync(hub);
         Assert.Equal(["\"forever\"", "\"in a day\""], (await after.StorageEntries.Select(e => e.Key).ToListAsync()).Order());
     }
@@ -115,6 +122,40 @@ public sealed class HousekeeperTests
             await transaction.RollbackAsync();
         }
         Assert.Equal(new SweepResult(0, 1), await housekeeper.SweepAsync(now.AddMinutes(1), CancellationToken.None));
+    }
+
+    /// <summary>The <c>integrationhub.housekeeping.deleted</c> counter of one hub (its meter factory), by <c>kind</c>.</summary>
+    private sealed class DeletedRows : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly ConcurrentDictionary<string, long> _byKind = new();
+
+        public DeletedRows(HubHost hub)
+        {
+            var meters = hub.Services.GetRequiredService<IMeterFactory>();
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Name == "integrationhub.housekeeping.deleted" && instrument.Meter.Scope == meters)
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "kind")
+                    {
+                        _byKind.AddOrUpdate((string)tag.Value!, value, (_, total) => total + value);
+                    }
+                }
+            });
+            _listener.Start();
+        }
+
+        public long Of(string kind) => _byKind.GetValueOrDefault(kind);
+
+        public void Dispose() => _listener.Dispose();
     }
 
     private static async Task<Guid> CreateWorkspaceAsync(HubHost hub)
