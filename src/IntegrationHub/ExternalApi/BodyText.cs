@@ -60,9 +60,7 @@ internal static class BodyText
     /// <summary>The encoding a byte order mark at the start of <paramref name="body"/> names, and the mark's length.</summary>
     public static (Encoding? Encoding, int Length) ByteOrderMark(ReadOnlySequence<byte> body)
     {
-        Span<byte> start = stackalloc byte[4];
-        var prefix = start[..(int)Math.Min(body.Length, start.Length)];
-        body.Slice(0, prefix.Length).CopyTo(prefix);
+        var prefix = Start(body, stackalloc byte[4]);
         foreach (var (mark, codePage) in ByteOrderMarks)
         {
             if (prefix.StartsWith(mark))
@@ -104,6 +102,14 @@ internal static class BodyText
             error = $"not valid {NameOf(encoding)} at byte offset {markLength + InvalidOffset(body.ToArray(), encoding)}";
             return false;
         }
+    }
+
+    /// <summary>The first bytes of <paramref name="body"/>, as many as <paramref name="buffer"/> holds, copied into it.</summary>
+    public static ReadOnlySpan<byte> Start(ReadOnlySequence<byte> body, Span<byte> buffer)
+    {
+        var start = buffer[..(int)Math.Min(body.Length, buffer.Length)];
+        body.Slice(0, start.Length).CopyTo(start);
+        return start;
     }
 
     /// <summary>The name a problem uses for <paramref name="encoding"/>: its IANA name, as in <c>UTF-8</c> or <c>ISO-8859-1</c>.</summary>

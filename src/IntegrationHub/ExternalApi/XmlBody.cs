@@ -56,9 +56,7 @@ internal static partial class XmlBody
             return marked;
         }
         // Without a mark, the declaration is ASCII in every encoding the hub reads, and it is at the very start.
-        Span<byte> start = stackalloc byte[256];
-        var prefix = start[..(int)Math.Min(body.Length, start.Length)];
-        body.Slice(0, prefix.Length).CopyTo(prefix);
+        var prefix = BodyText.Start(body, stackalloc byte[256]);
         if (DeclaredEncoding().Match(Encoding.Latin1.GetString(prefix)) is not { Success: true } match)
         {
             return BodyText.Utf8;

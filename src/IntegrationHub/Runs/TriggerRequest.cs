@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using IntegrationHub.Data;
 
 namespace IntegrationHub.Runs;
 
@@ -18,7 +19,7 @@ public sealed record TriggerRequest(
     DateTimeOffset ReceivedAt)
 {
     /// <summary>The stored form: PascalCase as scripts see it, and deep enough for the deepest body the external API accepts.</summary>
-    public static readonly JsonSerializerOptions SerializerOptions = new() { PropertyNamingPolicy = null, MaxDepth = 258 };
+    public static readonly JsonSerializerOptions SerializerOptions = new() { PropertyNamingPolicy = null, MaxDepth = HubJson.MaxDepth };
 
     /// <summary>Reads a stored request through, checking it is a JSON object, and returns its <c>ContentType</c>.</summary>
     /// <exception cref="JsonException">The text is not a JSON object.</exception>
@@ -26,7 +27,7 @@ public sealed record TriggerRequest(
     {
         ArgumentNullException.ThrowIfNull(storedRequest);
         // Deep enough for the deepest body the external API accepts, inside the request object.
-        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(storedRequest), new JsonReaderOptions { MaxDepth = 258 });
+        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(storedRequest), new JsonReaderOptions { MaxDepth = HubJson.MaxDepth });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
             throw new JsonException("The stored request is not a JSON object.");
