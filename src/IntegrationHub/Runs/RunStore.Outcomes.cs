@@ -1,7 +1,6 @@
 using System.Text.Json;
 using IntegrationHub.Data;
 using IntegrationHub.Storage;
-using Npgsql;
 
 namespace IntegrationHub.Runs;
 
@@ -25,47 +24,35 @@ internal sealed partial class RunStore
     private async Task<RunStatus?[]> CompleteAsync(
         PreparedCommands commands, IReadOnlyList<RunCompletion> completions, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var statuses = completions.Select(c => Status(c.Run, c.Outcome)).ToArray();
-        // Each kind of row is written in one order that every writer follows (runs by id, storage entries by scenario
-        // and key, scenarios by id), so that two nodes' outcomes, or outcomes and the live logs or lease renewals of the
-        // same runs, cannot deadlock. A key that two runs of the group changed keeps the value of the run with the greater id.
+        // One transaction, and on PostgreSQL one round trip: the outcomes, then the storage changes of the successes
+        // (each written only where its run's outcome was, see ScenarioStorage), then the queue bounds of the retries.
+        // A retry whose outcome was not recorded (the lease was lost) raises its bound all the same, which leaves the
+        // bound an upper bound, as it must be. Each kind of row is written in one order that every writer follows (runs
+        // by id, storage entries by scenario and key, scenarios by id), so that two nodes' outcomes, or outcomes and
+        // the live logs or lease renewals of the same runs, cannot deadlock.
         var order = Enumerable.Range(0, completions.Count).InLockOrder(i => completions[i].Run.Id).ToArray();
-        var storage = (
+        var statuses = completions.Select(c => Status(c.Run, c.Outcome)).ToArray();
+        var storage =
             from i in order
             where statuses[i] == RunStatus.Succeeded
             let completion = completions[i]
             from change in completion.Outcome.Storage?.Changes ?? []
-            select new RunStorageChange(completion.Run.Id, completion.Owner, completion.Run.WorkspaceId, completion.Run.ScenarioId, change))
-            .InLockOrder(c => c.ScenarioId).ThenBy(c => c.Change.Key, StringComparer.Ordinal)
-            .ToList();
-        // A retry whose outcome was not recorded (the lease was lost) raises its bound all the same, which leaves the
-        // bound an upper bound, as it must be.
-        var bounds = QueuedRunsBound.Raise(order.Where(i => statuses[i] == RunStatus.Queued).Select(i => completions[i].Run.ScenarioId)).ToList();
-        var values = completions.Select((c, i) => OutcomeValues.Of(c, statuses[i], now, _options)).ToArray();
-
-        var recorded = commands.Connection is NpgsqlConnection postgres
-            ? await CompletePostgresAsync(postgres, values, storage, bounds, now, cancellationToken)
-            : await CompleteOneByOneAsync(commands, [.. order.Select(i => values[i])], storage, bounds, now, cancellationToken);
-        return [.. values.Select(v => recorded.Contains(v.Id) ? v.Status : (RunStatus?)null)];
-    }
-
-    /// <summary>
-    /// SQLite: a statement per outcome and per storage change, prepared and in process, in one transaction: the
-    /// outcomes, then the storage changes of the successes (each written only where its run's outcome was, see
-    /// ScenarioStorage), then the queue bounds of the retries. Returns the runs whose outcome was recorded.
-    /// </summary>
-    private static async Task<HashSet<Guid>> CompleteOneByOneAsync(
-        PreparedCommands commands, OutcomeValues[] inLockOrder, List<RunStorageChange> storage, List<HubSql.Statement> bounds,
-        DateTimeOffset now, CancellationToken cancellationToken)
-    {
+            select (completion.Run.ScenarioId, change.Key, Statement: ScenarioStorage.RunOutcomeStatement(
+                completion.Run.Id, completion.Owner, completion.Run.WorkspaceId, completion.Run.ScenarioId, change, now));
         List<HubSql.Statement> statements =
         [
-            .. inLockOrder.Select(OutcomeStatement),
-            .. storage.Select(change => ScenarioStorage.RunOutcomeStatement(change, now)),
-            .. bounds,
+            .. order.Select(i => CompleteStatement(completions[i], statuses[i], now)),
+            .. storage.InLockOrder(s => s.ScenarioId).ThenBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Statement),
+            .. QueuedRunsBound.Raise(order.Where(i => statuses[i] == RunStatus.Queued).Select(i => completions[i].Run.ScenarioId)),
         ];
+
         var affected = await commands.ExecuteInTransactionAsync(statements, cancellationToken);
-        return [.. inLockOrder.Where((_, k) => affected[k] == 1).Select(v => v.Id)];
+        var recorded = new RunStatus?[completions.Count];
+        for (var k = 0; k < order.Length; k++)
+        {
+            recorded[order[k]] = affected[k] == 1 ? statuses[order[k]] : null;
+        }
+        return recorded;
     }
 
     private static RunStatus Status(Run run, RunOutcome outcome) =>
@@ -73,34 +60,21 @@ internal sealed partial class RunStore
         : outcome.Retryable && run.Attempts < run.MaxAttempts ? RunStatus.Queued
         : RunStatus.Failed;
 
-    private static HubSql.Statement OutcomeStatement(OutcomeValues outcome) => new(
-        """
-        UPDATE "Runs" SET "Status" = @status, "FinishedAt" = @finished, "AvailableAt" = @available, "LeaseExpiresAt" = NULL, "RecordsIn" = @in, "RecordsOut" = @out, "Log" = @log,
-            "Result" = @result, "Error" = @error, "ErrorLine" = @line, "ErrorColumn" = @column
-        WHERE "Id" = @id AND "Status" = 'Running' AND "LeaseOwner" = @owner
-        """,
-        [
-            ("status", outcome.Status), ("finished", outcome.FinishedAt), ("available", outcome.AvailableAt), ("in", outcome.RecordsIn),
-            ("out", outcome.RecordsOut), ("log", outcome.Log), ("result", outcome.Result), ("error", outcome.Error),
-            ("line", outcome.ErrorLine), ("column", outcome.ErrorColumn), ("id", outcome.Id), ("owner", outcome.Owner),
-        ]);
-
-    /// <summary>What recording an attempt's outcome writes to its run, where the run is still Running under <see cref="Owner"/>.</summary>
-    private readonly record struct OutcomeValues(
-        Guid Id, string Owner, RunStatus Status, DateTimeOffset? FinishedAt, DateTimeOffset AvailableAt, int RecordsIn, int RecordsOut,
-        string Log, string? Result, string? Error, int? ErrorLine, int? ErrorColumn)
+    private HubSql.Statement CompleteStatement(RunCompletion completion, RunStatus status, DateTimeOffset now)
     {
-        public static OutcomeValues Of(RunCompletion completion, RunStatus status, DateTimeOffset now, RunsOptions options)
-        {
-            var (run, outcome, owner) = completion;
-            // A retry waits out its backoff in the queue; an ended run keeps the AvailableAt it ran at.
-            var retry = status == RunStatus.Queued;
-            return new(
-                run.Id, owner, status,
-                retry ? null : now,
-                retry ? now + RetryBackoff.Delay(run.Attempts, options.RetryBaseDelay, options.RetryMaxDelay) : run.AvailableAt,
-                outcome.RecordsIn, outcome.RecordsOut, JsonSerializer.Serialize(outcome.Log, LogJson), outcome.ResultJson,
-                DatabaseText.Valid(outcome.Error), outcome.ErrorLine, outcome.ErrorColumn);
-        }
+        var (run, outcome, owner) = completion;
+        var retry = status == RunStatus.Queued;
+        var availableAt = retry ? now + RetryBackoff.Delay(run.Attempts, _options.RetryBaseDelay, _options.RetryMaxDelay) : run.AvailableAt;
+        return new HubSql.Statement(
+            """
+            UPDATE "Runs" SET "Status" = @status, "FinishedAt" = @finished, "AvailableAt" = @available, "LeaseExpiresAt" = NULL, "RecordsIn" = @in, "RecordsOut" = @out, "Log" = @log,
+                "Result" = @result, "Error" = @error, "ErrorLine" = @line, "ErrorColumn" = @column
+            WHERE "Id" = @id AND "Status" = 'Running' AND "LeaseOwner" = @owner
+            """,
+            [
+                ("status", status), ("finished", retry ? null : now), ("available", availableAt), ("in", outcome.RecordsIn),
+                ("out", outcome.RecordsOut), ("log", JsonSerializer.Serialize(outcome.Log, LogJson)), ("result", outcome.ResultJson),
+                ("error", DatabaseText.Valid(outcome.Error)), ("line", outcome.ErrorLine), ("column", outcome.ErrorColumn), ("id", run.Id), ("owner", owner),
+            ]);
     }
 }

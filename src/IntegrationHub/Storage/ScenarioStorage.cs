@@ -7,22 +7,14 @@ namespace IntegrationHub.Storage;
 /// The hub's internal key-value data storage, one namespace per scenario. Keys are canonical JSON
 /// (see <see cref="StorageKey"/>), values are JSON text. Expired entries read as absent.
 /// </summary>
-public sealed partial class ScenarioStorage(IDbContextFactory<HubDbContext> dbFactory, SqliteWriteGate writeGate, TimeProvider time)
+public sealed class ScenarioStorage(IDbContextFactory<HubDbContext> dbFactory, SqliteWriteGate writeGate, TimeProvider time)
 {
-    private const string InsertInto =
-        """INSERT INTO "StorageEntries" ("Id", "WorkspaceId", "ScenarioId", "Key", "Value", "UpdatedAt", "ExpiresAt")""";
-
     // One statement on both providers: two writers of the same key never collide on the unique index.
-    private const string ReplaceOnConflict =
-        """
-        ON CONFLICT ("ScenarioId", "Key") DO UPDATE SET "Value" = excluded."Value", "UpdatedAt" = excluded."UpdatedAt", "ExpiresAt" = excluded."ExpiresAt"
-        """;
-
     private const string UpsertSql =
-        $"""
-        {InsertInto}
+        """
+        INSERT INTO "StorageEntries" ("Id", "WorkspaceId", "ScenarioId", "Key", "Value", "UpdatedAt", "ExpiresAt")
         VALUES (@id, @workspace, @scenario, @key, @value, @now, @expires)
-        {ReplaceOnConflict}
+        ON CONFLICT ("ScenarioId", "Key") DO UPDATE SET "Value" = excluded."Value", "UpdatedAt" = excluded."UpdatedAt", "ExpiresAt" = excluded."ExpiresAt"
         """;
 
     private const string DeleteSql = """DELETE FROM "StorageEntries" WHERE "ScenarioId" = @scenario AND "Key" = @key""";
@@ -48,6 +40,39 @@ public sealed partial class ScenarioStorage(IDbContextFactory<HubDbContext> dbFa
     /// <summary>Removes a value; false when there was none.</summary>
     public async Task<bool> DeleteAsync(Guid scenarioId, string canonicalKey, CancellationToken cancellationToken) =>
         await ExecuteAsync(DeleteStatement(scenarioId, canonicalKey), cancellationToken) > 0;
+
+    // A run's changes are written in the transaction that records its outcome, and only where that outcome was
+    // recorded: the run row now says Succeeded, under this node's lease, at this outcome's time. A node that lost the
+    // run's lease to another records nothing, and so writes nothing. Checked in SQL so that the outcome, the changes and
+    // the commit can travel to PostgreSQL in one round trip.
+    private const string OutcomeRecorded =
+        """EXISTS (SELECT 1 FROM "Runs" WHERE "Id" = @run AND "Status" = 'Succeeded' AND "LeaseOwner" = @owner AND "FinishedAt" = @now)""";
+
+    // The cast types a null expiry for PostgreSQL, which infers a parameter's type from a column in VALUES but not in SELECT.
+    private const string RunUpsertSql =
+        $"""
+        INSERT INTO "StorageEntries" ("Id", "WorkspaceId", "ScenarioId", "Key", "Value", "UpdatedAt", "ExpiresAt")
+        SELECT @id, @workspace, @scenario, @key, @value, @now, CAST(@expires AS BIGINT) WHERE {OutcomeRecorded}
+        ON CONFLICT ("ScenarioId", "Key") DO UPDATE SET "Value" = excluded."Value", "UpdatedAt" = excluded."UpdatedAt", "ExpiresAt" = excluded."ExpiresAt"
+        """;
+
+    private const string RunDeleteSql = $"""{DeleteSql} AND {OutcomeRecorded}""";
+
+    /// <summary>
+    /// The statement that applies <paramref name="change"/>, made by run <paramref name="runId"/>, for the caller to
+    /// execute after the statement that records the run as Succeeded by <paramref name="owner"/> at
+    /// <paramref name="now"/>, in the same transaction (see <see cref="StorageChanges"/>). It writes nothing unless that
+    /// statement did.
+    /// </summary>
+    internal static HubSql.Statement RunOutcomeStatement(
+        Guid runId, string owner, Guid workspaceId, Guid scenarioId, StorageChange change, DateTimeOffset now)
+    {
+        // The guard's @now is the outcome's time; the upsert binds it already, as the entry's UpdatedAt.
+        (string, object?)[] guard = [("run", runId), ("owner", owner)];
+        return change.ValueJson is null
+            ? new(RunDeleteSql, [.. DeleteStatement(scenarioId, change.Key).Parameters, .. guard, ("now", now)])
+            : new(RunUpsertSql, [.. UpsertStatement(workspaceId, scenarioId, change, now).Parameters, .. guard]);
+    }
 
     private static HubSql.Statement UpsertStatement(Guid workspaceId, Guid scenarioId, StorageChange change, DateTimeOffset now) =>
         new(UpsertSql,
