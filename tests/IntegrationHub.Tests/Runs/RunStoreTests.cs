@@ -176,6 +176,47 @@ public sealed class RunStoreTests
     }
 
     [Theory, AllDatabases]
+    public async Task Complete_AKeySeveralRunsOfTheGroupSet_HoldsTheValueOfTheRecordedRunWithTheGreatestId(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub, s => s.MaxConcurrentRuns = 3);
+        var storage = hub.Services.GetRequiredService<ScenarioStorage>();
+        await storage.SetAsync(scenario.WorkspaceId, scenario.Id, "\"replaced\"", "0", null, CancellationToken.None);
+        var ids = new[] { await RunsTestData.EnqueueAsync(hub, scenario), await RunsTestData.EnqueueAsync(hub, scenario), await RunsTestData.EnqueueAsync(hub, scenario) };
+        var store = hub.Services.GetRequiredService<RunStore>();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow.AddSeconds(1));
+        await store.ClaimAsync(Node, time, 10, CancellationToken.None);
+        // The order in which outcomes are written: by id as PostgreSQL sorts uuids.
+        var (first, second, third) = ids.Order(Comparer<Guid>.Create((a, b) => string.CompareOrdinal(a.ToString(), b.ToString()))).ToArray() switch
+        {
+            [var a, var b, var c] => (a, b, c),
+            _ => throw new InvalidOperationException(),
+        };
+        var expiresAt = time.GetUtcNow().AddHours(1);
+        var fromFirst = new StorageChanges(maxKeys: 10);
+        fromFirst.Set("\"shared\"", "1", null);
+        fromFirst.Set("\"replaced\"", "1", expiresAt);
+        var fromSecond = new StorageChanges(maxKeys: 10);
+        fromSecond.Set("\"shared\"", "2", null);
+        var fromThird = new StorageChanges(maxKeys: 10);
+        fromThird.Set("\"shared\"", "3", null);
+
+        var statuses = await store.CompleteAsync(
+            [
+                new RunCompletion(await RunsTestData.GetRunAsync(hub, second), Success() with { Storage = fromSecond }, Node),
+                new RunCompletion(await RunsTestData.GetRunAsync(hub, third), Success() with { Storage = fromThird }, "another-node"),
+                new RunCompletion(await RunsTestData.GetRunAsync(hub, first), Success() with { Storage = fromFirst }, Node),
+            ],
+            time.GetUtcNow(), CancellationToken.None);
+
+        Assert.Equal([RunStatus.Succeeded, null, RunStatus.Succeeded], statuses);
+        var entries = (await storage.ListAsync(scenario.Id, null, 0, 10, CancellationToken.None)).Items;
+        Assert.Equal(
+            [("\"replaced\"", "1", expiresAt.UtcTicks), ("\"shared\"", "2", (long?)null)],
+            entries.Select(e => (e.Key, e.Value, e.ExpiresAt?.UtcTicks)));
+    }
+
+    [Theory, AllDatabases]
     public async Task ExpiredLease_ReturnsRunToQueue_AndTheOldOwnerCanNoLongerRecord(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
