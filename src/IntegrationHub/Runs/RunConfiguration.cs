@@ -21,7 +21,13 @@ internal sealed class RunConfiguration : IEntityTypeConfiguration<Run>
         // The claim's count of a scenario's Running runs, the lease sweeper and renewals. LeaseExpiresAt is left out so
         // that a renewal, which changes only the lease, is a HOT update on PostgreSQL.
         builder.HasIndex(r => r.ScenarioId, "IX_Runs_Running").HasFilter("\"Status\" = 'Running'");
+        // The run history, newest first, of a workspace (and housekeeping's oldest first).
         builder.HasIndex(r => new { r.WorkspaceId, r.QueuedAt });
+        // The failed runs of a workspace, the history's most asked-for filter: without it, listing them reads every run
+        // of the workspace (0.12 s per page at 113,000 runs on SQLite). Only failures write to it. SQLite, without
+        // statistics, rates it as costly as the index above and takes the one created last: its name sorts after that
+        // index's, so migrations create it later (RunQueriesTests checks the plan).
+        builder.HasIndex(r => new { r.WorkspaceId, r.QueuedAt }, "IX_Runs_WorkspaceId_QueuedAt_Failed").HasFilter("\"Status\" = 'Failed'");
         // One run per schedule occurrence: the enqueue's ON CONFLICT DO NOTHING relies on this.
         builder.HasIndex(r => new { r.ScenarioId, r.ScheduledFor }).IsUnique().HasFilter("\"ScheduledFor\" IS NOT NULL");
         builder.HasIndex(r => new { r.ScenarioId, r.IdempotencyKey }).HasFilter("\"IdempotencyKey\" IS NOT NULL");

@@ -108,7 +108,7 @@ internal static class RunsEndpoints
         }
         if (statusFilter is { } sf)
         {
-            query = query.Where(r => r.Status == sf);
+            query = query.InStatus(sf);
         }
         if (triggerFilter is { } tf)
         {
