@@ -39,6 +39,29 @@ public sealed class HostingTests
             new NpgsqlConnectionStringBuilder(hub.Services.GetRequiredService<HubConnectionString>().Value).MaxAutoPrepare;
     }
 
+    [Fact]
+    public async Task PostgresConnections_CompileNoStatementJustInTime_UnlessTheConnectionStringSaysOtherwise()
+    {
+        var database = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
+        await using (var hub = HubHost.Start(database))
+        {
+            Assert.Equal("off", await JitAsync(hub));
+        }
+
+        await using (var hub = HubHost.Start(database, new Dictionary<string, string?> { ["ConnectionStrings:Hub"] = database.ConnectionString + ";Options=-c jit=on" }))
+        {
+            Assert.Equal("on", await JitAsync(hub));
+        }
+
+        static async Task<string?> JitAsync(HubHost hub)
+        {
+            await using var connection = new NpgsqlConnection(hub.Services.GetRequiredService<HubConnectionString>().Value);
+            await connection.OpenAsync();
+            await using var show = new NpgsqlCommand("SHOW jit", connection);
+            return (string?)await show.ExecuteScalarAsync();
+        }
+    }
+
     [Theory, AllDatabases]
     public async Task UnknownRoute_Returns404ProblemDetails(DatabaseProvider provider)
     {
