@@ -14,10 +14,23 @@ internal sealed partial class RunStore
     private const string ScenarioFreeSlots =
         """s."MaxConcurrentRuns" - (SELECT count(*) FROM "Runs" x WHERE x."ScenarioId" = s."Id" AND x."Status" = 'Running')""";
 
+    // The scenarios with queued runs, found by skipping through IX_Runs_Queued from one scenario to the next (a loose
+    // index scan): as many index lookups as there are such scenarios, however many scenarios there are and however
+    // long their queues. Reading every scenario instead made a claim cost as much per idle scenario as per busy one.
+    private const string ScenariosWithQueuedRuns =
+        """
+        queued("ScenarioId") AS (
+            SELECT (SELECT "ScenarioId" FROM "Runs" WHERE "Status" = 'Queued' ORDER BY "ScenarioId" LIMIT 1)
+            UNION ALL
+            SELECT (SELECT r."ScenarioId" FROM "Runs" r WHERE r."Status" = 'Queued' AND r."ScenarioId" > queued."ScenarioId" ORDER BY r."ScenarioId" LIMIT 1)
+            FROM queued WHERE queued."ScenarioId" IS NOT NULL)
+        """;
+
     private const string FreeSlots =
         $"""
+        WITH RECURSIVE {ScenariosWithQueuedRuns}
         SELECT s."Id", {ScenarioFreeSlots}
-        FROM "Scenarios" s
+        FROM queued JOIN "Scenarios" s ON s."Id" = queued."ScenarioId"
         WHERE EXISTS (SELECT 1 FROM "Runs" q WHERE q."ScenarioId" = s."Id" AND q."Status" = 'Queued' AND q."AvailableAt" <= @now)
         """;
 
@@ -42,12 +55,16 @@ internal sealed partial class RunStore
     // in one round trip. Whether a scenario has work is a probe of its oldest queued run rather than an EXISTS, which
     // PostgreSQL planned as a sequential scan of the whole runs table behind a long backlog (~250 ms per claim).
     // FOR UPDATE SKIP LOCKED passes over queued rows another transaction holds (a cancel in flight) instead of waiting.
+    // The chosen runs are looked up by primary key as arrays (= ANY(ARRAY(...))) rather than joined (IN (SELECT ...)):
+    // the generic plan PostgreSQL switches a prepared claim to after its first executions hash-joined them with a
+    // scan of the whole runs table, history included (52 against 5 ms per claim at 11,000 runs, 1,000 scenarios).
     private const string PostgresClaim =
         $"""
-        WITH slots AS (
+        WITH RECURSIVE {ScenariosWithQueuedRuns},
+        slots AS (
             SELECT "Id", "Free" FROM (
                 SELECT s."Id", {ScenarioFreeSlots} AS "Free"
-                FROM "Scenarios" s
+                FROM queued JOIN "Scenarios" s ON s."Id" = queued."ScenarioId"
                 WHERE (SELECT q."QueuedAt" FROM "Runs" q
                        WHERE q."ScenarioId" = s."Id" AND q."Status" = 'Queued' AND q."AvailableAt" <= @now
                        ORDER BY q."QueuedAt" LIMIT 1) IS NOT NULL) AS s
@@ -59,7 +76,7 @@ internal sealed partial class RunStore
                 ORDER BY "QueuedAt", "Id" LIMIT LEAST(slots."Free", @take)) AS q
             ORDER BY q."QueuedAt", q."Id" LIMIT @take)
         {ClaimSet}
-        WHERE "Id" IN (SELECT "Id" FROM "Runs" WHERE "Id" IN (SELECT "Id" FROM chosen) AND "Status" = 'Queued' FOR UPDATE SKIP LOCKED)
+        WHERE "Id" = ANY(ARRAY(SELECT "Id" FROM "Runs" WHERE "Id" = ANY(ARRAY(SELECT "Id" FROM chosen)) AND "Status" = 'Queued' FOR UPDATE SKIP LOCKED))
         {ClaimedColumns}
         """;
 
