@@ -1,6 +1,5 @@
 using System.Text.Json;
 using IntegrationHub.Data;
-using IntegrationHub.Hosting;
 using IntegrationHub.Identity;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -101,27 +100,21 @@ internal static class RunsEndpoints
             return TypedResults.ValidationProblem(errors);
         }
 
-        var query = db.Runs.AsNoTracking().Where(r => r.WorkspaceId == caller.WorkspaceId);
+        var query = db.OfWorkspace(caller.WorkspaceId, statusFilter);
         if (scenarioId is { } sid)
         {
             query = query.Where(r => r.ScenarioId == sid);
-        }
-        if (statusFilter is { } sf)
-        {
-            query = query.InStatus(sf);
         }
         if (triggerFilter is { } tf)
         {
             query = query.Where(r => r.Trigger == tf);
         }
 
-        var total = await query.CountAsync(cancellationToken);
-        var items = await query
-            .OrderByDescending(r => r.QueuedAt).ThenByDescending(r => r.Id)
-            .Select(r => new RunSummary(r.Id, r.ScenarioId, r.Status, r.Trigger, r.QueuedAt, r.StartedAt, r.FinishedAt,
-                r.Attempts, r.MaxAttempts, r.RecordsIn, r.RecordsOut, r.RetryOf, r.ScheduledFor, r.Error))
-            .ToPageAsync(page, pageSize, cancellationToken);
-        return TypedResults.Ok(new RunPage(items, page, pageSize, total));
+        var found = await query.NewestFirstAsync(
+            r => new RunSummary(r.Id, r.ScenarioId, r.Status, r.Trigger, r.QueuedAt, r.StartedAt, r.FinishedAt,
+                r.Attempts, r.MaxAttempts, r.RecordsIn, r.RecordsOut, r.RetryOf, r.ScheduledFor, r.Error),
+            page, pageSize, cancellationToken);
+        return TypedResults.Ok(new RunPage(found.Items, page, pageSize, found.Total, found.TotalIsExact));
     }
 
     public static async Task<Results<Ok<RunDetails>, ProblemHttpResult>> GetRun(
@@ -231,7 +224,12 @@ public sealed record RunSummary(
     string? Error);
 
 /// <summary>One page of runs, newest first.</summary>
-public sealed record RunPage(IReadOnlyList<RunSummary> Items, int Page, int PageSize, int Total);
+/// <param name="Total">How many runs match: exactly when <paramref name="TotalIsExact"/>, else a lower bound.</param>
+/// <param name="TotalIsExact">
+/// False when more than 10,000 runs match (and more than reach to the end of this page): they are not all counted, and
+/// an older page follows.
+/// </param>
+public sealed record RunPage(IReadOnlyList<RunSummary> Items, int Page, int PageSize, int Total, bool TotalIsExact);
 
 /// <summary>Why a run failed; line and column point into the Source Script when the error came from there.</summary>
 public sealed record RunError(string Message, int? Line, int? Column);

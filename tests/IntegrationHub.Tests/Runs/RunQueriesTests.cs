@@ -10,16 +10,27 @@ namespace IntegrationHub.Tests.Runs;
 public sealed class RunQueriesTests
 {
     [Theory, AllDatabases]
-    public async Task AWorkspacesFailedRuns_AreReadThroughTheIndexOfFailedRuns_NotTheWholeHistory(DatabaseProvider provider)
+    public async Task TheHistoryOfAStatus_IsReadThroughThatStatussIndex_NotTheWholeHistory(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
         await using var db = await RunsTestData.CreateDbAsync(hub);
         var workspaceId = Guid.NewGuid();
-        var failed = db.Runs.Where(r => r.WorkspaceId == workspaceId).InStatus(RunStatus.Failed).OrderByDescending(r => r.QueuedAt).Take(20);
+        var expected = new Dictionary<RunStatus, string>
+        {
+            [RunStatus.Queued] = "IX_Runs_Queued",
+            [RunStatus.Running] = "IX_Runs_Running",
+            [RunStatus.Failed] = "IX_Runs_WorkspaceId_QueuedAt_Failed",
+            [RunStatus.Cancelled] = "IX_Runs_WorkspaceId_QueuedAt_Cancelled",
+        };
 
-        var plan = await ExplainAsync(db, failed, provider);
+        var plans = new Dictionary<RunStatus, string>();
+        foreach (var status in expected.Keys)
+        {
+            var page = db.OfWorkspace(workspaceId, status).OrderByDescending(r => r.QueuedAt).ThenByDescending(r => r.Id).Take(50);
+            plans[status] = await ExplainAsync(db, page, provider);
+        }
 
-        Assert.Contains("IX_Runs_WorkspaceId_QueuedAt_Failed", plan, StringComparison.Ordinal);
+        Assert.All(expected, e => Assert.Contains(e.Value, plans[e.Key], StringComparison.Ordinal));
     }
 
     private static async Task<string> ExplainAsync(HubDbContext db, IQueryable<Run> query, DatabaseProvider provider)

@@ -40,6 +40,28 @@ internal static class RunsTestData
         return Assert.IsType<EnqueueResult.Queued>(result).RunId;
     }
 
+    /// <summary>
+    /// Adds <paramref name="count"/> Succeeded runs of <paramref name="scenario"/>, queued a second apart from a day ago
+    /// (well within the retention), in one save; returns when the oldest was queued.
+    /// </summary>
+    public static async Task<DateTimeOffset> AddSucceededRunsAsync(HubHost hub, Scenario scenario, int count)
+    {
+        // Whole seconds, which both databases store exactly.
+        var start = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()).AddDays(-1);
+        await using var db = await CreateDbAsync(hub);
+        db.Runs.AddRange(Enumerable.Range(0, count).Select(i => new Run
+        {
+            WorkspaceId = scenario.WorkspaceId,
+            ScenarioId = scenario.Id,
+            Status = RunStatus.Succeeded,
+            Trigger = TriggerKind.Manual,
+            QueuedAt = start.AddSeconds(i),
+            AvailableAt = start.AddSeconds(i),
+        }));
+        await db.SaveChangesAsync();
+        return start;
+    }
+
     public static async Task<Run> GetRunAsync(HubHost hub, Guid runId)
     {
         await using var db = await CreateDbAsync(hub);

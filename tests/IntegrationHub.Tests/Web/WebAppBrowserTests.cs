@@ -7,6 +7,7 @@ using IntegrationHub.Data;
 using IntegrationHub.Identity;
 using IntegrationHub.Tests.Connectors;
 using IntegrationHub.Tests.Infrastructure;
+using IntegrationHub.Tests.Runs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
@@ -314,6 +315,31 @@ public sealed partial class WebAppBrowserTests(BrowserFixture browser) : IClassF
         await page.GetByLabel("Queued from").FillAsync(tokyoNow.AddHours(1).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
         await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "No runs match these filters" })).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task RunHistory_PastTenThousandRuns_SaysMoreThanThat_AndCountsTheRestOnceTheUserPagesThere()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, RunsTestData.NoWorkers);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub);
+        await RunsTestData.AddSucceededRunsAsync(hub, scenario, 10_005);
+        var page = await browser.NewPageAsync(hub);
+        await WebSteps.SignInAsync(page);
+
+        await page.GotoAsync("/runs");
+        await Assertions.Expect(page.GetByText("Page 1 · more than 10,000 runs")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Older" })).ToBeVisibleAsync();
+
+        // Page 200 of 50 ends at the 10,000th run, where the count stops: the runs beyond it are still offered.
+        await page.GotoAsync("/runs?page=200");
+        await Assertions.Expect(page.GetByText("Page 200 · more than 10,000 runs")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Older" })).ToBeVisibleAsync();
+
+        // Page 201 holds runs 10,001 to 10,005: the last page, counted to its end.
+        await page.GotoAsync("/runs?page=201");
+        await Assertions.Expect(page.GetByText("Page 201 · 10,005 runs")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("tbody tr")).ToHaveCountAsync(5);
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Older" })).Not.ToBeVisibleAsync();
     }
 
     [Fact]

@@ -227,6 +227,9 @@ namespace IntegrationHub.Data.Migrations.Sqlite
                     b.HasIndex(new[] { "ScenarioId" }, "IX_Runs_Running")
                         .HasFilter("\"Status\" = 'Running'");
 
+                    b.HasIndex(new[] { "WorkspaceId", "QueuedAt" }, "IX_Runs_WorkspaceId_QueuedAt_Cancelled")
+                        .HasFilter("\"Status\" = 'Cancelled'");
+
                     b.HasIndex(new[] { "WorkspaceId", "QueuedAt" }, "IX_Runs_WorkspaceId_QueuedAt_Failed")
                         .HasFilter("\"Status\" = 'Failed'");
 

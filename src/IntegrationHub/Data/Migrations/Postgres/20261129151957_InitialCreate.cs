@@ -235,6 +235,12 @@ namespace IntegrationHub.Data.Migrations.Postgres
                 columns: new[] { "WorkspaceId", "QueuedAt" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_Runs_WorkspaceId_QueuedAt_Cancelled",
+                table: "Runs",
+                columns: new[] { "WorkspaceId", "QueuedAt" },
+                filter: "\"Status\" = 'Cancelled'");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Runs_WorkspaceId_QueuedAt_Failed",
                 table: "Runs",
                 columns: new[] { "WorkspaceId", "QueuedAt" },

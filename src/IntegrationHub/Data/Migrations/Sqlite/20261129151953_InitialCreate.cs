@@ -231,6 +231,12 @@ namespace IntegrationHub.Data.Migrations.Sqlite
                 columns: new[] { "WorkspaceId", "QueuedAt" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_Runs_WorkspaceId_QueuedAt_Cancelled",
+                table: "Runs",
+                columns: new[] { "WorkspaceId", "QueuedAt" },
+                filter: "\"Status\" = 'Cancelled'");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Runs_WorkspaceId_QueuedAt_Failed",
                 table: "Runs",
                 columns: new[] { "WorkspaceId", "QueuedAt" },
