@@ -111,11 +111,35 @@ public sealed class RunsEndpointsTests
     }
 
     [Theory, AllDatabases]
+    public async Task ListRuns_OfAScenario_InterleavesItsQueuedRunningAndEndedRunsNewestFirst(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub);
+        var other = await RunsTestData.CreateScenarioAsync(hub);
+        // Read from three indexes (ended, queued, running) and merged: the pages must cut across them.
+        var runs = await RunsTestData.AddRunsAsync(hub, scenario,
+            [RunStatus.Succeeded, RunStatus.Running, RunStatus.Failed, RunStatus.Queued, RunStatus.Cancelled, RunStatus.Succeeded, RunStatus.Queued]);
+        await RunsTestData.AddRunsAsync(hub, other, [RunStatus.Succeeded, RunStatus.Queued]);
+        using var client = hub.CreateAdminClient();
+
+        var pages = new List<RunPage>();
+        for (var page = 1; page <= 4; page++)
+        {
+            pages.Add((await client.GetFromJsonAsync<RunPage>($"/api/v1/runs?scenarioId={scenario.Id}&page={page}&pageSize=2", TestJson.Options))!);
+        }
+        var succeeded = await client.GetFromJsonAsync<RunPage>($"/api/v1/runs?scenarioId={scenario.Id}&status=Succeeded", TestJson.Options);
+
+        Assert.Equal(runs.Select(r => r.Id).Reverse(), pages.SelectMany(p => p.Items).Select(r => r.Id));
+        Assert.All(pages, p => Assert.Equal((7, true), (p.Total, p.TotalIsExact)));
+        Assert.Equal([runs[5].Id, runs[0].Id], succeeded!.Items.Select(r => r.Id));
+    }
+
+    [Theory, AllDatabases]
     public async Task ListRuns_PastTenThousandMatches_CountsNoFurther_ButToTheEndOfTheAskedPage(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
         var scenario = await RunsTestData.CreateScenarioAsync(hub);
-        var start = await RunsTestData.AddSucceededRunsAsync(hub, scenario, 10_005);
+        var oldest = (await RunsTestData.AddRunsAsync(hub, scenario, Enumerable.Repeat(RunStatus.Succeeded, 10_005)))[0];
         using var client = hub.CreateAdminClient();
 
         var first = await client.GetFromJsonAsync<RunPage>("/api/v1/runs?pageSize=5", TestJson.Options);
@@ -125,7 +149,7 @@ public sealed class RunsEndpointsTests
         Assert.Equal(5, first.Items.Count);
         Assert.Equal((10_005, true), (pastTheCount!.Total, pastTheCount.TotalIsExact));
         Assert.Equal(5, pastTheCount.Items.Count);
-        Assert.Equal(start, pastTheCount.Items[^1].QueuedAt);
+        Assert.Equal(oldest.Id, pastTheCount.Items[^1].Id);
     }
 
     [Theory, AllDatabases]

@@ -41,25 +41,26 @@ internal static class RunsTestData
     }
 
     /// <summary>
-    /// Adds <paramref name="count"/> Succeeded runs of <paramref name="scenario"/>, queued a second apart from a day ago
-    /// (well within the retention), in one save; returns when the oldest was queued.
+    /// Adds runs of <paramref name="scenario"/> in <paramref name="statuses"/>, one each, queued a second apart in that
+    /// order from a day ago (well within the retention), in one save; returns them, oldest first.
     /// </summary>
-    public static async Task<DateTimeOffset> AddSucceededRunsAsync(HubHost hub, Scenario scenario, int count)
+    public static async Task<List<Run>> AddRunsAsync(HubHost hub, Scenario scenario, IEnumerable<RunStatus> statuses)
     {
         // Whole seconds, which both databases store exactly.
         var start = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()).AddDays(-1);
-        await using var db = await CreateDbAsync(hub);
-        db.Runs.AddRange(Enumerable.Range(0, count).Select(i => new Run
+        List<Run> runs = [.. statuses.Select((status, i) => new Run
         {
             WorkspaceId = scenario.WorkspaceId,
             ScenarioId = scenario.Id,
-            Status = RunStatus.Succeeded,
+            Status = status,
             Trigger = TriggerKind.Manual,
             QueuedAt = start.AddSeconds(i),
             AvailableAt = start.AddSeconds(i),
-        }));
+        })];
+        await using var db = await CreateDbAsync(hub);
+        db.Runs.AddRange(runs);
         await db.SaveChangesAsync();
-        return start;
+        return runs;
     }
 
     public static async Task<Run> GetRunAsync(HubHost hub, Guid runId)

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using IntegrationHub.Data;
 using IntegrationHub.Identity;
+using IntegrationHub.Runs;
 using IntegrationHub.Tests.Connectors;
 using IntegrationHub.Tests.Infrastructure;
 using IntegrationHub.Tests.Runs;
@@ -322,7 +323,7 @@ public sealed partial class WebAppBrowserTests(BrowserFixture browser) : IClassF
     {
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, RunsTestData.NoWorkers);
         var scenario = await RunsTestData.CreateScenarioAsync(hub);
-        await RunsTestData.AddSucceededRunsAsync(hub, scenario, 10_005);
+        await RunsTestData.AddRunsAsync(hub, scenario, Enumerable.Repeat(RunStatus.Succeeded, 10_005));
         var page = await browser.NewPageAsync(hub);
         await WebSteps.SignInAsync(page);
 
