@@ -41,6 +41,8 @@ internal static class ConnectorsExtensions
                 // One handler serves every scenario of every workspace: a cookie kept from one scenario's call would
                 // go out with another's. A scenario that needs a cookie sets the Cookie header itself.
                 UseCookies = false,
+                // HttpConnectorClient follows redirects itself, sending a scenario's headers to the url's origin only.
+                AllowAutoRedirect = false,
             })
             .ConfigureHttpClient((services, client) =>
             {

@@ -34,7 +34,9 @@ public sealed class Scenario
 /// <summary>Where a run's data comes from when the trigger does not bring it.</summary>
 /// <param name="Type">A connector name: <c>none</c>, <c>http</c> or <c>storage</c>.</param>
 /// <param name="Url">For <c>http</c>: the URL to GET.</param>
-/// <param name="Headers">For <c>http</c>: request headers to send.</param>
+/// <param name="Headers">
+/// For <c>http</c>: request headers to send, to the url's origin only (not on after a redirect to another host).
+/// </param>
 public sealed record SourceSettings(string Type = "none", string? Url = null, IReadOnlyDictionary<string, string>? Headers = null);
 
 /// <summary>Where the records the Source Script returns are written.</summary>
@@ -42,7 +44,9 @@ public sealed record SourceSettings(string Type = "none", string? Url = null, IR
 /// <param name="Url">For <c>http</c>: the URL to send records to.</param>
 /// <param name="Method">For <c>http</c>: POST, PUT or PATCH.</param>
 /// <param name="Batch">For <c>http</c>: send all records in one request as a JSON array instead of one request each.</param>
-/// <param name="Headers">For <c>http</c>: request headers to send.</param>
+/// <param name="Headers">
+/// For <c>http</c>: request headers to send, to the url's origin only (not on after a redirect to another host).
+/// </param>
 /// <param name="KeyFields">For <c>storage</c>: the record fields whose values form the storage key.</param>
 public sealed record TargetSettings(
     string Type = "none",

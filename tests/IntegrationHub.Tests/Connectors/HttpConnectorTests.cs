@@ -1,5 +1,6 @@
 using System.Text.Json;
 using IntegrationHub.Connectors;
+using IntegrationHub.Connectors.Http;
 using IntegrationHub.Data;
 using IntegrationHub.Scenarios;
 using IntegrationHub.Storage;
@@ -93,6 +94,67 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
         Assert.False(failure.Retryable);
         Assert.Contains("169.254.169.254", failure.Message, StringComparison.Ordinal);
         Assert.Single(server.Received);
+    }
+
+    [Fact]
+    public async Task HttpSource_RedirectToAnotherOrigin_IsFollowedWithoutTheScenariosHeaders()
+    {
+        await using var elsewhere = await LoopbackHttpServer.StartAsync((_, _) => (200, """[{"id":1}]"""));
+        await using var server = await LoopbackHttpServer.StartAsync((_, _) => (302, elsewhere.Url("moved-here")));
+        var headers = new Dictionary<string, string> { ["X-Api-Key"] = "secret-1", ["Authorization"] = "Bearer secret-2" };
+
+        var records = await fixture.Registry.FindSource("http")!.ReadAsync(
+            Scenario(source: new SourceSettings("http", server.Url("orders"), headers)), CancellationToken.None);
+
+        Assert.Equal("""{"id":1}""", Assert.Single(records).GetRawText());
+        Assert.Equal("secret-1", Assert.Single(server.Received).Headers["X-Api-Key"]);
+        var followed = Assert.Single(elsewhere.Received);
+        Assert.Equal("/moved-here", followed.Path);
+        Assert.False(followed.Headers.ContainsKey("X-Api-Key"));
+        Assert.False(followed.Headers.ContainsKey("Authorization"));
+    }
+
+    [Fact]
+    public async Task HttpSource_RedirectWithinTheOrigin_KeepsTheScenariosHeaders()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, n) => n == 0 ? (301, "/v2/orders") : (200, "[]"));
+
+        await fixture.Registry.FindSource("http")!.ReadAsync(
+            Scenario(source: new SourceSettings("http", server.Url("orders"), new Dictionary<string, string> { ["X-Api-Key"] = "secret-1" })),
+            CancellationToken.None);
+
+        Assert.Equal(["/orders", "/v2/orders"], server.Received.Select(r => r.Path));
+        Assert.All(server.Received, r => Assert.Equal("secret-1", r.Headers["X-Api-Key"]));
+    }
+
+    [Fact]
+    public async Task HttpSource_RedirectLoop_FailsNotRetryable_AfterTheLastRedirectFollowed()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, _) => (302, "/again"));
+
+        var failure = await Assert.ThrowsAsync<ConnectorException>(() =>
+            fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", server.Url("loop"))), CancellationToken.None));
+
+        Assert.False(failure.Retryable);
+        Assert.Contains($"redirected more than {HttpConnectorClient.MaxRedirects} times", failure.Message, StringComparison.Ordinal);
+        Assert.Equal(HttpConnectorClient.MaxRedirects + 1, server.Received.Count);
+    }
+
+    [Theory]
+    [InlineData(307, "POST", """{"id":1}""")]
+    [InlineData(308, "POST", """{"id":1}""")]
+    [InlineData(303, "GET", "")]
+    [InlineData(302, "GET", "")]
+    public async Task HttpTarget_Redirected_RepeatsThePostOn307And308_AndFetchesWithGetOtherwise(int status, string method, string body)
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, n) => n == 0 ? (status, "/moved") : (200, "{}"));
+        var scenario = Scenario(target: new TargetSettings("http", server.Url("in"), Headers: new Dictionary<string, string> { ["X-Api-Key"] = "k" }));
+
+        await fixture.Registry.FindTarget("http")!.WriteAsync(Run(scenario), Records("""[{"id":1}]"""), CancellationToken.None);
+
+        var followed = server.Received[1];
+        Assert.Equal(("/moved", method, body), (followed.Path, followed.Method, followed.Body));
+        Assert.Equal("k", followed.Headers["X-Api-Key"]);
     }
 
     [Fact]

@@ -5,15 +5,20 @@ namespace IntegrationHub.Connectors.Http;
 
 /// <summary>
 /// Sends the http connectors' requests through the named client whose resilience pipeline retries timeouts, network
-/// errors and 5xx answers (see <see cref="ConnectorsExtensions"/>), and turns what is left into a
+/// errors and 5xx answers (see <see cref="ConnectorsExtensions"/>), follows redirects, and turns what is left into a
 /// <see cref="ConnectorException"/> that says whether the run may be retried.
 /// </summary>
 internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
 {
     public const string ClientName = "IntegrationHub.Connectors.Http";
 
-    /// <summary>Sends one request and returns the successful response; the caller disposes it.</summary>
+    /// <summary>How many redirects one call follows (browsers stop at about 20).</summary>
+    public const int MaxRedirects = 10;
+
+    /// <summary>Sends one request, following redirects, and returns the successful response; the caller disposes it.</summary>
     /// <param name="what">Who is calling, for messages: "The http source".</param>
+    /// <param name="headers">The scenario's own headers: sent to the url's origin only, not after a redirect to another.</param>
+    /// <param name="content">Sent again after a 307 or 308 redirect; disposed here.</param>
     public async Task<HttpResponseMessage> SendAsync(
         string what,
         HttpMethod method,
@@ -22,13 +27,61 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
         HttpContent? content,
         CancellationToken cancellationToken)
     {
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        using var owned = content;
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || !IsHttp(uri))
         {
             throw new ConnectorException($"{what} needs an absolute http or https url; \"{url}\" is not one.", retryable: false);
         }
 
         // Query strings often carry credentials; messages name the endpoint without them.
         var endpoint = $"{method} {uri.GetLeftPart(UriPartial.Path)}";
+        var origin = uri;
+        // The handler follows no redirect itself (ConnectorsExtensions): it would send a scenario's API key header on
+        // to whatever host a redirect names. Here, as curl does, the headers go to the url's own origin only.
+        for (var redirects = 0; ; redirects++)
+        {
+            var sameOrigin = Uri.Compare(uri, origin, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
+            var response = await SendOnceAsync(what, endpoint, method, uri, sameOrigin ? headers : null, content, cancellationToken);
+            var status = response.StatusCode;
+            if (!IsRedirect(status) || response.Headers.Location is not { } location)
+            {
+                return Checked(what, endpoint, response);
+            }
+
+            response.Dispose();
+            if (redirects == MaxRedirects)
+            {
+                throw new ConnectorException($"{what}: {endpoint} redirected more than {MaxRedirects} times.", retryable: false);
+            }
+            if (!Uri.TryCreate(uri, location, out var next) || !IsHttp(next))
+            {
+                throw new ConnectorException($"{what}: {endpoint} redirected to an address that is not an http url.", retryable: false);
+            }
+            // 307 and 308 repeat the request; 303, and 301 and 302 after a POST, fetch the new address with GET
+            // (RFC 9110).
+            if (status == HttpStatusCode.SeeOther || (status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found && method == HttpMethod.Post))
+            {
+                (method, content) = (HttpMethod.Get, null);
+            }
+            uri = next;
+        }
+    }
+
+    private static bool IsRedirect(HttpStatusCode status) =>
+        status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found or HttpStatusCode.SeeOther
+            or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;
+
+    private static bool IsHttp(Uri uri) => uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps;
+
+    private async Task<HttpResponseMessage> SendOnceAsync(
+        string what,
+        string endpoint,
+        HttpMethod method,
+        Uri uri,
+        IReadOnlyDictionary<string, string>? headers,
+        HttpContent? content,
+        CancellationToken cancellationToken)
+    {
         using var request = new HttpRequestMessage(method, uri) { Content = content };
         foreach (var (name, value) in headers ?? new Dictionary<string, string>())
         {
@@ -39,10 +92,9 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
             }
         }
 
-        HttpResponseMessage response;
         try
         {
-            response = await clientFactory.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+            return await clientFactory.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
         }
         catch (TimeoutRejectedException ex)
         {
@@ -56,16 +108,19 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
         {
             throw new ConnectorException($"{what}: {endpoint} failed: {ex.Message}", retryable: true, ex);
         }
-        catch (UriFormatException ex)
-        {
-            // A redirect to a Location that is no http url (file:///etc/passwd) is refused by the handler this way.
-            throw new ConnectorException($"{what}: {endpoint} redirected to an address that is not an http url: {ex.Message}", retryable: false, ex);
-        }
         catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
             throw new ConnectorException($"{what}: {endpoint} timed out.", retryable: true, ex);
         }
+        finally
+        {
+            // The request's disposal would dispose the content, which a 307 or 308 sends again.
+            request.Content = null;
+        }
+    }
 
+    private static HttpResponseMessage Checked(string what, string endpoint, HttpResponseMessage response)
+    {
         if (response.IsSuccessStatusCode)
         {
             return response;
