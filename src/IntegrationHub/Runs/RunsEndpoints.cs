@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using System.Text.Json;
 using IntegrationHub.Data;
 using IntegrationHub.Identity;
@@ -110,10 +111,7 @@ internal static class RunsEndpoints
             query = query.Where(r => r.Trigger == tf);
         }
 
-        var found = await query.NewestFirstAsync(
-            r => new RunSummary(r.Id, r.ScenarioId, r.Status, r.Trigger, r.QueuedAt, r.StartedAt, r.FinishedAt,
-                r.Attempts, r.MaxAttempts, r.RecordsIn, r.RecordsOut, r.RetryOf, r.ScheduledFor, r.Error),
-            page, pageSize, cancellationToken);
+        var found = await query.NewestFirstAsync(RunSummary.Of, page, pageSize, cancellationToken);
         return TypedResults.Ok(new RunPage(found.Items, page, pageSize, found.Total, found.TotalIsExact));
     }
 
@@ -221,7 +219,15 @@ public sealed record RunSummary(
     int RecordsOut,
     Guid? RetryOf,
     DateTimeOffset? ScheduledFor,
-    string? Error);
+    string? Error)
+{
+    /// <summary>
+    /// A run's summary as a query selects it: its payload (up to the body limit), log and result stay in the database.
+    /// </summary>
+    internal static readonly Expression<Func<Run, RunSummary>> Of = r => new RunSummary(r.Id, r.ScenarioId, r.Status,
+        r.Trigger, r.QueuedAt, r.StartedAt, r.FinishedAt, r.Attempts, r.MaxAttempts, r.RecordsIn, r.RecordsOut, r.RetryOf,
+        r.ScheduledFor, r.Error);
+}
 
 /// <summary>One page of runs, newest first.</summary>
 /// <param name="Total">How many runs match: exactly when <paramref name="TotalIsExact"/>, else a lower bound.</param>
