@@ -10,8 +10,6 @@ public sealed class Run
     public Guid ScenarioId { get; init; }
     public RunStatus Status { get; set; }
     public TriggerKind Trigger { get; init; }
-    /// <summary>For <see cref="TriggerKind.ExternalPost"/>: the accepted request as JSON (see <c>TriggerRequest</c>).</summary>
-    public string? Payload { get; init; }
     /// <summary>The user or token owner who triggered the run; null for anonymous and scheduled runs.</summary>
     public Guid? TriggeredBy { get; init; }
     /// <summary>For retries: the run this one resubmits.</summary>
@@ -33,11 +31,17 @@ public sealed class Run
     public DateTimeOffset? LeaseExpiresAt { get; set; }
     public int RecordsIn { get; set; }
     public int RecordsOut { get; set; }
-    /// <summary>The run's log as a JSON array of <c>{ at, level, message }</c>.</summary>
-    public string? Log { get; set; }
     public string? Error { get; set; }
     public int? ErrorLine { get; set; }
     public int? ErrorColumn { get; set; }
+
+    // The large columns last, in this order in the table too: SQLite stores a row's columns one after another, and
+    // reading any column behind a large one (a 2 MB payload) walks that one's overflow pages first.
+
+    /// <summary>The run's log as a JSON array of <c>{ at, level, message }</c>.</summary>
+    public string? Log { get; set; }
     /// <summary>The records the Source Script returned, as JSON.</summary>
     public string? Result { get; set; }
+    /// <summary>For <see cref="TriggerKind.ExternalPost"/>: the accepted request as JSON (see <c>TriggerRequest</c>).</summary>
+    public string? Payload { get; init; }
 }
