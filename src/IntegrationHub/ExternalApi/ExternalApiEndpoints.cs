@@ -227,7 +227,7 @@ internal static class ExternalApiEndpoints
 /// <param name="Result">What the Source Script returned, as JSON.</param>
 public sealed record RunResultResponse(Guid RunId, RunStatus Status, JsonElement? Result, string? Error, int? ErrorLine, int? ErrorColumn)
 {
-    public static RunResultResponse From(Guid runId, Run? run) => run is null
+    public static RunResultResponse From(Guid runId, RunState? run) => run is null
         // The run was deleted with its scenario while we waited.
         ? new(runId, RunStatus.Cancelled, null, "The run no longer exists.", null, null)
         : new(runId, run.Status, run.Result is null ? null : StorageEndpoints.ParseStored(run.Result), run.Error, run.ErrorLine, run.ErrorColumn);

@@ -63,8 +63,11 @@ public sealed partial class RunQueue : IAsyncDisposable
         return await _writer.CommitAsync(run, cancellationToken);
     }
 
-    /// <summary>The run once it has ended (Succeeded, Failed or Cancelled), or as it is when <paramref name="timeout"/> passes.</summary>
-    public async Task<Run?> WaitForCompletionAsync(Guid runId, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// The run's state once it has ended (Succeeded, Failed or Cancelled), or as it is when <paramref name="timeout"/>
+    /// passes; null when there is no such run.
+    /// </summary>
+    public async Task<RunState?> WaitForCompletionAsync(Guid runId, TimeSpan timeout, CancellationToken cancellationToken)
     {
         // Runs executed by this node end with an in-process signal; runs on other nodes are seen by polling,
         // backing off from 20 ms to 500 ms so a long wait costs a query every half second.
@@ -77,7 +80,10 @@ public sealed partial class RunQueue : IAsyncDisposable
             {
                 await using (var db = await _dbFactory.CreateDbContextAsync(cancellationToken))
                 {
-                    var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
+                    // Not the whole run: its payload can be as large as the body limit, and this polls.
+                    var run = await db.Runs.Where(r => r.Id == runId)
+                        .Select(r => new RunState(r.Status, r.Result, r.Error, r.ErrorLine, r.ErrorColumn))
+                        .FirstOrDefaultAsync(cancellationToken);
                     var left = deadline - _time.GetUtcNow();
                     if (run is null || run.Status is not (RunStatus.Queued or RunStatus.Running) || left <= TimeSpan.Zero)
                     {
@@ -234,3 +240,6 @@ public sealed partial class RunQueue : IAsyncDisposable
             ("now", now), ("maxAttempts", Math.Max(1, run.MaxAttempts)),
         ]);
 }
+
+/// <summary>A run as a caller waiting for it sees it: its status and, once it ended, its result or error.</summary>
+public sealed record RunState(RunStatus Status, string? Result, string? Error, int? ErrorLine, int? ErrorColumn);

@@ -17,9 +17,10 @@ public sealed class RunQueueTests
         var queue = hub.Services.GetRequiredService<RunQueue>();
 
         var runId = await RunsTestData.EnqueueAsync(hub, scenario);
-        var run = await queue.WaitForCompletionAsync(runId, TimeSpan.FromSeconds(60), CancellationToken.None);
+        var state = await queue.WaitForCompletionAsync(runId, TimeSpan.FromSeconds(60), CancellationToken.None);
+        var run = await RunsTestData.GetRunAsync(hub, runId);
 
-        Assert.NotNull(run);
+        Assert.Equal(RunStatus.Succeeded, state?.Status);
         Assert.Equal(RunStatus.Succeeded, run.Status);
         Assert.Equal(TriggerKind.Manual, run.Trigger);
         Assert.Equal(1, run.Attempts);
