@@ -116,7 +116,7 @@ public sealed class RunsEndpointsTests
         await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
         var scenario = await RunsTestData.CreateScenarioAsync(hub);
         var other = await RunsTestData.CreateScenarioAsync(hub);
-        // Read from three indexes (ended, queued, running) and merged: the pages must cut across them.
+        // Runs of every status, interleaved in time: the pages follow arrival, whatever the status.
         var runs = await RunsTestData.AddRunsAsync(hub, scenario,
             [RunStatus.Succeeded, RunStatus.Running, RunStatus.Failed, RunStatus.Queued, RunStatus.Cancelled, RunStatus.Succeeded, RunStatus.Queued]);
         await RunsTestData.AddRunsAsync(hub, other, [RunStatus.Succeeded, RunStatus.Queued]);
