@@ -29,12 +29,27 @@ internal static class WebSteps
     /// <summary>Integration > Scenarios, the down arrow next to the scenario, then <paramref name="item"/>.</summary>
     public static async Task ScenarioMenuAsync(IPage page, string scenarioName, string item)
     {
-        await page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Scenarios" }).ClickAsync();
-        // Enhanced navigation patches the page after its fetch returns; a menu opened before that would be closed by
-        // the patch, so let the navigation settle first.
-        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        await FollowLinkAsync(page, page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Scenarios" }));
         await page.GetByLabel($"Actions for {scenarioName}").ClickAsync();
         await page.GetByRole(AriaRole.Menuitem, new() { Name = item, Exact = true }).ClickAsync();
+    }
+
+    /// <summary>
+    /// Clicks a link that Blazor follows by enhanced navigation and waits until the new page is patched in. Waiting for
+    /// the network to be idle is not enough: it is already reached from the last full load, so a menu opened next could
+    /// be closed again by the patch arriving after it.
+    /// </summary>
+    public static async Task FollowLinkAsync(IPage page, ILocator link)
+    {
+        await page.EvaluateAsync("""
+            () => {
+              window.hubTestPatched = false;
+              const patched = () => { window.hubTestPatched = true; Blazor.removeEventListener("enhancedload", patched); };
+              Blazor.addEventListener("enhancedload", patched);
+            }
+            """);
+        await link.ClickAsync();
+        await page.WaitForFunctionAsync("() => window.hubTestPatched");
     }
 
     /// <summary>Replaces the Source Script in the CodeMirror editor by typing, as a user would.</summary>
