@@ -7,11 +7,12 @@ namespace IntegrationHub.Runs;
 public sealed partial class RunQueue
 {
     // Raises the scenario's bound by the runs it inserts, and inserts them, only where the bound vouches for them; the
-    // UPDATE takes the scenario's row lock, and under READ COMMITTED re-reads the bound once the lock is granted.
+    // UPDATE takes the scenario's row lock, and under READ COMMITTED re-reads the bound once the lock is granted. It
+    // names the newest of them the scenario's last run as well (LastRunUpdates).
     private const string PostgresInsertWithinBound =
         """
         WITH admitted AS (
-            UPDATE "Scenarios" SET "QueuedRunsBound" = "QueuedRunsBound" + @count
+            UPDATE "Scenarios" SET "QueuedRunsBound" = "QueuedRunsBound" + @count, "LastRunId" = @last
             WHERE "Id" = @scenario AND "QueuedRunsBound" + @count <= @least
             RETURNING "Id")
         INSERT INTO "Runs" ("Id", "WorkspaceId", "ScenarioId", "Status", "Trigger", "Payload", "TriggeredBy", "RetryOf",
@@ -20,6 +21,8 @@ public sealed partial class RunQueue
         FROM admitted a, unnest(@ids, @workspaces, @triggers, @payloads, @triggeredBy, @retryOf, @maxAttempts)
             AS r(id, workspace, trigger, payload, triggered_by, retry_of, max_attempts)
         """;
+
+    private const string SetLastRunIfInserted = SetLastRun + """ AND EXISTS (SELECT 1 FROM "Runs" WHERE "Id" = @run)""";
 
     private const string PostgresQueuedCounts =
         """
@@ -61,6 +64,7 @@ public sealed partial class RunQueue
             insert.Parameters.AddWithValue("least", runs.Min(r => r.MaxQueuedRuns));
             insert.Parameters.AddWithValue("now", now.UtcTicks);
             insert.Parameters.AddWithValue("ids", group.Select(i => ids[i]).ToArray());
+            insert.Parameters.AddWithValue("last", Newest(group.Select(i => ids[i])));
             insert.Parameters.AddWithValue("workspaces", runs.Select(r => r.WorkspaceId).ToArray());
             insert.Parameters.AddWithValue("triggers", runs.Select(r => r.Trigger.ToString()).ToArray());
             insert.Parameters.AddWithValue("payloads", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, runs.Select(r => r.Payload).ToArray());
@@ -174,6 +178,12 @@ public sealed partial class RunQueue
                 foreach (var bound in QueuedRunsBound.Updates(queued, counts))
                 {
                     write.BatchCommands.Add(bound.ToBatchCommand());
+                }
+                // Its rows are not known to be inserted yet (a schedule occurrence another node queued is skipped), so
+                // each scenario's newest run is named only where it was.
+                foreach (var lastRun in LastRunUpdates(rows.Select(i => (batch[i].ScenarioId, ids[i])), SetLastRunIfInserted))
+                {
+                    write.BatchCommands.Add(lastRun.ToBatchCommand());
                 }
                 if (rows.Count > 0)
                 {

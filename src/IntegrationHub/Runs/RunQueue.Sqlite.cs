@@ -70,7 +70,8 @@ public sealed partial class RunQueue
             var i = rows[j];
             inserted[j] = await commands.For(transaction, Insert(batch[i], ids[i], now)).ExecuteNonQueryAsync(cancellationToken) == 1;
         }
-        await commands.ExecuteAsync(transaction, QueuedRunsBound.Updates(queued, counts), cancellationToken);
+        var lastRuns = LastRunUpdates(Enumerable.Range(0, rows.Count).Where(j => inserted[j]).Select(j => (batch[rows[j]].ScenarioId, ids[rows[j]])));
+        await commands.ExecuteAsync(transaction, [.. QueuedRunsBound.Updates(queued, counts), .. lastRuns], cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return await ResolveAsync(connection, batch, results, ids, rows, inserted, cancellationToken);
     }

@@ -231,6 +231,21 @@ public sealed partial class RunQueue : IAsyncDisposable
         return results!;
     }
 
+    /// <summary>
+    /// Names each scenario's newest run among <paramref name="runIds"/> as its last run (<c>Scenario.LastRunId</c>),
+    /// in the transaction that queues them. Newest as the history orders runs: a group's runs share one QueuedAt, so
+    /// by id, in the order both databases sort uuids (their text).
+    /// </summary>
+    private static IEnumerable<HubSql.Statement> LastRunUpdates(IEnumerable<(Guid ScenarioId, Guid RunId)> runIds, string sql = SetLastRun) =>
+        runIds
+            .GroupBy(r => r.ScenarioId, r => r.RunId)
+            .InLockOrder(g => g.Key)
+            .Select(g => new HubSql.Statement(sql, [("run", Newest(g)), ("scenario", g.Key)]));
+
+    private const string SetLastRun = """UPDATE "Scenarios" SET "LastRunId" = @run WHERE "Id" = @scenario""";
+
+    private static Guid Newest(IEnumerable<Guid> runIds) => runIds.MaxBy(id => id.ToString(), StringComparer.Ordinal);
+
     /// <summary>The insert of a run: <see cref="InsertColumns"/> with its values.</summary>
     private static HubSql.Statement Insert(NewRun run, Guid id, DateTimeOffset now) =>
         new(InsertColumns,

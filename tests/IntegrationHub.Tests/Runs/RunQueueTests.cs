@@ -45,6 +45,43 @@ public sealed class RunQueueTests
     }
 
     [Theory, AllDatabases]
+    public async Task Enqueue_NamesEachScenariosNewestRun_ItsLastRun_AsTheHistoryOrdersThem(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub, s => s.MaxQueuedRuns = 30);
+        var other = await RunsTestData.CreateScenarioAsync(hub);
+        var queue = hub.Services.GetRequiredService<RunQueue>();
+
+        // Concurrent triggers of both scenarios share groups, and a group's runs share one QueuedAt.
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(i => RunsTestData.EnqueueAsync(hub, i % 4 == 0 ? other : scenario)));
+        Assert.Equal(await NewestRunAsync(hub, scenario.Id), await LastRunIdAsync(hub, scenario.Id));
+        Assert.Equal(await NewestRunAsync(hub, other.Id), await LastRunIdAsync(hub, other.Id));
+
+        // An Idempotency-Key takes PostgreSQL's other way in; its repetition and a full queue queue nothing.
+        var keyed = Assert.IsType<EnqueueResult.Queued>(await queue.EnqueueAsync(RunsTestData.ManualRun(scenario, idempotencyKey: "order-7"), CancellationToken.None));
+        Assert.Equal(keyed.RunId, await LastRunIdAsync(hub, scenario.Id));
+        Assert.IsType<EnqueueResult.Duplicate>(await queue.EnqueueAsync(RunsTestData.ManualRun(scenario, idempotencyKey: "order-7"), CancellationToken.None));
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => queue.EnqueueAsync(RunsTestData.ManualRun(scenario), CancellationToken.None)));
+        var refused = await queue.EnqueueAsync(RunsTestData.ManualRun(scenario), CancellationToken.None);
+
+        Assert.IsType<EnqueueResult.QueueFull>(refused);
+        Assert.Equal(await NewestRunAsync(hub, scenario.Id), await LastRunIdAsync(hub, scenario.Id));
+        Assert.Equal(await NewestRunAsync(hub, other.Id), await LastRunIdAsync(hub, other.Id));
+    }
+
+    private static async Task<Guid> NewestRunAsync(HubHost hub, Guid scenarioId)
+    {
+        await using var db = await RunsTestData.CreateDbAsync(hub);
+        return await db.Runs.Where(r => r.ScenarioId == scenarioId).OrderByDescending(r => r.QueuedAt).ThenByDescending(r => r.Id).Select(r => r.Id).FirstAsync();
+    }
+
+    private static async Task<Guid?> LastRunIdAsync(HubHost hub, Guid scenarioId)
+    {
+        await using var db = await RunsTestData.CreateDbAsync(hub);
+        return await db.Scenarios.Where(s => s.Id == scenarioId).Select(s => s.LastRunId).SingleAsync();
+    }
+
+    [Theory, AllDatabases]
     public async Task Enqueue_PastMaxQueuedRuns_ReturnsQueueFull(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);

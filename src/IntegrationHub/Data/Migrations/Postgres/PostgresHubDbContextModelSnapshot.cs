@@ -273,6 +273,9 @@ namespace IntegrationHub.Data.Migrations.Postgres
                     b.Property<bool>("Enabled")
                         .HasColumnType("boolean");
 
+                    b.Property<Guid?>("LastRunId")
+                        .HasColumnType("uuid");
+
                     b.Property<int>("MaxAttempts")
                         .HasColumnType("integer");
 

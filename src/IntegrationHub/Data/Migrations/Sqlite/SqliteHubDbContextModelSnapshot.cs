@@ -268,6 +268,9 @@ namespace IntegrationHub.Data.Migrations.Sqlite
                     b.Property<bool>("Enabled")
                         .HasColumnType("INTEGER");
 
+                    b.Property<Guid?>("LastRunId")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("MaxAttempts")
                         .HasColumnType("INTEGER");
 

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace IntegrationHub.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteHubDbContext))]
-    [Migration("20261129164546_InitialCreate")]
+    [Migration("20261129173749_InitialCreate")]
     partial class InitialCreate
     {
         /// <inheritdoc />
@@ -270,6 +270,9 @@ namespace IntegrationHub.Data.Migrations.Sqlite
 
                     b.Property<bool>("Enabled")
                         .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("LastRunId")
+                        .HasColumnType("TEXT");
 
                     b.Property<int>("MaxAttempts")
                         .HasColumnType("INTEGER");

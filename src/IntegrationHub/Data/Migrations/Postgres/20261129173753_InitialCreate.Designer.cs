@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace IntegrationHub.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresHubDbContext))]
-    [Migration("20261129164550_InitialCreate")]
+    [Migration("20261129173753_InitialCreate")]
     partial class InitialCreate
     {
         /// <inheritdoc />
@@ -275,6 +275,9 @@ namespace IntegrationHub.Data.Migrations.Postgres
 
                     b.Property<bool>("Enabled")
                         .HasColumnType("boolean");
+
+                    b.Property<Guid?>("LastRunId")
+                        .HasColumnType("uuid");
 
                     b.Property<int>("MaxAttempts")
                         .HasColumnType("integer");

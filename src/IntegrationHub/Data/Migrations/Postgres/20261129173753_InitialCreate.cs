@@ -1,9 +1,10 @@
 ﻿using System;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace IntegrationHub.Data.Migrations.Sqlite
+namespace IntegrationHub.Data.Migrations.Postgres
 {
     /// <inheritdoc />
     public partial class InitialCreate : Migration
@@ -15,10 +16,10 @@ namespace IntegrationHub.Data.Migrations.Sqlite
                 name: "DataProtectionKeys",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    FriendlyName = table.Column<string>(type: "TEXT", nullable: true),
-                    Xml = table.Column<string>(type: "TEXT", nullable: true)
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    FriendlyName = table.Column<string>(type: "text", nullable: true),
+                    Xml = table.Column<string>(type: "text", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -29,9 +30,9 @@ namespace IntegrationHub.Data.Migrations.Sqlite
                 name: "Workspaces",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    CreatedAt = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -42,27 +43,28 @@ namespace IntegrationHub.Data.Migrations.Sqlite
                 name: "Scenarios",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    WorkspaceId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    Description = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: false),
-                    Enabled = table.Column<bool>(type: "INTEGER", nullable: false),
-                    Source = table.Column<string>(type: "TEXT", nullable: false),
-                    SourceScript = table.Column<string>(type: "TEXT", nullable: false),
-                    Target = table.Column<string>(type: "TEXT", nullable: false),
-                    Cron = table.Column<string>(type: "TEXT", maxLength: 120, nullable: true),
-                    TimeZone = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
-                    NextOccurrenceAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    EnableExternalTriggers = table.Column<bool>(type: "INTEGER", nullable: false),
-                    AllowAnonymousTriggers = table.Column<bool>(type: "INTEGER", nullable: false),
-                    MaxConcurrentRuns = table.Column<int>(type: "INTEGER", nullable: false),
-                    MaxQueuedRuns = table.Column<int>(type: "INTEGER", nullable: false),
-                    TimeoutSeconds = table.Column<int>(type: "INTEGER", nullable: false),
-                    MaxAttempts = table.Column<int>(type: "INTEGER", nullable: false),
-                    Version = table.Column<int>(type: "INTEGER", nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    QueuedRunsBound = table.Column<int>(type: "INTEGER", nullable: false)
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    WorkspaceId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Description = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: false),
+                    Enabled = table.Column<bool>(type: "boolean", nullable: false),
+                    Source = table.Column<string>(type: "text", nullable: false),
+                    SourceScript = table.Column<string>(type: "text", nullable: false),
+                    Target = table.Column<string>(type: "text", nullable: false),
+                    Cron = table.Column<string>(type: "character varying(120)", maxLength: 120, nullable: true),
+                    TimeZone = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    NextOccurrenceAt = table.Column<long>(type: "bigint", nullable: true),
+                    EnableExternalTriggers = table.Column<bool>(type: "boolean", nullable: false),
+                    AllowAnonymousTriggers = table.Column<bool>(type: "boolean", nullable: false),
+                    MaxConcurrentRuns = table.Column<int>(type: "integer", nullable: false),
+                    MaxQueuedRuns = table.Column<int>(type: "integer", nullable: false),
+                    TimeoutSeconds = table.Column<int>(type: "integer", nullable: false),
+                    MaxAttempts = table.Column<int>(type: "integer", nullable: false),
+                    LastRunId = table.Column<Guid>(type: "uuid", nullable: true),
+                    Version = table.Column<int>(type: "integer", nullable: false),
+                    CreatedAt = table.Column<long>(type: "bigint", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "bigint", nullable: false),
+                    QueuedRunsBound = table.Column<int>(type: "integer", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -79,15 +81,15 @@ namespace IntegrationHub.Data.Migrations.Sqlite
                 name: "Users",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    WorkspaceId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    Email = table.Column<string>(type: "TEXT", maxLength: 320, nullable: false),
-                    NormalizedEmail = table.Column<string>(type: "TEXT", maxLength: 320, nullable: false),
-                    PasswordHash = table.Column<string>(type: "TEXT", nullable: true),
-                    Role = table.Column<int>(type: "INTEGER", nullable: false),
-                    IsInstallationAdmin = table.Column<bool>(type: "INTEGER", nullable: false),
-                    Disabled = table.Column<bool>(type: "INTEGER", nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    WorkspaceId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Email = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: false),
+                    NormalizedEmail = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: false),
+                    PasswordHash = table.Column<string>(type: "text", nullable: true),
+                    Role = table.Column<int>(type: "integer", nullable: false),
+                    IsInstallationAdmin = table.Column<bool>(type: "boolean", nullable: false),
+                    Disabled = table.Column<bool>(type: "boolean", nullable: false),
+                    CreatedAt = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -104,31 +106,31 @@ namespace IntegrationHub.Data.Migrations.Sqlite
                 name: "Runs",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    WorkspaceId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    ScenarioId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
-                    Trigger = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
-                    TriggeredBy = table.Column<Guid>(type: "TEXT", nullable: true),
-                    RetryOf = table.Column<Guid>(type: "TEXT", nullable: true),
-                    ScheduledFor = table.Column<long>(type: "INTEGER", nullable: true),
-                    IdempotencyKey = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    QueuedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    AvailableAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    StartedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    FinishedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    Attempts = table.Column<int>(type: "INTEGER", nullable: false),
-                    MaxAttempts = table.Column<int>(type: "INTEGER", nullable: false),
-                    LeaseOwner = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    LeaseExpiresAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    RecordsIn = table.Column<int>(type: "INTEGER", nullable: false),
-                    RecordsOut = table.Column<int>(type: "INTEGER", nullable: false),
-                    Error = table.Column<string>(type: "TEXT", nullable: true),
-                    ErrorLine = table.Column<int>(type: "INTEGER", nullable: true),
-                    ErrorColumn = table.Column<int>(type: "INTEGER", nullable: true),
-                    Log = table.Column<string>(type: "TEXT", nullable: true),
-                    Result = table.Column<string>(type: "TEXT", nullable: true),
-                    Payload = table.Column<string>(type: "TEXT", nullable: true)
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    WorkspaceId = table.Column<Guid>(type: "uuid", nullable: false),
+                    ScenarioId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    Trigger = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    TriggeredBy = table.Column<Guid>(type: "uuid", nullable: true),
+                    RetryOf = table.Column<Guid>(type: "uuid", nullable: true),
+                    ScheduledFor = table.Column<long>(type: "bigint", nullable: true),
+                    IdempotencyKey = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    QueuedAt = table.Column<long>(type: "bigint", nullable: false),
+                    AvailableAt = table.Column<long>(type: "bigint", nullable: false),
+                    StartedAt = table.Column<long>(type: "bigint", nullable: true),
+                    FinishedAt = table.Column<long>(type: "bigint", nullable: true),
+                    Attempts = table.Column<int>(type: "integer", nullable: false),
+                    MaxAttempts = table.Column<int>(type: "integer", nullable: false),
+                    LeaseOwner = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    LeaseExpiresAt = table.Column<long>(type: "bigint", nullable: true),
+                    RecordsIn = table.Column<int>(type: "integer", nullable: false),
+                    RecordsOut = table.Column<int>(type: "integer", nullable: false),
+                    Error = table.Column<string>(type: "text", nullable: true),
+                    ErrorLine = table.Column<int>(type: "integer", nullable: true),
+                    ErrorColumn = table.Column<int>(type: "integer", nullable: true),
+                    Log = table.Column<string>(type: "text", nullable: true),
+                    Result = table.Column<string>(type: "text", nullable: true),
+                    Payload = table.Column<string>(type: "text", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -139,19 +141,22 @@ namespace IntegrationHub.Data.Migrations.Sqlite
                         principalTable: "Scenarios",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
-                });
+                })
+                .Annotation("Npgsql:StorageParameter:autovacuum_analyze_scale_factor", 0.01)
+                .Annotation("Npgsql:StorageParameter:autovacuum_vacuum_cost_delay", 0)
+                .Annotation("Npgsql:StorageParameter:autovacuum_vacuum_scale_factor", 0.01);
 
             migrationBuilder.CreateTable(
                 name: "StorageEntries",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    WorkspaceId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    ScenarioId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    Key = table.Column<string>(type: "TEXT", nullable: false),
-                    Value = table.Column<string>(type: "TEXT", nullable: false),
-                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: true)
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    WorkspaceId = table.Column<Guid>(type: "uuid", nullable: false),
+                    ScenarioId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Key = table.Column<string>(type: "text", nullable: false),
+                    Value = table.Column<string>(type: "text", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "bigint", nullable: false),
+                    ExpiresAt = table.Column<long>(type: "bigint", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -168,15 +173,15 @@ namespace IntegrationHub.Data.Migrations.Sqlite
                 name: "AccessTokens",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    UserId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    Prefix = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
-                    Hash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    LastUsedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    RevokedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    UserId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Prefix = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    Hash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    CreatedAt = table.Column<long>(type: "bigint", nullable: false),
+                    LastUsedAt = table.Column<long>(type: "bigint", nullable: true),
+                    ExpiresAt = table.Column<long>(type: "bigint", nullable: true),
+                    RevokedAt = table.Column<long>(type: "bigint", nullable: true)
                 },
                 constraints: table =>
                 {
