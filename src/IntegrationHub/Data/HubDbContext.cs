@@ -23,8 +23,11 @@ public abstract class HubDbContext(DbContextOptions options) : DbContext(options
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
+        var sqlite = Database.IsSqlite();
+        // Every configuration with a parameterless constructor; the runs' indexes differ by database.
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(HubDbContext).Assembly);
-        HubFunctions.Map(modelBuilder, Database.IsSqlite());
+        modelBuilder.ApplyConfiguration(new RunConfiguration(sqlite));
+        HubFunctions.Map(modelBuilder, sqlite);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

@@ -52,6 +52,23 @@ internal sealed class Housekeeper(
         return new SweepResult(runs, entries);
     }
 
+    /// <summary>
+    /// SQLite: deletes the runs of a scenario about to be deleted, one batch per turn at the write gate, so that
+    /// deleting a scenario with a long history does not hold the one write lock (and every trigger) for as long as
+    /// deleting all of it takes: 16.5 s for 500,000 runs in one transaction. PostgreSQL: nothing; the scenario's
+    /// cascade deletes them in one statement without holding up other writers, and there is no index by scenario over
+    /// every run to batch by (RunConfiguration).
+    /// </summary>
+    public async Task DeleteRunsOfScenarioAsync(Guid scenarioId, CancellationToken cancellationToken)
+    {
+        if (connection.Provider == DatabaseProvider.Sqlite)
+        {
+            await DeleteInBatchesAsync(
+                """DELETE FROM "Runs" WHERE "Id" IN (SELECT "Id" FROM "Runs" WHERE "ScenarioId" = @scenario LIMIT @batch)""",
+                [("scenario", scenarioId)], cancellationToken);
+        }
+    }
+
     private static string SkipLocked(HubConnectionString connection) =>
         connection.Provider == DatabaseProvider.Postgres ? "FOR UPDATE SKIP LOCKED" : "";
 

@@ -14,6 +14,15 @@ public sealed partial class RunQueue
         FROM "Scenarios" s WHERE s."Id" = @id
         """;
 
+    // The run an Idempotency-Key first queued within the window. Through the key's own index: the scenario's index of
+    // every run (IX_Runs_ByScenario) would read all of the scenario's runs of the last 24 hours.
+    internal const string SqliteFirstRunOfKey =
+        """
+        SELECT "Id" FROM "Runs" INDEXED BY "IX_Runs_ScenarioId_IdempotencyKey"
+        WHERE "ScenarioId" = @scenario AND "IdempotencyKey" = @key AND "QueuedAt" >= @since
+        ORDER BY "QueuedAt" LIMIT 1
+        """;
+
     private static async Task<EnqueueResult[]> WriteSqliteAsync(
         PreparedCommands commands, IReadOnlyList<NewRun> batch, ArrivalLimits[] arrivals, (Guid, string)[] keys, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -42,11 +51,7 @@ public sealed partial class RunQueue
         var firstByKey = new Dictionary<(Guid, string), Guid>();
         if (keys.Length > 0)
         {
-            var find = commands.For(transaction,
-                """
-                SELECT "Id" FROM "Runs" WHERE "ScenarioId" = @scenario AND "IdempotencyKey" = @key AND "QueuedAt" >= @since
-                ORDER BY "QueuedAt" LIMIT 1
-                """);
+            var find = commands.For(transaction, SqliteFirstRunOfKey);
             var scenario = find.Add("scenario", null);
             var key = find.Add("key", null);
             find.Add("since", now - IdempotencyWindow);

@@ -26,7 +26,7 @@ internal sealed partial class RunStore
             FROM queued WHERE queued."ScenarioId" IS NOT NULL)
         """;
 
-    private const string FreeSlots =
+    internal const string FreeSlots =
         $"""
         WITH RECURSIVE {ScenariosWithQueuedRuns}
         SELECT s."Id", {ScenarioFreeSlots}
@@ -34,7 +34,7 @@ internal sealed partial class RunStore
         WHERE EXISTS (SELECT 1 FROM "Runs" q WHERE q."ScenarioId" = s."Id" AND q."Status" = 'Queued' AND q."AvailableAt" <= @now)
         """;
 
-    private const string OldestQueued =
+    internal const string OldestQueued =
         """
         SELECT "Id", "QueuedAt" FROM "Runs"
         WHERE "ScenarioId" = @scenario AND "Status" = 'Queued' AND "AvailableAt" <= @now

@@ -101,11 +101,7 @@ internal static class RunsEndpoints
             return TypedResults.ValidationProblem(errors);
         }
 
-        var query = db.OfWorkspace(caller.WorkspaceId, statusFilter);
-        if (scenarioId is { } sid)
-        {
-            query = query.Where(r => r.ScenarioId == sid);
-        }
+        var query = db.OfWorkspace(caller.WorkspaceId, statusFilter, scenarioId);
         if (triggerFilter is { } tf)
         {
             query = query.Where(r => r.Trigger == tf);

@@ -1,4 +1,5 @@
 using IntegrationHub.Data;
+using IntegrationHub.Housekeeping;
 using IntegrationHub.Hosting;
 using IntegrationHub.Identity;
 using IntegrationHub.Scripting;
@@ -117,10 +118,17 @@ internal static class ScenarioEndpoints
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        Guid id, HttpContext context, HubDbContext db, ScenarioTriggerCache triggerCache, CancellationToken cancellationToken)
+        Guid id, HttpContext context, HubDbContext db, Housekeeper housekeeper, ScenarioTriggerCache triggerCache, CancellationToken cancellationToken)
     {
         var caller = HubCaller.From(context.User)!;
-        var deleted = await db.Scenarios.Where(s => s.Id == id && s.WorkspaceId == caller.WorkspaceId).ExecuteDeleteAsync(cancellationToken);
+        var scenario = db.Scenarios.Where(s => s.Id == id && s.WorkspaceId == caller.WorkspaceId);
+        if (!await scenario.AnyAsync(cancellationToken))
+        {
+            return NotFound(id);
+        }
+        // Once begun, the deletion is finished even if the caller goes away: a scenario is not left with half its history.
+        await housekeeper.DeleteRunsOfScenarioAsync(id, CancellationToken.None);
+        var deleted = await scenario.ExecuteDeleteAsync(CancellationToken.None);
         triggerCache.Evict(id);
         return deleted == 0 ? NotFound(id) : TypedResults.NoContent();
     }

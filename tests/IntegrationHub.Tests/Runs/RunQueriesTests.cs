@@ -33,11 +33,62 @@ public sealed class RunQueriesTests
         foreach (var status in expected.Keys)
         {
             var scenarioId = Guid.NewGuid();
-            scenarioPlans[status] = await ExplainAsync(db, NewestFirst(db.OfWorkspace(workspaceId, status).Where(r => r.ScenarioId == scenarioId)), provider);
+            scenarioPlans[status] = await ExplainAsync(db, NewestFirst(db.OfWorkspace(workspaceId, status, scenarioId)), provider);
         }
 
         Assert.All(expected, e => Assert.Contains(e.Value, scenarioPlans[e.Key], StringComparison.Ordinal));
         Assert.All(expected, e => Assert.Contains(e.Value, plans[e.Key], StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Sqlite_FindsAScenariosRuns_ThroughAnIndex_WhileTheQueueKeepsToItsOwnIndexes()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, RunsTestData.NoWorkers);
+        await using var db = await RunsTestData.CreateDbAsync(hub);
+
+        // What the foreign key's cascade and the batched delete ask; without an index, a scan of every run.
+        var deletion = await ExplainSqliteAsync(db, """DELETE FROM "Runs" WHERE "Id" IN (SELECT "Id" FROM "Runs" WHERE "ScenarioId" = @scenario LIMIT 200)""");
+        var freeSlots = await ExplainSqliteAsync(db, RunStore.FreeSlots);
+        var oldestQueued = await ExplainSqliteAsync(db, RunStore.OldestQueued);
+        var idempotencyKey = await ExplainSqliteAsync(db, RunQueue.SqliteFirstRunOfKey);
+        // A scenario's history, newest first, however few of the workspace's runs are its own.
+        var workspaceId = Guid.NewGuid();
+        var scenarioId = Guid.NewGuid();
+        var scenarioHistory = await ExplainAsync(db, NewestFirst(db.OfWorkspace(workspaceId, scenarioId: scenarioId)), DatabaseProvider.Sqlite);
+        var scenarioSucceeded = await ExplainAsync(db, NewestFirst(db.OfWorkspace(workspaceId, RunStatus.Succeeded, scenarioId)), DatabaseProvider.Sqlite);
+
+        Assert.Contains("IX_Runs_ByScenario", deletion, StringComparison.Ordinal);
+        Assert.Contains("IX_Runs_ByScenario", scenarioHistory, StringComparison.Ordinal);
+        Assert.DoesNotContain("TEMP B-TREE FOR ORDER BY", scenarioHistory, StringComparison.Ordinal);
+        Assert.Contains("IX_Runs_ByScenario", scenarioSucceeded, StringComparison.Ordinal);
+        Assert.Contains("IX_Runs_ScenarioId_IdempotencyKey", idempotencyKey, StringComparison.Ordinal);
+        Assert.DoesNotContain("IX_Runs_ByScenario", freeSlots, StringComparison.Ordinal);
+        Assert.Contains("IX_Runs_Queued", freeSlots, StringComparison.Ordinal);
+        Assert.Contains("IX_Runs_Running", freeSlots, StringComparison.Ordinal);
+        Assert.Contains("IX_Runs_Queued", oldestQueued, StringComparison.Ordinal);
+    }
+
+    private static readonly string[] StatementParameters = ["scenario", "now", "take", "key", "since"];
+
+    private static async Task<string> ExplainSqliteAsync(HubDbContext db, string sql)
+    {
+        await db.Database.OpenConnectionAsync();
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + sql;
+        foreach (var name in StatementParameters.Where(n => sql.Contains("@" + n, StringComparison.Ordinal)))
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "@" + name;
+            parameter.Value = 1;
+            command.Parameters.Add(parameter);
+        }
+        await using var reader = await command.ExecuteReaderAsync();
+        var plan = new StringBuilder();
+        while (await reader.ReadAsync())
+        {
+            plan.AppendLine(reader.GetString(3));
+        }
+        return plan.ToString();
     }
 
     private static IQueryable<Run> NewestFirst(IQueryable<Run> runs) =>

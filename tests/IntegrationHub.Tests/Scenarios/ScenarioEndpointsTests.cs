@@ -4,9 +4,11 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using IntegrationHub.Data;
 using IntegrationHub.Identity;
+using IntegrationHub.Runs;
 using IntegrationHub.Scenarios;
 using IntegrationHub.Tests.Identity;
 using IntegrationHub.Tests.Infrastructure;
+using IntegrationHub.Tests.Runs;
 
 namespace IntegrationHub.Tests.Scenarios;
 
@@ -265,6 +267,28 @@ public sealed class ScenarioEndpointsTests
         Assert.Equal("application/problem+json", get.Content.Headers.ContentType?.MediaType);
         Assert.Equal(HttpStatusCode.NotFound, triggerAfter.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, deleteAgain.StatusCode);
+    }
+
+    [Theory, AllDatabases]
+    public async Task Delete_OfAScenarioWithMoreRunsThanABatch_DeletesThemAll_AndNoOtherScenariosRuns(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, new Dictionary<string, string?> { ["Runs:ExecuteRuns"] = "false", ["Housekeeping:BatchSize"] = "50" });
+        var scenario = await RunsTestData.CreateScenarioAsync(hub);
+        var other = await RunsTestData.CreateScenarioAsync(hub);
+        await RunsTestData.AddRunsAsync(hub, scenario, Enumerable.Repeat(RunStatus.Succeeded, 120).Append(RunStatus.Queued));
+        await RunsTestData.AddRunsAsync(hub, other, [RunStatus.Succeeded, RunStatus.Queued]);
+        using var admin = hub.CreateAdminClient();
+        using var stranger = hub.CreateHttpClient(await ScenarioTestData.CreateUserTokenAsync(hub, UserRole.Admin, otherWorkspace: true));
+
+        var strangersDelete = await stranger.DeleteAsync($"/api/v1/scenarios/{scenario.Id}");
+        var runsAfterStrangersDelete = (await RunsTestData.GetRunsAsync(hub, scenario.Id)).Count;
+        var delete = await admin.DeleteAsync($"/api/v1/scenarios/{scenario.Id}");
+
+        Assert.Equal(HttpStatusCode.NotFound, strangersDelete.StatusCode);
+        Assert.Equal(121, runsAfterStrangersDelete);
+        Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        Assert.Empty(await RunsTestData.GetRunsAsync(hub, scenario.Id));
+        Assert.Equal(2, (await RunsTestData.GetRunsAsync(hub, other.Id)).Count);
     }
 
     [Theory, AllDatabases]

@@ -221,6 +221,8 @@ namespace IntegrationHub.Data.Migrations.Sqlite
 
                     b.HasIndex("WorkspaceId", "QueuedAt");
 
+                    b.HasIndex(new[] { "ScenarioId", "QueuedAt" }, "IX_Runs_ByScenario");
+
                     b.HasIndex(new[] { "ScenarioId", "QueuedAt", "Id" }, "IX_Runs_Queued")
                         .HasFilter("\"Status\" = 'Queued'");
 

@@ -202,6 +202,11 @@ namespace IntegrationHub.Data.Migrations.Sqlite
                 column: "UserId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_Runs_ByScenario",
+                table: "Runs",
+                columns: new[] { "ScenarioId", "QueuedAt" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Runs_Queued",
                 table: "Runs",
                 columns: new[] { "ScenarioId", "QueuedAt", "Id" },

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace IntegrationHub.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteHubDbContext))]
-    [Migration("20261129173749_InitialCreate")]
+    [Migration("20261129182015_InitialCreate")]
     partial class InitialCreate
     {
         /// <inheritdoc />
@@ -223,6 +223,8 @@ namespace IntegrationHub.Data.Migrations.Sqlite
                         .HasFilter("\"ScheduledFor\" IS NOT NULL");
 
                     b.HasIndex("WorkspaceId", "QueuedAt");
+
+                    b.HasIndex(new[] { "ScenarioId", "QueuedAt" }, "IX_Runs_ByScenario");
 
                     b.HasIndex(new[] { "ScenarioId", "QueuedAt", "Id" }, "IX_Runs_Queued")
                         .HasFilter("\"Status\" = 'Queued'");

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace IntegrationHub.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresHubDbContext))]
-    [Migration("20261129173753_InitialCreate")]
+    [Migration("20261129182021_InitialCreate")]
     partial class InitialCreate
     {
         /// <inheritdoc />
