@@ -24,9 +24,11 @@ public abstract class HubDbContext(DbContextOptions options) : DbContext(options
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         var sqlite = Database.IsSqlite();
-        // Every configuration with a parameterless constructor; the runs' indexes differ by database.
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(HubDbContext).Assembly);
-        modelBuilder.ApplyConfiguration(new RunConfiguration(sqlite));
+        if (sqlite)
+        {
+            RunConfiguration.ConfigureSqlite(modelBuilder.Entity<Run>());
+        }
         HubFunctions.Map(modelBuilder, sqlite);
     }
 

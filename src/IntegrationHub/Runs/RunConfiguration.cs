@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace IntegrationHub.Runs;
 
-internal sealed class RunConfiguration(bool sqlite) : IEntityTypeConfiguration<Run>
+internal sealed class RunConfiguration : IEntityTypeConfiguration<Run>
 {
     public void Configure(EntityTypeBuilder<Run> builder)
     {
@@ -34,23 +34,25 @@ internal sealed class RunConfiguration(bool sqlite) : IEntityTypeConfiguration<R
         builder.HasIndex(r => new { r.ScenarioId, r.ScheduledFor }).IsUnique().HasFilter("\"ScheduledFor\" IS NOT NULL");
         builder.HasIndex(r => new { r.ScenarioId, r.IdempotencyKey }).HasFilter("\"IdempotencyKey\" IS NOT NULL");
         builder.HasOne<Scenario>().WithMany().HasForeignKey(r => r.ScenarioId).OnDelete(DeleteBehavior.Cascade);
-        if (sqlite)
-        {
-            // SQLite finds a deleted scenario's runs (the cascade, and Housekeeper.DeleteRunsOfScenarioAsync) through
-            // an index on the foreign key or not at all: without one, deleting a scenario read every run while holding
-            // the one write lock (1.4 s at a million runs, however few were its own), and every trigger waited. The
-            // history of one scenario reads it too, newest first (RunQueries). It is written once per run: SQLite
-            // leaves an index alone when an update does not change its columns. Not on PostgreSQL, where every status
-            // change would write it too (a new row version), and a delete does not hold up other writers. Without
-            // statistics SQLite rates it as good as the queue's indexes, which also lead with ScenarioId, and takes
-            // whichever was created last: its name sorts before theirs, so migrations create it first, and the
-            // statements it would still draw name their index (INDEXED BY; RunQueriesTests checks the plans).
-            builder.HasIndex(r => new { r.ScenarioId, r.QueuedAt }, "IX_Runs_ByScenario");
-        }
         // PostgreSQL: a queue table changes fast. Vacuum and analyze it after 1 % of its rows changed instead of 20 %,
         // so claimed runs' dead index entries and the planner's statistics keep up with it.
         builder.HasStorageParameter("autovacuum_vacuum_scale_factor", 0.01)
             .HasStorageParameter("autovacuum_analyze_scale_factor", 0.01)
             .HasStorageParameter("autovacuum_vacuum_cost_delay", 0);
+    }
+
+    /// <summary>SQLite only: an index of every run by scenario, newest first.</summary>
+    public static void ConfigureSqlite(EntityTypeBuilder<Run> builder)
+    {
+        // SQLite finds a deleted scenario's runs (the cascade, and Housekeeper.DeleteRunsOfScenarioAsync) through
+        // an index on the foreign key or not at all: without one, deleting a scenario read every run while holding
+        // the one write lock (1.4 s at a million runs, however few were its own), and every trigger waited. The
+        // history of one scenario reads it too, newest first (RunQueries). It is written once per run: SQLite
+        // leaves an index alone when an update does not change its columns. Not on PostgreSQL, where every status
+        // change would write it too (a new row version), and a delete does not hold up other writers. Without
+        // statistics SQLite rates it as good as the queue's indexes, which also lead with ScenarioId, and takes
+        // whichever was created last: its name sorts before theirs, so migrations create it first, and the
+        // statements it would still draw name their index (INDEXED BY; RunQueriesTests checks the plans).
+        builder.HasIndex(r => new { r.ScenarioId, r.QueuedAt }, "IX_Runs_ByScenario");
     }
 }
