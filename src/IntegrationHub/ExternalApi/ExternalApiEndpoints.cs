@@ -138,6 +138,10 @@ internal static class ExternalApiEndpoints
                 IdempotencyKey: idempotencyKey.Length == 0 ? null : idempotencyKey),
             cancellationToken);
 
+        if (result is EnqueueResult.ScenarioGone)
+        {
+            return ExternalApiProblems.ScenarioNotFound(scenarioId);
+        }
         if (result.AcceptedRunId is not { } runId)
         {
             return QueueFullProblem.Create(context, runsOptions);

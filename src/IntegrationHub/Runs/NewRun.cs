@@ -35,4 +35,7 @@ public abstract record EnqueueResult
 
     /// <summary>The scenario already has its maximum of queued runs.</summary>
     public sealed record QueueFull : EnqueueResult;
+
+    /// <summary>The scenario was deleted between the trigger's checks and its enqueue: there is nothing to run.</summary>
+    public sealed record ScenarioGone(Guid ScenarioId) : EnqueueResult;
 }

@@ -185,7 +185,13 @@ public sealed partial class RunQueue : IAsyncDisposable
                 continue;
             }
 
-            var queued = queuedCounts.GetValueOrDefault(run.ScenarioId);
+            // The counts hold a row for every scenario that still exists, read (and on PostgreSQL locked) in this
+            // transaction: a run of a scenario deleted a moment ago would fail the foreign key, and its group with it.
+            if (!queuedCounts.TryGetValue(run.ScenarioId, out var queued))
+            {
+                results[i] = new EnqueueResult.ScenarioGone(run.ScenarioId);
+                continue;
+            }
             if (queued >= run.MaxQueuedRuns)
             {
                 results[i] = new EnqueueResult.QueueFull();

@@ -173,6 +173,10 @@ internal static class RunsEndpoints
     private static async Task<Results<Accepted<RunDetails>, ProblemHttpResult>> Accepted(
         EnqueueResult result, HttpContext context, HubDbContext db, RunsOptions options, CancellationToken cancellationToken)
     {
+        if (result is EnqueueResult.ScenarioGone gone)
+        {
+            return NotFound("scenario", gone.ScenarioId);
+        }
         if (result.AcceptedRunId is not { } runId)
         {
             return QueueFullProblem.Create(context, options);

@@ -11,6 +11,7 @@ using IntegrationHub.Tests.Identity;
 using IntegrationHub.Tests.Infrastructure;
 using IntegrationHub.Tests.Runs;
 using IntegrationHub.Tests.Scenarios;
+using Microsoft.EntityFrameworkCore;
 
 namespace IntegrationHub.Tests.ExternalApi;
 
@@ -34,6 +35,31 @@ public sealed class ExternalApiEndpointsTests
         Assert.Equal(TriggerKind.ExternalGet, run.Trigger);
         Assert.Null(run.Payload);
         Assert.Equal(3, run.MaxAttempts);
+    }
+
+    [Theory, AllDatabases]
+    public async Task Accept_OfAScenarioDeletedWhileItsSettingsAreCached_Returns404_NotAServerError(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        var other = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        // The first trigger puts the scenario's settings in this node's cache; the delete below bypasses the API,
+        // which would evict them, as a delete on another node, or one in flight on this node, does.
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/ExternalData/Accept/{scenario.Id}")).StatusCode);
+        await using (var db = await RunsTestData.CreateDbAsync(hub))
+        {
+            await db.Scenarios.Where(s => s.Id == scenario.Id).ExecuteDeleteAsync();
+        }
+
+        // Concurrent triggers share a group: the other scenario's runs are queued all the same.
+        var responses = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => client.PostAsync(
+            $"/ExternalData/Accept/{(i % 2 == 0 ? scenario.Id : other.Id)}", new StringContent("{}", Encoding.UTF8, "application/json"))));
+
+        Assert.All(responses.Where((_, i) => i % 2 == 0), r => Assert.Equal(HttpStatusCode.NotFound, r.StatusCode));
+        Assert.All(responses.Where((_, i) => i % 2 == 0), r => Assert.Equal("application/problem+json", r.Content.Headers.ContentType?.MediaType));
+        Assert.All(responses.Where((_, i) => i % 2 == 1), r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal(3, (await RunsTestData.GetRunsAsync(hub, other.Id)).Count);
     }
 
     [Theory, AllDatabases]
