@@ -16,8 +16,9 @@ internal static class RunQueries
     /// <summary>
     /// The runs of <paramref name="workspaceId"/>, of <paramref name="scenarioId"/> and in <paramref name="status"/>
     /// when they are given. Queued and Running runs are looked up through the queue's own indexes (by the workspace's
-    /// scenarios), which hold only those runs; otherwise the history's index by workspace, which holds every run ever
-    /// queued, is read until enough match.
+    /// scenarios), which hold only those runs; one scenario's runs on SQLite through its index of every run by scenario
+    /// (<see cref="OfScenario"/>); otherwise the history's index by workspace, which holds every run ever queued, is
+    /// read until enough match.
     /// </summary>
     public static IQueryable<Run> OfWorkspace(this HubDbContext db, Guid workspaceId, RunStatus? status = null, Guid? scenarioId = null)
     {

@@ -26,9 +26,9 @@ public sealed class Scenario
     public int TimeoutSeconds { get; set; } = 300;
     public int MaxAttempts { get; set; } = 3;
     /// <summary>
-    /// The run queued last, kept by the run queue in the transaction that queues it (EF only inserts it, as null): the scenario
-    /// list shows it without reading the runs table, which has no index by scenario over ended runs. Null until the
-    /// first run; it may name a run that housekeeping has since deleted.
+    /// The run queued last, kept by the run queue in the transaction that queues it (EF only inserts it, as null): the
+    /// scenario list shows it without looking for it among the workspace's runs. Null until the first run; it may name
+    /// a run that housekeeping has since deleted.
     /// </summary>
     public Guid? LastRunId { get; set; }
     /// <summary>Incremented on every save; caches of parsed scripts and trigger settings key on it.</summary>
