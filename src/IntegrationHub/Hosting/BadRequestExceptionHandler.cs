@@ -7,7 +7,8 @@ namespace IntegrationHub.Hosting;
 /// <summary>
 /// Answers exceptions that are about the request, not about the hub, with a 4xx problem instead of a 500:
 /// <see cref="BadHttpRequestException"/> (a body over Kestrel's limit is 413, a malformed request 400) and the form
-/// reader's <see cref="InvalidDataException"/> (too many fields, a value too long: 400). Only exceptions thrown by
+/// reader's <see cref="InvalidDataException"/> (too many fields, a value too long: 400), and a compressed body's
+/// decoder's (a body not coded as its Content-Encoding says: 400; in a coding the hub does not decode: 415). Only exceptions thrown by
 /// ASP.NET Core's own request readers qualify, so a bug of ours that throws one of these types still leaves as a 500.
 /// Minimal APIs throw their binding failures (a malformed JSON body, a query value of the wrong kind) as
 /// BadHttpRequestException too (RouteHandlerOptions.ThrowOnBadRequest), so that they get a detail saying where.
@@ -27,6 +28,10 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
 
         LogRejected(logger, problem.Status!.Value, problem.Detail!);
         httpContext.Response.StatusCode = problem.Status.Value;
+        if (exception is UnsupportedContentCodingException unsupported)
+        {
+            httpContext.Response.Headers.AcceptEncoding = unsupported.AcceptEncoding;
+        }
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
     }
 
@@ -47,6 +52,20 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
                 Title = "Malformed form",
                 Detail = $"The form could not be read: {invalid.Message}",
             },
+        // A body not coded as its Content-Encoding says, found as it is decoded while read (RequestContentCoding): the
+        // gzip and deflate decoders throw InvalidDataException, Brotli's InvalidOperationException.
+        InvalidDataException or InvalidOperationException when ThrownBy(exception, "System.IO.Compression") => new ProblemDetails
+        {
+            Status = StatusCodes.Status400BadRequest,
+            Title = "Malformed compressed body",
+            Detail = $"The body could not be decompressed as its Content-Encoding says: {exception.Message}",
+        },
+        UnsupportedContentCodingException unsupported => new ProblemDetails
+        {
+            Status = StatusCodes.Status415UnsupportedMediaType,
+            Title = "Unsupported content encoding",
+            Detail = unsupported.Message,
+        },
         _ => null,
     };
 

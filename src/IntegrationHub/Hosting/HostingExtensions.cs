@@ -20,6 +20,7 @@ internal static class HostingExtensions
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.AddOpenApi(HubOpenApi.Configure);
         builder.Services.AddHealthChecks();
+        builder.Services.AddRequestContentCoding();
         builder.Services.ConfigureHttpJsonOptions(options =>
         {
             // Enums by name only: a number ("role": 3) is refused rather than taken as whatever the enum's order says.
@@ -36,6 +37,7 @@ internal static class HostingExtensions
         // exceptions about the request (too large, a form over its limits) as 4xx, see BadRequestExceptionHandler.
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRequestContentCoding();
         return app;
     }
 
