@@ -29,6 +29,10 @@ internal static partial class RequestErrorText
                 : expected is null ? $"{path} ({where}) has a value of the wrong kind."
                 : $"{path} ({where}) must be {expected}.";
         }
+        if (message == StringWithoutNulConverter.Refusal)
+        {
+            return $"{path} ({where}) {message}.";
+        }
         // A syntax error: the reader's own words name the character and say what it expected.
         return $"The body is not valid JSON at {where} ({path}): {message}";
     }
