@@ -5,8 +5,8 @@ namespace IntegrationHub.Hosting;
 
 /// <summary>
 /// Completes every problem the hub answers, so a client can always read <c>type</c>, <c>title</c>, <c>status</c> and
-/// <c>detail</c>: ASP.NET Core knows no type for 413 and 429, and the bare status codes routing answers (404, 405)
-/// come without a detail.
+/// <c>detail</c>: ASP.NET Core knows no type for 413 and 429, the bare status codes routing answers (404, 405)
+/// come without a detail, and a validation problem's detail repeats its errors.
 /// </summary>
 internal static class ProblemDefaults
 {
@@ -24,9 +24,15 @@ internal static class ProblemDefaults
         {
             problem.Type = type;
         }
-        problem.Detail ??= DetailOf(context.HttpContext, status);
+        problem.Detail ??= problem is HttpValidationProblemDetails { Errors.Count: > 0 } invalid
+            ? ErrorsOf(invalid)
+            : DetailOf(context.HttpContext, status);
         problem.Extensions.TryAdd("traceId", context.HttpContext.TraceIdentifier);
     }
+
+    /// <summary>A validation problem's errors in one line, for a client that shows only the detail.</summary>
+    private static string ErrorsOf(HttpValidationProblemDetails problem) =>
+        string.Join(" ", problem.Errors.SelectMany(field => field.Value.Select(message => $"{field.Key}: {message}")));
 
     private static string DetailOf(HttpContext context, int status) => status switch
     {

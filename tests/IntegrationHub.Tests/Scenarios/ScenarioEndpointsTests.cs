@@ -85,8 +85,11 @@ public sealed class ScenarioEndpointsTests
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
-        Assert.True(errors.TryGetProperty(field, out _), $"errors should name {field}: {errors}");
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var errors = problem.GetProperty("errors");
+        Assert.True(errors.TryGetProperty(field, out var messages), $"errors should name {field}: {errors}");
+        // A client that shows only the detail reads the same.
+        Assert.Contains($"{field}: {messages[0].GetString()}", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     // Each of these was saved and then silently did nothing: a time zone without a schedule, a schedule that never
