@@ -29,6 +29,10 @@ internal static class RunsEndpoints
             .WithName("ListRuns").WithSummary("Runs of the caller's workspace, newest first, paged; filter by scenario, status and trigger.");
         group.MapGet("/runs/{id:guid}", GetRun).RequireAuthorization(HubPolicies.Viewer)
             .WithName("GetRun").WithSummary("One run: status, trigger, timestamps, attempts, records, log, error, result and payload.");
+        group.MapGet("/runs/{id:guid}/payload", GetPayload).RequireAuthorization(HubPolicies.Viewer)
+            .WithName("GetRunPayload").WithSummary("The request an external POST stored with the run (data[0]), whole, as JSON.");
+        group.MapGet("/runs/{id:guid}/result", GetResult).RequireAuthorization(HubPolicies.Viewer)
+            .WithName("GetRunResult").WithSummary("The records the run's Source Script returned, whole, as JSON.");
         group.MapPost("/runs/{id:guid}/retry", RetryRun).RequireAuthorization(HubPolicies.Operator)
             .WithName("RetryRun").WithSummary("Resubmits an ended run as a new run with the same payload.")
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -146,6 +150,32 @@ internal static class RunsEndpoints
                 Payload: run.Payload, TriggeredBy: caller.UserId, RetryOf: run.Id),
             cancellationToken);
         return await Accepted(result, context, db, options.Value, cancellationToken);
+    }
+
+    public static Task<Results<ContentHttpResult, ProblemHttpResult>> GetPayload(
+        Guid id, HttpContext context, HubDbContext db, CancellationToken cancellationToken) =>
+        StoredJsonAsync(id, "request", r => r.Payload, context, db, cancellationToken);
+
+    public static Task<Results<ContentHttpResult, ProblemHttpResult>> GetResult(
+        Guid id, HttpContext context, HubDbContext db, CancellationToken cancellationToken) =>
+        StoredJsonAsync(id, "result", r => r.Result, context, db, cancellationToken);
+
+    /// <summary>
+    /// One of a run's large columns as it is stored, for the run page's download links: the page shows only the start
+    /// of it (<see cref="JsonPreview"/>), and the run's details parse it into a document first.
+    /// </summary>
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> StoredJsonAsync(
+        Guid id, string what, Expression<Func<Run, string?>> column, HttpContext context, HubDbContext db, CancellationToken cancellationToken)
+    {
+        var caller = HubCaller.From(context.User)!;
+        var found = await db.Runs.AsNoTracking()
+            .Where(r => r.Id == id && r.WorkspaceId == caller.WorkspaceId)
+            .Select(column)
+            .Select(json => new { json })
+            .FirstOrDefaultAsync(cancellationToken);
+        return found is null ? NotFound("run", id)
+            : found.json is null ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No {what}", detail: $"Run {id} has no stored {what}.")
+            : TypedResults.Text(found.json, "application/json");
     }
 
     public static async Task<Results<Ok<RunDetails>, ProblemHttpResult>> CancelRun(
