@@ -20,11 +20,15 @@ public sealed class StorageChanges(int maxKeys, int maxValueBytes = StorageOptio
     public IEnumerable<StorageChange> Changes => _byKey.Values;
 
     /// <summary>Stores or replaces <paramref name="canonicalKey"/>'s value when the run succeeds.</summary>
-    /// <exception cref="StorageChangeLimitException">The run already changed as many keys as it may, or the value is
-    /// larger than a key may hold.</exception>
+    /// <exception cref="StorageChangeLimitException">The run already changed as many keys as it may, the key is longer
+    /// than <see cref="StorageKey.MaxBytes"/>, or the value is larger than a key may hold.</exception>
     public void Set(string canonicalKey, string valueJson, DateTimeOffset? expiresAt)
     {
         ArgumentNullException.ThrowIfNull(valueJson);
+        if (StorageKey.StoreProblem(canonicalKey) is { } keyProblem)
+        {
+            throw new StorageChangeLimitException(keyProblem);
+        }
         // A character is at most 3 UTF-8 bytes, so only a long value is worth the pass that counts its bytes.
         if (valueJson.Length > maxValueBytes / 3)
         {
@@ -71,5 +75,5 @@ public sealed class StorageChanges(int maxKeys, int maxValueBytes = StorageOptio
 /// <summary>One key's pending change: a value to store, or a deletion when <see cref="ValueJson"/> is null.</summary>
 public sealed record StorageChange(string Key, string? ValueJson, DateTimeOffset? ExpiresAt);
 
-/// <summary>A run went past a limit of <see cref="StorageOptions"/>: too many keys changed, or a value too large.</summary>
+/// <summary>A run went past a limit of <see cref="StorageOptions"/> (too many keys changed, a value too large) or a key's (<see cref="StorageKey.MaxBytes"/>).</summary>
 public sealed class StorageChangeLimitException(string message) : Exception(message);

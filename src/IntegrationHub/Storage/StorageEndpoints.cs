@@ -178,6 +178,11 @@ internal static class StorageEndpoints
             problem = KeyInvalid(keyError);
             return false;
         }
+        if (StorageKey.StoreProblem(key) is { } tooLong)
+        {
+            problem = TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["keyJson"] = [tooLong] }, title: "keyJson is too long");
+            return false;
+        }
         return true;
     }
 

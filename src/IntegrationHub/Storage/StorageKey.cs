@@ -17,6 +17,25 @@ namespace IntegrationHub.Storage;
 /// </summary>
 public static class StorageKey
 {
+    /// <summary>
+    /// The longest key, as UTF-8 JSON in its canonical form. PostgreSQL's unique index on (scenario, key) takes entries of
+    /// at most 2,704 bytes, and a longer key failed the whole write; a key also has to fit in a URL
+    /// (<c>GetCacheData?keyJson=</c>, escaped), so the bound is well below that, and the same on SQLite.
+    /// </summary>
+    public const int MaxBytes = 1024;
+
+    /// <summary>Why <paramref name="canonicalKey"/> cannot be stored (too long), or null when it can.</summary>
+    public static string? StoreProblem(string canonicalKey)
+    {
+        // A character is at most 3 UTF-8 bytes, so only a long key is worth counting.
+        if (canonicalKey.Length <= MaxBytes / 3)
+        {
+            return null;
+        }
+        var bytes = Encoding.UTF8.GetByteCount(canonicalKey);
+        return bytes <= MaxBytes ? null : $"A storage key may hold at most {MaxBytes:N0} bytes of JSON; this one has {bytes:N0}.";
+    }
+
     /// <summary>Turns a key given as JSON text into its canonical form.</summary>
     /// <param name="error">Where the text stops being JSON, for a 400 that says where.</param>
     public static bool TryCanonicalize(string keyJson, [NotNullWhen(true)] out string? canonical, [NotNullWhen(false)] out string? error)

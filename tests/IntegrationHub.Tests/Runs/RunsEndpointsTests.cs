@@ -4,6 +4,9 @@ using System.Text.Json;
 using IntegrationHub.Data;
 using IntegrationHub.Identity;
 using IntegrationHub.Runs;
+using IntegrationHub.Scenarios;
+using IntegrationHub.Storage;
+using IntegrationHub.Tests.Storage;
 using IntegrationHub.Tests.ExternalApi;
 using IntegrationHub.Tests.Infrastructure;
 using IntegrationHub.Tests.Scenarios;
@@ -90,6 +93,39 @@ public sealed class RunsEndpointsTests
 
             Assert.Equal(RunStatus.Failed, run!.Status);
             Assert.Contains(expected, run.Error!.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory, AllDatabases]
+    public async Task StorageKeyLongerThanAKeyMayBe_FailsTheRunSayingSo_FromTheScriptOrTheStorageTarget(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var client = hub.CreateAdminClient();
+        // On PostgreSQL such a key failed the outcome's write (the unique index takes at most 2,704 bytes an entry), and
+        // the run stayed Running until its lease ran out.
+        var longKey = "'" + StorageEndpointsTests.RandomLetters(StorageKey.MaxBytes) + "'";
+        var scripts = new[]
+        {
+            // The script's error points at the call; the target's is not the script's.
+            ($"storage.set({longKey}, 1); return [];", "none", (int?)1),
+            ($"return [{{ id: {longKey} }}];", "storage", null),
+        };
+
+        foreach (var (script, target, line) in scripts)
+        {
+            var scenario = await RunsTestData.CreateScenarioAsync(hub, s =>
+            {
+                s.SourceScript = script;
+                s.Target = new TargetSettings(target, KeyFields: target == "storage" ? ["id"] : null);
+                s.MaxAttempts = 1;
+            });
+            var runId = await RunsTestData.EnqueueAsync(hub, scenario);
+            await RunsTestData.WaitForRunsAsync(hub, scenario.Id, 1, r => r.Status is RunStatus.Succeeded or RunStatus.Failed, timeoutSeconds: 60);
+            var run = await client.GetFromJsonAsync<RunDetails>($"/api/v1/runs/{runId}", TestJson.Options);
+
+            Assert.Equal(RunStatus.Failed, run!.Status);
+            Assert.Contains($"at most {StorageKey.MaxBytes:N0} bytes", run.Error!.Message, StringComparison.Ordinal);
+            Assert.Equal(line, run.Error.Line);
         }
     }
 

@@ -170,6 +170,29 @@ public sealed class StorageEndpointsTests
     }
 
     [Theory, AllDatabases]
+    public async Task Put_KeyLongerThanAKeyMayBe_Is400SayingSo_AndAKeyOfTheLongestLengthIsStored(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        // Canonical JSON strings: the quotes count. Random letters, so PostgreSQL cannot compress the index entry.
+        var longest = "\"" + RandomLetters(StorageKey.MaxBytes - 2) + "\"";
+        var tooLong = "\"" + RandomLetters(StorageKey.MaxBytes - 1) + "\"";
+
+        var refused = await client.PutAsync(Url(scenario.Id, tooLong), new StringContent("1", Encoding.UTF8, "application/json"));
+        await PutAsync(client, scenario.Id, longest, "2");
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains($"at most {StorageKey.MaxBytes:N0} bytes", problem.GetProperty("errors").GetProperty("keyJson")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(2, await client.GetFromJsonAsync<int>(Url(scenario.Id, longest)));
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(Url(scenario.Id, tooLong))).StatusCode);
+    }
+
+    internal static string RandomLetters(int length) =>
+        new(Enumerable.Range(0, length).Select(_ => (char)('a' + Random.Shared.Next(26))).ToArray());
+
+    [Theory, AllDatabases]
     public async Task Put_ValueOverMaxValueBytes_Is413Problem_WithOrWithoutContentLength(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider, new Dictionary<string, string?> { ["Storage:MaxValueBytes"] = "1024" });
