@@ -83,4 +83,10 @@ public static class ScenarioLimits
     public const int MaxAttemptsMax = 20;
     public const int NameMaxLength = 200;
     public const int DescriptionMaxLength = 4000;
+
+    /// <summary>
+    /// A Source Script's length in characters. Every node keeps each scenario's script, parsed, and the scenario list
+    /// sends it along; a script this long is a data set pasted into code, which belongs in storage or the source.
+    /// </summary>
+    public const int SourceScriptMaxLength = 1_000_000;
 }

@@ -101,7 +101,11 @@ internal static class ScenarioValidator
             errors["advanced.allowAnonymousTriggers"] = ["Anonymous triggers need enableExternalTriggers."];
         }
 
-        if (!string.IsNullOrWhiteSpace(request.SourceScript) && sandbox.CheckSyntax(request.SourceScript) is { } syntax)
+        if (request.SourceScript?.Length > ScenarioLimits.SourceScriptMaxLength)
+        {
+            errors["sourceScript"] = [$"The Source Script is at most {ScenarioLimits.SourceScriptMaxLength:N0} characters; this one has {request.SourceScript.Length:N0}."];
+        }
+        else if (!string.IsNullOrWhiteSpace(request.SourceScript) && sandbox.CheckSyntax(request.SourceScript) is { } syntax)
         {
             scriptError = syntax;
             errors["sourceScript"] = [$"Line {syntax.Line}, column {syntax.Column}: {syntax.Message}"];

@@ -92,6 +92,24 @@ public sealed class ScenarioEndpointsTests
         Assert.Contains($"{field}: {messages[0].GetString()}", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Create_WithAScriptLongerThanTheLimit_Returns400SayingHowLong_AndAtTheLimitSaves()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var client = hub.CreateAdminClient();
+        string Script(int length) => "return [];\n//" + new string('x', length - "return [];\n//".Length);
+
+        var tooLong = await client.PostAsJsonAsync("/api/v1/scenarios",
+            ScenarioTestData.ScenarioJson(change: j => j["sourceScript"] = Script(ScenarioLimits.SourceScriptMaxLength + 1)), TestJson.Options);
+        var longest = await client.PostAsJsonAsync("/api/v1/scenarios",
+            ScenarioTestData.ScenarioJson(change: j => j["sourceScript"] = Script(ScenarioLimits.SourceScriptMaxLength)), TestJson.Options);
+
+        Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+        var errors = (await tooLong.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.Contains($"at most {ScenarioLimits.SourceScriptMaxLength:N0} characters", errors.GetProperty("sourceScript")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Created, longest.StatusCode);
+    }
+
     // Each of these was saved and then silently did nothing: a time zone without a schedule, a schedule that never
     // fires, headers HttpClient refuses to send.
     [Theory]
