@@ -30,9 +30,11 @@ internal static class RunsEndpoints
         group.MapGet("/runs/{id:guid}", GetRun).RequireAuthorization(HubPolicies.Viewer)
             .WithName("GetRun").WithSummary("One run: status, trigger, timestamps, attempts, records, log, error, result and payload.");
         group.MapGet("/runs/{id:guid}/payload", GetPayload).RequireAuthorization(HubPolicies.Viewer)
-            .WithName("GetRunPayload").WithSummary("The request an external POST stored with the run (data[0]), whole, as JSON.");
+            .WithName("GetRunPayload").WithSummary("The request an external POST stored with the run (data[0]), whole, as JSON.")
+            .Produces<JsonElement>(StatusCodes.Status200OK, "application/json");
         group.MapGet("/runs/{id:guid}/result", GetResult).RequireAuthorization(HubPolicies.Viewer)
-            .WithName("GetRunResult").WithSummary("The records the run's Source Script returned, whole, as JSON.");
+            .WithName("GetRunResult").WithSummary("The records the run's Source Script returned, whole, as JSON.")
+            .Produces<JsonElement>(StatusCodes.Status200OK, "application/json");
         group.MapPost("/runs/{id:guid}/retry", RetryRun).RequireAuthorization(HubPolicies.Operator)
             .WithName("RetryRun").WithSummary("Resubmits an ended run as a new run with the same payload.")
             .ProducesProblem(StatusCodes.Status409Conflict)
