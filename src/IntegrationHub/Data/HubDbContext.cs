@@ -29,6 +29,10 @@ public abstract class HubDbContext(DbContextOptions options) : DbContext(options
         {
             RunConfiguration.ConfigureSqlite(modelBuilder.Entity<Run>());
         }
+        else
+        {
+            RunConfiguration.ConfigurePostgres(modelBuilder.Entity<Run>());
+        }
         HubFunctions.Map(modelBuilder, sqlite);
     }
 

@@ -55,4 +55,17 @@ internal sealed class RunConfiguration : IEntityTypeConfiguration<Run>
         // statements it would still draw name their index (INDEXED BY; RunQueriesTests checks the plans).
         builder.HasIndex(r => new { r.ScenarioId, r.QueuedAt }, "IX_Runs_ByScenario");
     }
+
+    /// <summary>PostgreSQL only: an index of each scenario's ended runs, newest first.</summary>
+    public static void ConfigurePostgres(EntityTypeBuilder<Run> builder)
+    {
+        // One scenario's history (RunQueries.OfScenario) reads its ended runs here, beside its queued and running ones
+        // in the queue's indexes: without it, the history of a rarely run scenario read the workspace's runs until it
+        // had a page (0.7-1.4 s at a million runs). Only a run's final row version enters it, one entry per run; an
+        // index of every run by scenario would take an entry at every status change (a new row version each), which
+        // cost the drain about half of what the queue's small indexes had won. SQLite has IX_Runs_ByScenario instead,
+        // where a status change writes no index entry for columns it does not change.
+        builder.HasIndex(r => new { r.ScenarioId, r.QueuedAt }, "IX_Runs_Ended")
+            .HasFilter("\"Status\" IN ('Succeeded', 'Failed', 'Cancelled')");
+    }
 }

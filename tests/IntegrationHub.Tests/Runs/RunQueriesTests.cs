@@ -68,6 +68,31 @@ public sealed class RunQueriesTests
         Assert.Contains("IX_Runs_Queued", oldestQueued, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Postgres_FindsARarelyRunScenariosRuns_ThroughTheIndexesThatHoldThem_NotTheWorkspacesHistory()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Postgres, RunsTestData.NoWorkers);
+        var busy = await RunsTestData.CreateScenarioAsync(hub);
+        var rare = await RunsTestData.CreateScenarioAsync(hub);
+        await using var db = await RunsTestData.CreateDbAsync(hub);
+        // 20,000 ended runs of a busy scenario and 3 of a rare one in the same workspace, with statistics: the planner
+        // weighs the rare one's few runs against walking the workspace's history.
+        await db.Database.ExecuteSqlRawAsync("""
+            INSERT INTO "Runs" ("Id", "WorkspaceId", "ScenarioId", "Status", "Trigger", "QueuedAt", "AvailableAt", "Attempts", "MaxAttempts", "RecordsIn", "RecordsOut")
+            SELECT gen_random_uuid(), {0}, CASE WHEN g <= 3 THEN {1} ELSE {2} END, 'Succeeded', 'Manual', g * 10000000, g * 10000000, 1, 1, 0, 0
+            FROM generate_series(1::bigint, 20003::bigint) AS g
+            """, rare.WorkspaceId, rare.Id, busy.Id);
+        await db.Database.ExecuteSqlRawAsync("""ANALYZE "Runs" """);
+
+        var history = await ExplainAsync(db, NewestFirst(db.OfWorkspace(rare.WorkspaceId, scenarioId: rare.Id)), DatabaseProvider.Postgres);
+        var succeeded = await ExplainAsync(db, NewestFirst(db.OfWorkspace(rare.WorkspaceId, RunStatus.Succeeded, rare.Id)), DatabaseProvider.Postgres);
+
+        Assert.True(history.Contains("IX_Runs_Ended", StringComparison.Ordinal), history);
+        Assert.Contains("IX_Runs_Queued", history, StringComparison.Ordinal);
+        Assert.Contains("IX_Runs_Running", history, StringComparison.Ordinal);
+        Assert.True(succeeded.Contains("IX_Runs_Ended", StringComparison.Ordinal), succeeded);
+    }
+
     private static readonly string[] StatementParameters = ["scenario", "now", "take", "key", "since"];
 
     private static async Task<string> ExplainSqliteAsync(HubDbContext db, string sql)

@@ -226,6 +226,9 @@ namespace IntegrationHub.Data.Migrations.Postgres
 
                     b.HasIndex("WorkspaceId", "QueuedAt");
 
+                    b.HasIndex(new[] { "ScenarioId", "QueuedAt" }, "IX_Runs_Ended")
+                        .HasFilter("\"Status\" IN ('Succeeded', 'Failed', 'Cancelled')");
+
                     b.HasIndex(new[] { "ScenarioId", "QueuedAt", "Id" }, "IX_Runs_Queued")
                         .HasFilter("\"Status\" = 'Queued'");
 

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace IntegrationHub.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresHubDbContext))]
-    [Migration("20261129182021_InitialCreate")]
+    [Migration("20261129203956_InitialCreate")]
     partial class InitialCreate
     {
         /// <inheritdoc />
@@ -228,6 +228,9 @@ namespace IntegrationHub.Data.Migrations.Postgres
                         .HasFilter("\"ScheduledFor\" IS NOT NULL");
 
                     b.HasIndex("WorkspaceId", "QueuedAt");
+
+                    b.HasIndex(new[] { "ScenarioId", "QueuedAt" }, "IX_Runs_Ended")
+                        .HasFilter("\"Status\" IN ('Succeeded', 'Failed', 'Cancelled')");
 
                     b.HasIndex(new[] { "ScenarioId", "QueuedAt", "Id" }, "IX_Runs_Queued")
                         .HasFilter("\"Status\" = 'Queued'");

@@ -206,6 +206,12 @@ namespace IntegrationHub.Data.Migrations.Postgres
                 column: "UserId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_Runs_Ended",
+                table: "Runs",
+                columns: new[] { "ScenarioId", "QueuedAt" },
+                filter: "\"Status\" IN ('Succeeded', 'Failed', 'Cancelled')");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Runs_Queued",
                 table: "Runs",
                 columns: new[] { "ScenarioId", "QueuedAt", "Id" },
