@@ -65,8 +65,10 @@ internal sealed class HubProcess : IAsyncDisposable
             }
             await Task.Delay(200);
         }
+        // Read before the process is disposed, which makes HasExited throw instead of answering.
+        var exited = process.HasExited;
         await hub.DisposeAsync();
-        throw new InvalidOperationException($"The hub process did not become healthy (exited: {process.HasExited}).");
+        throw new InvalidOperationException($"The hub process did not become healthy (exited: {exited}).");
     }
 
     /// <summary>An HttpClient authenticated as the bootstrapped admin.</summary>
