@@ -39,6 +39,9 @@ internal static class DataServiceCollectionExtensions
         }
 
         builder.Services.AddSingleton(new HubConnectionString(options.Provider, connectionString, options.SqliteSynchronous));
+        // A node that cannot reach its database is not healthy (/health), and says so to a request (503, not 500).
+        builder.Services.AddHealthChecks().AddDbContextCheck<HubDbContext>("database");
+        builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
         builder.Services.AddSingleton<SqliteWriteGate>();
         builder.Services.AddHostedService<SqliteCheckpointer>();
         return builder;

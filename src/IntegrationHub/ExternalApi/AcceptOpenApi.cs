@@ -20,6 +20,7 @@ internal static class AcceptOpenApi
     [
         StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden,
         StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status429TooManyRequests,
+        StatusCodes.Status503ServiceUnavailable,
     ];
 
     public static readonly int[] BodyErrors = [StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType];

@@ -46,7 +46,9 @@ internal static class HostingExtensions
     {
         app.MapOpenApi();
         app.MapScalarApiReference("/api/reference");
+        // Ready: the node and its database answer. Live: the process answers, for probes that restart what fails them.
         app.MapHealthChecks("/health");
+        app.MapHealthChecks("/health/live", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = _ => false });
         return app;
     }
 }

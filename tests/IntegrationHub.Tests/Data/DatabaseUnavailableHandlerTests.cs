@@ -1,0 +1,64 @@
+using System.Net;
+using System.Text;
+using IntegrationHub.Data;
+using IntegrationHub.Tests.Infrastructure;
+using IntegrationHub.Tests.Scenarios;
+using Npgsql;
+using static IntegrationHub.Tests.ExternalApi.ExternalApiEndpointsTests;
+
+namespace IntegrationHub.Tests.Data;
+
+public sealed class DatabaseUnavailableHandlerTests
+{
+    [Fact]
+    public async Task WhileTheDatabaseRefusesConnections_RequestsGet503WithRetryAfter_HealthSaysSo_AndTheHubRecovers()
+    {
+        var database = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
+        await using var hub = HubHost.Start(database);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        var name = new NpgsqlConnectionStringBuilder(database.ConnectionString).Database!;
+        var server = await PostgresServer.GetAsync();
+
+        // Cut off, as by a database server that restarts: the hub's connections are ended, and new ones refused
+        // (55000, the database is not accepting connections; a connection limit would not stop a superuser).
+        await AdminAsync(server, $"""ALTER DATABASE "{name}" ALLOW_CONNECTIONS false""",
+            $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'");
+        HttpResponseMessage trigger, list, health, live;
+        try
+        {
+            trigger = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", new StringContent("{\"id\":1}", Encoding.UTF8, "application/json"));
+            list = await client.GetAsync("/api/v1/scenarios");
+            health = await client.GetAsync("/health");
+            live = await client.GetAsync("/health/live");
+        }
+        finally
+        {
+            await AdminAsync(server, $"""ALTER DATABASE "{name}" ALLOW_CONNECTIONS true""");
+        }
+
+        foreach (var response in new[] { trigger, list })
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(DatabaseUnavailableHandler.RetryAfterSeconds), response.Headers.RetryAfter?.Delta);
+            Assert.Equal("Database unavailable", (await ProblemAsync(response)).GetProperty("title").GetString());
+        }
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+
+        var again = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", new StringContent("{\"id\":1}", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode);
+    }
+
+    private static async Task AdminAsync(PostgresServer server, params string[] statements)
+    {
+        await using var connection = new NpgsqlConnection(server.AdminConnectionString);
+        await connection.OpenAsync();
+        foreach (var sql in statements)
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+}
