@@ -37,10 +37,12 @@ internal static class WebSteps
     /// <summary>
     /// Clicks a link that Blazor follows by enhanced navigation and waits until the new page is patched in. Waiting for
     /// the network to be idle is not enough: it is already reached from the last full load, so a menu opened next could
-    /// be closed again by the patch arriving after it.
+    /// be closed again by the patch arriving after it. Right after a full load Blazor's script may not have run yet:
+    /// it is waited for, and should the click still load the page in full, the new document ends the wait.
     /// </summary>
     public static async Task FollowLinkAsync(IPage page, ILocator link)
     {
+        await page.WaitForFunctionAsync("() => typeof window.Blazor?.addEventListener === 'function'");
         await page.EvaluateAsync("""
             () => {
               window.hubTestPatched = false;
@@ -49,7 +51,9 @@ internal static class WebSteps
             }
             """);
         await link.ClickAsync();
-        await page.WaitForFunctionAsync("() => window.hubTestPatched");
+        // True once patched in; undefined in a new document, after a full load.
+        await page.WaitForFunctionAsync("() => window.hubTestPatched !== false");
+        await page.WaitForLoadStateAsync(LoadState.Load);
     }
 
     /// <summary>Replaces the Source Script in the CodeMirror editor by typing, as a user would.</summary>
