@@ -6,10 +6,11 @@ namespace IntegrationHub.Hosting;
 
 /// <summary>
 /// Answers exceptions that are about the request, not about the hub, with a 4xx problem instead of a 500:
-/// <see cref="BadHttpRequestException"/> (a body over Kestrel's limit is 413, a malformed request 400) and the form
-/// reader's <see cref="InvalidDataException"/> (too many fields, a value too long: 400), and a compressed body's
-/// decoder's (a body not coded as its Content-Encoding says: 400; in a coding the hub does not decode: 415). Only exceptions thrown by
-/// ASP.NET Core's own request readers qualify, so a bug of ours that throws one of these types still leaves as a 500.
+/// <see cref="BadHttpRequestException"/> (a body over Kestrel's limit is 413, a malformed request 400), the form
+/// reader's <see cref="InvalidDataException"/> (too many fields, a value too long: 400), a decompressor's (a body not
+/// coded as its Content-Encoding says: 400) and <see cref="UnsupportedContentCodingException"/> (a coding the hub does
+/// not decode: 415). Only exceptions thrown by ASP.NET Core's own request readers, by System.IO.Compression or by
+/// <see cref="RequestContentCoding"/> qualify, so a bug of ours that throws one of these types still leaves as a 500.
 /// Minimal APIs throw their binding failures (a malformed JSON body, a query value of the wrong kind) as
 /// BadHttpRequestException too (RouteHandlerOptions.ThrowOnBadRequest), so that they get a detail saying where.
 /// </summary>

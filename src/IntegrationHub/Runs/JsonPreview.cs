@@ -15,11 +15,11 @@ namespace IntegrationHub.Runs;
 /// <param name="Length">The whole stored text's length in characters.</param>
 public sealed record JsonPreview(string Text, bool IsCut, long Length)
 {
-    /// <summary>At most this much indented text is shown.</summary>
+    /// <summary>
+    /// At most this much indented text is shown, and this much of the stored text is read for it: compact JSON only
+    /// grows when indented.
+    /// </summary>
     public const int MaxChars = 64 * 1024;
-
-    /// <summary>How much of the stored text to read for a preview: compact JSON only grows when indented.</summary>
-    public const int HeadChars = MaxChars;
 
     // Relaxed escaping: the text is HTML-encoded by Razor anyway, and "\u0022" for every quote would be unreadable.
     private static readonly JsonWriterOptions Indented = new()
@@ -30,7 +30,7 @@ public sealed record JsonPreview(string Text, bool IsCut, long Length)
     };
 
     /// <summary>
-    /// The preview of a stored text of <paramref name="length"/> characters whose first <see cref="HeadChars"/> are
+    /// The preview of a stored text of <paramref name="length"/> characters whose first <see cref="MaxChars"/> are
     /// <paramref name="head"/>; null when nothing is stored. Text that is not JSON is shown as it is.
     /// </summary>
     public static JsonPreview? Of(string? head, long length)

@@ -180,14 +180,14 @@ internal static class StorageEndpoints
         }
         if (StorageKey.StoreProblem(key) is { } tooLong)
         {
-            problem = TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["keyJson"] = [tooLong] }, title: "keyJson is too long");
+            problem = KeyInvalid(tooLong, "keyJson is too long");
             return false;
         }
         return true;
     }
 
-    internal static ValidationProblem KeyInvalid(string error) =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["keyJson"] = [error] }, title: "keyJson is not valid JSON");
+    internal static ValidationProblem KeyInvalid(string error, string title = "keyJson is not valid JSON") =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["keyJson"] = [error] }, title: title);
 
     internal static ProblemHttpResult KeyNotFound(string key) => TypedResults.Problem(
         statusCode: StatusCodes.Status404NotFound,
