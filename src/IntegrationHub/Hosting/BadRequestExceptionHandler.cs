@@ -8,9 +8,10 @@ namespace IntegrationHub.Hosting;
 /// Answers exceptions that are about the request, not about the hub, with a 4xx problem instead of a 500:
 /// <see cref="BadHttpRequestException"/> (a body over Kestrel's limit is 413, a malformed request 400), the form
 /// reader's <see cref="InvalidDataException"/> (too many fields, a value too long: 400), a decompressor's (a body not
-/// coded as its Content-Encoding says: 400) and <see cref="UnsupportedContentCodingException"/> (a coding the hub does
-/// not decode: 415). Only exceptions thrown by ASP.NET Core's own request readers, by System.IO.Compression or by
-/// <see cref="RequestContentCoding"/> qualify, so a bug of ours that throws one of these types still leaves as a 500.
+/// coded as its Content-Encoding says: 400), <see cref="UnsupportedContentCodingException"/> (a coding the hub does
+/// not decode: 415) and the JSON reader's refusal of a charset it has no encoding for (415). Only exceptions thrown by
+/// ASP.NET Core's own request readers, by System.IO.Compression or by <see cref="RequestContentCoding"/> qualify, so a
+/// bug of ours that throws one of these types still leaves as a 500.
 /// Minimal APIs throw their binding failures (a malformed JSON body, a query value of the wrong kind) as
 /// BadHttpRequestException too (RouteHandlerOptions.ThrowOnBadRequest), so that they get a detail saying where.
 /// </summary>
@@ -61,6 +62,14 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
             Title = "Malformed compressed body",
             Detail = $"The body could not be decompressed as its Content-Encoding says: {exception.Message}",
         },
+        // ReadFromJsonAsync, and so minimal APIs' JSON body binding, with a charset .NET has no encoding for.
+        InvalidOperationException { InnerException: ArgumentException } unknown when ThrownByType(unknown, "Microsoft.AspNetCore.Http.HttpRequestJsonExtensions") =>
+            new ProblemDetails
+            {
+                Status = StatusCodes.Status415UnsupportedMediaType,
+                Title = "Unsupported charset",
+                Detail = $"{unknown.Message} Send JSON as UTF-8.",
+            },
         UnsupportedContentCodingException unsupported => new ProblemDetails
         {
             Status = StatusCodes.Status415UnsupportedMediaType,
@@ -77,6 +86,9 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
     private static bool ThrownBy(Exception exception, params string[] namespaces) =>
         exception.TargetSite?.DeclaringType?.Namespace is { } thrower
         && namespaces.Any(n => thrower.StartsWith(n, StringComparison.Ordinal));
+
+    private static bool ThrownByType(Exception exception, string typeName) =>
+        exception.TargetSite?.DeclaringType?.FullName == typeName;
 
     /// <summary>
     /// Minimal APIs compile each endpoint's parameter binding into an expression (a dynamic method, with no declaring

@@ -1,5 +1,6 @@
 using System.Net;
 using IntegrationHub.Data;
+using IntegrationHub.Tests.Identity;
 using IntegrationHub.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -72,6 +73,22 @@ public sealed class HostingTests
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Theory]
+    [InlineData("/api/v1/me/tokens", """{"name":"ci"}""")]
+    [InlineData("/account/login", """{"email":"admin@hub.test","password":"x"}""")]
+    public async Task JsonBody_InACharsetTheHubCannotDecode_Returns415Problem(string path, string json)
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var client = hub.CreateAdminClient();
+        using var body = new StringContent(json);
+        body.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json; charset=foo");
+
+        var response = await client.PostAsync(path, body);
+
+        var problem = await IdentityTestClient.ReadProblemAsync(response, HttpStatusCode.UnsupportedMediaType);
+        Assert.Contains("'foo'", problem.GetProperty("detail").GetString());
     }
 
     [Fact]
