@@ -1,5 +1,8 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using IntegrationHub.Data;
+using IntegrationHub.ExternalApi;
 using IntegrationHub.Hosting;
 using IntegrationHub.Identity;
 using IntegrationHub.Scenarios;
@@ -8,6 +11,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.OpenApi;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 
 namespace IntegrationHub.Storage;
 
@@ -103,18 +107,23 @@ internal static class StorageEndpoints
                 detail: $"A stored value may hold at most {maxBytes:N0} bytes of JSON (Storage:MaxValueBytes).");
         }
 
+        if (!TryDecode(context.Request, body, out var json, out var textProblem))
+        {
+            return textProblem;
+        }
+
         string valueJson;
         try
         {
             // The value is stored as given, minus white space: one parse checks it and normalises it.
-            using var document = JsonDocument.Parse(body, HubJson.DocumentOptions);
+            using var document = JsonDocument.Parse(json, HubJson.DocumentOptions);
             valueJson = document.RootElement.GetRawText();
         }
         catch (JsonException ex)
         {
             return BodyInvalid($"The body is not valid JSON at line {(ex.LineNumber ?? 0) + 1}, position {(ex.BytePositionInLine ?? 0) + 1}.");
         }
-        if (HubJson.FindProblem(body) is { } problem)
+        if (HubJson.FindProblem(json.Span) is { } problem)
         {
             return BodyInvalid($"The body cannot be stored: {problem}.");
         }
@@ -151,6 +160,30 @@ internal static class StorageEndpoints
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer, cancellationToken);
         return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// The body as UTF-8, decoded strictly by the charset its Content-Type names (UTF-8 when none), as a trigger's body
+    /// is: a byte not valid in it is a 400 saying where, a charset the hub does not decode a 415.
+    /// </summary>
+    private static bool TryDecode(HttpRequest request, byte[] body, out ReadOnlyMemory<byte> utf8, out ProblemHttpResult problem)
+    {
+        utf8 = default;
+        problem = null!;
+        // The content type was checked to be JSON, so it parses.
+        var charset = BodyText.CharsetOf(MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType) ? mediaType : null);
+        if ((charset.Length == 0 ? BodyText.Utf8 : BodyText.Find(charset)) is not { } encoding)
+        {
+            problem = ExternalApiProblems.UnsupportedCharset(charset.Value!);
+            return false;
+        }
+        if (!BodyText.TryDecode(new ReadOnlySequence<byte>(body), encoding, out var text, out var error))
+        {
+            problem = ExternalApiProblems.InvalidText(error);
+            return false;
+        }
+        utf8 = text.Encoding.CodePage == BodyText.Utf8CodePage ? text.Bytes.First : Encoding.UTF8.GetBytes(text.Text);
+        return true;
     }
 
     private static ValidationProblem BodyInvalid(string error) =>

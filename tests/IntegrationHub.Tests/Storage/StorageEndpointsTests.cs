@@ -5,6 +5,7 @@ using System.Text.Json;
 using IntegrationHub.Data;
 using IntegrationHub.Identity;
 using IntegrationHub.Storage;
+using IntegrationHub.Tests.Identity;
 using IntegrationHub.Tests.Infrastructure;
 using IntegrationHub.Tests.Scenarios;
 
@@ -167,6 +168,35 @@ public sealed class StorageEndpointsTests
         Assert.Contains("not valid Unicode", await badValue.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, list.StatusCode);
         Assert.Equal(1, (await list.Content.ReadFromJsonAsync<StorageListPage>())!.Total);
+    }
+
+    [Fact]
+    public async Task Put_BodyIsDecodedByItsCharset_Strictly()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        var utf16 = await PutBytesAsync("1", Encoding.Unicode.GetBytes("""{"city":"Zürich"}"""), "application/json; charset=utf-16");
+        var withByteOrderMark = await PutBytesAsync("2", [.. Encoding.UTF8.Preamble, .. "\"Köln\""u8], "application/json");
+        var invalidUtf8 = await PutBytesAsync("3", [.. "{\"a\":\"caf"u8, 0xE9, .. "\"}"u8], "application/json");
+        var unknownCharset = await PutBytesAsync("4", "1"u8.ToArray(), "application/json; charset=foo");
+
+        Assert.Equal(HttpStatusCode.NoContent, utf16.StatusCode);
+        Assert.Equal("Zürich", (await client.GetFromJsonAsync<JsonElement>(Url(scenario.Id, "1"))).GetProperty("city").GetString());
+        Assert.Equal(HttpStatusCode.NoContent, withByteOrderMark.StatusCode);
+        Assert.Equal("Köln", await client.GetFromJsonAsync<string>(Url(scenario.Id, "2")));
+        var invalid = await IdentityTestClient.ReadProblemAsync(invalidUtf8, HttpStatusCode.BadRequest);
+        Assert.Contains("not valid UTF-8 at byte offset 9", invalid.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        await IdentityTestClient.AssertProblemAsync(unknownCharset, HttpStatusCode.UnsupportedMediaType);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(Url(scenario.Id, "3"))).StatusCode);
+
+        async Task<HttpResponseMessage> PutBytesAsync(string key, byte[] body, string contentType)
+        {
+            using var content = new ByteArrayContent(body);
+            content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+            return await client.PutAsync(Url(scenario.Id, key), content);
+        }
     }
 
     [Theory, AllDatabases]
