@@ -39,13 +39,7 @@ internal static class ScenarioEndpoints
             return TypedResults.ValidationProblem(errors);
         }
 
-        var query = db.Scenarios.AsNoTracking().Where(s => s.WorkspaceId == caller.WorkspaceId);
-        if (!string.IsNullOrWhiteSpace(search))
-        {
-            // Both sides lower-cased by Unicode rules: SQLite's own lower() would leave "Ä" as it is and miss "äpfel".
-            var term = search.Trim().ToLowerInvariant();
-            query = query.Where(s => HubFunctions.Lower(s.Name).Contains(term));
-        }
+        var query = db.Scenarios.AsNoTracking().Where(s => s.WorkspaceId == caller.WorkspaceId).Matching(search);
         var total = await query.CountAsync(cancellationToken);
         var items = await query.OrderBy(s => s.Name).ThenBy(s => s.Id).ToPageAsync(p, size, cancellationToken);
         return TypedResults.Ok(new ScenarioPage([.. items.Select(ScenarioResponse.From)], total, p, size));
