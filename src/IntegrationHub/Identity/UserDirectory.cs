@@ -23,7 +23,8 @@ public sealed record WorkspaceInfo(Guid Id, string Name, DateTimeOffset CreatedA
 /// <summary>
 /// User and workspace administration. Admins manage the users of their own workspace; installation admins any workspace.
 /// Users of a workspace the caller may not manage are reported as not found, so their existence does not leak.
-/// Every workspace keeps at least one enabled Admin.
+/// Every workspace keeps at least one enabled Admin, and the installation one enabled installation admin, whom only
+/// installation admins may change.
 /// </summary>
 internal sealed class UserDirectory(HubDbContext db, IPasswordHasher<User> passwordHasher, IMemoryCache cache, TimeProvider time)
 {
@@ -193,12 +194,21 @@ internal sealed class UserDirectory(HubDbContext db, IPasswordHasher<User> passw
             {
                 return UserNotFound();
             }
+            if (user.IsInstallationAdmin && !caller.IsInstallationAdmin)
+            {
+                // A workspace's Admin must not lock the installation out of managing its workspaces.
+                return IdentityError.Forbidden("Only an installation admin may change an installation admin.");
+            }
             if (removesAnAdmin(user) && await IsLastAdminAsync(user, cancellationToken))
             {
                 return IdentityError.Conflict("This is the workspace's last enabled Admin; make another user Admin first.");
             }
 
             change(user);
+            if (user is { IsInstallationAdmin: true, Disabled: true } && await IsLastInstallationAdminAsync(user, cancellationToken))
+            {
+                return IdentityError.Conflict("This is the last enabled installation admin; nobody could manage workspaces without them.");
+            }
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             CookieSessionValidator.Evict(cache, user.Id);
@@ -223,6 +233,9 @@ internal sealed class UserDirectory(HubDbContext db, IPasswordHasher<User> passw
     private async Task<bool> IsLastAdminAsync(User admin, CancellationToken cancellationToken) =>
         !await db.Users.AnyAsync(
             u => u.WorkspaceId == admin.WorkspaceId && u.Id != admin.Id && u.Role == UserRole.Admin && !u.Disabled, cancellationToken);
+
+    private async Task<bool> IsLastInstallationAdminAsync(User admin, CancellationToken cancellationToken) =>
+        !await db.Users.AnyAsync(u => u.IsInstallationAdmin && u.Id != admin.Id && !u.Disabled, cancellationToken);
 
     /// <summary>Cached token lookups carry the user's role and state; drop them so the change applies on this node at once.</summary>
     private async Task EvictTokensAsync(Guid userId, CancellationToken cancellationToken)

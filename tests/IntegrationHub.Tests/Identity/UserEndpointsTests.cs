@@ -164,6 +164,28 @@ public sealed class UserEndpointsTests
     }
 
     [Theory, AllDatabases]
+    public async Task InstallationAdmin_IsChangedOnlyByAnInstallationAdmin_AndTheLastOneStaysEnabled(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var installationAdmin = hub.CreateAdminClient();
+        var me = (await installationAdmin.GetFromJsonAsync<MeResponse>("/api/v1/me", TestJson.Options))!;
+        var workspaceAdmin = await installationAdmin.CreateUserAsync(UserRole.Admin);
+        using var asWorkspaceAdmin = hub.CreateHttpClient(await hub.CreateTokenForAsync(workspaceAdmin.Email));
+
+        var demote = await asWorkspaceAdmin.PutAsJsonAsync($"/api/v1/users/{me.UserId}/role", new SetRoleRequest(UserRole.Viewer), TestJson.Options);
+        var disable = await asWorkspaceAdmin.PostAsync($"/api/v1/users/{me.UserId}/disable", null);
+        // Another Admin remains in the workspace, but no other installation admin.
+        var disableSelf = await installationAdmin.PostAsync($"/api/v1/users/{me.UserId}/disable", null);
+
+        await IdentityTestClient.AssertProblemAsync(demote, HttpStatusCode.Forbidden);
+        await IdentityTestClient.AssertProblemAsync(disable, HttpStatusCode.Forbidden);
+        await IdentityTestClient.AssertProblemAsync(disableSelf, HttpStatusCode.Conflict);
+        var after = (await installationAdmin.GetFromJsonAsync<MeResponse>("/api/v1/me", TestJson.Options))!;
+        Assert.Equal(UserRole.Admin, after.Role);
+        Assert.True(after.IsInstallationAdmin);
+    }
+
+    [Theory, AllDatabases]
     public async Task CreateWorkspace_Returns201_DuplicateNameReturns409_BlankReturns400_NonInstallationAdmin403(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);
