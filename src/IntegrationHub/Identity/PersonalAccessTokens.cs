@@ -83,20 +83,29 @@ internal sealed class PersonalAccessTokens(HubDbContext db, IMemoryCache cache, 
     /// </summary>
     public async Task<Outcome<CreatedAccessToken>> RegenerateAsync(Guid userId, Guid tokenId, CancellationToken cancellationToken)
     {
-        var old = await db.AccessTokens.FirstOrDefaultAsync(t => t.Id == tokenId && t.UserId == userId, cancellationToken);
+        var old = await db.AccessTokens.AsNoTracking().FirstOrDefaultAsync(t => t.Id == tokenId && t.UserId == userId, cancellationToken);
         if (old is null)
         {
             return NotFound();
         }
         if (old.RevokedAt is not null)
         {
-            return IdentityError.Conflict("This token is revoked and stays so; create a new token instead.");
+            return Revoked();
         }
 
         var now = time.GetUtcNow();
-        old.RevokedAt = now;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // Revoked only if still live: of two regenerations (or a regeneration and a revocation) at once, one finds it
+        // revoked, so one token never becomes two live ones.
+        var revoked = await db.AccessTokens.Where(t => t.Id == old.Id && t.RevokedAt == null)
+            .ExecuteUpdateAsync(t => t.SetProperty(x => x.RevokedAt, now), cancellationToken);
+        if (revoked == 0)
+        {
+            return Revoked();
+        }
         var created = Issue(userId, old.Name, now, old.ExpiresAt is { } expiry ? now + (expiry - old.CreatedAt) : null);
         await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         AccessTokenAuthenticationHandler.Evict(cache, old.Hash);
         return created;
     }
@@ -116,6 +125,8 @@ internal sealed class PersonalAccessTokens(HubDbContext db, IMemoryCache cache, 
         db.AccessTokens.Add(token);
         return new CreatedAccessToken(AccessTokenInfo.From(token), secret);
     }
+
+    private static IdentityError Revoked() => IdentityError.Conflict("This token is revoked and stays so; create a new token instead.");
 
     private static IdentityError NotFound() => IdentityError.NotFound("There is no such token among yours.");
 }

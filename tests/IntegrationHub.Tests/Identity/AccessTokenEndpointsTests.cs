@@ -84,6 +84,21 @@ public sealed class AccessTokenEndpointsTests
     }
 
     [Theory, AllDatabases]
+    public async Task RegenerateToken_ManyTimesAtOnce_IssuesExactlyOneLiveToken(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var admin = hub.CreateAdminClient();
+        var old = await CreateAsync(admin, "deploy");
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => admin.PostAsync($"/api/v1/me/tokens/{old.Info.Id}/regenerate", null)));
+
+        Assert.Single(answers, a => a.StatusCode == HttpStatusCode.Created);
+        Assert.All(answers.Where(a => a.StatusCode != HttpStatusCode.Created), a => Assert.Equal(HttpStatusCode.Conflict, a.StatusCode));
+        var list = await admin.GetFromJsonAsync<List<AccessTokenInfo>>("/api/v1/me/tokens", TestJson.Options);
+        Assert.Single(list!, t => t.Name == "deploy" && t.RevokedAt is null);
+    }
+
+    [Theory, AllDatabases]
     public async Task RegenerateToken_ThatWasRevoked_Returns409AndIssuesNothing(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);
