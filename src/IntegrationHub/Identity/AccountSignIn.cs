@@ -68,7 +68,7 @@ internal sealed partial class AccountSignIn(
         }
 
         var normalized = CredentialRules.NormalizeEmail(email);
-        if (throttle.LockedUntil(normalized) is not null)
+        if (!throttle.TryBeginAttempt(normalized))
         {
             LogLockedOut(logger);
             return (SignInStatus.LockedOut, null);
@@ -79,7 +79,6 @@ internal sealed partial class AccountSignIn(
         if (user?.PasswordHash is null)
         {
             passwordHasher.VerifyHashedPassword(new User { Email = "", NormalizedEmail = "" }, DecoyHash.Value, password);
-            throttle.RecordFailure(normalized);
             LogRejected(logger);
             return (SignInStatus.InvalidCredentials, null);
         }
@@ -87,7 +86,7 @@ internal sealed partial class AccountSignIn(
         var verdict = passwordHasher.VerifyHashedPassword(user, user.PasswordHash, password);
         if (verdict == PasswordVerificationResult.Failed)
         {
-            throttle.RecordFailure(normalized);
+            // The attempt stays counted as a failure.
             LogRejected(logger);
             return (SignInStatus.InvalidCredentials, null);
         }

@@ -15,46 +15,57 @@ internal sealed class SignInThrottle(IMemoryCache cache, TimeProvider time)
     /// <summary>How long failures are remembered, counted from the first one.</summary>
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(15);
 
+    // Attempts are rare and a password hash takes far longer than this lock is held.
+    private readonly Lock _gate = new();
+
     /// <summary>When the email may try again, or null when it may try now.</summary>
     public DateTimeOffset? LockedUntil(string normalizedEmail)
     {
-        if (cache.TryGetValue(CacheKey(normalizedEmail), out Failures? failures) && failures is not null)
+        lock (_gate)
         {
-            var until = failures.FirstAt + Window;
-            if (time.GetUtcNow() < until)
-            {
-                return failures.Count >= MaximumFailures ? until : null;
-            }
-            cache.Remove(CacheKey(normalizedEmail));
+            var failures = Current(normalizedEmail);
+            return failures?.Count >= MaximumFailures ? failures.FirstAt + Window : null;
         }
-        return null;
     }
 
-    public void RecordFailure(string normalizedEmail)
+    /// <summary>
+    /// Reserves an attempt for the email, counted as a failure until <see cref="Reset"/> (the password was right);
+    /// false when the email is locked out. Counted before the password is checked, so that guesses sent at once cannot
+    /// all pass the check before the first of them is counted.
+    /// </summary>
+    public bool TryBeginAttempt(string normalizedEmail)
     {
-        var now = time.GetUtcNow();
-        var failures = cache.GetOrCreate(CacheKey(normalizedEmail), entry =>
+        lock (_gate)
         {
-            entry.AbsoluteExpirationRelativeToNow = Window;
-            return new Failures(now);
-        })!;
-        if (now >= failures.FirstAt + Window)
-        {
-            failures = new Failures(now);
-            cache.Set(CacheKey(normalizedEmail), failures, Window);
+            var failures = Current(normalizedEmail);
+            if (failures is null)
+            {
+                failures = new Failures(time.GetUtcNow());
+                cache.Set(CacheKey(normalizedEmail), failures, Window);
+            }
+            if (failures.Count >= MaximumFailures)
+            {
+                return false;
+            }
+            failures.Count++;
+            return true;
         }
-        Interlocked.Increment(ref failures.Count);
     }
 
     public void Reset(string normalizedEmail) => cache.Remove(CacheKey(normalizedEmail));
+
+    /// <summary>The email's failures in the current window; null when there are none.</summary>
+    private Failures? Current(string normalizedEmail) =>
+        cache.TryGetValue(CacheKey(normalizedEmail), out Failures? failures) && failures is not null && time.GetUtcNow() < failures.FirstAt + Window
+            ? failures
+            : null;
 
     private static string CacheKey(string normalizedEmail) => "sign-in-failures:" + normalizedEmail;
 
     private sealed class Failures(DateTimeOffset firstAt)
     {
         public DateTimeOffset FirstAt { get; } = firstAt;
-#pragma warning disable CA1051 // A field, so that Interlocked can count concurrent failures without a lock.
-        public int Count;
-#pragma warning restore CA1051
+
+        public int Count { get; set; }
     }
 }

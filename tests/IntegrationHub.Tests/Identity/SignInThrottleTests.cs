@@ -14,16 +14,29 @@ public sealed class SignInThrottleTests
         var throttle = new SignInThrottle(cache, time);
         for (var i = 0; i < SignInThrottle.MaximumFailures - 1; i++)
         {
-            throttle.RecordFailure("A@B.TEST");
+            Assert.True(throttle.TryBeginAttempt("A@B.TEST"));
         }
         Assert.Null(throttle.LockedUntil("A@B.TEST"));
 
-        throttle.RecordFailure("A@B.TEST");
+        Assert.True(throttle.TryBeginAttempt("A@B.TEST"));
 
         Assert.Equal(time.GetUtcNow() + SignInThrottle.Window, throttle.LockedUntil("A@B.TEST"));
+        Assert.False(throttle.TryBeginAttempt("A@B.TEST"));
         Assert.Null(throttle.LockedUntil("OTHER@B.TEST"));
         time.Advance(SignInThrottle.Window);
         Assert.Null(throttle.LockedUntil("A@B.TEST"));
+        Assert.True(throttle.TryBeginAttempt("A@B.TEST"));
+    }
+
+    [Fact]
+    public async Task AttemptsAtOnce_PassTheCheck_NoMoreOftenThanFailuresAreAllowed()
+    {
+        using var cache = new MemoryCache(new MemoryCacheOptions());
+        var throttle = new SignInThrottle(cache, TimeProvider.System);
+
+        var begun = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => Task.Run(() => throttle.TryBeginAttempt("A@B.TEST"))));
+
+        Assert.Equal(SignInThrottle.MaximumFailures, begun.Count(b => b));
     }
 
     [Fact]
@@ -34,11 +47,11 @@ public sealed class SignInThrottleTests
         var throttle = new SignInThrottle(cache, time);
         for (var i = 0; i < SignInThrottle.MaximumFailures - 1; i++)
         {
-            throttle.RecordFailure("A@B.TEST");
+            Assert.True(throttle.TryBeginAttempt("A@B.TEST"));
         }
 
         throttle.Reset("A@B.TEST");
-        throttle.RecordFailure("A@B.TEST");
+        Assert.True(throttle.TryBeginAttempt("A@B.TEST"));
 
         Assert.Null(throttle.LockedUntil("A@B.TEST"));
     }
