@@ -14,6 +14,9 @@ internal static class ScenarioEndpoints
     public const int DefaultPageSize = 50;
     public const int MaxPageSize = 200;
 
+    /// <summary>How often a replace reads the scenario again after losing a race with another save.</summary>
+    private const int MaxSaveAttempts = 20;
+
     public static RouteGroupBuilder MapScenarioEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/scenarios").WithTags("Scenarios").RequireAuthorization(HubPolicies.Viewer);
@@ -88,27 +91,47 @@ internal static class ScenarioEndpoints
         {
             return Invalid(errors, scriptError);
         }
-        if (request.Version is { } expected && expected != scenario.Version)
-        {
-            return StaleVersion(scenario.Version);
-        }
 
-        ScenarioValidator.Apply(request, scenario, time.GetUtcNow());
-        // Version is the concurrency token: a save that raced ours since we read it fails here instead of being overwritten.
-        scenario.Version++;
         try
         {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            return StaleVersion(null);
+            for (var attempt = 1; ; attempt++)
+            {
+                if (request.Version is { } expected && expected != scenario.Version)
+                {
+                    return StaleVersion(scenario.Version);
+                }
+                ScenarioValidator.Apply(request, scenario, time.GetUtcNow());
+                // Version is the concurrency token: a save that raced ours since we read it fails here instead of being overwritten.
+                scenario.Version++;
+                try
+                {
+                    await db.SaveChangesAsync(cancellationToken);
+                    return TypedResults.Ok(ScenarioResponse.From(scenario));
+                }
+                catch (DbUpdateConcurrencyException) when (attempt < MaxSaveAttempts)
+                {
+                    // Read it again: deleted meanwhile is a 404; changed meanwhile is a 409 for a request that names the
+                    // version it read, and without one the last save wins, ours applied on top of the other.
+                    db.ChangeTracker.Clear();
+                    scenario = await FindAsync(db.Scenarios, id, context, cancellationToken);
+                    if (scenario is null)
+                    {
+                        return NotFound(id);
+                    }
+                }
+                catch (DbUpdateConcurrencyException)
+                {
+                    return TypedResults.Problem(
+                        statusCode: StatusCodes.Status409Conflict,
+                        title: "Scenario busy",
+                        detail: "The scenario was saved by others again and again while this request tried to; send it again.");
+                }
+            }
         }
         finally
         {
             triggerCache.Evict(id);
         }
-        return TypedResults.Ok(ScenarioResponse.From(scenario));
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
@@ -167,10 +190,8 @@ internal static class ScenarioEndpoints
                     ["scriptError"] = new { message = scriptError.Message, line = scriptError.Line, column = scriptError.Column },
                 });
 
-    private static ProblemHttpResult StaleVersion(int? current) => TypedResults.Problem(
+    private static ProblemHttpResult StaleVersion(int current) => TypedResults.Problem(
         statusCode: StatusCodes.Status409Conflict,
         title: "The scenario was changed meanwhile",
-        detail: current is null
-            ? "Someone saved this scenario after you read it. Read it again and reapply your changes."
-            : $"Someone saved this scenario after you read it (it is now at version {current}). Read it again and reapply your changes.");
+        detail: $"Someone saved this scenario after you read it (it is now at version {current}). Read it again and reapply your changes.");
 }

@@ -273,6 +273,23 @@ public sealed class ScenarioEndpointsTests
     }
 
     [Theory, AllDatabases]
+    public async Task Replace_ManyAtOnceWithoutVersion_AllSucceed_TheLastSaveWinning(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 10).Select(i =>
+            client.PutAsJsonAsync($"/api/v1/scenarios/{scenario.Id}", ScenarioTestData.ScenarioJson($"Renamed {i}"), TestJson.Options)));
+        var current = await client.GetFromJsonAsync<ScenarioResponse>($"/api/v1/scenarios/{scenario.Id}", TestJson.Options);
+
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
+        Assert.Equal(scenario.Version + 10, current!.Version);
+        var saves = await Task.WhenAll(answers.Select(a => a.Content.ReadFromJsonAsync<ScenarioResponse>(TestJson.Options)));
+        Assert.Equal(current.Name, Assert.Single(saves, s => s!.Version == current.Version)!.Name);
+    }
+
+    [Theory, AllDatabases]
     public async Task Replace_TakesEffectForTriggersOnThisNodeAtOnce(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);
