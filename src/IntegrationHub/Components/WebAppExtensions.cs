@@ -11,6 +11,10 @@ internal static class WebAppExtensions
         // not only Development: tests run as "Testing", and `dotnet run` may run as Production. A published app has
         // them copied into wwwroot and no manifest, and then this does nothing.
         builder.WebHost.UseStaticWebAssets();
+        // From build output MapStaticAssets would also reload assets changed at runtime, through a GET/HEAD fallback
+        // route over every path: routing then answered any other method on an unknown path with 405 "allowed: GET,
+        // HEAD", and a GET to a POST-only endpoint with 404 instead of 405. The hub's assets change only with a build.
+        builder.Configuration.AddInMemoryCollection([new("ReloadStaticAssetsAtRuntime", "false")]);
         builder.Services.AddRazorComponents();
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddAntiforgery(options =>

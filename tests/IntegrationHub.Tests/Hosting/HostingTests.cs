@@ -92,6 +92,24 @@ public sealed class HostingTests
     }
 
     [Fact]
+    public async Task WrongMethod_Is405WithAllow_AndAnyMethodOnAnUnknownPath_Is404()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var client = hub.CreateAdminClient();
+
+        var getOnPostOnly = await client.GetAsync("/api/v1/me/password");
+        var postOnUnknown = await client.PostAsync("/api/v1/no-such-thing", null);
+        var deleteOnUnknown = await client.DeleteAsync("/ExternalData/Nothing");
+        var stylesheet = await client.GetAsync("/app.css");
+
+        await IdentityTestClient.AssertProblemAsync(getOnPostOnly, HttpStatusCode.MethodNotAllowed);
+        Assert.Equal(["POST"], getOnPostOnly.Content.Headers.Allow);
+        await IdentityTestClient.AssertProblemAsync(postOnUnknown, HttpStatusCode.NotFound);
+        await IdentityTestClient.AssertProblemAsync(deleteOnUnknown, HttpStatusCode.NotFound);
+        Assert.Equal(HttpStatusCode.OK, stylesheet.StatusCode);
+    }
+
+    [Fact]
     public async Task OpenApiDocument_AndItsReferencePage_AreServed()
     {
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
