@@ -105,19 +105,12 @@ internal sealed partial class RunScheduler(
 
     internal static bool TryParse(string expression, string? timeZone, out CronExpression cron, out TimeZoneInfo zone)
     {
-        cron = null!;
+        // As the save checked it, so that a schedule that was saved runs.
         zone = TimeZoneInfo.Utc;
-        try
-        {
-            var fields = expression.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
-            cron = CronExpression.Parse(expression, fields == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard);
-            zone = string.IsNullOrWhiteSpace(timeZone) ? TimeZoneInfo.Utc : TimeZoneInfo.FindSystemTimeZoneById(timeZone);
-            return true;
-        }
-        catch (Exception ex) when (ex is CronFormatException or TimeZoneNotFoundException or InvalidTimeZoneException)
-        {
-            return false;
-        }
+        var parsed = ScenarioValidator.TryParseCron(expression, out var expressionParsed, out _)
+            && (string.IsNullOrWhiteSpace(timeZone) || ScenarioValidator.TryFindTimeZone(timeZone, out zone));
+        cron = expressionParsed!;
+        return parsed;
     }
 
     private static Task<int> AdvanceAsync(HubDbContext db, Guid scenarioId, DateTimeOffset? from, DateTimeOffset? next, CancellationToken cancellationToken) =>

@@ -1,5 +1,6 @@
 using Cronos;
 using IntegrationHub.Scripting;
+using TimeZoneConverter;
 
 namespace IntegrationHub.Scenarios;
 
@@ -124,6 +125,7 @@ internal static class ScenarioValidator
 
         scenario.Name = request.Name!.Trim();
         scenario.Description = request.Description ?? "";
+        var wasEnabled = scenario.Enabled;
         scenario.Enabled = request.Enabled ?? true;
         scenario.Source = new SourceSettings(
             ConnectorTypes.Normalize(source.Type ?? ConnectorTypes.None, ConnectorTypes.Sources)!,
@@ -138,11 +140,13 @@ internal static class ScenarioValidator
             target.Headers,
             target.KeyFields);
 
-        var cron = NullIfEmpty(request.Schedule?.Cron)?.Trim();
+        var cron = NullIfEmpty(request.Schedule?.Cron) is { } text ? string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)) : null;
         var timeZone = cron is null ? null : NullIfEmpty(request.Schedule?.TimeZone)?.Trim();
-        if (cron != scenario.Cron || timeZone != scenario.TimeZone || scenario.NextOccurrenceAt is null)
+        var resumed = !wasEnabled && scenario.Enabled;
+        if (cron != scenario.Cron || timeZone != scenario.TimeZone || scenario.NextOccurrenceAt is null || resumed)
         {
-            // A changed schedule starts from now: occurrences of the old one are not owed.
+            // A changed or resumed schedule starts from now: occurrences of the old one, or those that fell while the
+            // scenario was disabled, are not owed.
             scenario.NextOccurrenceAt = NextOccurrence(cron, timeZone, now);
         }
         scenario.Cron = cron;
@@ -157,11 +161,14 @@ internal static class ScenarioValidator
         scenario.UpdatedAt = now;
     }
 
-    /// <summary>Parses five fields, or six with seconds; Cronos tells five from six only by the format flag.</summary>
+    /// <summary>
+    /// Parses five fields, or six with seconds, apart by any white space; Cronos tells five from six only by the format
+    /// flag. The scheduler parses with this too, so every saved schedule runs.
+    /// </summary>
     public static bool TryParseCron(string cron, out CronExpression? expression, out string error)
     {
         expression = null;
-        var fields = cron.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Length;
+        var fields = cron.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
         if (fields is not (5 or 6) && !cron.TrimStart().StartsWith('@'))
         {
             error = $"A cron expression has 5 fields, or 6 with seconds; this one has {fields}.";
@@ -180,18 +187,16 @@ internal static class ScenarioValidator
         }
     }
 
+    /// <summary>An IANA or a Windows time zone id, on every platform (the hub runs without ICU, which .NET would need to map them).</summary>
     public static bool TryFindTimeZone(string id, out TimeZoneInfo zone)
     {
-        try
+        if (TZConvert.TryGetTimeZoneInfo(id.Trim(), out var found))
         {
-            zone = TimeZoneInfo.FindSystemTimeZoneById(id.Trim());
+            zone = found;
             return true;
         }
-        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
-        {
-            zone = TimeZoneInfo.Utc;
-            return false;
-        }
+        zone = TimeZoneInfo.Utc;
+        return false;
     }
 
     private static DateTimeOffset? NextOccurrence(string? cron, string? timeZone, DateTimeOffset now)

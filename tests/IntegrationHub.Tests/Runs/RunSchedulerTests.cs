@@ -1,5 +1,6 @@
 using IntegrationHub.Data;
 using IntegrationHub.Runs;
+using IntegrationHub.Scenarios;
 using IntegrationHub.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -68,8 +69,27 @@ public sealed class RunSchedulerTests
     [InlineData("0 */5 * * * *", "Europe/Berlin", true)]
     [InlineData("not a cron", null, false)]
     [InlineData("* * * * *", "Mars/Olympus_Mons", false)]
-    public void Schedules_AcceptFiveOrSixFieldsAndIanaZones(string cron, string? zone, bool valid) =>
+    [InlineData("0 3 * * *", "W. Europe Standard Time", true)]
+    // Fields apart by tabs, as the save counted them: the scheduler read the first as six fields and never ran it.
+    [InlineData("* * \t * * *", null, true)]
+    [InlineData("*\t*\t*\t*\t*", null, true)]
+    public void Schedules_AcceptFiveOrSixFieldsAndIanaOrWindowsZones(string cron, string? zone, bool valid) =>
         Assert.Equal(valid, RunScheduler.TryParse(cron, zone, out _, out _));
+
+    [Fact]
+    public void ResumingADisabledScenario_DoesNotOweTheOccurrencesThatFellMeanwhile()
+    {
+        var disabledAt = new DateTimeOffset(2031, 1, 6, 7, 0, 0, TimeSpan.Zero);
+        var scenario = new Scenario { Name = "Nightly" };
+        ScenarioValidator.Apply(new ScenarioRequest("Nightly", Enabled: false, Schedule: new ScheduleDto("0 2 * * *")), scenario, disabledAt);
+        Assert.Equal(new DateTimeOffset(2031, 1, 7, 2, 0, 0, TimeSpan.Zero), scenario.NextOccurrenceAt);
+
+        var resumedAt = disabledAt + TimeSpan.FromDays(2);
+        ScenarioValidator.Apply(new ScenarioRequest("Nightly", Enabled: true, Schedule: new ScheduleDto("0 2 * * *")), scenario, resumedAt);
+
+        // Not the 2:00 of January 7th, which fell while it was disabled and would have run at once.
+        Assert.Equal(new DateTimeOffset(2031, 1, 9, 2, 0, 0, TimeSpan.Zero), scenario.NextOccurrenceAt);
+    }
 
     private static RunScheduler CreateScheduler(HubHost hub, TimeProvider time) => new(
         hub.Services.GetRequiredService<IDbContextFactory<HubDbContext>>(),

@@ -165,6 +165,17 @@ public sealed class ScenarioEndpointsTests
     }
 
     [Theory, AllDatabases]
+    public async Task Create_WithAWindowsTimeZoneAndTabsInTheCron_IsSavedWithSpaces(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(change: j =>
+            j["schedule"] = new JsonObject { ["cron"] = " 0\t3  * * *", ["timeZone"] = "W. Europe Standard Time" }));
+
+        Assert.Equal(new ScheduleDto("0 3 * * *", "W. Europe Standard Time"), scenario.Schedule);
+    }
+
+    [Theory, AllDatabases]
     public async Task Create_WithScriptThatDoesNotParse_Returns400WithLineAndColumn(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);
