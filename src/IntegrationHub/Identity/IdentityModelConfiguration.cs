@@ -8,6 +8,8 @@ internal sealed class WorkspaceConfiguration : IEntityTypeConfiguration<Workspac
     public void Configure(EntityTypeBuilder<Workspace> builder)
     {
         builder.Property(w => w.Name).HasMaxLength(200);
+        builder.Property(w => w.NormalizedName).HasMaxLength(200);
+        builder.HasIndex(w => w.NormalizedName).IsUnique();
     }
 }
 

@@ -149,17 +149,27 @@ internal sealed class UserDirectory(HubDbContext db, IPasswordHasher<User> passw
             return IdentityError.Invalid("name", $"A name of 1 to {FirstRunSetup.MaximumWorkspaceNameLength} characters is required.");
         }
 
-        var trimmed = name.Trim();
-        // Compared here rather than in SQL: case rules differ between SQLite and PostgreSQL, and workspaces are few.
-        var names = await db.Workspaces.Select(w => w.Name).ToListAsync(cancellationToken);
-        if (names.Any(n => string.Equals(n, trimmed, StringComparison.OrdinalIgnoreCase)))
+        var workspace = new Workspace { Name = name.Trim(), CreatedAt = time.GetUtcNow() };
+        if (await db.Workspaces.AnyAsync(w => w.NormalizedName == workspace.NormalizedName, cancellationToken))
         {
-            return IdentityError.Conflict($"A workspace named '{trimmed}' exists already.");
+            return DuplicateWorkspace(workspace.Name);
         }
 
-        var workspace = new Workspace { Name = trimmed, CreatedAt = time.GetUtcNow() };
         db.Workspaces.Add(workspace);
-        await db.SaveChangesAsync(cancellationToken);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // Someone created a workspace of the same name between the check and the insert: the unique index said no.
+            db.ChangeTracker.Clear();
+            if (await db.Workspaces.AnyAsync(w => w.NormalizedName == workspace.NormalizedName, cancellationToken))
+            {
+                return DuplicateWorkspace(workspace.Name);
+            }
+            throw;
+        }
         return new WorkspaceInfo(workspace.Id, workspace.Name, workspace.CreatedAt);
     }
 
@@ -253,6 +263,8 @@ internal sealed class UserDirectory(HubDbContext db, IPasswordHasher<User> passw
     private static IdentityError WorkspaceNotFound() => IdentityError.NotFound("There is no such workspace.");
 
     private static IdentityError UserNotFound() => IdentityError.NotFound("There is no such user in your workspace.");
+
+    private static IdentityError DuplicateWorkspace(string name) => IdentityError.Conflict($"A workspace named '{name}' exists already.");
 
     private static IdentityError DuplicateEmail() => IdentityError.Conflict("A user with this email exists already.");
 }

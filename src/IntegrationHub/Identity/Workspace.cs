@@ -4,6 +4,21 @@ namespace IntegrationHub.Identity;
 public sealed class Workspace
 {
     public Guid Id { get; init; } = Guid.CreateVersion7();
-    public required string Name { get; set; }
+
+    public required string Name
+    {
+        get;
+        set
+        {
+            field = value;
+            NormalizedName = Normalize(value);
+        }
+    }
+
+    /// <summary>The name as names are told apart, case-insensitively; a unique index keeps two workspaces from sharing it.</summary>
+    public string NormalizedName { get; private set; } = "";
+
     public DateTimeOffset CreatedAt { get; init; }
+
+    public static string Normalize(string name) => name.Trim().ToUpperInvariant();
 }

@@ -206,6 +206,21 @@ public sealed class UserEndpointsTests
     }
 
     [Theory, AllDatabases]
+    public async Task CreateWorkspace_ManyAtOnceWithOneName_CreatesOne_AndAnswersTheOthers409(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var installationAdmin = hub.CreateAdminClient();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 10).Select(i =>
+            installationAdmin.PostAsJsonAsync("/api/v1/workspaces", new CreateWorkspaceRequest(i % 2 == 0 ? "Sales" : "SALES "), TestJson.Options)));
+
+        Assert.Single(answers, a => a.StatusCode == HttpStatusCode.Created);
+        Assert.All(answers.Where(a => a.StatusCode != HttpStatusCode.Created), a => Assert.Equal(HttpStatusCode.Conflict, a.StatusCode));
+        var all = await installationAdmin.GetFromJsonAsync<List<WorkspaceInfo>>("/api/v1/workspaces", TestJson.Options);
+        Assert.Single(all!, w => w.Name.Equals("sales", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Theory, AllDatabases]
     public async Task CreatedUserAndWorkspace_LocationAnswersWithThem_ForTheirAdminsOnly(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);

@@ -31,6 +31,7 @@ namespace IntegrationHub.Data.Migrations.Sqlite
                 {
                     Id = table.Column<Guid>(type: "TEXT", nullable: false),
                     Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    NormalizedName = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
                     CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
@@ -279,6 +280,12 @@ namespace IntegrationHub.Data.Migrations.Sqlite
                 name: "IX_Users_WorkspaceId",
                 table: "Users",
                 column: "WorkspaceId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Workspaces_NormalizedName",
+                table: "Workspaces",
+                column: "NormalizedName",
+                unique: true);
         }
 
         /// <inheritdoc />

@@ -32,6 +32,7 @@ namespace IntegrationHub.Data.Migrations.Postgres
                 {
                     Id = table.Column<Guid>(type: "uuid", nullable: false),
                     Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    NormalizedName = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
                     CreatedAt = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
@@ -284,6 +285,12 @@ namespace IntegrationHub.Data.Migrations.Postgres
                 name: "IX_Users_WorkspaceId",
                 table: "Users",
                 column: "WorkspaceId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Workspaces_NormalizedName",
+                table: "Workspaces",
+                column: "NormalizedName",
+                unique: true);
         }
 
         /// <inheritdoc />
