@@ -50,6 +50,12 @@ public static class StorageKey
                 error = $"keyJson cannot be a key: {problem}.";
                 return false;
             }
+            if (NumberOutOfRange(document.RootElement) is { } huge)
+            {
+                // JavaScript reads it as Infinity, which JSON cannot write: no script could name this key.
+                error = $"keyJson cannot be a key: the number {huge} is beyond what a JavaScript number holds.";
+                return false;
+            }
             canonical = Canonicalize(document.RootElement);
             error = null;
             return true;
@@ -71,6 +77,15 @@ public static class StorageKey
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
+
+    /// <summary>The first number in <paramref name="element"/> past a double's range (such as <c>1e400</c>), or null.</summary>
+    private static string? NumberOutOfRange(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Number => element.TryGetDouble(out var number) && double.IsFinite(number) ? null : element.GetRawText(),
+        JsonValueKind.Array => element.EnumerateArray().Select(NumberOutOfRange).FirstOrDefault(n => n is not null),
+        JsonValueKind.Object => element.EnumerateObject().Select(p => NumberOutOfRange(p.Value)).FirstOrDefault(n => n is not null),
+        _ => null,
+    };
 
     private static void Write(Utf8JsonWriter writer, JsonElement element)
     {

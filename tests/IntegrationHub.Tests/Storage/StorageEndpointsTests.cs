@@ -286,6 +286,9 @@ public sealed class StorageEndpointsTests
         }
         Assert.Equal("large", await client.GetFromJsonAsync<string>(Url(scenario.Id, """{"id":1000000000000000000000}""")));
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(Url(scenario.Id, "43"))).StatusCode);
+        // Infinity to JavaScript, which no script can write as a key: refused, where it was stored as a key of its own.
+        var beyondDouble = await client.PutAsync(Url(scenario.Id, """{"id":1e400}"""), new StringContent("1", Encoding.UTF8, "application/json"));
+        Assert.Contains("1e400", (await IdentityTestClient.ReadProblemAsync(beyondDouble, HttpStatusCode.BadRequest)).GetRawText(), StringComparison.Ordinal);
     }
 
     [Theory, AllDatabases]
