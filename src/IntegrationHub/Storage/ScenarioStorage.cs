@@ -98,7 +98,9 @@ public sealed class ScenarioStorage(IDbContextFactory<HubDbContext> dbFactory, S
     /// A page of the scenario's live entries ordered by key; <paramref name="search"/> matches inside keys. A page that
     /// starts past int.MaxValue entries (<see cref="Hosting.Paging.Offset"/> of a huge page number) is past the end: empty.
     /// </summary>
-    public async Task<StoragePage> ListAsync(Guid scenarioId, string? search, long skip, int take, CancellationToken cancellationToken)
+    /// <param name="valueChars">Read only this many characters of each value (a list's preview); all when null.</param>
+    public async Task<StoragePage> ListAsync(
+        Guid scenarioId, string? search, long skip, int take, CancellationToken cancellationToken, int? valueChars = null)
     {
         var now = time.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -118,11 +120,10 @@ public sealed class ScenarioStorage(IDbContextFactory<HubDbContext> dbFactory, S
         {
             return new StoragePage([], total);
         }
-        var items = await query
-            .OrderBy(e => e.Key)
-            .Skip((int)skip)
-            .Take(take)
-            .Select(e => new StoredItem(e.Key, e.Value, e.UpdatedAt, e.ExpiresAt))
+        var page = query.OrderBy(e => e.Key).Skip((int)skip).Take(take);
+        var items = await (valueChars is { } chars
+                ? page.Select(e => new StoredItem(e.Key, e.Value.Substring(0, chars), e.UpdatedAt, e.ExpiresAt))
+                : page.Select(e => new StoredItem(e.Key, e.Value, e.UpdatedAt, e.ExpiresAt)))
             .ToListAsync(cancellationToken);
         return new StoragePage(items, total);
     }
