@@ -19,12 +19,17 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
     /// <param name="what">Who is calling, for messages: "The http source".</param>
     /// <param name="headers">The scenario's own headers: sent to the url's origin only, not after a redirect to another.</param>
     /// <param name="content">Sent again after a 307 or 308 redirect; disposed here.</param>
+    /// <param name="readBody">
+    /// Whether the caller needs the successful response's body. Without, it is never read: a target's record is
+    /// delivered once the status says so, whatever the server sends back with it.
+    /// </param>
     public async Task<HttpResponseMessage> SendAsync(
         string what,
         HttpMethod method,
         string? url,
         IReadOnlyDictionary<string, string>? headers,
         HttpContent? content,
+        bool readBody,
         CancellationToken cancellationToken)
     {
         using var owned = content;
@@ -41,7 +46,7 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
         for (var redirects = 0; ; redirects++)
         {
             var sameOrigin = Uri.Compare(uri, origin, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
-            var response = await SendOnceAsync(what, endpoint, method, uri, sameOrigin ? headers : null, content, cancellationToken);
+            var response = await SendOnceAsync(what, endpoint, method, uri, sameOrigin ? headers : null, content, readBody, cancellationToken);
             var status = response.StatusCode;
             if (!IsRedirect(status) || response.Headers.Location is not { } location)
             {
@@ -80,6 +85,7 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
         Uri uri,
         IReadOnlyDictionary<string, string>? headers,
         HttpContent? content,
+        bool readBody,
         CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, uri) { Content = content };
@@ -94,7 +100,8 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
 
         try
         {
-            return await clientFactory.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+            return await clientFactory.CreateClient(ClientName).SendAsync(
+                request, readBody ? HttpCompletionOption.ResponseContentRead : HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         }
         catch (TimeoutRejectedException ex)
         {

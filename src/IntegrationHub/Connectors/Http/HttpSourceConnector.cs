@@ -18,7 +18,7 @@ internal sealed class HttpSourceConnector(HttpConnectorClient client) : ISourceC
         var headers = new Dictionary<string, string>(settings.Headers ?? new Dictionary<string, string>(), StringComparer.OrdinalIgnoreCase);
         headers.TryAdd("Accept", "application/json");
 
-        using var response = await client.SendAsync(What, HttpMethod.Get, settings.Url, headers, null, cancellationToken);
+        using var response = await client.SendAsync(What, HttpMethod.Get, settings.Url, headers, null, readBody: true, cancellationToken);
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         if (body.Length == 0)
         {
