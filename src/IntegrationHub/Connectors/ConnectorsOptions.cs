@@ -10,7 +10,10 @@ public sealed class ConnectorsOptions
 {
     public const string SectionName = "Connectors";
 
-    /// <summary>How long one HTTP attempt may take before it counts as timed out and is retried. Default 30 s; range 1 s to 10 min.</summary>
+    /// <summary>
+    /// How long one HTTP attempt may take before it counts as timed out and is retried, an http source's reading of the
+    /// body included. Default 30 s; range 1 s to 10 min.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan HttpAttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -39,7 +42,10 @@ public sealed class ConnectorsOptions
     /// </summary>
     public string HttpBlockedNetworks { get; set; } = "0.0.0.0/8, 169.254.0.0/16, 168.63.129.16/32, fe80::/10, fd00:ec2::254/128";
 
-    /// <summary>The largest response an http source reads, in bytes. Default 16,777,216 (16 MiB); range 1 KiB to 1 GiB.</summary>
+    /// <summary>
+    /// The largest response body an http source reads, in bytes; a larger one fails the run at once, without a retry.
+    /// Default 16,777,216 (16 MiB); range 1 KiB to 1 GiB.
+    /// </summary>
     [Range(1024, 1 << 30)]
     public int HttpMaxResponseBytes { get; set; } = 16 << 20;
 }

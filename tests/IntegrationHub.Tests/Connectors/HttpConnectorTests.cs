@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using IntegrationHub.Connectors;
 using IntegrationHub.Connectors.Http;
@@ -202,6 +203,29 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
 
         Assert.False(error.Retryable);
         Assert.Contains("not JSON", error.Message, StringComparison.Ordinal);
+    }
+
+    // Past the limit the answer was downloaded again by every attempt of the run, which failed each time with .NET's
+    // "Cannot write more bytes to the buffer than the configured maximum buffer size".
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task HttpSource_AnswerOverTheLimit_FailsNotRetryable_NamingTheSetting(bool declaresItsLength)
+    {
+        var body = Encoding.UTF8.GetBytes($"\"{new string('a', 16 << 20)}\"");
+        await using var server = await LoopbackHttpServer.StartAsync(async (_, _, response) =>
+        {
+            response.ContentType = "application/json";
+            response.ContentLength = declaresItsLength ? body.Length : null;
+            await response.Body.WriteAsync(body);
+        });
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() =>
+            fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", server.Url("big"))), CancellationToken.None));
+
+        Assert.False(error.Retryable);
+        Assert.Contains("larger than Connectors:HttpMaxResponseBytes (16,777,216 bytes)", error.Message, StringComparison.Ordinal);
+        Assert.Single(server.Received);
     }
 
     [Fact]

@@ -89,6 +89,7 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
         CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, uri) { Content = content };
+        request.Options.Set(BodyReadingHandler.ReadBody, readBody);
         foreach (var (name, value) in headers ?? new Dictionary<string, string>())
         {
             if (!request.Headers.TryAddWithoutValidation(name, value) && content is not null)
@@ -100,8 +101,12 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
 
         try
         {
-            return await clientFactory.CreateClient(ClientName).SendAsync(
-                request, readBody ? HttpCompletionOption.ResponseContentRead : HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            // A body the caller needs is read inside the resilience pipeline (BodyReadingHandler), not by HttpClient after it.
+            return await clientFactory.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (ResponseTooLargeException ex)
+        {
+            throw new ConnectorException($"{what}: {endpoint} answered, but {ex.Message}.", retryable: false, ex);
         }
         catch (TimeoutRejectedException ex)
         {
