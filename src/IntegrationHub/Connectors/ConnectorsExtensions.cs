@@ -58,17 +58,33 @@ internal static class ConnectorsExtensions
             pipeline.AddTimeout(options.HttpTotalTimeout);
             if (options.HttpRetryAttempts > 0)
             {
-                pipeline.AddRetry(new HttpRetryStrategyOptions
+                var retry = new HttpRetryStrategyOptions
                 {
                     MaxRetryAttempts = options.HttpRetryAttempts,
                     Delay = options.HttpRetryDelay,
                     BackoffType = DelayBackoffType.Exponential,
                     UseJitter = true,
-                    MaxDelay = TimeSpan.FromSeconds(30),
+                    MaxDelay = options.HttpMaxRetryDelay,
                     // A blocked address stays blocked: no retry.
                     ShouldHandle = args => ValueTask.FromResult(
                         args.Outcome.Exception?.InnerException is not BlockedAddressException && HttpClientResiliencePredicates.IsTransient(args.Outcome)),
-                });
+                    // Kept for the message should the call time out before a later attempt answers (HttpConnectorClient).
+                    OnRetry = args =>
+                    {
+                        if (args.Outcome.Result is { } answer)
+                        {
+                            args.Context.Properties.Set(HttpConnectorClient.RetriedAnswer, $"{(int)answer.StatusCode} {answer.ReasonPhrase}");
+                        }
+                        return ValueTask.CompletedTask;
+                    },
+                };
+                // Polly caps its own backoff at MaxDelay, but not the delay its Retry-After reading (the generator
+                // ShouldRetryAfterHeader sets) asks for: Retry-After: 100 waited 100 s, past the total timeout.
+                var retryAfter = retry.DelayGenerator!;
+                retry.DelayGenerator = async args => await retryAfter(args) is { } asked
+                    ? (asked < options.HttpMaxRetryDelay ? asked : options.HttpMaxRetryDelay)
+                    : null;
+                pipeline.AddRetry(retry);
             }
             pipeline.AddTimeout(options.HttpAttemptTimeout);
         });

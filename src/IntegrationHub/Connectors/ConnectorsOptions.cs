@@ -33,6 +33,14 @@ public sealed class ConnectorsOptions
     public TimeSpan HttpRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
+    /// The longest wait before one retry, a Retry-After header's included: a server asking for longer (a rate limit's
+    /// Retry-After: 3600) is retried sooner instead of the call waiting past HttpTotalTimeout and failing as a timeout.
+    /// Default 30 s; range 0 to 10 min.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan HttpMaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// Networks the http connectors never connect to: CIDR ranges separated by commas, checked against every address a
     /// host name resolves to, redirects included. The default blocks where cloud instance metadata and platform services
     /// answer, whose credentials a scenario must not read: link-local addresses (169.254.0.0/16, fe80::/10), AWS's

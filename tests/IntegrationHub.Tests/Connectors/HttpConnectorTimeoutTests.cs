@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace IntegrationHub.Tests.Connectors;
 
-/// <summary>A hub whose http calls give up after 5 s in all, so that tests of the timeouts end soon.</summary>
+/// <summary>A hub whose http calls give up after 5 s in all and wait at most 100 ms to retry, so that its tests end soon.</summary>
 public sealed class ShortTimeoutHubFixture : IAsyncLifetime
 {
     internal HubHost Hub { get; private set; } = null!;
@@ -18,6 +18,7 @@ public sealed class ShortTimeoutHubFixture : IAsyncLifetime
     {
         ["Connectors:HttpTotalTimeout"] = "00:00:05",
         ["Connectors:HttpRetryDelay"] = "00:00:00.050",
+        ["Connectors:HttpMaxRetryDelay"] = "00:00:00.100",
     });
 
     public async Task DisposeAsync() => await Hub.DisposeAsync();
@@ -48,6 +49,49 @@ public sealed class HttpConnectorTimeoutTests(ShortTimeoutHubFixture fixture) : 
 
         Assert.True(error.Retryable);
         Assert.Contains("timed out after 5 s", error.Message, StringComparison.Ordinal);
+    }
+
+    // Retry-After: 100 was waited out in full, and the call failed as a timeout of HttpTotalTimeout.
+    [Fact]
+    public async Task HttpSource_RetryAfterLongerThanTheMaxRetryDelay_IsRetriedAfterTheMaxRetryDelay()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync(async (_, n, response) =>
+        {
+            if (n < 2)
+            {
+                response.StatusCode = 503;
+                response.Headers.RetryAfter = "100";
+                return;
+            }
+            response.ContentType = "application/json";
+            await response.WriteAsync("[1]");
+        });
+
+        var records = await fixture.Registry.FindSource("http")!.ReadAsync(Scenario(new SourceSettings("http", server.Url("busy"))), CancellationToken.None);
+
+        Assert.Equal("1", Assert.Single(records).GetRawText());
+        Assert.Equal(3, server.Received.Count);
+    }
+
+    // The run's error said only "timed out after 120 s", not that the server had answered 503.
+    [Fact]
+    public async Task HttpSource_TimingOutAfterA503_SaysWhatTheServerAnswered()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync(async (_, n, response) =>
+        {
+            if (n == 0)
+            {
+                response.StatusCode = 503;
+                return;
+            }
+            await Task.Delay(Timeout.InfiniteTimeSpan, response.HttpContext.RequestAborted);
+        });
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() =>
+            fixture.Registry.FindSource("http")!.ReadAsync(Scenario(new SourceSettings("http", server.Url("overloaded"))), CancellationToken.None));
+
+        Assert.True(error.Retryable);
+        Assert.EndsWith("timed out after 5 s; before that it answered 503 Service Unavailable.", error.Message, StringComparison.Ordinal);
     }
 
     private static Scenario Scenario(SourceSettings source) => new()

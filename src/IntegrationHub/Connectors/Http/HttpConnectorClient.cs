@@ -1,4 +1,5 @@
 using System.Net;
+using Polly;
 using Polly.Timeout;
 
 namespace IntegrationHub.Connectors.Http;
@@ -14,6 +15,9 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
 
     /// <summary>How many redirects one call follows (browsers stop at about 20).</summary>
     public const int MaxRedirects = 10;
+
+    /// <summary>The status of the last answer the resilience pipeline retried, such as "503 Service Unavailable".</summary>
+    public static readonly ResiliencePropertyKey<string> RetriedAnswer = new("IntegrationHub.Connectors.RetriedAnswer");
 
     /// <summary>Sends one request, following redirects, and returns the successful response; the caller disposes it.</summary>
     /// <param name="what">Who is calling, for messages: "The http source".</param>
@@ -90,6 +94,9 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
     {
         using var request = new HttpRequestMessage(method, uri) { Content = content };
         request.Options.Set(BodyReadingHandler.ReadBody, readBody);
+        // Our own context, to read back what the pipeline kept in it (RetriedAnswer).
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        request.SetResilienceContext(context);
         foreach (var (name, value) in headers ?? new Dictionary<string, string>())
         {
             if (!request.Headers.TryAddWithoutValidation(name, value) && content is not null)
@@ -110,7 +117,9 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
         }
         catch (TimeoutRejectedException ex)
         {
-            throw new ConnectorException($"{what}: {endpoint} timed out after {ex.Timeout.TotalSeconds:0.###} s.", retryable: true, ex);
+            // The time may run out while waiting to retry an answer, or during the retry: say what the server answered.
+            var answered = context.Properties.TryGetValue(RetriedAnswer, out var answer) ? $"; before that it answered {answer}" : "";
+            throw new ConnectorException($"{what}: {endpoint} timed out after {ex.Timeout.TotalSeconds:0.###} s{answered}.", retryable: true, ex);
         }
         catch (HttpRequestException ex) when (ex.InnerException is BlockedAddressException blocked)
         {
@@ -128,6 +137,7 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
         {
             // The request's disposal would dispose the content, which a 307 or 308 sends again.
             request.Content = null;
+            ResilienceContextPool.Shared.Return(context);
         }
     }
 
