@@ -228,6 +228,36 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
         Assert.Single(server.Received);
     }
 
+    // Only UTF-8 was read: a byte order mark made the body "not JSON", and Latin-1's "ë" silently became U+FFFD.
+    [Theory]
+    [InlineData("application/json", "utf-8", true)]
+    [InlineData("application/json; charset=utf-16", "utf-16", false)]
+    [InlineData("application/json; charset=\"ISO-8859-1\"", "iso-8859-1", false)]
+    public async Task HttpSource_BodyInTheCharsetItsContentTypeNames_OrWithAByteOrderMark_IsDecoded(string contentType, string charset, bool byteOrderMark)
+    {
+        var encoding = Encoding.GetEncoding(charset);
+        await using var server = await ServeAsync(contentType, [.. byteOrderMark ? encoding.GetPreamble() : [], .. encoding.GetBytes("""[{"name":"Zoë"}]""")]);
+
+        var records = await fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", server.Url("people"))), CancellationToken.None);
+
+        Assert.Equal("Zoë", Assert.Single(records).GetProperty("name").GetString());
+    }
+
+    [Theory]
+    [InlineData("application/json", "not valid UTF-8 at byte offset 12")]
+    [InlineData("application/json; charset=x-klingon", "charset \"x-klingon\", which the hub does not decode")]
+    public async Task HttpSource_BodyNotValidInItsCharset_OrInAnUnknownOne_FailsNotRetryable(string contentType, string expected)
+    {
+        await using var server = await ServeAsync(contentType, Encoding.Latin1.GetBytes("""[{"name":"Zoë"}]"""));
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() =>
+            fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", server.Url("people"))), CancellationToken.None));
+
+        Assert.False(error.Retryable);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.Single(server.Received);
+    }
+
     [Fact]
     public async Task HttpSource_404_FailsNotRetryableWithoutRetrying()
     {
@@ -375,6 +405,13 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
         using var document = JsonDocument.Parse(json);
         return document.RootElement.EnumerateArray().Select(e => e.Clone()).ToList();
     }
+
+    private static Task<LoopbackHttpServer> ServeAsync(string contentType, byte[] body) =>
+        LoopbackHttpServer.StartAsync(async (_, _, response) =>
+        {
+            response.ContentType = contentType;
+            await response.Body.WriteAsync(body);
+        });
 
     private static TargetContext Run(Scenario scenario) => new(scenario, Guid.NewGuid(), new StorageChanges(maxKeys: 100));
 
