@@ -258,6 +258,19 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
         Assert.Single(server.Received);
     }
 
+    // The records were read, and the run failed later, retried, with "Cannot read incomplete UTF-16 JSON text as string".
+    [Fact]
+    public async Task HttpSource_JsonWithAnUnpairedSurrogate_FailsNotRetryable_SayingWhere()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, _) => (200, """[{"n":"\ud800"}]"""));
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() =>
+            fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", server.Url("odd"))), CancellationToken.None));
+
+        Assert.False(error.Retryable);
+        Assert.Contains("not valid Unicode (an unpaired surrogate) at position 7", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task HttpSource_404_FailsNotRetryableWithoutRetrying()
     {

@@ -33,6 +33,12 @@ internal sealed class HttpSourceConnector(HttpConnectorClient client) : ISourceC
         try
         {
             using var document = JsonDocument.Parse(json, HubJson.ValueOptions);
+            // Checked as every value that comes in is: an unpaired surrogate ("\ud800") parses, but failed the run
+            // later, as retryable, in System.Text.Json's words.
+            if (HubJson.FindProblem(json.Span) is { } problem)
+            {
+                throw new ConnectorException($"{What} answered with JSON the hub cannot hold: {problem}.", retryable: false);
+            }
             var root = document.RootElement;
             return root.ValueKind == JsonValueKind.Array
                 ? root.EnumerateArray().Select(e => e.Clone()).ToList()
