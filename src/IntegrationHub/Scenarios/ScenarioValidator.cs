@@ -230,6 +230,12 @@ internal static class ScenarioValidator
                 problems.Add($"The value of '{name}' must be printable ASCII text on one line (no line breaks or control characters).");
             }
         }
+        // Header names ignore case: 'X-A' and 'x-a' are one header, which a run could not send (the source failed every
+        // run with "An item with the same key has already been added", the target sent both values as one).
+        foreach (var same in (headers?.Keys ?? []).GroupBy(name => name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+        {
+            problems.Add($"'{string.Join("' and '", same)}' are the same header (names ignore case); give it once.");
+        }
         if (problems.Count > 0)
         {
             errors[field] = [.. problems];
