@@ -44,11 +44,12 @@ public sealed class ConnectorsOptions
     /// Networks the http connectors never connect to: CIDR ranges separated by commas, checked against every address a
     /// host name resolves to, redirects included. The default blocks where cloud instance metadata and platform services
     /// answer, whose credentials a scenario must not read: link-local addresses (169.254.0.0/16, fe80::/10), AWS's
-    /// metadata IPv6 address, Azure's platform address 168.63.129.16, and 0.0.0.0/8, which reaches this machine.
+    /// metadata IPv6 address, Azure's platform address 168.63.129.16, and 0.0.0.0/8 and ::/128, which reach this machine
+    /// (IPv4 addresses written as IPv6, ::ffff:0.0.0.0, count as the IPv4 address).
     /// Loopback and private networks stay reachable, as the systems a self-hosted hub connects usually live there;
     /// add 127.0.0.0/8, ::1/128, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 and fc00::/7 to block them too. Empty: none.
     /// </summary>
-    public string HttpBlockedNetworks { get; set; } = "0.0.0.0/8, 169.254.0.0/16, 168.63.129.16/32, fe80::/10, fd00:ec2::254/128";
+    public string HttpBlockedNetworks { get; set; } = "0.0.0.0/8, ::/128, 169.254.0.0/16, 168.63.129.16/32, fe80::/10, fd00:ec2::254/128";
 
     /// <summary>
     /// The largest response body an http source reads, in bytes; a larger one fails the run at once, without a retry.

@@ -73,7 +73,11 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
     [InlineData("http://[::ffff:169.254.169.254]/latest/meta-data/", "169.254.169.254")]
     [InlineData("http://[fd00:ec2::254]/latest/meta-data/", "fd00:ec2::254")]
     [InlineData("http://168.63.129.16/machine?comp=goalstate", "168.63.129.16")]
-    public async Task HttpSource_AtACloudMetadataAddress_FailsNotRetryable_WithoutCallingIt(string url, string address)
+    // The unspecified addresses reach this machine's listeners.
+    [InlineData("http://0.0.0.0:9/", "0.0.0.0")]
+    [InlineData("http://[::]:9/", "::")]
+    [InlineData("http://[::ffff:0.0.0.0]:9/", "::ffff:0:0")]
+    public async Task HttpSource_AtADefaultBlockedAddress_FailsNotRetryable_WithoutCallingIt(string url, string address)
     {
         var failure = await Assert.ThrowsAsync<ConnectorException>(() =>
             fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", url)), CancellationToken.None));
