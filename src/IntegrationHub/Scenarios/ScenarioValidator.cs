@@ -38,9 +38,9 @@ internal static class ScenarioValidator
         {
             errors["source.type"] = [$"Unknown source type '{source.Type}'; use one of: {string.Join(", ", ConnectorTypes.Sources)}."];
         }
-        else if (sourceType == ConnectorTypes.Http && !IsHttpUrl(source.Url))
+        else if (sourceType == ConnectorTypes.Http && UrlProblem(source.Url, "An http source") is { } sourceUrlProblem)
         {
-            errors["source.url"] = ["An http source needs an absolute http or https URL."];
+            errors["source.url"] = [sourceUrlProblem];
         }
 
         var target = request.Target ?? new TargetDto();
@@ -51,9 +51,9 @@ internal static class ScenarioValidator
         }
         else if (targetType == ConnectorTypes.Http)
         {
-            if (!IsHttpUrl(target.Url))
+            if (UrlProblem(target.Url, "An http target") is { } targetUrlProblem)
             {
-                errors["target.url"] = ["An http target needs an absolute http or https URL."];
+                errors["target.url"] = [targetUrlProblem];
             }
             if (target.Method is { } method && !HttpMethods.Contains(method.Trim(), StringComparer.OrdinalIgnoreCase))
             {
@@ -244,8 +244,16 @@ internal static class ScenarioValidator
 
     private static bool IsTokenChar(char c) => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c);
 
-    private static bool IsHttpUrl(string? url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+    /// <summary>
+    /// Why <paramref name="url"/> cannot be an http connector's, or null. A user name and password in it are refused:
+    /// HttpClient never sends them, so the call went out without them, and a password has no place in a URL the hub shows.
+    /// </summary>
+    private static string? UrlProblem(string? url, string connector) =>
+        !Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+            ? $"{connector} needs an absolute http or https URL."
+            : uri.UserInfo.Length > 0
+                ? $"{connector}'s URL cannot hold a user name or password (user:password@); send them in an Authorization header."
+                : null;
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }

@@ -289,6 +289,20 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
         Assert.Single(server.Received);
     }
 
+    // "GET http://user:s3cret@127.0.0.1:18431/status/404 answered 404" showed the password in the run's error and log.
+    [Fact]
+    public async Task HttpSource_UrlWithAPassword_FailsWithoutShowingIt()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, _) => (404, "{}"));
+        var url = $"http://user:s3cret@{server.BaseAddress.Authority}/status/404";
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() =>
+            fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", url)), CancellationToken.None));
+
+        Assert.Contains($"GET http://{server.BaseAddress.Authority}/status/404 answered 404", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task HttpSource_RelativeUrl_FailsNotRetryable()
     {

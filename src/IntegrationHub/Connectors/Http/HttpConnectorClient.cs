@@ -39,11 +39,10 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
         using var owned = content;
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || !IsHttp(uri))
         {
-            throw new ConnectorException($"{what} needs an absolute http or https url; \"{url}\" is not one.", retryable: false);
+            throw new ConnectorException($"{what} needs an absolute http or https url; \"{(uri is null ? url : Shown(uri))}\" is not one.", retryable: false);
         }
 
-        // Query strings often carry credentials; messages name the endpoint without them.
-        var endpoint = $"{method} {uri.GetLeftPart(UriPartial.Path)}";
+        var endpoint = $"{method} {Shown(uri)}";
         var origin = uri;
         // The handler follows no redirect itself (ConnectorsExtensions): it would send a scenario's API key header on
         // to whatever host a redirect names. Here, as curl does, the headers go to the url's own origin only.
@@ -79,6 +78,12 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
     private static bool IsRedirect(HttpStatusCode status) =>
         status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found or HttpStatusCode.SeeOther
             or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;
+
+    /// <summary>
+    /// The url as messages show it: without the query string, which often carries credentials, nor user info
+    /// (user:password@), which always does (the scenario API refuses it; a scenario saved before may still hold it).
+    /// </summary>
+    private static string Shown(Uri uri) => uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
 
     private static bool IsHttp(Uri uri) => uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps;
 
