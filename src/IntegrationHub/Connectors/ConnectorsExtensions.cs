@@ -34,7 +34,7 @@ internal static class ConnectorsExtensions
             BlockedNetworks.TryParse(services.GetRequiredService<IOptions<ConnectorsOptions>>().Value.HttpBlockedNetworks, out var blocked)
                 ? blocked
                 : throw new InvalidOperationException("Connectors:HttpBlockedNetworks does not parse."));
-        builder.Services.AddHttpClient(HttpConnectorClient.ClientName)
+        var client = builder.Services.AddHttpClient(HttpConnectorClient.ClientName)
             .ConfigurePrimaryHttpMessageHandler(services => new SocketsHttpHandler
             {
                 ConnectCallback = services.GetRequiredService<BlockedNetworks>().ConnectAsync,
@@ -44,35 +44,53 @@ internal static class ConnectorsExtensions
                 // HttpConnectorClient follows redirects itself, sending a scenario's headers to the url's origin only.
                 AllowAutoRedirect = false,
             })
-            .ConfigureHttpClient((services, client) =>
+            .ConfigureHttpClient(http =>
             {
                 // The resilience pipeline and the run's token bound every call; HttpClient's own 100 s would cut across both.
-                client.Timeout = Timeout.InfiniteTimeSpan;
-                client.MaxResponseContentBufferSize = services.GetRequiredService<IOptions<ConnectorsOptions>>().Value.HttpMaxResponseBytes;
-            })
-            .AddResilienceHandler("connectors", (pipeline, context) =>
-            {
-                var options = context.ServiceProvider.GetRequiredService<IOptions<ConnectorsOptions>>().Value;
-                // Outermost: the whole call, retries and waits included. Then retries. Innermost: one attempt, so a
-                // hung attempt is cut off and retried instead of eating the whole budget. No circuit breaker: this
-                // one client serves every scenario, and one failing endpoint must not open the circuit for the others.
-                pipeline.AddTimeout(options.HttpTotalTimeout);
-                if (options.HttpRetryAttempts > 0)
-                {
-                    pipeline.AddRetry(new HttpRetryStrategyOptions
-                    {
-                        MaxRetryAttempts = options.HttpRetryAttempts,
-                        Delay = options.HttpRetryDelay,
-                        BackoffType = DelayBackoffType.Exponential,
-                        UseJitter = true,
-                        MaxDelay = TimeSpan.FromSeconds(30),
-                        // A blocked address stays blocked: no retry.
-                        ShouldHandle = args => ValueTask.FromResult(
-                            args.Outcome.Exception?.InnerException is not BlockedAddressException && HttpClientResiliencePredicates.IsTransient(args.Outcome)),
-                    });
-                }
-                pipeline.AddTimeout(options.HttpAttemptTimeout);
+                http.Timeout = Timeout.InfiniteTimeSpan;
             });
+        client.AddResilienceHandler("connectors", (pipeline, context) =>
+        {
+            var options = context.ServiceProvider.GetRequiredService<IOptions<ConnectorsOptions>>().Value;
+            // Outermost: the whole call, retries and waits included. Then retries. Innermost: one attempt, so a
+            // hung attempt is cut off and retried instead of eating the whole budget. No circuit breaker: this
+            // one client serves every scenario, and one failing endpoint must not open the circuit for the others.
+            pipeline.AddTimeout(options.HttpTotalTimeout);
+            if (options.HttpRetryAttempts > 0)
+            {
+                var retry = new HttpRetryStrategyOptions
+                {
+                    MaxRetryAttempts = options.HttpRetryAttempts,
+                    Delay = options.HttpRetryDelay,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    MaxDelay = options.HttpMaxRetryDelay,
+                    // A blocked address stays blocked: no retry.
+                    ShouldHandle = args => ValueTask.FromResult(
+                        args.Outcome.Exception?.InnerException is not BlockedAddressException && HttpClientResiliencePredicates.IsTransient(args.Outcome)),
+                    // Kept for the message should the call time out before a later attempt answers (HttpConnectorClient).
+                    OnRetry = args =>
+                    {
+                        if (args.Outcome.Result is { } answer)
+                        {
+                            args.Context.Properties.Set(HttpConnectorClient.RetriedAnswer, $"{(int)answer.StatusCode} {answer.ReasonPhrase}");
+                        }
+                        return ValueTask.CompletedTask;
+                    },
+                };
+                // Polly caps its own backoff at MaxDelay, but not the delay its Retry-After reading (the generator
+                // ShouldRetryAfterHeader sets) asks for: Retry-After: 100 waited 100 s, past the total timeout.
+                var retryAfter = retry.DelayGenerator!;
+                retry.DelayGenerator = async args => await retryAfter(args) is { } asked
+                    ? (asked < options.HttpMaxRetryDelay ? asked : options.HttpMaxRetryDelay)
+                    : null;
+                pipeline.AddRetry(retry);
+            }
+            pipeline.AddTimeout(options.HttpAttemptTimeout);
+        });
+        // Added after the resilience handler, so inside it: a body is read within the attempt's and the call's timeouts.
+        client.AddHttpMessageHandler(services =>
+            new BodyReadingHandler(services.GetRequiredService<IOptions<ConnectorsOptions>>().Value.HttpMaxResponseBytes));
         return builder;
     }
 }

@@ -39,9 +39,9 @@ internal static class ScenarioValidator
         {
             errors["source.type"] = [$"Unknown source type '{source.Type}'; use one of: {string.Join(", ", ConnectorTypes.Sources)}."];
         }
-        else if (sourceType == ConnectorTypes.Http && !IsHttpUrl(source.Url))
+        else if (sourceType == ConnectorTypes.Http && UrlProblem(source.Url, "An http source") is { } sourceUrlProblem)
         {
-            errors["source.url"] = ["An http source needs an absolute http or https URL."];
+            errors["source.url"] = [sourceUrlProblem];
         }
 
         var target = request.Target ?? new TargetDto();
@@ -52,9 +52,9 @@ internal static class ScenarioValidator
         }
         else if (targetType == ConnectorTypes.Http)
         {
-            if (!IsHttpUrl(target.Url))
+            if (UrlProblem(target.Url, "An http target") is { } targetUrlProblem)
             {
-                errors["target.url"] = ["An http target needs an absolute http or https URL."];
+                errors["target.url"] = [targetUrlProblem];
             }
             if (target.Method is { } method && !HttpMethods.Contains(method.Trim(), StringComparer.OrdinalIgnoreCase))
             {
@@ -235,6 +235,12 @@ internal static class ScenarioValidator
                 problems.Add($"The value of '{name}' must be printable ASCII text on one line (no line breaks or control characters).");
             }
         }
+        // Header names ignore case: 'X-A' and 'x-a' are one header, which a run could not send (the source failed every
+        // run with "An item with the same key has already been added", the target sent both values as one).
+        foreach (var same in (headers?.Keys ?? []).GroupBy(name => name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+        {
+            problems.Add($"'{string.Join("' and '", same)}' are the same header (names ignore case); give it once.");
+        }
         if (problems.Count > 0)
         {
             errors[field] = [.. problems];
@@ -243,8 +249,16 @@ internal static class ScenarioValidator
 
     private static bool IsTokenChar(char c) => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c);
 
-    private static bool IsHttpUrl(string? url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+    /// <summary>
+    /// Why <paramref name="url"/> cannot be an http connector's, or null. A user name and password in it are refused:
+    /// HttpClient never sends them, so the call went out without them, and a password has no place in a URL the hub shows.
+    /// </summary>
+    private static string? UrlProblem(string? url, string connector) =>
+        !Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+            ? $"{connector} needs an absolute http or https URL."
+            : uri.UserInfo.Length > 0
+                ? $"{connector}'s URL cannot hold a user name or password (user:password@); send them in an Authorization header."
+                : null;
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }

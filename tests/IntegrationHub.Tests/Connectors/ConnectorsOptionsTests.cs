@@ -9,6 +9,7 @@ public sealed class ConnectorsOptionsTests
     [Theory]
     [InlineData("Connectors:HttpRetryAttempts", "11")]
     [InlineData("Connectors:HttpAttemptTimeout", "00:00:00")]
+    [InlineData("Connectors:HttpMaxRetryDelay", "00:10:01")]
     [InlineData("Connectors:HttpBlockedNetworks", "169.254.0.0/16, 10.0.0.0/33")]
     [InlineData("Connectors:HttpBlockedNetworks", "metadata.internal")]
     public async Task Start_WithASettingOutOfRange_FailsNamingIt(string key, string value)

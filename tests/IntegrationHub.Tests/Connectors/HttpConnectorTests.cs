@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using IntegrationHub.Connectors;
 using IntegrationHub.Connectors.Http;
@@ -72,7 +73,11 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
     [InlineData("http://[::ffff:169.254.169.254]/latest/meta-data/", "169.254.169.254")]
     [InlineData("http://[fd00:ec2::254]/latest/meta-data/", "fd00:ec2::254")]
     [InlineData("http://168.63.129.16/machine?comp=goalstate", "168.63.129.16")]
-    public async Task HttpSource_AtACloudMetadataAddress_FailsNotRetryable_WithoutCallingIt(string url, string address)
+    // The unspecified addresses reach this machine's listeners.
+    [InlineData("http://0.0.0.0:9/", "0.0.0.0")]
+    [InlineData("http://[::]:9/", "::")]
+    [InlineData("http://[::ffff:0.0.0.0]:9/", "::ffff:0:0")]
+    public async Task HttpSource_AtADefaultBlockedAddress_FailsNotRetryable_WithoutCallingIt(string url, string address)
     {
         var failure = await Assert.ThrowsAsync<ConnectorException>(() =>
             fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", url)), CancellationToken.None));
@@ -204,6 +209,72 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
         Assert.Contains("not JSON", error.Message, StringComparison.Ordinal);
     }
 
+    // Past the limit the answer was downloaded again by every attempt of the run, which failed each time with .NET's
+    // "Cannot write more bytes to the buffer than the configured maximum buffer size".
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task HttpSource_AnswerOverTheLimit_FailsNotRetryable_NamingTheSetting(bool declaresItsLength)
+    {
+        var body = Encoding.UTF8.GetBytes($"\"{new string('a', 16 << 20)}\"");
+        await using var server = await LoopbackHttpServer.StartAsync(async (_, _, response) =>
+        {
+            response.ContentType = "application/json";
+            response.ContentLength = declaresItsLength ? body.Length : null;
+            await response.Body.WriteAsync(body);
+        });
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() =>
+            fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", server.Url("big"))), CancellationToken.None));
+
+        Assert.False(error.Retryable);
+        Assert.Contains("larger than Connectors:HttpMaxResponseBytes (16,777,216 bytes)", error.Message, StringComparison.Ordinal);
+        Assert.Single(server.Received);
+    }
+
+    // Only UTF-8 was read: a byte order mark made the body "not JSON", and Latin-1's "ë" silently became U+FFFD.
+    [Theory]
+    [InlineData("application/json", "utf-8", true)]
+    [InlineData("application/json; charset=utf-16", "utf-16", false)]
+    [InlineData("application/json; charset=\"ISO-8859-1\"", "iso-8859-1", false)]
+    public async Task HttpSource_BodyInTheCharsetItsContentTypeNames_OrWithAByteOrderMark_IsDecoded(string contentType, string charset, bool byteOrderMark)
+    {
+        var encoding = Encoding.GetEncoding(charset);
+        await using var server = await ServeAsync(contentType, [.. byteOrderMark ? encoding.GetPreamble() : [], .. encoding.GetBytes("""[{"name":"Zoë"}]""")]);
+
+        var records = await fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", server.Url("people"))), CancellationToken.None);
+
+        Assert.Equal("Zoë", Assert.Single(records).GetProperty("name").GetString());
+    }
+
+    [Theory]
+    [InlineData("application/json", "not valid UTF-8 at byte offset 12")]
+    [InlineData("application/json; charset=x-klingon", "charset \"x-klingon\", which the hub does not decode")]
+    public async Task HttpSource_BodyNotValidInItsCharset_OrInAnUnknownOne_FailsNotRetryable(string contentType, string expected)
+    {
+        await using var server = await ServeAsync(contentType, Encoding.Latin1.GetBytes("""[{"name":"Zoë"}]"""));
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() =>
+            fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", server.Url("people"))), CancellationToken.None));
+
+        Assert.False(error.Retryable);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.Single(server.Received);
+    }
+
+    // The records were read, and the run failed later, retried, with "Cannot read incomplete UTF-16 JSON text as string".
+    [Fact]
+    public async Task HttpSource_JsonWithAnUnpairedSurrogate_FailsNotRetryable_SayingWhere()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, _) => (200, """[{"n":"\ud800"}]"""));
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() =>
+            fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", server.Url("odd"))), CancellationToken.None));
+
+        Assert.False(error.Retryable);
+        Assert.Contains("not valid Unicode (an unpaired surrogate) at position 7", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task HttpSource_404_FailsNotRetryableWithoutRetrying()
     {
@@ -216,6 +287,20 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
         Assert.Contains("404", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("token=abc", error.Message, StringComparison.Ordinal);
         Assert.Single(server.Received);
+    }
+
+    // "GET http://user:s3cret@127.0.0.1:18431/status/404 answered 404" showed the password in the run's error and log.
+    [Fact]
+    public async Task HttpSource_UrlWithAPassword_FailsWithoutShowingIt()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, _) => (404, "{}"));
+        var url = $"http://user:s3cret@{server.BaseAddress.Authority}/status/404";
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() =>
+            fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", url)), CancellationToken.None));
+
+        Assert.Contains($"GET http://{server.BaseAddress.Authority}/status/404 answered 404", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -255,6 +340,22 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
         var request = Assert.Single(server.Received);
         Assert.Equal("PATCH", request.Method);
         Assert.Equal("""[{"id":1},{"id":2}]""", request.Body);
+    }
+
+    // The answer's body is not the target's business: reading it failed the record past the source's response limit
+    // (16 MiB), and the record was sent again on the next attempt.
+    [Theory]
+    [InlineData(100, 17 << 20)]
+    [InlineData(20 << 20, 0)]
+    public async Task HttpTarget_LargeAnswer_OrALargeRecordEchoed_IsDeliveredOnce(int recordChars, int answerChars)
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((request, _) =>
+            (200, answerChars == 0 ? request.Body : $"\"{new string('a', answerChars)}\""));
+        var record = $"[\"{new string('r', recordChars)}\"]";
+
+        await fixture.Registry.FindTarget("http")!.WriteAsync(Run(Scenario(target: new TargetSettings("http", server.Url("echo")))), Records(record), CancellationToken.None);
+
+        Assert.Equal(recordChars + 2, Assert.Single(server.Received).Body.Length);
     }
 
     [Fact]
@@ -335,6 +436,13 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
         using var document = JsonDocument.Parse(json);
         return document.RootElement.EnumerateArray().Select(e => e.Clone()).ToList();
     }
+
+    private static Task<LoopbackHttpServer> ServeAsync(string contentType, byte[] body) =>
+        LoopbackHttpServer.StartAsync(async (_, _, response) =>
+        {
+            response.ContentType = contentType;
+            await response.Body.WriteAsync(body);
+        });
 
     private static TargetContext Run(Scenario scenario) => new(scenario, Guid.NewGuid(), new StorageChanges(maxKeys: 100));
 

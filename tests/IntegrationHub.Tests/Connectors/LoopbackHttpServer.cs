@@ -16,7 +16,7 @@ internal sealed record ReceivedRequest(string Method, string Path, IReadOnlyDict
 /// <summary>
 /// A real HTTP server on 127.0.0.1 and a free port, answering every request with what <c>respond</c> says for it
 /// (given the request and how many came before it) and keeping what it received. A redirect status (3xx) answers with
-/// the body as its <c>Location</c>.
+/// the body as its <c>Location</c>. Tests that need other headers, bytes or timing write the answer themselves.
 /// </summary>
 internal sealed class LoopbackHttpServer : IAsyncDisposable
 {
@@ -24,7 +24,7 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
     private readonly ConcurrentQueue<ReceivedRequest> _received = new();
     private int _count;
 
-    private LoopbackHttpServer(Func<ReceivedRequest, int, Task<(int Status, string Body)>> respond)
+    private LoopbackHttpServer(Func<ReceivedRequest, int, HttpResponse, Task> respond)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -39,17 +39,9 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
                 context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
                 await reader.ReadToEndAsync());
             _received.Enqueue(request);
-            var (status, body) = await respond(request, Interlocked.Increment(ref _count) - 1);
-            context.Response.StatusCode = status;
             // As many services do: a client that kept cookies would send it back.
             context.Response.Headers.SetCookie = "session=from-the-server; Path=/";
-            if (status is >= 300 and < 400)
-            {
-                context.Response.Headers.Location = body;
-                return;
-            }
-            context.Response.ContentType = "application/json";
-            await context.Response.WriteAsync(body);
+            await respond(request, Interlocked.Increment(ref _count) - 1, context.Response);
         });
     }
 
@@ -63,7 +55,22 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
         StartAsync((request, count) => Task.FromResult(respond(request, count)));
 
     /// <summary>Starts a server whose answers may wait: a request stays open until <paramref name="respond"/> completes.</summary>
-    public static async Task<LoopbackHttpServer> StartAsync(Func<ReceivedRequest, int, Task<(int Status, string Body)>> respond)
+    public static Task<LoopbackHttpServer> StartAsync(Func<ReceivedRequest, int, Task<(int Status, string Body)>> respond) =>
+        StartAsync(async (request, count, response) =>
+        {
+            var (status, body) = await respond(request, count);
+            response.StatusCode = status;
+            if (status is >= 300 and < 400)
+            {
+                response.Headers.Location = body;
+                return;
+            }
+            response.ContentType = "application/json";
+            await response.WriteAsync(body);
+        });
+
+    /// <summary>Starts a server that writes its answers itself: any status, headers and bytes, as slowly as it likes.</summary>
+    public static async Task<LoopbackHttpServer> StartAsync(Func<ReceivedRequest, int, HttpResponse, Task> respond)
     {
         var server = new LoopbackHttpServer(respond);
         await server._app.StartAsync();

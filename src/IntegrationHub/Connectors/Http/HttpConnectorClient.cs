@@ -1,4 +1,5 @@
 using System.Net;
+using Polly;
 using Polly.Timeout;
 
 namespace IntegrationHub.Connectors.Http;
@@ -15,33 +16,40 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
     /// <summary>How many redirects one call follows (browsers stop at about 20).</summary>
     public const int MaxRedirects = 10;
 
+    /// <summary>The status of the last answer the resilience pipeline retried, such as "503 Service Unavailable".</summary>
+    public static readonly ResiliencePropertyKey<string> RetriedAnswer = new("IntegrationHub.Connectors.RetriedAnswer");
+
     /// <summary>Sends one request, following redirects, and returns the successful response; the caller disposes it.</summary>
     /// <param name="what">Who is calling, for messages: "The http source".</param>
     /// <param name="headers">The scenario's own headers: sent to the url's origin only, not after a redirect to another.</param>
     /// <param name="content">Sent again after a 307 or 308 redirect; disposed here.</param>
+    /// <param name="readBody">
+    /// Whether the caller needs the successful response's body. Without, it is never read: a target's record is
+    /// delivered once the status says so, whatever the server sends back with it.
+    /// </param>
     public async Task<HttpResponseMessage> SendAsync(
         string what,
         HttpMethod method,
         string? url,
         IReadOnlyDictionary<string, string>? headers,
         HttpContent? content,
+        bool readBody,
         CancellationToken cancellationToken)
     {
         using var owned = content;
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || !IsHttp(uri))
         {
-            throw new ConnectorException($"{what} needs an absolute http or https url; \"{url}\" is not one.", retryable: false);
+            throw new ConnectorException($"{what} needs an absolute http or https url; \"{(uri is null ? url : Shown(uri))}\" is not one.", retryable: false);
         }
 
-        // Query strings often carry credentials; messages name the endpoint without them.
-        var endpoint = $"{method} {uri.GetLeftPart(UriPartial.Path)}";
+        var endpoint = $"{method} {Shown(uri)}";
         var origin = uri;
         // The handler follows no redirect itself (ConnectorsExtensions): it would send a scenario's API key header on
         // to whatever host a redirect names. Here, as curl does, the headers go to the url's own origin only.
         for (var redirects = 0; ; redirects++)
         {
             var sameOrigin = Uri.Compare(uri, origin, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
-            var response = await SendOnceAsync(what, endpoint, method, uri, sameOrigin ? headers : null, content, cancellationToken);
+            var response = await SendOnceAsync(what, endpoint, method, uri, sameOrigin ? headers : null, content, readBody, cancellationToken);
             var status = response.StatusCode;
             if (!IsRedirect(status) || response.Headers.Location is not { } location)
             {
@@ -71,6 +79,12 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
         status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found or HttpStatusCode.SeeOther
             or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;
 
+    /// <summary>
+    /// The url as messages show it: without the query string, which often carries credentials, nor user info
+    /// (user:password@), which always does (the scenario API refuses it; a scenario saved before may still hold it).
+    /// </summary>
+    private static string Shown(Uri uri) => uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
+
     private static bool IsHttp(Uri uri) => uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps;
 
     private async Task<HttpResponseMessage> SendOnceAsync(
@@ -80,9 +94,14 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
         Uri uri,
         IReadOnlyDictionary<string, string>? headers,
         HttpContent? content,
+        bool readBody,
         CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, uri) { Content = content };
+        request.Options.Set(BodyReadingHandler.ReadBody, readBody);
+        // Our own context, to read back what the pipeline kept in it (RetriedAnswer).
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        request.SetResilienceContext(context);
         foreach (var (name, value) in headers ?? new Dictionary<string, string>())
         {
             if (!request.Headers.TryAddWithoutValidation(name, value) && content is not null)
@@ -94,11 +113,18 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
 
         try
         {
-            return await clientFactory.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+            // A body the caller needs is read inside the resilience pipeline (BodyReadingHandler), not by HttpClient after it.
+            return await clientFactory.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (ResponseTooLargeException ex)
+        {
+            throw new ConnectorException($"{what}: {endpoint} answered, but {ex.Message}.", retryable: false, ex);
         }
         catch (TimeoutRejectedException ex)
         {
-            throw new ConnectorException($"{what}: {endpoint} timed out after {ex.Timeout.TotalSeconds:0.###} s.", retryable: true, ex);
+            // The time may run out while waiting to retry an answer, or during the retry: say what the server answered.
+            var answered = context.Properties.TryGetValue(RetriedAnswer, out var answer) ? $"; before that it answered {answer}" : "";
+            throw new ConnectorException($"{what}: {endpoint} timed out after {ex.Timeout.TotalSeconds:0.###} s{answered}.", retryable: true, ex);
         }
         catch (HttpRequestException ex) when (ex.InnerException is BlockedAddressException blocked)
         {
@@ -116,6 +142,7 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
         {
             // The request's disposal would dispose the content, which a 307 or 308 sends again.
             request.Content = null;
+            ResilienceContextPool.Shared.Return(context);
         }
     }
 

@@ -1,7 +1,10 @@
-using System.Net.Http.Headers;
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using IntegrationHub.Data;
+using IntegrationHub.ExternalApi;
 using IntegrationHub.Scenarios;
+using Microsoft.Net.Http.Headers;
 
 namespace IntegrationHub.Connectors.Http;
 
@@ -18,16 +21,24 @@ internal sealed class HttpSourceConnector(HttpConnectorClient client) : ISourceC
         var headers = new Dictionary<string, string>(settings.Headers ?? new Dictionary<string, string>(), StringComparer.OrdinalIgnoreCase);
         headers.TryAdd("Accept", "application/json");
 
-        using var response = await client.SendAsync(What, HttpMethod.Get, settings.Url, headers, null, cancellationToken);
+        using var response = await client.SendAsync(What, HttpMethod.Get, settings.Url, headers, null, readBody: true, cancellationToken);
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         if (body.Length == 0)
         {
             return [];
         }
 
+        var contentType = response.Content.Headers.ContentType?.ToString();
+        var json = Utf8(body, MediaTypeHeaderValue.TryParse(contentType, out var mediaType) ? mediaType : null);
         try
         {
-            using var document = JsonDocument.Parse(body, HubJson.ValueOptions);
+            using var document = JsonDocument.Parse(json, HubJson.ValueOptions);
+            // Checked as every value that comes in is: an unpaired surrogate ("\ud800") parses, but failed the run
+            // later, as retryable, in System.Text.Json's words.
+            if (HubJson.FindProblem(json.Span) is { } problem)
+            {
+                throw new ConnectorException($"{What} answered with JSON the hub cannot hold: {problem}.", retryable: false);
+            }
             var root = document.RootElement;
             return root.ValueKind == JsonValueKind.Array
                 ? root.EnumerateArray().Select(e => e.Clone()).ToList()
@@ -35,9 +46,26 @@ internal sealed class HttpSourceConnector(HttpConnectorClient client) : ISourceC
         }
         catch (JsonException ex)
         {
-            var type = response.Content.Headers.ContentType ?? new MediaTypeHeaderValue("no content type");
             throw new ConnectorException(
-                $"{What} answered with something that is not JSON ({type.MediaType}): {ex.Message.Split(" Path:")[0]}", retryable: false, ex);
+                $"{What} answered with something that is not JSON ({mediaType?.MediaType.Value ?? "no content type"}): {ex.Message.Split(" Path:")[0]}", retryable: false, ex);
         }
+    }
+
+    /// <summary>
+    /// The body as UTF-8, decoded strictly by the charset the answer names (UTF-8 when none) as a trigger's body is,
+    /// without a byte order mark: a byte not valid in it would otherwise become U+FFFD in the records, silently.
+    /// </summary>
+    private static ReadOnlyMemory<byte> Utf8(byte[] body, MediaTypeHeaderValue? mediaType)
+    {
+        var charset = BodyText.CharsetOf(mediaType);
+        if ((charset.Length == 0 ? BodyText.Utf8 : BodyText.Find(charset)) is not { } encoding)
+        {
+            throw new ConnectorException($"{What} answered in the charset \"{charset}\", which the hub does not decode.", retryable: false);
+        }
+        if (!BodyText.TryDecode(new ReadOnlySequence<byte>(body), encoding, out var text, out var error))
+        {
+            throw new ConnectorException($"{What} answered with a body that is {error}.", retryable: false);
+        }
+        return text.Encoding.CodePage == BodyText.Utf8CodePage ? text.Bytes.First : Encoding.UTF8.GetBytes(text.Text);
     }
 }

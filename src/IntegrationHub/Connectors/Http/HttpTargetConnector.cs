@@ -30,7 +30,7 @@ internal sealed class HttpTargetConnector(HttpConnectorClient client) : ITargetC
         {
             if (records.Count > 0)
             {
-                using var response = await client.SendAsync(What, method, settings.Url, settings.Headers, Content(records), cancellationToken);
+                using var response = await client.SendAsync(What, method, settings.Url, settings.Headers, Content(records), readBody: false, cancellationToken);
             }
             return;
         }
@@ -39,7 +39,7 @@ internal sealed class HttpTargetConnector(HttpConnectorClient client) : ITargetC
         {
             try
             {
-                using var response = await client.SendAsync(What, method, settings.Url, settings.Headers, Content([records[i]], asArray: false), cancellationToken);
+                using var response = await client.SendAsync(What, method, settings.Url, settings.Headers, Content([records[i]], asArray: false), readBody: false, cancellationToken);
             }
             catch (ConnectorException ex)
             {
