@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using IntegrationHub.Data;
 using IntegrationHub.Storage;
@@ -72,15 +71,36 @@ internal sealed class ScriptHost(
     /// <summary>Parses JSON text into a script value.</summary>
     public JsValue ParseJson(string json) => Parser.Parse(json);
 
-    /// <summary>Writes a script value as JSON; false when it has no JSON form (undefined, a function, a symbol).</summary>
-    public bool TryWriteJson(JsValue value, IBufferWriter<byte> writer) => Serializer.Serialize(value, writer);
+    /// <summary>
+    /// Writes a script value as JSON into <paramref name="buffer"/>, no more than its limit; false when the value has no
+    /// JSON form (undefined, a function, a symbol).
+    /// </summary>
+    /// <exception cref="OutputTooLargeException">The JSON is larger than the buffer's limit.</exception>
+    public bool TryWriteJson(JsValue value, CappedBufferWriter buffer)
+    {
+        // Jint builds the whole text before it writes any of it, so the buffer's limit alone would come too late: a
+        // replacer that returns each value as it is counts the characters of the strings and names on the way, which
+        // the JSON holds at least as many bytes of, and stops the walk once they pass the limit.
+        var budget = buffer.LimitBytes;
+        var replacer = new ClrFunction(engine, "budget", (_, arguments) =>
+        {
+            var value = Argument(arguments, 1);
+            budget -= Argument(arguments, 0).IsString() ? Argument(arguments, 0).AsString().Length : 0;
+            budget -= value.IsString() ? value.AsString().Length : 0;
+            return budget < 0 ? throw new OutputTooLargeException(buffer.LimitBytes) : value;
+        });
+        return Serializer.Serialize(value, replacer, JsValue.Undefined, buffer);
+    }
 
     private ClrFunction Function(string name, Func<JsValue, JsValue[], JsValue> body, int length) =>
         new(engine, name, body, length);
 
     private JsValue StorageGet(JsValue thisObject, JsValue[] arguments)
     {
-        var key = CanonicalKey("storage.get", Argument(arguments, 0));
+        if (CanonicalKey("storage.get", Argument(arguments, 0)) is not { } key)
+        {
+            return JsValue.Undefined;
+        }
         var json = invocation.Storage.TryGet(key, time.GetUtcNow(), out var pending)
             ? pending
             : Wait(storage.GetAsync(invocation.ScenarioId, key, cancellationToken), "storage.get");
@@ -90,10 +110,11 @@ internal sealed class ScriptHost(
 
     private JsValue StorageSet(JsValue thisObject, JsValue[] arguments)
     {
-        var key = CanonicalKey("storage.set", Argument(arguments, 0));
+        var key = CanonicalKey("storage.set", Argument(arguments, 0))
+            ?? throw new JavaScriptException(engine.Intrinsics.TypeError, $"storage.set: the key is longer than a key may be ({StorageKey.MaxBytes:N0} bytes of JSON).");
         var value = Argument(arguments, 1);
-        var buffer = new ArrayBufferWriter<byte>(256);
-        if (!TryWriteJson(value, buffer))
+        var buffer = new CappedBufferWriter(invocation.Storage.MaxValueBytes);
+        if (!TryWriteJsonWithin(value, buffer))
         {
             throw new JavaScriptException(engine.Intrinsics.TypeError, $"storage.set: the value must be a JSON value, not {Describe(value)}.");
         }
@@ -109,12 +130,20 @@ internal sealed class ScriptHost(
 
     private JsValue StorageDelete(JsValue thisObject, JsValue[] arguments)
     {
-        var key = CanonicalKey("storage.delete", Argument(arguments, 0));
+        if (CanonicalKey("storage.delete", Argument(arguments, 0)) is not { } key)
+        {
+            return JsBoolean.False;
+        }
         var existed = invocation.Storage.TryGet(key, time.GetUtcNow(), out var pending)
             ? pending is not null
             : Wait(storage.GetAsync(invocation.ScenarioId, key, cancellationToken), "storage.delete") is not null;
+        if (!existed)
+        {
+            // Nothing to delete: not a change, so it does not count against the run's changes.
+            return JsBoolean.False;
+        }
         Change(() => invocation.Storage.Delete(key));
-        return existed ? JsBoolean.True : JsBoolean.False;
+        return JsBoolean.True;
     }
 
     private void Change(Action change)
@@ -131,16 +160,31 @@ internal sealed class ScriptHost(
 
     private Func<JsValue, JsValue[], JsValue> Writer(string level) => (_, arguments) =>
     {
-        log.Write(level, string.Join(' ', arguments.Select(Format)));
+        // Built no longer than the log keeps a line (it cuts the rest): written whole, a value can take gigabytes.
+        var limit = log.MaxLineLength + 1;
+        var line = new StringBuilder();
+        for (var i = 0; i < arguments.Length && line.Length < limit; i++)
+        {
+            if (i > 0)
+            {
+                line.Append(' ');
+            }
+            line.Append(Format(arguments[i], limit - line.Length));
+        }
+        log.Write(level, line.ToString());
         return JsValue.Undefined;
     };
 
-    /// <summary>console.log's way: strings as they are, errors as "Name: message", other values as JSON.</summary>
-    private string Format(JsValue value)
+    /// <summary>
+    /// console.log's way, at most about <paramref name="maxChars"/> characters of it: strings as they are, errors as
+    /// "Name: message", other values as JSON.
+    /// </summary>
+    internal string Format(JsValue value, int maxChars)
     {
         if (value.IsString())
         {
-            return value.AsString();
+            var text = value.AsString();
+            return text.Length > maxChars ? text[..maxChars] : text;
         }
         if (value.IsUndefined() || value.IsSymbol() || value is Function)
         {
@@ -151,10 +195,15 @@ internal sealed class ScriptHost(
             return TypeConverter.ToString(value);
         }
 
-        var buffer = new ArrayBufferWriter<byte>(128);
+        // A character takes at most four bytes of UTF-8.
+        var buffer = new CappedBufferWriter(4L * maxChars);
         try
         {
             return TryWriteJson(value, buffer) ? Encoding.UTF8.GetString(buffer.WrittenSpan) : value.ToString();
+        }
+        catch (OutputTooLargeException)
+        {
+            return Encoding.UTF8.GetString(buffer.WrittenSpan);
         }
         catch (JavaScriptException)
         {
@@ -163,12 +212,39 @@ internal sealed class ScriptHost(
         }
     }
 
-    private string CanonicalKey(string function, JsValue key)
+    /// <summary>
+    /// <see cref="TryWriteJson"/> into a capped buffer, as a script error that names the limit when the value's JSON
+    /// passes it.
+    /// </summary>
+    private bool TryWriteJsonWithin(JsValue value, CappedBufferWriter buffer)
     {
-        var buffer = new ArrayBufferWriter<byte>(64);
-        if (!TryWriteJson(key, buffer))
+        try
         {
-            throw new JavaScriptException(engine.Intrinsics.TypeError, $"{function}: the key must be a JSON value, not {Describe(key)}.");
+            return TryWriteJson(value, buffer);
+        }
+        catch (OutputTooLargeException ex)
+        {
+            throw new JavaScriptException(engine.Intrinsics.TypeError,
+                $"storage.set: a stored value may hold at most {ex.LimitBytes:N0} bytes of JSON (Storage:MaxValueBytes); this one has more.");
+        }
+    }
+
+    /// <summary>The key's canonical JSON; null for a key far longer than any key may be, which names no entry.</summary>
+    private string? CanonicalKey(string function, JsValue key)
+    {
+        // Canonical JSON is no longer than a script's own (JavaScript writes numbers canonically already), so a key
+        // whose JSON passes this is too long to be stored however it is written.
+        var buffer = new CappedBufferWriter(4L * StorageKey.MaxBytes);
+        try
+        {
+            if (!TryWriteJson(key, buffer))
+            {
+                throw new JavaScriptException(engine.Intrinsics.TypeError, $"{function}: the key must be a JSON value, not {Describe(key)}.");
+            }
+        }
+        catch (OutputTooLargeException)
+        {
+            return null;
         }
         if (HubJson.FindProblem(buffer.WrittenSpan) is { } problem)
         {

@@ -14,6 +14,9 @@ internal sealed class ScriptLog(TimeProvider time, int maxLines, int maxLineLeng
 
     public IReadOnlyList<RunLogLine> Lines => _lines;
 
+    /// <summary>Characters kept of a line; the rest is cut.</summary>
+    public int MaxLineLength => maxLineLength;
+
     public void Write(string level, string message)
     {
         _written++;

@@ -135,7 +135,7 @@ public sealed partial class ScriptSandbox : IDisposable
             var completion = engine.Evaluate(prepared.Script!.Value).UnwrapIfPromise(linked.Token);
             // No return value: the script worked on `data` in place (or assigned it anew).
             var result = completion.IsUndefined() ? engine.GetValue("data") : completion;
-            return Succeeded(log, host, result);
+            return Succeeded(log, host, result, _options.MemoryLimitBytes);
         }
         catch (Exception ex) when (IsScriptFailure(ex))
         {
@@ -144,7 +144,7 @@ public sealed partial class ScriptSandbox : IDisposable
                 throw new OperationCanceledException("The run was cancelled while its script ran.", ex, cancellationToken);
             }
 
-            var error = Describe(ex, engine, timeout);
+            var error = Describe(ex, engine, host, timeout);
             LogScriptFailed(_logger, invocation.ScenarioId, invocation.RunId, error.Kind);
             return Failed(log, error);
         }
@@ -209,22 +209,31 @@ public sealed partial class ScriptSandbox : IDisposable
         return prepared;
     }
 
-    private static ScriptResult Succeeded(ScriptLog log, ScriptHost host, JsValue result)
+    /// <param name="maxBytes">The records' JSON may take no more than the memory the script may allocate.</param>
+    private static ScriptResult Succeeded(ScriptLog log, ScriptHost host, JsValue result, long maxBytes)
     {
-        var buffer = new ArrayBufferWriter<byte>(1024);
+        var buffer = new CappedBufferWriter(maxBytes);
         int count;
         bool written;
-        if (result is JsArray array)
+        try
         {
-            count = (int)array.Length;
-            written = host.TryWriteJson(array, buffer);
+            if (result is JsArray array)
+            {
+                count = (int)array.Length;
+                written = host.TryWriteJson(array, buffer);
+            }
+            else
+            {
+                count = 1;
+                buffer.Write("["u8);
+                written = host.TryWriteJson(result, buffer);
+                buffer.Write("]"u8);
+            }
         }
-        else
+        catch (OutputTooLargeException)
         {
-            count = 1;
-            buffer.Write("["u8);
-            written = host.TryWriteJson(result, buffer);
-            buffer.Write("]"u8);
+            return Failed(log, new ScriptError(ScriptErrorKind.MemoryLimit,
+                $"The script's records take more than {maxBytes:N0} bytes as JSON, the memory a script may use (Scripting:MemoryLimitBytes).", null, null));
         }
 
         if (!written)
@@ -241,10 +250,11 @@ public sealed partial class ScriptSandbox : IDisposable
 
     private static ScriptResult Failed(ScriptLog log, ScriptError error) => new(null, 0, log.Lines, error);
 
+    // Out of memory inside the engine is the script's doing (the helpers' output is capped): its run fails, not the node.
     private static bool IsScriptFailure(Exception ex) =>
-        ex is JintException or OperationCanceledException or TimeoutException or ScriptStorageException;
+        ex is JintException or OperationCanceledException or TimeoutException or ScriptStorageException or OutOfMemoryException;
 
-    private ScriptError Describe(Exception ex, Engine engine, TimeSpan timeout)
+    private ScriptError Describe(Exception ex, Engine engine, ScriptHost host, TimeSpan timeout)
     {
         if (ex is JavaScriptException js)
         {
@@ -252,7 +262,7 @@ public sealed partial class ScriptSandbox : IDisposable
             var line = js.Location.Start.Line;
             var column = js.Location.Start.Column + 1;
             var where = line > 0 ? $" (line {line}, column {column})" : "";
-            return new ScriptError(ScriptErrorKind.Runtime, $"{ErrorText(js)}{where}.", line > 0 ? line : null, line > 0 ? column : null);
+            return new ScriptError(ScriptErrorKind.Runtime, $"{ErrorText(js, host)}{where}.", line > 0 ? line : null, line > 0 ? column : null);
         }
 
         // The limits below throw from deep inside the interpreter with no position; the engine's call stack still
@@ -266,7 +276,7 @@ public sealed partial class ScriptSandbox : IDisposable
                 $"A regular expression ran longer than {Seconds(regex.MatchTimeout)}{at}.", atLine, atColumn),
             ExecutionCanceledException or OperationCanceledException or TimeoutException => new ScriptError(ScriptErrorKind.Timeout,
                 $"The script ran longer than its timeout of {Seconds(timeout)}{at}.", atLine, atColumn),
-            MemoryLimitExceededException => new ScriptError(ScriptErrorKind.MemoryLimit,
+            MemoryLimitExceededException or OutOfMemoryException => new ScriptError(ScriptErrorKind.MemoryLimit,
                 $"The script used more memory than allowed ({_options.MemoryLimitBytes:N0} bytes, Scripting:MemoryLimitBytes): {ex.Message}{at}.", atLine, atColumn),
             StatementsCountOverflowException => new ScriptError(ScriptErrorKind.StatementLimit,
                 $"The script executed more than {_options.MaxStatements:N0} statements (Scripting:MaxStatements){at}.", atLine, atColumn),
@@ -278,14 +288,28 @@ public sealed partial class ScriptSandbox : IDisposable
     }
 
     /// <summary>"TypeError: x is not a function", or the thrown value itself for a throw of a non-error.</summary>
-    private static string ErrorText(JavaScriptException ex)
+    private static string ErrorText(JavaScriptException ex, ScriptHost host)
     {
-        if (ex.Error is ObjectInstance error && error.Get("name") is { } name && name.IsString())
+        try
         {
-            return $"{name.AsString()}: {ex.Message}";
+            // Reading "name" runs the script's getter if it has one, and the value's JSON its toJSON: script code,
+            // here outside the script's try, so it may throw or loop (until the engine's limits stop it).
+            if (ex.Error is ObjectInstance error && error.Get("name") is { } name && name.IsString())
+            {
+                return $"{name.AsString()}: {ex.Message}";
+            }
+            return ex.Error is ObjectInstance thrown
+                ? $"Uncaught {host.Format(thrown, MaxThrownValueChars)}"
+                : $"Uncaught {ex.Message}";
         }
-        return $"Uncaught {ex.Message}";
+        catch (Exception inner) when (IsScriptFailure(inner))
+        {
+            return $"Uncaught {ex.Message}";
+        }
     }
+
+    // What a run's error shows of a thrown object that is not an error ({ code: 42 }).
+    private const int MaxThrownValueChars = 1_000;
 
     private static (int? Line, int? Column) CurrentLocation(Engine engine)
     {

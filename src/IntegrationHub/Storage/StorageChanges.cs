@@ -13,6 +13,9 @@ public sealed class StorageChanges(int maxKeys, int maxValueBytes = StorageOptio
     // Insertion-ordered: keys are committed in the order the run first changed them.
     private readonly Dictionary<string, StorageChange> _byKey = new(StringComparer.Ordinal);
 
+    /// <summary>The largest value one key may hold, as UTF-8 JSON (Storage:MaxValueBytes).</summary>
+    public int MaxValueBytes => maxValueBytes;
+
     /// <summary>How many keys the run changed (each counted once, however often it was written).</summary>
     public int Count => _byKey.Count;
 

@@ -298,6 +298,57 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public void Execute_ValuesWhoseJsonIsFarLargerThanTheScriptsMemory_AreCut_OrFailTheRunAtTheCall()
+    {
+        // One 1 MiB string, referenced 64 times: 64 MiB of JSON from 1 MiB the script holds (32 MiB allowed). Written
+        // whole, a log line or a stored value of such a thing took gigabytes of the hub's memory.
+        var big = "const s = 'x'.repeat(1 << 20);\nconst many = new Array(64).fill(s);\n";
+
+        var logged = Execute(big + "log.info(many, ...many);\nreturn [];");
+        var stored = Execute(big + "storage.set('k', many);");
+        var returned = Execute(big + "return many;");
+
+        Assert.True(logged.Succeeded, logged.Error?.Message);
+        Assert.EndsWith("… (cut)", Assert.Single(logged.Log).Message, StringComparison.Ordinal);
+        Assert.Contains("Storage:MaxValueBytes", stored.Error!.Message, StringComparison.Ordinal);
+        Assert.Equal(3, stored.Error.Line);
+        Assert.Equal(ScriptErrorKind.MemoryLimit, returned.Error!.Kind);
+        Assert.Contains("Scripting:MemoryLimitBytes", returned.Error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("throw { get name() { throw new Error('inner'); }, message: 'x' };")]
+    [InlineData("throw { get name() { while (true) {} }, message: 'x' };")]
+    public void Execute_ThrownObjectWhoseNameRunsCode_FailsTheRunAsTheScriptsOwnError(string script)
+    {
+        var result = Execute(script);
+
+        // It escaped the sandbox as the hub's own fault, and the run was retried.
+        Assert.Equal(ScriptErrorKind.Runtime, result.Error!.Kind);
+        Assert.False(result.Error.Retryable);
+        Assert.Equal(1, result.Error.Line);
+    }
+
+    [Fact]
+    public void Execute_ThrownPlainObject_IsShownAsWhatWasThrown()
+    {
+        var result = Execute("const code = 42;\nthrow { code, reason: 'no stock' };");
+
+        Assert.StartsWith("""Uncaught {"code":42,"reason":"no stock"}""", result.Error!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Execute_StorageDeleteOfAMissingKey_IsNoChange()
+    {
+        var invocation = Invocation("storage.delete('never stored');\nstorage.set('a', 1);\nreturn [];") with { Storage = new StorageChanges(maxKeys: 1) };
+
+        var result = fixture.Sandbox().Execute(invocation, CancellationToken.None);
+
+        Assert.True(result.Succeeded, result.Error?.Message);
+        Assert.Equal(["\"a\""], invocation.Storage.Changes.Select(c => c.Key));
+    }
+
+    [Fact]
     public void Execute_ConsoleLogOfValuesWithoutJsonForm_LogsThemAsText()
     {
         var result = Execute("const o = {};\no.self = o;\nconsole.log(10n);\nconsole.log(o);\nreturn [];");
