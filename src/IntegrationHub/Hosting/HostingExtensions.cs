@@ -36,8 +36,10 @@ internal static class HostingExtensions
     {
         // Unhandled exceptions and bare status codes (404, 405, 415...) leave as RFC 7807 problem details;
         // exceptions about the request (too large, a form over its limits) as 4xx, see BadRequestExceptionHandler.
+        app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseBrowserErrorPages();
         app.UseRequestContentCoding();
         return app;
     }

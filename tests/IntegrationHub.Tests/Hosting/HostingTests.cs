@@ -110,6 +110,45 @@ public sealed class HostingTests
     }
 
     [Fact]
+    public async Task Browser_OnAnUnknownPageOrAStaleForm_GetsAPageWithAWayBack_WhereApiClientsGetProblems()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var browser = await hub.SignInAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+        browser.DefaultRequestHeaders.Accept.ParseAdd("text/html,application/xhtml+xml");
+        using var api = hub.CreateAdminClient();
+
+        var unknown = await browser.GetAsync("/no/such/page");
+        // A form the page no longer has (its entry deleted meanwhile): Blazor answered an empty 400.
+        var stale = await browser.PostAsync("/storage", new FormUrlEncodedContent([new("_handler", "delete-gone")]));
+        var apiUnknown = await api.GetAsync("/no/such/page");
+
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("text/html", unknown.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("Page not found", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, stale.StatusCode);
+        Assert.Contains("reload the page", await stale.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await IdentityTestClient.AssertProblemAsync(apiUnknown, HttpStatusCode.NotFound);
+    }
+
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/api/v1/me")]
+    [InlineData("/account/login")]
+    public async Task EveryAnswer_ForbidsFramingAndSniffing(string path)
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var cookie = await hub.SignInCookieAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+        using var client = hub.CreateCookieClient(cookie);
+
+        var response = await client.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("DENY", Assert.Single(response.Headers.GetValues("X-Frame-Options")));
+        Assert.Equal("frame-ancestors 'none'", Assert.Single(response.Headers.GetValues("Content-Security-Policy")));
+        Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
+    }
+
+    [Fact]
     public async Task OpenApiDocument_AndItsReferencePage_AreServed()
     {
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);

@@ -1,0 +1,56 @@
+using System.Net;
+
+namespace IntegrationHub.Hosting;
+
+/// <summary>
+/// A browser that lands on an error gets a page it can read, with a way back: a bare 404 was the text
+/// "Status Code: 404; Not Found", and a page's form posted twice or from a stale page (its entry deleted meanwhile, the
+/// session changed) an empty 400 that the browser shows as "This page isn't working". Only for requests that ask for
+/// HTML and answers that wrote nothing yet; API clients keep their problem details (UseStatusCodePages, outside this).
+/// </summary>
+internal static class BrowserErrorPage
+{
+    public static IApplicationBuilder UseBrowserErrorPages(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        await next(context);
+        var response = context.Response;
+        if (response.StatusCode < 400 || response.HasStarted || response.ContentLength > 0 || !WantsHtml(context.Request))
+        {
+            return;
+        }
+
+        var (title, text) = Describe(response.StatusCode);
+        response.ContentType = "text/html; charset=utf-8";
+        response.ContentLength = null;
+        await response.WriteAsync(Render(title, text), context.RequestAborted);
+    });
+
+    private static bool WantsHtml(HttpRequest request) =>
+        (HttpMethods.IsGet(request.Method) || HttpMethods.IsPost(request.Method))
+        && request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
+
+    private static (string Title, string Text) Describe(int status) => status switch
+    {
+        StatusCodes.Status400BadRequest => ("The form could not be sent",
+            "The page changed since you opened it, or your sign-in did (in another tab, say). Go back, reload the page and try again."),
+        StatusCodes.Status403Forbidden => ("Not allowed", "Your role does not allow this."),
+        StatusCodes.Status404NotFound => ("Page not found", "There is nothing at this address."),
+        StatusCodes.Status405MethodNotAllowed => ("Not here", "This address does not take that kind of request."),
+        StatusCodes.Status413PayloadTooLarge => ("Too large", "What was sent is larger than the hub takes."),
+        _ => ("Something went wrong", $"The hub answered {status} {Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status)}."),
+    };
+
+    private static string Render(string title, string text) =>
+        $"""
+        <!DOCTYPE html>
+        <html lang="en">
+        <head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{WebUtility.HtmlEncode(title)} · IntegrationHub</title><link rel="stylesheet" href="/app.css" /></head>
+        <body><main id="main" class="page"><div class="card">
+        <h1>{WebUtility.HtmlEncode(title)}</h1>
+        <p>{WebUtility.HtmlEncode(text)}</p>
+        <p><a class="btn btn-primary" href="/">Go to the scenarios</a></p>
+        </div></main></body>
+        </html>
+        """;
+}
