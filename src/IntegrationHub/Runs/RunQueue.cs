@@ -35,6 +35,11 @@ public sealed partial class RunQueue : IAsyncDisposable
     private readonly SqliteWriteGate _writeGate;
     private readonly TimeProvider _time;
     private readonly GroupCommit<NewRun, EnqueueResult> _writer;
+    // Callers waiting for runs (?wait=N) poll the database; hundreds of them at once took every pooled connection, and
+    // the workers' claims and outcomes (and so the runs they waited for) failed for want of one. A few polls at a time
+    // serve them: each is one read by primary key.
+    private readonly SemaphoreSlim _waitPolls = new(MaxConcurrentWaitPolls);
+    private const int MaxConcurrentWaitPolls = 4;
     // The enqueue writer's own connection, kept open with its statements prepared; reopened after a failure.
     private PreparedCommands? _writerCommands;
 
@@ -78,19 +83,13 @@ public sealed partial class RunQueue : IAsyncDisposable
         {
             while (true)
             {
-                await using (var db = await _dbFactory.CreateDbContextAsync(cancellationToken))
+                var run = await ReadStateAsync(runId, cancellationToken);
+                var left = deadline - _time.GetUtcNow();
+                if (run is null || run.Status is not (RunStatus.Queued or RunStatus.Running) || left <= TimeSpan.Zero)
                 {
-                    // Not the whole run: its payload can be as large as the body limit, and this polls.
-                    var run = await db.Runs.Where(r => r.Id == runId)
-                        .Select(r => new RunState(r.Status, r.Result, r.Error, r.ErrorLine, r.ErrorColumn))
-                        .FirstOrDefaultAsync(cancellationToken);
-                    var left = deadline - _time.GetUtcNow();
-                    if (run is null || run.Status is not (RunStatus.Queued or RunStatus.Running) || left <= TimeSpan.Zero)
-                    {
-                        return run;
-                    }
-                    delay = left < delay ? left : delay;
+                    return run;
                 }
+                delay = left < delay ? left : delay;
 
                 try
                 {
@@ -109,9 +108,27 @@ public sealed partial class RunQueue : IAsyncDisposable
         }
     }
 
+    private async Task<RunState?> ReadStateAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        await _waitPolls.WaitAsync(cancellationToken);
+        try
+        {
+            await using var db = await _dbFactory.CreateDbContextAsync(cancellationToken);
+            // Not the whole run: its payload can be as large as the body limit, and this polls.
+            return await db.Runs.Where(r => r.Id == runId)
+                .Select(r => new RunState(r.Status, r.Result, r.Error, r.ErrorLine, r.ErrorColumn))
+                .FirstOrDefaultAsync(cancellationToken);
+        }
+        finally
+        {
+            _waitPolls.Release();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _writer.DisposeAsync();
+        _waitPolls.Dispose();
         if (_writerCommands is not null)
         {
             await _writerCommands.DisposeAsync();

@@ -12,6 +12,7 @@ using IntegrationHub.Tests.Infrastructure;
 using IntegrationHub.Tests.Runs;
 using IntegrationHub.Tests.Scenarios;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace IntegrationHub.Tests.ExternalApi;
 
@@ -634,6 +635,34 @@ public sealed class ExternalApiEndpointsTests
         Assert.NotNull(result);
         Assert.Equal((RunId(response), RunStatus.Succeeded), (result.RunId, result.Status));
         Assert.Equal("""[{"id":1,"total":2}]""", result.Result?.GetRawText());
+    }
+
+    [Fact]
+    public async Task Accept_WithWait_ManyCallersAtOnce_LeaveTheWorkersConnections_AndAllGetTheirResults()
+    {
+        // A server that takes few connections from the hub: each waiter polling on a connection of its own took them
+        // all, and the workers' claims and outcomes (so the very runs waited for) failed for want of one.
+        var database = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
+        var role = "hub_" + Guid.NewGuid().ToString("N")[..12];
+        var settings = new NpgsqlConnectionStringBuilder(database.ConnectionString);
+        await using (var admin = new NpgsqlConnection(database.ConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var limit = new NpgsqlCommand($"""CREATE ROLE "{role}" LOGIN CONNECTION LIMIT 20; ALTER DATABASE "{settings.Database}" OWNER TO "{role}";""", admin);
+            await limit.ExecuteNonQueryAsync();
+        }
+        settings.Username = role;
+        await using var hub = HubHost.Start(database with { ConnectionString = settings.ConnectionString });
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(change: j => j["advanced"]!["maxConcurrentRuns"] = 8));
+        using var client = hub.CreateAdminClient();
+        client.Timeout = TimeSpan.FromMinutes(2);
+        // The token and the scenario read once, as a node that runs a while has them cached.
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/ExternalData/Accept/{scenario.Id}?wait=60", JsonContent.Create(new { id = -1 }))).StatusCode);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 120).Select(i =>
+            client.PostAsync($"/ExternalData/Accept/{scenario.Id}?wait=60", JsonContent.Create(new { id = i }))));
+
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
     }
 
     [Theory, AllDatabases]
