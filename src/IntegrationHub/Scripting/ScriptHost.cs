@@ -72,6 +72,15 @@ internal sealed class ScriptHost(
     public JsValue ParseJson(string json) => Parser.Parse(json);
 
     /// <summary>
+    /// The length of <paramref name="value"/> when it is an array by <c>Array.isArray</c>, which sees through proxies;
+    /// null when it is not one.
+    /// </summary>
+    public int? ArrayLength(JsValue value) =>
+        value is ObjectInstance array && TypeConverter.ToBoolean(engine.Invoke(engine.Intrinsics.Array.Get("isArray"), value))
+            ? (int)TypeConverter.ToLength(array.Get("length"))
+            : null;
+
+    /// <summary>
     /// Writes a script value as JSON into <paramref name="buffer"/>, no more than its limit; false when the value has no
     /// JSON form (undefined, a function, a symbol).
     /// </summary>
@@ -97,7 +106,7 @@ internal sealed class ScriptHost(
 
     private JsValue StorageGet(JsValue thisObject, JsValue[] arguments)
     {
-        if (CanonicalKey("storage.get", Argument(arguments, 0)) is not { } key)
+        if (CanonicalKey("storage.get", Argument(arguments, 0), forWrite: false) is not { } key)
         {
             return JsValue.Undefined;
         }
@@ -110,7 +119,7 @@ internal sealed class ScriptHost(
 
     private JsValue StorageSet(JsValue thisObject, JsValue[] arguments)
     {
-        var key = CanonicalKey("storage.set", Argument(arguments, 0))
+        var key = CanonicalKey("storage.set", Argument(arguments, 0), forWrite: true)
             ?? throw new JavaScriptException(engine.Intrinsics.TypeError, $"storage.set: the key is longer than a key may be ({StorageKey.MaxBytes:N0} bytes of JSON).");
         var value = Argument(arguments, 1);
         var buffer = new CappedBufferWriter(invocation.Storage.MaxValueBytes);
@@ -130,7 +139,7 @@ internal sealed class ScriptHost(
 
     private JsValue StorageDelete(JsValue thisObject, JsValue[] arguments)
     {
-        if (CanonicalKey("storage.delete", Argument(arguments, 0)) is not { } key)
+        if (CanonicalKey("storage.delete", Argument(arguments, 0), forWrite: false) is not { } key)
         {
             return JsBoolean.False;
         }
@@ -229,8 +238,11 @@ internal sealed class ScriptHost(
         }
     }
 
-    /// <summary>The key's canonical JSON; null for a key far longer than any key may be, which names no entry.</summary>
-    private string? CanonicalKey(string function, JsValue key)
+    /// <summary>
+    /// The key's canonical JSON; null for a key no entry can have (far too long, nested too deep, not valid Unicode),
+    /// which a read or a delete finds nothing under and a write refuses.
+    /// </summary>
+    private string? CanonicalKey(string function, JsValue key, bool forWrite)
     {
         // Canonical JSON is no longer than a script's own (JavaScript writes numbers canonically already), so a key
         // whose JSON passes this is too long to be stored however it is written.
@@ -248,7 +260,7 @@ internal sealed class ScriptHost(
         }
         if (HubJson.FindProblem(buffer.WrittenSpan) is { } problem)
         {
-            throw new JavaScriptException(engine.Intrinsics.TypeError, $"{function}: the key cannot be used: {problem}.");
+            return forWrite ? throw new JavaScriptException(engine.Intrinsics.TypeError, $"{function}: the key cannot be used: {problem}.") : null;
         }
 
         using var document = JsonDocument.Parse(buffer.WrittenMemory, HubJson.ValueOptions);

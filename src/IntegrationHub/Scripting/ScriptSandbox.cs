@@ -217,10 +217,10 @@ public sealed partial class ScriptSandbox : IDisposable
         bool written;
         try
         {
-            if (result is JsArray array)
+            if (host.ArrayLength(result) is { } length)
             {
-                count = (int)array.Length;
-                written = host.TryWriteJson(array, buffer);
+                count = length;
+                written = host.TryWriteJson(result, buffer);
             }
             else
             {

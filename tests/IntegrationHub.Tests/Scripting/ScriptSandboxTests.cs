@@ -91,6 +91,25 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public void Execute_ReturnedProxyOfAnArray_BecomesTheRecords()
+    {
+        var result = Execute("return new Proxy([{ id: 1 }, { id: 2 }], {});");
+
+        Assert.True(result.Succeeded, result.Error?.Message);
+        Assert.Equal(2, result.RecordCount);
+        Assert.Equal("""[{"id":1},{"id":2}]""", result.RecordsJson);
+    }
+
+    [Fact]
+    public void Execute_StorageGetOrDeleteOfAKeyNoEntryCanHave_FindsNothing()
+    {
+        var result = Execute("let k = 1;\nfor (let i = 0; i < 300; i++) { k = [k]; }\nreturn [storage.get(k) === undefined, storage.delete(k), storage.get('\\ud800') === undefined];");
+
+        Assert.True(result.Succeeded, result.Error?.Message);
+        Assert.Equal("[true,false,true]", result.RecordsJson);
+    }
+
+    [Fact]
     public void Execute_ReturnedObject_BecomesOneRecord()
     {
         var result = Execute("return { count: data.length };", "[1,2,3]");
