@@ -104,6 +104,24 @@ internal static class BodyText
         }
     }
 
+    /// <summary>
+    /// A JSON body as UTF-8, decoded strictly by the charset <paramref name="mediaType"/> names (UTF-8 when none),
+    /// without a byte order mark: a byte not valid in it would otherwise become U+FFFD, silently.
+    /// </summary>
+    public static Utf8Body DecodeToUtf8(byte[] body, MediaTypeHeaderValue? mediaType)
+    {
+        var charset = CharsetOf(mediaType);
+        if ((charset.Length == 0 ? Utf8 : Find(charset)) is not { } encoding)
+        {
+            return new(default, UnsupportedCharset: charset.Value);
+        }
+        if (!TryDecode(new ReadOnlySequence<byte>(body), encoding, out var text, out var error))
+        {
+            return new(default, InvalidText: error);
+        }
+        return new(text.Encoding.CodePage == Utf8CodePage ? text.Bytes.First : Encoding.UTF8.GetBytes(text.Text));
+    }
+
     /// <summary>The first bytes of <paramref name="body"/>, as many as <paramref name="buffer"/> holds, copied into it.</summary>
     public static ReadOnlySpan<byte> Start(ReadOnlySequence<byte> body, Span<byte> buffer)
     {
@@ -136,6 +154,12 @@ internal static class BodyText
         }
     }
 }
+
+/// <summary>
+/// What <see cref="BodyText.DecodeToUtf8"/> made of a body: its UTF-8 bytes, or the charset the hub does not decode,
+/// or what is wrong with the bytes (<see cref="BodyText.TryDecode"/>'s error).
+/// </summary>
+internal readonly record struct Utf8Body(ReadOnlyMemory<byte> Bytes, string? UnsupportedCharset = null, string? InvalidText = null);
 
 /// <summary>A body as text, the encoding it was in, and its bytes without the byte order mark.</summary>
 internal readonly record struct DecodedBody(string Text, Encoding Encoding, ReadOnlySequence<byte> Bytes);

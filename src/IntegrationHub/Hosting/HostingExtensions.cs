@@ -34,8 +34,9 @@ internal static class HostingExtensions
 
     public static WebApplication UseHubHosting(this WebApplication app)
     {
-        // Unhandled exceptions and bare status codes (404, 405, 415...) leave as RFC 7807 problem details;
-        // exceptions about the request (too large, a form over its limits) as 4xx, see BadRequestExceptionHandler.
+        // Unhandled exceptions and bare status codes (404, 405, 415...) leave as RFC 7807 problem details, or as a page
+        // for a browser (BrowserErrorPage); exceptions about the request (too large, a form over its limits) as 4xx,
+        // see BadRequestExceptionHandler.
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

@@ -13,7 +13,7 @@ internal static class SecurityHeaders
         headers.XFrameOptions = "DENY";
         headers.ContentSecurityPolicy = "frame-ancestors 'none'";
         headers.XContentTypeOptions = "nosniff";
-        headers.Append("Referrer-Policy", "same-origin");
+        headers["Referrer-Policy"] = "same-origin";
         return next(context);
     });
 }

@@ -84,19 +84,28 @@ internal sealed class ScriptHost(
     /// Writes a script value as JSON into <paramref name="buffer"/>, no more than its limit; false when the value has no
     /// JSON form (undefined, a function, a symbol).
     /// </summary>
+    /// <param name="cut">Past the limit, write what fits (a log line's start) instead of throwing.</param>
     /// <exception cref="OutputTooLargeException">The JSON is larger than the buffer's limit.</exception>
-    public bool TryWriteJson(JsValue value, CappedBufferWriter buffer)
+    public bool TryWriteJson(JsValue value, CappedBufferWriter buffer, bool cut = false)
     {
         // Jint builds the whole text before it writes any of it, so the buffer's limit alone would come too late: a
         // replacer that returns each value as it is counts the characters of the strings and names on the way, which
-        // the JSON holds at least as many bytes of, and stops the walk once they pass the limit.
+        // the JSON holds at least as many bytes of, and ends the walk once they pass the limit.
         var budget = buffer.LimitBytes;
         var replacer = new ClrFunction(engine, "budget", (_, arguments) =>
         {
-            var value = Argument(arguments, 1);
-            budget -= Argument(arguments, 0).IsString() ? Argument(arguments, 0).AsString().Length : 0;
-            budget -= value.IsString() ? value.AsString().Length : 0;
-            return budget < 0 ? throw new OutputTooLargeException(buffer.LimitBytes) : value;
+            var (key, value) = (Argument(arguments, 0), Argument(arguments, 1));
+            var valueLength = value.IsString() ? value.AsString().Length : 0;
+            budget -= (key.IsString() ? key.AsString().Length : 0) + valueLength;
+            if (budget >= 0)
+            {
+                return value;
+            }
+            // Cut: the string that passes the limit keeps its start, and what follows it is left out.
+            var left = budget + valueLength;
+            return !cut ? throw new OutputTooLargeException(buffer.LimitBytes)
+                : left > 0 ? new JsString(value.AsString()[..(int)left])
+                : JsValue.Undefined;
         });
         return Serializer.Serialize(value, replacer, JsValue.Undefined, buffer);
     }
@@ -123,7 +132,17 @@ internal sealed class ScriptHost(
             ?? throw new JavaScriptException(engine.Intrinsics.TypeError, $"storage.set: the key is longer than a key may be ({StorageKey.MaxBytes:N0} bytes of JSON).");
         var value = Argument(arguments, 1);
         var buffer = new CappedBufferWriter(invocation.Storage.MaxValueBytes);
-        if (!TryWriteJsonWithin(value, buffer))
+        bool written;
+        try
+        {
+            written = TryWriteJson(value, buffer);
+        }
+        catch (OutputTooLargeException ex)
+        {
+            throw new JavaScriptException(engine.Intrinsics.TypeError,
+                $"storage.set: a stored value may hold at most {ex.LimitBytes:N0} bytes of JSON (Storage:MaxValueBytes); this one has more.");
+        }
+        if (!written)
         {
             throw new JavaScriptException(engine.Intrinsics.TypeError, $"storage.set: the value must be a JSON value, not {Describe(value)}.");
         }
@@ -208,33 +227,17 @@ internal sealed class ScriptHost(
         var buffer = new CappedBufferWriter(4L * maxChars);
         try
         {
-            return TryWriteJson(value, buffer) ? Encoding.UTF8.GetString(buffer.WrittenSpan) : value.ToString();
+            return TryWriteJson(value, buffer, cut: true) ? Encoding.UTF8.GetString(buffer.WrittenSpan) : value.ToString();
         }
         catch (OutputTooLargeException)
         {
+            // Cut, its start still filled the buffer.
             return Encoding.UTF8.GetString(buffer.WrittenSpan);
         }
         catch (JavaScriptException)
         {
             // No JSON form (a BigInt, a cycle): logging a value must never fail the run, so it is logged as text.
             return value is JsBigInt ? $"{value}n" : value.ToString();
-        }
-    }
-
-    /// <summary>
-    /// <see cref="TryWriteJson"/> into a capped buffer, as a script error that names the limit when the value's JSON
-    /// passes it.
-    /// </summary>
-    private bool TryWriteJsonWithin(JsValue value, CappedBufferWriter buffer)
-    {
-        try
-        {
-            return TryWriteJson(value, buffer);
-        }
-        catch (OutputTooLargeException ex)
-        {
-            throw new JavaScriptException(engine.Intrinsics.TypeError,
-                $"storage.set: a stored value may hold at most {ex.LimitBytes:N0} bytes of JSON (Storage:MaxValueBytes); this one has more.");
         }
     }
 

@@ -102,14 +102,14 @@ public sealed class ScenarioStorage(IDbContextFactory<HubDbContext> dbFactory, S
     public async Task<StoragePage> ListAsync(
         Guid scenarioId, string? search, long skip, int take, CancellationToken cancellationToken, int? valueChars = null)
     {
-        var now = time.GetUtcNow();
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var query = db.StorageEntries.Where(e => e.ScenarioId == scenarioId && (e.ExpiresAt == null || e.ExpiresAt > now));
         if (search?.Contains('\0') == true)
         {
             // No key holds a raw U+0000 (canonical JSON writes it \u0000), and PostgreSQL's text cannot even compare it.
             return new StoragePage([], 0);
         }
+        var now = time.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var query = db.StorageEntries.Where(e => e.ScenarioId == scenarioId && (e.ExpiresAt == null || e.ExpiresAt > now));
         if (!string.IsNullOrEmpty(search))
         {
             query = query.Where(e => e.Key.Contains(search));

@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Text;
 using System.Text.Json;
 using IntegrationHub.Data;
 using IntegrationHub.ExternalApi;
@@ -107,10 +105,17 @@ internal static class StorageEndpoints
                 detail: $"A stored value may hold at most {maxBytes:N0} bytes of JSON (Storage:MaxValueBytes).");
         }
 
-        if (!TryDecode(context.Request, body, out var json, out var textProblem))
+        // Decoded by its charset, strictly, as a trigger's body is. The content type was checked to be JSON, so it parses.
+        var decoded = BodyText.DecodeToUtf8(body, MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var mediaType) ? mediaType : null);
+        if (decoded.UnsupportedCharset is { } charset)
         {
-            return textProblem;
+            return ExternalApiProblems.UnsupportedCharset(charset);
         }
+        if (decoded.InvalidText is { } textError)
+        {
+            return ExternalApiProblems.InvalidText(textError);
+        }
+        var json = decoded.Bytes;
 
         string valueJson;
         try
@@ -160,30 +165,6 @@ internal static class StorageEndpoints
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer, cancellationToken);
         return buffer.ToArray();
-    }
-
-    /// <summary>
-    /// The body as UTF-8, decoded strictly by the charset its Content-Type names (UTF-8 when none), as a trigger's body
-    /// is: a byte not valid in it is a 400 saying where, a charset the hub does not decode a 415.
-    /// </summary>
-    private static bool TryDecode(HttpRequest request, byte[] body, out ReadOnlyMemory<byte> utf8, out ProblemHttpResult problem)
-    {
-        utf8 = default;
-        problem = null!;
-        // The content type was checked to be JSON, so it parses.
-        var charset = BodyText.CharsetOf(MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType) ? mediaType : null);
-        if ((charset.Length == 0 ? BodyText.Utf8 : BodyText.Find(charset)) is not { } encoding)
-        {
-            problem = ExternalApiProblems.UnsupportedCharset(charset.Value!);
-            return false;
-        }
-        if (!BodyText.TryDecode(new ReadOnlySequence<byte>(body), encoding, out var text, out var error))
-        {
-            problem = ExternalApiProblems.InvalidText(error);
-            return false;
-        }
-        utf8 = text.Encoding.CodePage == BodyText.Utf8CodePage ? text.Bytes.First : Encoding.UTF8.GetBytes(text.Text);
-        return true;
     }
 
     private static ValidationProblem BodyInvalid(string error) =>

@@ -329,6 +329,7 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
 
         Assert.True(logged.Succeeded, logged.Error?.Message);
         Assert.EndsWith("… (cut)", Assert.Single(logged.Log).Message, StringComparison.Ordinal);
+        Assert.StartsWith("[\"xxxx", logged.Log[0].Message, StringComparison.Ordinal);
         Assert.Contains("Storage:MaxValueBytes", stored.Error!.Message, StringComparison.Ordinal);
         Assert.Equal(3, stored.Error.Line);
         Assert.Equal(ScriptErrorKind.MemoryLimit, returned.Error!.Kind);

@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Text;
 using System.Text.Json;
 using IntegrationHub.Data;
 using IntegrationHub.ExternalApi;
@@ -57,15 +55,15 @@ internal sealed class HttpSourceConnector(HttpConnectorClient client) : ISourceC
     /// </summary>
     private static ReadOnlyMemory<byte> Utf8(byte[] body, MediaTypeHeaderValue? mediaType)
     {
-        var charset = BodyText.CharsetOf(mediaType);
-        if ((charset.Length == 0 ? BodyText.Utf8 : BodyText.Find(charset)) is not { } encoding)
+        var decoded = BodyText.DecodeToUtf8(body, mediaType);
+        if (decoded.UnsupportedCharset is { } charset)
         {
             throw new ConnectorException($"{What} answered in the charset \"{charset}\", which the hub does not decode.", retryable: false);
         }
-        if (!BodyText.TryDecode(new ReadOnlySequence<byte>(body), encoding, out var text, out var error))
+        if (decoded.InvalidText is { } error)
         {
             throw new ConnectorException($"{What} answered with a body that is {error}.", retryable: false);
         }
-        return text.Encoding.CodePage == BodyText.Utf8CodePage ? text.Bytes.First : Encoding.UTF8.GetBytes(text.Text);
+        return decoded.Bytes;
     }
 }
