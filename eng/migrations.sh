@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Recreates the initial migration of both providers from the current model.
-# Until the first release there is one migration per provider; after it, add migrations instead:
+# Migrations of both providers from the current model. Hubs in use hold InitialCreate, so changes come as new
+# migrations:
 #   eng/migrations.sh add <Name>
+# Without arguments it recreates InitialCreate alone, which only a model no database has yet may do.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dotnet tool restore >/dev/null

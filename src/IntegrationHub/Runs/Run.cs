@@ -44,4 +44,9 @@ public sealed class Run
     public string? Result { get; set; }
     /// <summary>For <see cref="TriggerKind.ExternalPost"/>: the accepted request as JSON (see <c>TriggerRequest</c>).</summary>
     public string? Payload { get; init; }
+
+    /// <summary>When a user asked this Running run to stop (<c>RunCancellation</c>); its node then records it Cancelled.</summary>
+    /// <remarks>Added by a later migration, so SQLite's table has it behind the large columns: only lease renewals and
+    /// reads of one run look at it.</remarks>
+    public DateTimeOffset? CancelRequestedAt { get; set; }
 }

@@ -15,8 +15,15 @@ internal sealed partial class RunNotificationListener(
     TimeProvider time,
     ILogger<RunNotificationListener> logger) : BackgroundService
 {
-    /// <summary>The notification channel nodes LISTEN on; a NOTIFY on it means runs became claimable.</summary>
+    /// <summary>
+    /// The notification channel nodes LISTEN on. A NOTIFY on it without a payload means runs became claimable; one with
+    /// <see cref="CancelPayload"/> asks the node running that run to stop it.
+    /// </summary>
     public const string Channel = "hub_runs";
+
+    private const string CancelPrefix = "cancel:";
+
+    public static string CancelPayload(Guid runId) => CancelPrefix + runId.ToString("D");
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -33,7 +40,7 @@ internal sealed partial class RunNotificationListener(
             {
                 await using var listen = new NpgsqlConnection(builder.ConnectionString);
                 await listen.OpenAsync(stoppingToken);
-                listen.Notification += (_, _) => signals.WorkAvailable();
+                listen.Notification += (_, e) => Notified(e.Payload);
                 await using (var command = new NpgsqlCommand($"LISTEN {RunNotificationListener.Channel}", listen))
                 {
                     await command.ExecuteNonQueryAsync(stoppingToken);
@@ -54,6 +61,18 @@ internal sealed partial class RunNotificationListener(
                 LogListenFailed(logger, ex);
                 await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken);
             }
+        }
+    }
+
+    private void Notified(string payload)
+    {
+        if (payload.StartsWith(CancelPrefix, StringComparison.Ordinal) && Guid.TryParse(payload.AsSpan(CancelPrefix.Length), out var runId))
+        {
+            signals.RequestCancel(runId);
+        }
+        else
+        {
+            signals.WorkAvailable();
         }
     }
 

@@ -9,6 +9,7 @@ public sealed record RunLogLine(DateTimeOffset At, string Level, string Message)
 /// <param name="Retryable">For failures: whether another attempt may succeed (a timeout or a 5xx, not a script error).</param>
 /// <param name="Storage">For successes: the run's storage changes, committed with the outcome. A failed run has none:
 /// its changes are dropped, so a retry starts from the storage the failed attempt saw.</param>
+/// <param name="Cancelled">The run was stopped because a user cancelled it: it ends Cancelled, not retried.</param>
 public sealed record RunOutcome(
     bool Succeeded,
     int RecordsIn,
@@ -19,4 +20,5 @@ public sealed record RunOutcome(
     int? ErrorLine = null,
     int? ErrorColumn = null,
     bool Retryable = false,
-    StorageChanges? Storage = null);
+    StorageChanges? Storage = null,
+    bool Cancelled = false);

@@ -5,7 +5,7 @@ namespace IntegrationHub.Runs;
 
 /// <summary>
 /// In-process wake-ups: the queue tells the workers that runs arrived (so they claim within milliseconds instead of on
-/// the next poll), and the workers tell waiters that a run ended.
+/// the next poll), the workers tell waiters that a run ended, and cancellations tell the workers to stop a run.
 /// </summary>
 public sealed class RunSignals
 {
@@ -34,6 +34,11 @@ public sealed class RunSignals
             // The poll interval passed: look anyway, a run may have become available by time (retry backoff).
         }
     }
+
+    /// <summary>Raised with the id of a Running run a user cancelled; the worker executing it stops it.</summary>
+    public event Action<Guid>? CancelRequested;
+
+    public void RequestCancel(Guid runId) => CancelRequested?.Invoke(runId);
 
     /// <summary>A task that completes when this node records the end of <paramref name="runId"/>.</summary>
     public Task RunEnded(Guid runId) =>

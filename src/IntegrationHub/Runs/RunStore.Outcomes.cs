@@ -57,6 +57,7 @@ internal sealed partial class RunStore
 
     private static RunStatus Status(Run run, RunOutcome outcome) =>
         outcome.Succeeded ? RunStatus.Succeeded
+        : outcome.Cancelled ? RunStatus.Cancelled
         : outcome.Retryable && run.Attempts < run.MaxAttempts ? RunStatus.Queued
         : RunStatus.Failed;
 
@@ -65,14 +66,18 @@ internal sealed partial class RunStore
         var (run, outcome, owner) = completion;
         var retry = status == RunStatus.Queued;
         var availableAt = retry ? now + RetryBackoff.Delay(run.Attempts, _options.RetryBaseDelay, _options.RetryMaxDelay) : run.AvailableAt;
+        // A retry of a run a user asked to stop, before this node heard of it, ends Cancelled instead. The status
+        // returned for it says Queued: that raises its scenario's queue bound needlessly, which an upper bound allows.
         return new HubSql.Statement(
             """
-            UPDATE "Runs" SET "Status" = @status, "FinishedAt" = @finished, "AvailableAt" = @available, "LeaseExpiresAt" = NULL, "RecordsIn" = @in, "RecordsOut" = @out, "Log" = @log,
+            UPDATE "Runs" SET
+                "Status" = CASE WHEN "CancelRequestedAt" IS NOT NULL AND @status = 'Queued' THEN 'Cancelled' ELSE @status END,
+                "FinishedAt" = CASE WHEN "CancelRequestedAt" IS NOT NULL AND @status = 'Queued' THEN @now ELSE @finished END, "AvailableAt" = @available, "LeaseExpiresAt" = NULL, "RecordsIn" = @in, "RecordsOut" = @out, "Log" = @log,
                 "Result" = @result, "Error" = @error, "ErrorLine" = @line, "ErrorColumn" = @column
             WHERE "Id" = @id AND "Status" = 'Running' AND "LeaseOwner" = @owner
             """,
             [
-                ("status", status), ("finished", retry ? null : now), ("available", availableAt), ("in", outcome.RecordsIn),
+                ("status", status), ("finished", retry ? null : now), ("now", now), ("available", availableAt), ("in", outcome.RecordsIn),
                 ("out", outcome.RecordsOut), ("log", JsonSerializer.Serialize(outcome.Log, LogJson)), ("result", outcome.ResultJson),
                 ("error", DatabaseText.Valid(outcome.Error)), ("line", outcome.ErrorLine), ("column", outcome.ErrorColumn), ("id", run.Id), ("owner", owner),
             ]);

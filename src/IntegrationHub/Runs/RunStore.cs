@@ -57,8 +57,11 @@ internal sealed partial class RunStore(HubConnectionString connection, SqliteWri
         }
     }
 
-    /// <summary>Extends the leases of every run <paramref name="owner"/> holds; returns the ids it still holds.</summary>
-    public async Task<HashSet<Guid>> RenewAsync(string owner, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Extends the leases of every run <paramref name="owner"/> holds; returns the ids it still holds, and those of them
+    /// a user asked to stop.
+    /// </summary>
+    public async Task<LeaseRenewal> RenewAsync(string owner, DateTimeOffset now, CancellationToken cancellationToken)
     {
         using var turn = await writeGate.EnterAsync(SqliteWriteGate.Writers.LeaseRenewal, cancellationToken);
         await using var db = await HubSql.OpenAsync(connection, cancellationToken);
@@ -69,12 +72,23 @@ internal sealed partial class RunStore(HubConnectionString connection, SqliteWri
               UPDATE "Runs" SET "LeaseExpiresAt" = @lease
               WHERE "Id" IN (SELECT "Id" FROM "Runs" WHERE "Status" = 'Running' AND "LeaseOwner" = @owner ORDER BY "Id" FOR UPDATE)
                 AND "Status" = 'Running' AND "LeaseOwner" = @owner
-              RETURNING "Id"
+              RETURNING "Id", "CancelRequestedAt"
               """
-            : """UPDATE "Runs" SET "LeaseExpiresAt" = @lease WHERE "Status" = 'Running' AND "LeaseOwner" = @owner RETURNING "Id" """);
+            : """UPDATE "Runs" SET "LeaseExpiresAt" = @lease WHERE "Status" = 'Running' AND "LeaseOwner" = @owner RETURNING "Id", "CancelRequestedAt" """);
         command.Add("owner", owner);
         command.Add("lease", now + _options.LeaseDuration);
-        return [.. await ReadIdsAsync(command, cancellationToken)];
+        var renewal = new LeaseRenewal([], []);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var id = HubSql.ReadGuid(reader, 0);
+            renewal.Held.Add(id);
+            if (!await reader.IsDBNullAsync(1, cancellationToken))
+            {
+                renewal.CancelRequested.Add(id);
+            }
+        }
+        return renewal;
     }
 
     /// <summary>
@@ -98,7 +112,8 @@ internal sealed partial class RunStore(HubConnectionString connection, SqliteWri
 
     /// <summary>
     /// Returns Running runs whose lease expired (their node died or hung) to the queue, or fails them when that was
-    /// their last attempt. The claim already counted the attempt. Returns how many runs were swept.
+    /// their last attempt, or cancels them when a user had asked them to stop. The claim already counted the attempt.
+    /// Returns how many runs were swept.
     /// </summary>
     public async Task<int> SweepExpiredLeasesAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -110,8 +125,8 @@ internal sealed partial class RunStore(HubConnectionString connection, SqliteWri
         await using (var command = HubSql.Command(db, transaction,
             """
             UPDATE "Runs" SET
-                "Status" = CASE WHEN "Attempts" >= "MaxAttempts" THEN 'Failed' ELSE 'Queued' END,
-                "FinishedAt" = CASE WHEN "Attempts" >= "MaxAttempts" THEN @now ELSE NULL END,
+                "Status" = CASE WHEN "CancelRequestedAt" IS NOT NULL THEN 'Cancelled' WHEN "Attempts" >= "MaxAttempts" THEN 'Failed' ELSE 'Queued' END,
+                "FinishedAt" = CASE WHEN "CancelRequestedAt" IS NOT NULL OR "Attempts" >= "MaxAttempts" THEN @now ELSE NULL END,
                 "Error" = 'The node running this attempt (' || COALESCE("LeaseOwner", '?') || ') stopped renewing its lease.',
                 "AvailableAt" = @now, "LeaseOwner" = NULL, "LeaseExpiresAt" = NULL
             WHERE "Status" = 'Running' AND "LeaseExpiresAt" < @now
@@ -135,8 +150,8 @@ internal sealed partial class RunStore(HubConnectionString connection, SqliteWri
     }
 
     /// <summary>
-    /// Puts a run this node started but will not finish (shutting down) back on the queue, available at once. The
-    /// attempt is not counted: the run did not fail, the node left.
+    /// Puts a run this node started but will not finish (shutting down) back on the queue, available at once, or ends it
+    /// Cancelled when a user had asked it to stop. The attempt is not counted: the run did not fail, the node left.
     /// </summary>
     public async Task<bool> ReleaseAsync(Guid runId, string owner, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -147,14 +162,23 @@ internal sealed partial class RunStore(HubConnectionString connection, SqliteWri
             """
             UPDATE "Runs" SET "Status" = 'Queued', "Attempts" = "Attempts" - 1, "AvailableAt" = @now, "StartedAt" = NULL,
                 "LeaseOwner" = NULL, "LeaseExpiresAt" = NULL
-            WHERE "Id" = @id AND "Status" = 'Running' AND "LeaseOwner" = @owner
+            WHERE "Id" = @id AND "Status" = 'Running' AND "LeaseOwner" = @owner AND "CancelRequestedAt" IS NULL
             RETURNING "ScenarioId"
             """);
         command.Add("id", runId);
         command.Add("owner", owner);
         command.Add("now", now);
         var released = await ReadIdsAsync(command, cancellationToken);
-        await HubSql.ExecuteAsync(db, transaction, [.. QueuedRunsBound.Raise(released)], cancellationToken);
+        await HubSql.ExecuteAsync(db, transaction,
+        [
+            .. QueuedRunsBound.Raise(released),
+            new HubSql.Statement(
+                """
+                UPDATE "Runs" SET "Status" = 'Cancelled', "FinishedAt" = @now, "LeaseExpiresAt" = NULL, "Error" = 'Cancelled on request while running.'
+                WHERE "Id" = @id AND "Status" = 'Running' AND "LeaseOwner" = @owner AND "CancelRequestedAt" IS NOT NULL
+                """,
+                [("id", runId), ("owner", owner), ("now", now)]),
+        ], cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return released.Count == 1;
     }
@@ -170,6 +194,9 @@ internal sealed partial class RunStore(HubConnectionString connection, SqliteWri
         return ids;
     }
 }
+
+/// <summary>What a lease renewal found: the runs the node still holds, and those of them users asked to stop.</summary>
+internal sealed record LeaseRenewal(HashSet<Guid> Held, HashSet<Guid> CancelRequested);
 
 /// <summary>The log so far of one attempt (<paramref name="Attempt"/>) of a run still running.</summary>
 internal sealed record LiveRunLog(Guid RunId, int Attempt, RunLogLine[] Lines);

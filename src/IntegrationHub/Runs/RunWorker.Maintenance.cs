@@ -1,6 +1,7 @@
 namespace IntegrationHub.Runs;
 
-// What runs beside the claims while runs execute: lease renewals with the sweep of expired leases, and live logs.
+// What runs beside the claims while runs execute: lease renewals (which also bring the cancellations this node did not
+// hear of) with the sweep of expired leases, and live logs.
 internal sealed partial class RunWorker
 {
     private async Task MaintainLeasesAsync(CancellationToken cancellationToken)
@@ -14,11 +15,15 @@ internal sealed partial class RunWorker
                 var now = _time.GetUtcNow();
                 if (!_inFlight.IsEmpty)
                 {
-                    var held = await _store.RenewAsync(NodeId, now, cancellationToken);
+                    var renewal = await _store.RenewAsync(NodeId, now, cancellationToken);
+                    foreach (var runId in renewal.CancelRequested)
+                    {
+                        Cancel(runId);
+                    }
                     foreach (var (runId, inFlight) in _inFlight)
                     {
                         // Runs claimed after the renewal started are not in its answer but are ours all the same.
-                        if (!held.Contains(runId) && inFlight.ClaimedAt < now)
+                        if (!renewal.Held.Contains(runId) && inFlight.ClaimedAt < now)
                         {
                             try
                             {

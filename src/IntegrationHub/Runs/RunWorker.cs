@@ -9,7 +9,8 @@ namespace IntegrationHub.Runs;
 
 /// <summary>
 /// Executes queued runs on this node: claims them in batches into free slots, holds their leases while they run,
-/// publishes the logs of long runs as they grow, records their outcomes and returns runs of dead nodes to the queue.
+/// publishes the logs of long runs as they grow, stops the runs users cancel, records their outcomes and returns runs of
+/// dead nodes to the queue.
 /// On shutdown it stops claiming and lets the running runs finish within <c>Hub:ShutdownTimeout</c>; runs still going
 /// then are released to the queue.
 /// </summary>
@@ -69,6 +70,7 @@ internal sealed partial class RunWorker : BackgroundService
             return;
         }
 
+        _signals.CancelRequested += Cancel;
         using var maintenanceStop = new CancellationTokenSource();
         var maintenance = Task.WhenAll(MaintainLeasesAsync(maintenanceStop.Token), PublishLiveLogsAsync(maintenanceStop.Token));
         LogStarted(_logger, NodeId, _options.Concurrency);
@@ -85,6 +87,23 @@ internal sealed partial class RunWorker : BackgroundService
         await Task.WhenAll(_inFlight.Values.Select(f => f.Execution));
         await maintenanceStop.CancelAsync();
         await maintenance;
+        _signals.CancelRequested -= Cancel;
+    }
+
+    /// <summary>Stops <paramref name="runId"/> if this node is executing it; it is then recorded Cancelled.</summary>
+    private void Cancel(Guid runId)
+    {
+        if (_inFlight.TryGetValue(runId, out var inFlight))
+        {
+            try
+            {
+                inFlight.Cancel.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The run ended meanwhile.
+            }
+        }
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -146,7 +165,7 @@ internal sealed partial class RunWorker : BackgroundService
                 continue; // Deleted a moment ago, and its runs with it.
             }
             var lease = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
-            var inFlight = new InFlight(run.Attempts, claimedAt, lease, new RunLog(_time));
+            var inFlight = new InFlight(run.Attempts, claimedAt, lease, new CancellationTokenSource(), new RunLog(_time));
             _inFlight[run.Id] = inFlight;
             inFlight.Execution = Task.Run(() => ExecuteOneAsync(run, scenario, inFlight));
         }
@@ -163,10 +182,15 @@ internal sealed partial class RunWorker : BackgroundService
             // The executor enforces the scenario's timeout itself and reports where the script was when it hit it. This is
             // the backstop a few seconds later, so an executor that fails to stop still cannot hold a slot forever.
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(Math.Max(1, scenario.TimeoutSeconds)) + TimeoutBackstopGrace, _time);
-            using var token = CancellationTokenSource.CreateLinkedTokenSource(inFlight.Lease.Token, timeout.Token);
+            using var token = CancellationTokenSource.CreateLinkedTokenSource(inFlight.Lease.Token, inFlight.Cancel.Token, timeout.Token);
             try
             {
                 outcome = await _executor.ExecuteAsync(run, scenario, inFlight.Log, token.Token);
+            }
+            catch (OperationCanceledException) when (inFlight.Cancel.IsCancellationRequested && !inFlight.Lease.IsCancellationRequested)
+            {
+                inFlight.Log.Write("warn", "Cancelled on request while running.");
+                outcome = new(false, 0, 0, inFlight.Log.Lines(), Error: "Cancelled on request while running.", Cancelled: true);
             }
             catch (OperationCanceledException) when (_abort.IsCancellationRequested)
             {
@@ -200,7 +224,7 @@ internal sealed partial class RunWorker : BackgroundService
                 return;
             }
             _duration.Record((_time.GetUtcNow() - inFlight.ClaimedAt).TotalSeconds, new KeyValuePair<string, object?>("status", status.Value.ToString()));
-            if (status is RunStatus.Succeeded or RunStatus.Failed)
+            if (status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled)
             {
                 _signals.Ended(run.Id);
             }
@@ -214,6 +238,7 @@ internal sealed partial class RunWorker : BackgroundService
         {
             _inFlight.TryRemove(run.Id, out _);
             inFlight.Lease.Dispose();
+            inFlight.Cancel.Dispose();
             // The slot is free, and the scenario may now start its next run.
             _signals.WorkAvailable();
         }
@@ -244,11 +269,14 @@ internal sealed partial class RunWorker : BackgroundService
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} released to the queue at shutdown")]
     private static partial void LogReleased(ILogger logger, Guid runId);
 
-    private sealed class InFlight(int attempt, DateTimeOffset claimedAt, CancellationTokenSource lease, RunLog log)
+    private sealed class InFlight(int attempt, DateTimeOffset claimedAt, CancellationTokenSource lease, CancellationTokenSource cancel, RunLog log)
     {
         public int Attempt { get; } = attempt;
         public DateTimeOffset ClaimedAt { get; } = claimedAt;
+        /// <summary>Cancelled when this node lost the run (its lease) or shuts down past its timeout.</summary>
         public CancellationTokenSource Lease { get; } = lease;
+        /// <summary>Cancelled when a user cancelled the run.</summary>
+        public CancellationTokenSource Cancel { get; } = cancel;
         public RunLog Log { get; } = log;
         // Only the publisher's loop reads and writes it.
         public int PublishedLines { get; set; }

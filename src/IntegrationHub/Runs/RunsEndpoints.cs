@@ -40,7 +40,8 @@ internal static class RunsEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
         group.MapPost("/runs/{id:guid}/cancel", CancelRun).RequireAuthorization(HubPolicies.Operator)
-            .WithName("CancelRun").WithSummary("Cancels a run that is still queued.")
+            .WithName("CancelRun")
+            .WithSummary("Cancels a queued run (200), or asks a running one to stop (202): it becomes Cancelled once its node has stopped it.")
             .ProducesProblem(StatusCodes.Status409Conflict);
         return group;
     }
@@ -180,26 +181,21 @@ internal static class RunsEndpoints
             : TypedResults.Text(found.json, "application/json");
     }
 
-    public static async Task<Results<Ok<RunDetails>, ProblemHttpResult>> CancelRun(
-        Guid id, HttpContext context, HubDbContext db, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<RunDetails>, Accepted<RunDetails>, ProblemHttpResult>> CancelRun(
+        Guid id, HttpContext context, RunCancellation cancellation, CancellationToken cancellationToken)
     {
         var caller = HubCaller.From(context.User)!;
-        var now = time.GetUtcNow();
-        // Conditional: a worker may claim the run at this very moment; then it is Running and no longer cancellable.
-        var cancelled = await db.Runs
-            .Where(r => r.Id == id && r.WorkspaceId == caller.WorkspaceId && r.Status == RunStatus.Queued)
-            .ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, RunStatus.Cancelled).SetProperty(r => r.FinishedAt, now), cancellationToken);
-        var run = await FindAsync(db, id, caller, cancellationToken);
-        if (run is null)
+        if (await cancellation.CancelAsync(id, caller.WorkspaceId, cancellationToken) is not var (result, run))
         {
             return NotFound("run", id);
         }
-        if (cancelled == 0)
+        return result switch
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The run is not queued",
-                detail: $"Run {id} is {run.Status}; only a Queued run can be cancelled.");
-        }
-        return TypedResults.Ok(RunDetails.From(run));
+            CancelResult.Cancelled => TypedResults.Ok(RunDetails.From(run)),
+            CancelResult.Stopping => TypedResults.Accepted($"/api/v1/runs/{id}", RunDetails.From(run)),
+            _ => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The run has ended",
+                detail: $"Run {id} is {run.Status}; only a Queued or Running run can be cancelled."),
+        };
     }
 
     private static async Task<Results<Accepted<RunDetails>, ProblemHttpResult>> Accepted(
@@ -273,6 +269,7 @@ public sealed record RunPage(IReadOnlyList<RunSummary> Items, int Page, int Page
 public sealed record RunError(string Message, int? Line, int? Column);
 
 /// <summary>Everything about one run.</summary>
+/// <param name="CancelRequestedAt">When a user cancelled the run while it was Running; it is Cancelled once its node stopped it.</param>
 /// <param name="Log">The log of the latest attempt.</param>
 /// <param name="Result">The records the Source Script returned.</param>
 /// <param name="Payload">For external POST triggers: the accepted request.</param>
@@ -293,6 +290,7 @@ public sealed record RunDetails(
     Guid? TriggeredBy,
     Guid? RetryOf,
     DateTimeOffset? ScheduledFor,
+    DateTimeOffset? CancelRequestedAt,
     IReadOnlyList<RunLogLine> Log,
     RunError? Error,
     JsonElement? Result,
@@ -303,7 +301,7 @@ public sealed record RunDetails(
     public static RunDetails From(Run run) => new(
         run.Id, run.WorkspaceId, run.ScenarioId, run.Status, run.Trigger, run.QueuedAt, run.AvailableAt, run.StartedAt,
         run.FinishedAt, run.Attempts, run.MaxAttempts, run.RecordsIn, run.RecordsOut, run.TriggeredBy, run.RetryOf, run.ScheduledFor,
-        run.Log is null ? [] : JsonSerializer.Deserialize<List<RunLogLine>>(run.Log, LogJson) ?? [],
+        run.CancelRequestedAt, run.Log is null ? [] : JsonSerializer.Deserialize<List<RunLogLine>>(run.Log, LogJson) ?? [],
         run.Error is null ? null : new RunError(run.Error, run.ErrorLine, run.ErrorColumn),
         ParseJson(run.Result),
         ParseJson(run.Payload));

@@ -10,6 +10,7 @@ internal static class RunsExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<RunSignals>();
         builder.Services.AddSingleton<RunQueue>();
+        builder.Services.AddScoped<RunCancellation>();
         builder.Services.AddSingleton<RunStore>();
         builder.Services.AddSingleton<RunCompleter>();
         builder.Services.AddSingleton<RunExecutor>();

@@ -151,6 +151,9 @@ namespace IntegrationHub.Data.Migrations.Postgres
                     b.Property<long>("AvailableAt")
                         .HasColumnType("bigint");
 
+                    b.Property<long?>("CancelRequestedAt")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("Error")
                         .HasColumnType("text");
 

@@ -146,6 +146,9 @@ namespace IntegrationHub.Data.Migrations.Sqlite
                     b.Property<long>("AvailableAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("CancelRequestedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Error")
                         .HasColumnType("TEXT");
 

@@ -1,0 +1,70 @@
+using IntegrationHub.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace IntegrationHub.Runs;
+
+/// <summary>
+/// Cancels runs for the API and the run page. A Queued run is cancelled at once. A Running run is asked to stop: its node
+/// stops it at once when it is this node or hears of it through PostgreSQL's NOTIFY, and at its next lease renewal
+/// (a third of <c>Runs:LeaseDuration</c>) otherwise, then records it Cancelled. What the run had already sent to a
+/// target stays sent; its storage changes are dropped, as a failed run's are.
+/// </summary>
+internal sealed class RunCancellation(HubDbContext db, RunSignals signals, HubConnectionString connection, TimeProvider time)
+{
+    /// <summary>Cancels, or asks to stop, the run of <paramref name="workspaceId"/>; null when it has no such run.</summary>
+    public async Task<(CancelResult Result, Run Run)?> CancelAsync(Guid runId, Guid workspaceId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        // Both conditional: a worker may claim the run, or end it, at this very moment.
+        var result = CancelResult.Cancelled;
+        var changed = await db.Runs
+            .Where(r => r.Id == runId && r.WorkspaceId == workspaceId && r.Status == RunStatus.Queued)
+            .ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, RunStatus.Cancelled).SetProperty(r => r.FinishedAt, now), cancellationToken);
+        if (changed == 0)
+        {
+            result = CancelResult.Stopping;
+            changed = await db.Runs
+                .Where(r => r.Id == runId && r.WorkspaceId == workspaceId && r.Status == RunStatus.Running && r.CancelRequestedAt == null)
+                .ExecuteUpdateAsync(u => u.SetProperty(r => r.CancelRequestedAt, now), cancellationToken);
+        }
+
+        // Read before the node is told, so that the answer shows the run as the request found it.
+        var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId && r.WorkspaceId == workspaceId, cancellationToken);
+        if (run is null)
+        {
+            return null;
+        }
+        if (changed == 0)
+        {
+            // Asked before and still stopping, or ended meanwhile (or long ago).
+            result = run is { Status: RunStatus.Running, CancelRequestedAt: not null } ? CancelResult.Stopping : CancelResult.Ended;
+        }
+        else if (result == CancelResult.Stopping)
+        {
+            await TellTheNodeAsync(runId, cancellationToken);
+        }
+        return (result, run);
+    }
+
+    private async Task TellTheNodeAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        signals.RequestCancel(runId);
+        if (connection.Provider == DatabaseProvider.Postgres)
+        {
+            // The other nodes; one that misses it (not listening at the moment) sees the request at its next renewal.
+            var payload = RunNotificationListener.CancelPayload(runId);
+            await db.Database.ExecuteSqlAsync($"SELECT pg_notify({RunNotificationListener.Channel}, {payload})", cancellationToken);
+        }
+    }
+}
+
+/// <summary>What <see cref="RunCancellation.CancelAsync"/> did.</summary>
+internal enum CancelResult
+{
+    /// <summary>The run was Queued and is now Cancelled.</summary>
+    Cancelled,
+    /// <summary>The run is Running and was asked to stop; it becomes Cancelled when its node has stopped it.</summary>
+    Stopping,
+    /// <summary>The run had ended already: nothing was changed.</summary>
+    Ended,
+}
