@@ -116,9 +116,12 @@ public sealed partial class RunQueue
                 // Nodes enqueue concurrently; locking the scenarios' rows (in uuid order, as QueuedRunsBound.Raise does,
                 // so no two transactions deadlock) makes the MaxQueuedRuns check and the Idempotency-Key check exact
                 // across nodes. The count below is a statement of its own so that it sees every run put back in the
-                // queue before the lock was granted.
+                // queue before the lock was granted. NO KEY UPDATE, the lock the bound's own UPDATE takes: a plain
+                // FOR UPDATE also blocked the key-share lock that a run's outcome takes on the scenario for its storage
+                // rows' foreign key, and a scheduled occurrence enqueued twice (by two nodes) waited on that very run's
+                // outcome in its ON CONFLICT: a deadlock, and the outcome was its victim.
                 var locks = new NpgsqlBatchCommand(
-                    """SELECT count(*) FROM (SELECT 1 FROM "Scenarios" WHERE "Id" = ANY(@ids) ORDER BY "Id" FOR UPDATE) AS locked""");
+                    """SELECT count(*) FROM (SELECT 1 FROM "Scenarios" WHERE "Id" = ANY(@ids) ORDER BY "Id" FOR NO KEY UPDATE) AS locked""");
                 var scenarioIds = arrivals.Select(a => a.ScenarioId).ToArray();
                 locks.Parameters.AddWithValue("ids", scenarioIds);
                 read.BatchCommands.Add(locks);

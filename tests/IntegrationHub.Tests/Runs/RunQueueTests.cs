@@ -44,6 +44,27 @@ public sealed class RunQueueTests
         Assert.All(runs, r => Assert.Equal(scenario.MaxAttempts, r.MaxAttempts));
     }
 
+    [Fact]
+    public async Task Enqueue_OnPostgres_DoesNotWaitForARunsStorageWriteToTheSameScenario()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Postgres, RunsTestData.NoWorkers);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub);
+        // What a run's outcome holds while it writes storage entries: the key-share lock of their foreign key on the
+        // scenario's row. An enqueue that waited for it could deadlock with that outcome (a scheduled occurrence that
+        // two nodes enqueue waits on the occurrence's run in its ON CONFLICT).
+        await using var db = await RunsTestData.CreateDbAsync(hub);
+        await using var outcome = await db.Database.BeginTransactionAsync();
+        await db.Database.ExecuteSqlAsync($"""SELECT 1 FROM "Scenarios" WHERE "Id" = {scenario.Id} FOR KEY SHARE""");
+
+        // Keyed, as a scheduled occurrence is: such runs are checked against earlier ones under the scenario's lock.
+        var enqueue = hub.Services.GetRequiredService<RunQueue>().EnqueueAsync(RunsTestData.ManualRun(scenario, idempotencyKey: "order-1"), CancellationToken.None);
+        var finished = await Task.WhenAny(enqueue, Task.Delay(TimeSpan.FromSeconds(20))) == enqueue;
+        await outcome.RollbackAsync();
+
+        Assert.True(finished, "The enqueue waited for the transaction holding a key-share lock on its scenario.");
+        Assert.IsType<EnqueueResult.Queued>(await enqueue);
+    }
+
     [Theory, AllDatabases]
     public async Task Enqueue_NamesEachScenariosNewestRun_ItsLastRun_AsTheHistoryOrdersThem(DatabaseProvider provider)
     {
