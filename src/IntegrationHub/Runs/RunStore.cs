@@ -58,23 +58,42 @@ internal sealed partial class RunStore(HubConnectionString connection, SqliteWri
     }
 
     /// <summary>
-    /// Extends the leases of every run <paramref name="owner"/> holds; returns the ids it still holds, and those of them
-    /// a user asked to stop.
+    /// Extends the leases of the runs <paramref name="owner"/> is executing (<paramref name="runIds"/>); returns those it
+    /// still holds, and those of them a user asked to stop. Only those: a run whose outcome this node failed to record
+    /// is no longer executing, and its lease must run out so that the sweeper puts it back.
     /// </summary>
-    public async Task<LeaseRenewal> RenewAsync(string owner, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<LeaseRenewal> RenewAsync(string owner, IReadOnlyCollection<Guid> runIds, DateTimeOffset now, CancellationToken cancellationToken)
     {
         using var turn = await writeGate.EnterAsync(SqliteWriteGate.Writers.LeaseRenewal, cancellationToken);
         await using var db = await HubSql.OpenAsync(connection, cancellationToken);
+        // SQLite has no arrays: a parameter per run.
+        var sqlite = db is not NpgsqlConnection;
+        var ids = sqlite ? $"IN ({string.Join(", ", runIds.Select((_, i) => $"@id{i}"))})" : "= ANY(@ids)";
         // PostgreSQL: the rows are locked in id order, the order in which outcomes write them (CompleteAsync), so a
         // renewal and a batch of outcomes cannot deadlock. SQLite has one writer at a time.
-        await using var command = HubSql.Command(db, null, db is NpgsqlConnection
-            ? """
+        await using var command = HubSql.Command(db, null, sqlite
+            ? $"""
               UPDATE "Runs" SET "LeaseExpiresAt" = @lease
-              WHERE "Id" IN (SELECT "Id" FROM "Runs" WHERE "Status" = 'Running' AND "LeaseOwner" = @owner ORDER BY "Id" FOR UPDATE)
-                AND "Status" = 'Running' AND "LeaseOwner" = @owner
+              WHERE "Id" {ids} AND "Status" = 'Running' AND "LeaseOwner" = @owner
               RETURNING "Id", "CancelRequestedAt"
               """
-            : """UPDATE "Runs" SET "LeaseExpiresAt" = @lease WHERE "Status" = 'Running' AND "LeaseOwner" = @owner RETURNING "Id", "CancelRequestedAt" """);
+            : $"""
+              UPDATE "Runs" SET "LeaseExpiresAt" = @lease
+              WHERE "Id" IN (SELECT "Id" FROM "Runs" WHERE "Id" {ids} AND "Status" = 'Running' AND "LeaseOwner" = @owner ORDER BY "Id" FOR UPDATE)
+                AND "Status" = 'Running' AND "LeaseOwner" = @owner
+              RETURNING "Id", "CancelRequestedAt"
+              """);
+        if (sqlite)
+        {
+            foreach (var (id, i) in runIds.Select((id, i) => (id, i)))
+            {
+                command.Add($"id{i}", id);
+            }
+        }
+        else
+        {
+            command.Add("ids", runIds.ToArray());
+        }
         command.Add("owner", owner);
         command.Add("lease", now + _options.LeaseDuration);
         var renewal = new LeaseRenewal([], []);

@@ -15,7 +15,7 @@ internal sealed partial class RunWorker
                 var now = _time.GetUtcNow();
                 if (!_inFlight.IsEmpty)
                 {
-                    var renewal = await _store.RenewAsync(NodeId, now, cancellationToken);
+                    var renewal = await _store.RenewAsync(NodeId, [.. _inFlight.Keys], now, cancellationToken);
                     foreach (var runId in renewal.CancelRequested)
                     {
                         Cancel(runId);

@@ -217,7 +217,7 @@ internal sealed partial class RunWorker : BackgroundService
                 outcome = Failure(ex.Message, retryable: true);
             }
 
-            var status = await _completer.CompleteAsync(new RunCompletion(run, outcome, NodeId));
+            var status = await RecordAsync(new RunCompletion(run, outcome, NodeId));
             if (status is null)
             {
                 LogLeaseLost(_logger, run.Id);
@@ -231,7 +231,8 @@ internal sealed partial class RunWorker : BackgroundService
         }
         catch (Exception ex)
         {
-            // Recording failed (the database is unreachable): the lease expires and the sweeper requeues the run.
+            // Recording failed for as long as a lease lasts (the database is unreachable): the run is no longer renewed,
+            // so its lease expires and the sweeper requeues it.
             LogRecordFailed(_logger, run.Id, ex);
         }
         finally
@@ -251,6 +252,30 @@ internal sealed partial class RunWorker : BackgroundService
         }
     }
 
+    /// <summary>
+    /// Records an outcome, trying again with a growing pause when the database fails (a restart, a deadlock) for up to a
+    /// lease's length. Meanwhile the run stays this node's, its lease renewed; giving up at once would leave it to wait
+    /// out its lease and run again, although it ran.
+    /// </summary>
+    private async Task<RunStatus?> RecordAsync(RunCompletion completion)
+    {
+        var pause = TimeSpan.FromMilliseconds(250);
+        var giveUpAt = _time.GetUtcNow() + _options.LeaseDuration;
+        while (true)
+        {
+            try
+            {
+                return await _completer.CompleteAsync(completion);
+            }
+            catch (Exception ex) when (_time.GetUtcNow() + pause < giveUpAt && !_abort.IsCancellationRequested)
+            {
+                LogRecordRetried(_logger, completion.Run.Id, pause.TotalSeconds, ex.Message);
+                await Task.Delay(pause, _time);
+                pause *= 2;
+            }
+        }
+    }
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Run worker {NodeId} started with {Concurrency} slots")]
     private static partial void LogStarted(ILogger logger, string nodeId, int concurrency);
 
@@ -262,6 +287,9 @@ internal sealed partial class RunWorker : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Recording the outcome of run {RunId} failed; it returns to the queue when its lease expires")]
     private static partial void LogRecordFailed(ILogger logger, Guid runId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording the outcome of run {RunId} failed; trying again in {Seconds} s: {Reason}")]
+    private static partial void LogRecordRetried(ILogger logger, Guid runId, double seconds, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} was taken over by another node after this node's lease expired")]
     private static partial void LogLeaseLost(ILogger logger, Guid runId);

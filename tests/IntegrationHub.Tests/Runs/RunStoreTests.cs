@@ -262,6 +262,28 @@ public sealed class RunStoreTests
     }
 
     [Theory, AllDatabases]
+    public async Task Renewal_ExtendsOnlyTheRunsTheNodeIsExecuting_SoARunWhoseOutcomeWasLostIsSwept(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub, s => s.MaxConcurrentRuns = 2);
+        var executing = await RunsTestData.EnqueueAsync(hub, scenario);
+        var orphaned = await RunsTestData.EnqueueAsync(hub, scenario);
+        var store = hub.Services.GetRequiredService<RunStore>();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow.AddSeconds(1));
+        Assert.Equal(2, (await store.ClaimAsync(Node, time, 10, CancellationToken.None)).Count);
+
+        time.Advance(TimeSpan.FromSeconds(20));
+        var renewal = await store.RenewAsync(Node, [executing], time.GetUtcNow(), CancellationToken.None);
+        time.Advance(TimeSpan.FromSeconds(20));
+        var swept = await store.SweepExpiredLeasesAsync(time.GetUtcNow(), CancellationToken.None);
+
+        Assert.Equal([executing], renewal.Held);
+        Assert.Equal(1, swept);
+        Assert.Equal(RunStatus.Running, (await RunsTestData.GetRunAsync(hub, executing)).Status);
+        Assert.Equal(RunStatus.Queued, (await RunsTestData.GetRunAsync(hub, orphaned)).Status);
+    }
+
+    [Theory, AllDatabases]
     public async Task Release_PutsTheRunBackWithoutCountingTheAttempt(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);

@@ -8,6 +8,7 @@ using IntegrationHub.Storage;
 using IntegrationHub.Tests.Connectors;
 using IntegrationHub.Tests.Infrastructure;
 using IntegrationHub.Tests.Scenarios;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace IntegrationHub.Tests.Runs;
@@ -130,6 +131,37 @@ public sealed class RunWorkerTests
         // Released, not left to its lease: the second node had it at once, as its first attempt.
         Assert.Equal((RunStatus.Succeeded, 1), (run.Status, run.Attempts));
         Assert.StartsWith("node-b", run.LeaseOwner, StringComparison.Ordinal);
+    }
+
+    [Theory, AllDatabases]
+    public async Task Outcome_TheDatabaseRefusesForAWhile_IsRecordedWhenItRecovers_WithoutRunningTheRunAgain(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub, s => s.SourceScript = "storage.set('ran', run.id); return [];");
+        // The database refuses to record a success, as a restart or a deadlock would fail the write.
+        await using (var db = await RunsTestData.CreateDbAsync(hub))
+        {
+            await db.Database.ExecuteSqlRawAsync(provider == DatabaseProvider.Sqlite
+                ? """CREATE TRIGGER "RefuseSuccess" BEFORE UPDATE OF "Status" ON "Runs" WHEN NEW."Status" = 'Succeeded' BEGIN SELECT RAISE(ABORT, 'refused for the test'); END"""
+                : """ALTER TABLE "Runs" ADD CONSTRAINT "RefuseSuccess" CHECK ("Status" <> 'Succeeded') NOT VALID""");
+        }
+
+        var runId = await RunsTestData.EnqueueAsync(hub, scenario);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var whileRefused = await RunsTestData.GetRunAsync(hub, runId);
+        await using (var db = await RunsTestData.CreateDbAsync(hub))
+        {
+            await db.Database.ExecuteSqlRawAsync(provider == DatabaseProvider.Sqlite
+                ? """DROP TRIGGER "RefuseSuccess" """
+                : """ALTER TABLE "Runs" DROP CONSTRAINT "RefuseSuccess" """);
+        }
+        var run = (await RunsTestData.WaitForRunsAsync(hub, scenario.Id, 1, r => r.Status == RunStatus.Succeeded)).Single();
+
+        Assert.Equal((RunStatus.Running, 1), (whileRefused.Status, whileRefused.Attempts));
+        // Recorded by the attempt that ran, not by a second one after its lease ran out.
+        Assert.Equal(1, run.Attempts);
+        var stored = await hub.Services.GetRequiredService<ScenarioStorage>().GetAsync(scenario.Id, "\"ran\"", CancellationToken.None);
+        Assert.Equal($"\"{runId}\"", stored);
     }
 
     [Theory, AllDatabases]
