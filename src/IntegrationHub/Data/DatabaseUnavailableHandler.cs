@@ -7,9 +7,10 @@ namespace IntegrationHub.Data;
 
 /// <summary>
 /// Answers a request that failed because the database could not be reached (PostgreSQL down, restarting, out of
-/// connections; an SQLite file that cannot be opened or written) with 503 and <c>Retry-After</c> instead of a 500:
-/// nothing is wrong with the request, and a caller that tries again later succeeds. The request may or may not have
-/// been stored (a commit can be lost on its way back), so the answer says to send it again with an Idempotency-Key.
+/// connections; an SQLite file that cannot be opened or written), or was busy with other work on the same rows (a
+/// deadlock, SQLite locked past its busy timeout), with 503 and <c>Retry-After</c> instead of a 500: nothing is wrong
+/// with the request, and a caller that tries again later succeeds. An unreachable database may have stored the request
+/// (a commit can be lost on its way back), so that answer says to send it again with an Idempotency-Key.
 /// </summary>
 internal sealed partial class DatabaseUnavailableHandler(IProblemDetailsService problems, ILogger<DatabaseUnavailableHandler> logger)
     : IExceptionHandler
@@ -19,7 +20,8 @@ internal sealed partial class DatabaseUnavailableHandler(IProblemDetailsService 
 
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (!IsUnavailable(exception) || httpContext.Response.HasStarted)
+        var trouble = Classify(exception);
+        if (trouble == DatabaseTrouble.None || httpContext.Response.HasStarted)
         {
             return false;
         }
@@ -31,37 +33,66 @@ internal sealed partial class DatabaseUnavailableHandler(IProblemDetailsService 
         {
             HttpContext = httpContext,
             Exception = exception,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = StatusCodes.Status503ServiceUnavailable,
-                Title = "Database unavailable",
-                Detail = "The hub cannot reach its database at the moment, so the request may not have been stored. Send it again in a "
-                    + $"few seconds (Retry-After); with an Idempotency-Key, a trigger sent twice is queued once.",
-            },
+            ProblemDetails = trouble == DatabaseTrouble.Unreachable
+                ? new ProblemDetails
+                {
+                    Status = StatusCodes.Status503ServiceUnavailable,
+                    Title = "Database unavailable",
+                    Detail = "The hub cannot reach its database at the moment, so the request may not have been stored. Send it again in a "
+                        + "few seconds (Retry-After); with an Idempotency-Key, a trigger sent twice is queued once.",
+                }
+                : new ProblemDetails
+                {
+                    Status = StatusCodes.Status503ServiceUnavailable,
+                    Title = "Database busy",
+                    Detail = "The request met other work on the same data in the database and was not completed; nothing of it was "
+                        + "stored. Send it again in a few seconds (Retry-After).",
+                },
         });
     }
 
     /// <summary>Whether the exception, or one it wraps (EF wraps the provider's), says the database could not be reached.</summary>
-    internal static bool IsUnavailable(Exception exception)
+    internal static bool IsUnavailable(Exception exception) => Classify(exception) != DatabaseTrouble.None;
+
+    /// <summary>What the exception, or one it wraps (EF wraps the provider's), says of the database, if anything.</summary>
+    internal static DatabaseTrouble Classify(Exception exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
             switch (e)
             {
+                // Checked before IsTransient, which Npgsql sets for these too: the server is there, the rows were taken.
+                case PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.LockNotAvailable }:
+                    return DatabaseTrouble.Contended;
                 // Npgsql's own judgement: connection failures, timeouts, a server shutting down or out of connections.
                 case NpgsqlException { IsTransient: true }:
-                    return true;
+                    return DatabaseTrouble.Unreachable;
+                case SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked }:
+                    return DatabaseTrouble.Contended;
                 case SqliteException { SqliteErrorCode: SqliteIoError or SqliteFull or SqliteCantOpen }:
-                    return true;
+                    return DatabaseTrouble.Unreachable;
             }
         }
-        return false;
+        return DatabaseTrouble.None;
     }
 
+    private const int SqliteBusy = 5;
+    private const int SqliteLocked = 6;
     private const int SqliteIoError = 10;
     private const int SqliteFull = 13;
     private const int SqliteCantOpen = 14;
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Answered 503: the database could not be reached ({Reason})")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Answered 503: the database could not be reached or was busy ({Reason})")]
     private static partial void LogUnavailable(ILogger logger, string reason);
+}
+
+/// <summary>Why a database call failed, as far as the caller of the hub is concerned.</summary>
+internal enum DatabaseTrouble
+{
+    /// <summary>Not for a reason of the database's: a bug, or bad data.</summary>
+    None,
+    /// <summary>The database could not be reached or written: down, restarting, out of connections or disk.</summary>
+    Unreachable,
+    /// <summary>The database was there, but other work held the same rows: a deadlock, a lock not granted in time.</summary>
+    Contended,
 }

@@ -17,6 +17,9 @@ internal static class ScenarioEndpoints
     /// <summary>How often a replace reads the scenario again after losing a race with another save.</summary>
     private const int MaxSaveAttempts = 20;
 
+    /// <summary>Attempts at deleting a scenario whose cascade met its runs' outcomes in a deadlock.</summary>
+    private const int MaxDeleteAttempts = 5;
+
     public static RouteGroupBuilder MapScenarioEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/scenarios").WithTags("Scenarios").RequireAuthorization(HubPolicies.Viewer);
@@ -145,7 +148,21 @@ internal static class ScenarioEndpoints
         }
         // Once begun, the deletion is finished even if the caller goes away: a scenario is not left with half its history.
         await housekeeper.DeleteRunsOfScenarioAsync(id, CancellationToken.None);
-        var deleted = await scenario.ExecuteDeleteAsync(CancellationToken.None);
+        int deleted;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                deleted = await scenario.ExecuteDeleteAsync(CancellationToken.None);
+                break;
+            }
+            catch (Exception ex) when (attempt < MaxDeleteAttempts && DatabaseUnavailableHandler.Classify(ex) == DatabaseTrouble.Contended)
+            {
+                // The cascade to runs and storage deadlocked with runs of the scenario recording their outcomes (PostgreSQL
+                // failed it to free them): those runs have ended now, so the delete goes again.
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), CancellationToken.None);
+            }
+        }
         triggerCache.Evict(id);
         return deleted == 0 ? NotFound(id) : TypedResults.NoContent();
     }

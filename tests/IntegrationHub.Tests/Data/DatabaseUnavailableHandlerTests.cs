@@ -51,6 +51,28 @@ public sealed class DatabaseUnavailableHandlerTests
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode);
     }
 
+    [Theory]
+    [InlineData("40P01", nameof(DatabaseTrouble.Contended))] // deadlock detected
+    [InlineData("40001", nameof(DatabaseTrouble.Contended))] // serialization failure
+    [InlineData("57P01", nameof(DatabaseTrouble.Unreachable))] // the server is shutting down
+    [InlineData("53300", nameof(DatabaseTrouble.Unreachable))] // too many connections
+    [InlineData("23505", nameof(DatabaseTrouble.None))] // a unique violation: the hub's own fault, a 500
+    public void PostgresErrors_AreTold_ByWhetherTheServerWasThereButBusy(string sqlState, string expected)
+    {
+        // As EF throws them: the provider's exception inside its own.
+        var error = new InvalidOperationException("wrapped", new PostgresException("from the server", "ERROR", "ERROR", sqlState));
+
+        Assert.Equal(expected, DatabaseUnavailableHandler.Classify(error).ToString());
+    }
+
+    [Theory]
+    [InlineData(5, nameof(DatabaseTrouble.Contended))] // SQLITE_BUSY: another process held the write lock past the busy timeout
+    [InlineData(6, nameof(DatabaseTrouble.Contended))] // SQLITE_LOCKED
+    [InlineData(14, nameof(DatabaseTrouble.Unreachable))] // SQLITE_CANTOPEN
+    [InlineData(19, nameof(DatabaseTrouble.None))] // SQLITE_CONSTRAINT
+    public void SqliteErrors_AreTold_ByWhetherTheFileWasThereButBusy(int code, string expected) =>
+        Assert.Equal(expected, DatabaseUnavailableHandler.Classify(new Microsoft.Data.Sqlite.SqliteException("from SQLite", code)).ToString());
+
     private static async Task AdminAsync(PostgresServer server, params string[] statements)
     {
         await using var connection = new NpgsqlConnection(server.AdminConnectionString);
