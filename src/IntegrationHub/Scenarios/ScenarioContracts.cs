@@ -30,19 +30,29 @@ public sealed record ScenarioResponse(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt)
 {
-    public static ScenarioResponse From(Scenario s) => new(
+    /// <summary>What a header's value reads as for callers who may not edit the scenario.</summary>
+    public const string HiddenHeaderValue = "(hidden)";
+
+    /// <summary>
+    /// The scenario as <paramref name="withHeaderValues"/> says: header values are where credentials for the source and
+    /// target live (an Authorization or API key header), so only those who may edit the scenario see them.
+    /// </summary>
+    public static ScenarioResponse From(Scenario s, bool withHeaderValues = true) => new(
         s.Id,
         s.Name,
         s.Description,
         s.Enabled,
-        new SourceDto(s.Source.Type, s.Source.Url, s.Source.Headers),
+        new SourceDto(s.Source.Type, s.Source.Url, Headers(s.Source.Headers, withHeaderValues)),
         s.SourceScript,
-        new TargetDto(s.Target.Type, s.Target.Url, s.Target.Method, s.Target.Batch, s.Target.Headers, s.Target.KeyFields),
+        new TargetDto(s.Target.Type, s.Target.Url, s.Target.Method, s.Target.Batch, Headers(s.Target.Headers, withHeaderValues), s.Target.KeyFields),
         s.Cron is null ? null : new ScheduleDto(s.Cron, s.TimeZone),
         new AdvancedDto(s.EnableExternalTriggers, s.AllowAnonymousTriggers, s.MaxConcurrentRuns, s.MaxQueuedRuns, s.TimeoutSeconds, s.MaxAttempts),
         s.Version,
         s.CreatedAt,
         s.UpdatedAt);
+
+    private static IReadOnlyDictionary<string, string>? Headers(IReadOnlyDictionary<string, string>? headers, bool withValues) =>
+        withValues || headers is null ? headers : headers.ToDictionary(h => h.Key, _ => HiddenHeaderValue, StringComparer.OrdinalIgnoreCase);
 }
 
 /// <param name="Type"><c>none</c>, <c>http</c> or <c>storage</c> (case-insensitive).</param>

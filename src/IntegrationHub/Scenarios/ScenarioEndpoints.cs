@@ -48,14 +48,14 @@ internal static class ScenarioEndpoints
         var query = db.Scenarios.AsNoTracking().Where(s => s.WorkspaceId == caller.WorkspaceId).Matching(search);
         var total = await query.CountAsync(cancellationToken);
         var items = await query.OrderBy(s => s.Name).ThenBy(s => s.Id).ToPageAsync(p, size, cancellationToken);
-        return TypedResults.Ok(new ScenarioPage([.. items.Select(ScenarioResponse.From)], total, p, size));
+        return TypedResults.Ok(new ScenarioPage([.. items.Select(s => ScenarioResponse.From(s, caller.CanEdit))], total, p, size));
     }
 
     public static async Task<Results<Ok<ScenarioResponse>, ProblemHttpResult>> GetAsync(
         Guid id, HttpContext context, HubDbContext db, CancellationToken cancellationToken)
     {
         var scenario = await FindAsync(db.Scenarios.AsNoTracking(), id, context, cancellationToken);
-        return scenario is null ? NotFound(id) : TypedResults.Ok(ScenarioResponse.From(scenario));
+        return scenario is null ? NotFound(id) : TypedResults.Ok(ScenarioResponse.From(scenario, HubCaller.From(context.User)!.CanEdit));
     }
 
     public static async Task<Results<Created<ScenarioResponse>, ValidationProblem>> CreateAsync(

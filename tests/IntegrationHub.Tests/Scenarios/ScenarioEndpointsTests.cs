@@ -364,6 +364,34 @@ public sealed class ScenarioEndpointsTests
         Assert.Equal(2, (await RunsTestData.GetRunsAsync(hub, other.Id)).Count);
     }
 
+    [Fact]
+    public async Task HeaderValues_WhereCredentialsLive_AreHiddenFromCallersWhoMayNotEdit()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(change: j =>
+        {
+            j["source"] = new JsonObject { ["type"] = "http", ["url"] = "https://erp.example.com/orders", ["headers"] = new JsonObject { ["Authorization"] = "Bearer source-secret" } };
+            j["target"] = new JsonObject { ["type"] = "http", ["url"] = "https://crm.example.com/in", ["headers"] = new JsonObject { ["X-Api-Key"] = "target-secret" } };
+        }));
+
+        foreach (var role in new[] { UserRole.Viewer, UserRole.Operator })
+        {
+            using var reader = hub.CreateHttpClient(await ScenarioTestData.CreateUserTokenAsync(hub, role));
+            var one = await reader.GetStringAsync($"/api/v1/scenarios/{scenario.Id}");
+            var list = await reader.GetStringAsync("/api/v1/scenarios");
+            foreach (var body in new[] { one, list })
+            {
+                Assert.DoesNotContain("secret", body, StringComparison.Ordinal);
+                Assert.Contains("\"Authorization\":\"(hidden)\"", body, StringComparison.Ordinal);
+                Assert.Contains("\"X-Api-Key\":\"(hidden)\"", body, StringComparison.Ordinal);
+            }
+        }
+        using var editor = hub.CreateHttpClient(await ScenarioTestData.CreateUserTokenAsync(hub, UserRole.Editor));
+        var edited = (await editor.GetFromJsonAsync<ScenarioResponse>($"/api/v1/scenarios/{scenario.Id}", TestJson.Options))!;
+        Assert.Equal("Bearer source-secret", edited.Source.Headers!["Authorization"]);
+        Assert.Equal("target-secret", edited.Target.Headers!["X-Api-Key"]);
+    }
+
     [Theory, AllDatabases]
     public async Task Viewer_MayRead_ButNotWrite(DatabaseProvider provider)
     {
