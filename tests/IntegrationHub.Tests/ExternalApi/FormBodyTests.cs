@@ -76,4 +76,34 @@ public sealed class FormBodyTests
         Assert.Contains("'name'", (await ProblemAsync(refused)).GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Single(await RunsTestData.GetRunsAsync(hub, scenario.Id));
     }
+
+    [Theory, AllDatabases]
+    public async Task AcceptPost_MultipartBoundaryLongerThan70Characters_Returns400SayingWhy_WhileA70CharacterOneIsAccepted(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        // 5,000 characters made MultipartReader's constructor throw, which answered 500.
+        foreach (var length in new[] { 5000, 71 })
+        {
+            var boundary = new string('b', length);
+            var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", MultipartWithBoundary(boundary));
+
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var problem = await ProblemAsync(response);
+            Assert.Equal("Malformed multipart form", problem.GetProperty("title").GetString());
+            Assert.Contains("at most 70", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+        Assert.Empty(await RunsTestData.GetRunsAsync(hub, scenario.Id));
+
+        var longest = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", MultipartWithBoundary(new string('b', 70)));
+        Assert.Equal(HttpStatusCode.OK, longest.StatusCode);
+        Assert.Equal("1", (await PayloadAsync(hub, longest)).Body.GetProperty("a").GetString());
+    }
+
+    // MultipartFormDataContent refuses a boundary over 70 characters itself, so the body is written by hand.
+    private static ByteArrayContent MultipartWithBoundary(string boundary) => RawContent(
+        Encoding.ASCII.GetBytes($"--{boundary}\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--{boundary}--\r\n"),
+        $"multipart/form-data; boundary={boundary}");
 }
