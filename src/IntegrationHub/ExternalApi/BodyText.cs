@@ -130,6 +130,12 @@ internal static class BodyText
         return start;
     }
 
+    /// <summary>
+    /// Whether <paramref name="encoding"/> writes ASCII as ASCII, one byte each, as a urlencoded form needs: UTF-8,
+    /// US-ASCII and ISO-8859-1 do, UTF-16 and UTF-32 do not.
+    /// </summary>
+    public static bool IsAsciiCompatible(Encoding encoding) => encoding.CodePage == Utf8CodePage || encoding.IsSingleByte;
+
     /// <summary>The name a problem uses for <paramref name="encoding"/>: its IANA name, as in <c>UTF-8</c> or <c>ISO-8859-1</c>.</summary>
     public static string NameOf(Encoding encoding) => encoding.WebName.ToUpperInvariant();
 

@@ -22,6 +22,10 @@ internal static class FormBody
     /// charset (<paramref name="encoding"/>): <c>+</c> is a space and <c>%XX</c> a byte, and a field's bytes are text in
     /// that charset too. Throws <see cref="InvalidDataException"/> naming the field whose bytes are not.
     /// </summary>
+    /// <remarks>
+    /// <paramref name="encoding"/> must be ASCII-compatible (<see cref="BodyText.IsAsciiCompatible"/>; the reader refuses
+    /// other charsets for forms): the escapes are found in the field's bytes in it.
+    /// </remarks>
     public static JsonElement ParseUrlEncoded(string body, Encoding encoding)
     {
         var values = new List<KeyValuePair<string, object>>();

@@ -45,9 +45,19 @@ internal static class TriggerBodyReader
 
         // Null when there is no charset parameter: XML then looks for the encoding in the document, the rest use UTF-8.
         Encoding? charset = null;
-        if (BodyText.CharsetOf(mediaType) is { Length: > 0 } charsetName && (charset = BodyText.Find(charsetName)) is null)
+        if (BodyText.CharsetOf(mediaType) is { Length: > 0 } charsetName)
         {
-            return new(null, ExternalApiProblems.UnsupportedCharset(charsetName.Value!));
+            if ((charset = BodyText.Find(charsetName)) is null)
+            {
+                return new(null, ExternalApiProblems.UnsupportedCharset(charsetName.Value!));
+            }
+            // A urlencoded form is ASCII with %-escaped bytes (WHATWG URL; browsers send a UTF-16 page's forms as UTF-8).
+            // In UTF-16 or UTF-32 no escape was decoded ("%" and "C" are two bytes each there), and what their bytes
+            // would mean is defined nowhere: refused, rather than stored as a guess.
+            if (kind == BodyKind.UrlEncodedForm && !BodyText.IsAsciiCompatible(charset))
+            {
+                return new(null, ExternalApiProblems.UnsupportedFormCharset(charsetName.Value!));
+            }
         }
 
         if (request.ContentLength > maxBytes)

@@ -30,6 +30,29 @@ public sealed class FormBodyTests
     }
 
     [Theory, AllDatabases]
+    public async Task AcceptPost_UrlEncodedFormInUtf16OrUtf32_Returns415SayingWhichCharsetsAFormMayUse_AndQueuesNothing(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        foreach (var charset in new[] { "utf-16", "utf-16be", "utf-32" })
+        {
+            // Before: 200, with "caf%C3%A9" stored as it came: the escapes were looked for in the UTF-16 bytes.
+            var body = Encoding.GetEncoding(charset).GetBytes("a=caf%C3%A9");
+            var response = await client.PostAsync(
+                $"/ExternalData/Accept/{scenario.Id}", RawContent(body, $"application/x-www-form-urlencoded; charset={charset}"));
+
+            Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+            var problem = await ProblemAsync(response);
+            Assert.Equal("Unsupported charset", problem.GetProperty("title").GetString());
+            Assert.Contains($"'{charset}'", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.Contains("UTF-8", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+        Assert.Empty(await RunsTestData.GetRunsAsync(hub, scenario.Id));
+    }
+
+    [Theory, AllDatabases]
     public async Task AcceptPost_UrlEncodedFieldNotValidUtf8OnceDecoded_Returns400NamingTheField_AndQueuesNothing(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);
