@@ -147,9 +147,12 @@ internal static class TriggerBodyReader
                 }
                 catch (XmlException ex)
                 {
+                    // Line 0 is the reader's "unknown" (a document without a root element): no place to name then.
                     return new(null, ExternalApiProblems.BadRequest(
                         "Malformed XML",
-                        $"The body is not accepted XML at line {ex.LineNumber}, position {ex.LinePosition}: {ex.Message}"));
+                        ex.LineNumber > 0
+                            ? $"The body is not accepted XML at line {ex.LineNumber}, position {ex.LinePosition}: {ex.Message}"
+                            : $"The body is not accepted XML: {ex.Message}"));
                 }
             case BodyKind.UrlEncodedForm:
                 if (!BodyText.TryDecode(body, charset ?? BodyText.Utf8, out text, out error))

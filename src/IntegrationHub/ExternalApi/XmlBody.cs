@@ -76,49 +76,106 @@ internal static partial class XmlBody
         // The elements from the root to the one being read.
         var open = new List<XmlBodyElement>();
         XmlBodyElement? root = null;
-        while (reader.Read())
+        try
         {
-            switch (reader.NodeType)
+            while (reader.Read())
             {
-                case XmlNodeType.Element:
-                    // Checked as each element starts, so a body nested far too deep is refused after reading only its first levels.
-                    if (reader.Depth >= MaxDepth)
-                    {
-                        throw new XmlException(
-                            $"Elements nest deeper than {MaxDepth} levels.", null, lineInfo.LineNumber, lineInfo.LinePosition);
-                    }
-                    // The reader's names come from its name table: keeping the qualified name and namespace costs no strings.
-                    var element = new XmlBodyElement(reader.LocalName, reader.Name, reader.NamespaceURI);
-                    var isEmpty = reader.IsEmptyElement;
-                    while (reader.MoveToNextAttribute())
-                    {
-                        if (reader.NamespaceURI != "http://www.w3.org/2000/xmlns/")
+                switch (reader.NodeType)
+                {
+                    case XmlNodeType.Element:
+                        // Checked as each element starts, so a body nested far too deep is refused after reading only its first levels.
+                        if (reader.Depth >= MaxDepth)
                         {
-                            (element.Attributes ??= []).Add(new(reader.LocalName, reader.Name, reader.Value));
+                            throw new XmlException(
+                                $"Elements nest deeper than {MaxDepth} levels.", null, lineInfo.LineNumber, lineInfo.LinePosition);
                         }
-                    }
-                    if (open.Count == 0)
-                    {
-                        root = element;
-                    }
-                    else
-                    {
-                        (open[^1].Children ??= []).Add(element);
-                    }
-                    if (!isEmpty)
-                    {
-                        open.Add(element);
-                    }
-                    break;
-                case XmlNodeType.EndElement:
-                    open.RemoveAt(open.Count - 1);
-                    break;
-                case XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace when open.Count > 0:
-                    open[^1].AppendText(reader.Value);
-                    break;
+                        // The reader's names come from its name table: keeping the qualified name and namespace costs no strings.
+                        var element = new XmlBodyElement(reader.LocalName, reader.Name, reader.NamespaceURI);
+                        var isEmpty = reader.IsEmptyElement;
+                        while (reader.MoveToNextAttribute())
+                        {
+                            if (reader.NamespaceURI != "http://www.w3.org/2000/xmlns/")
+                            {
+                                (element.Attributes ??= []).Add(new(reader.LocalName, reader.Name, reader.Value));
+                            }
+                        }
+                        if (open.Count == 0)
+                        {
+                            root = element;
+                        }
+                        else
+                        {
+                            (open[^1].Children ??= []).Add(element);
+                        }
+                        if (!isEmpty)
+                        {
+                            open.Add(element);
+                        }
+                        break;
+                    case XmlNodeType.EndElement:
+                        open.RemoveAt(open.Count - 1);
+                        break;
+                    case XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace when open.Count > 0:
+                        open[^1].AppendText(reader.Value);
+                        break;
+                }
             }
         }
+        catch (XmlException ex) when (ex.LineNumber == 0 && root is null && DoctypeStart(text) is { } doctype)
+        {
+            // The reader refuses a DTD without saying where (line 0, position 0). It can only stand in the prolog, before
+            // the root element, which is short and simple enough to find it in here.
+            throw new XmlException("The document has a DTD (<!DOCTYPE …>), which is not accepted.", ex, doctype.Line, doctype.Position);
+        }
         return root ?? throw new XmlException("The document has no root element.");
+    }
+
+    /// <summary>
+    /// Line and position (from 1) of a <c>&lt;!DOCTYPE</c> that follows the prolog's XML declaration, comments,
+    /// processing instructions and white space; null when something else comes first. Only on the error path.
+    /// </summary>
+    private static (int Line, int Position)? DoctypeStart(string text)
+    {
+        var i = text.StartsWith('\uFEFF') ? 1 : 0;
+        while (i < text.Length)
+        {
+            var rest = text.AsSpan(i);
+            if (rest[0] is ' ' or '\t' or '\r' or '\n')
+            {
+                i++;
+            }
+            else if (rest.StartsWith("<?", StringComparison.Ordinal) || rest.StartsWith("<!--", StringComparison.Ordinal))
+            {
+                var close = rest[1] == '?' ? "?>" : "-->";
+                var end = rest.IndexOf(close, StringComparison.Ordinal);
+                if (end < 0)
+                {
+                    return null;
+                }
+                i += end + close.Length;
+            }
+            else
+            {
+                return rest.StartsWith("<!DOCTYPE", StringComparison.Ordinal) ? LinePosition(text, i) : null;
+            }
+        }
+        return null;
+    }
+
+    // As XmlReader counts: lines from 1, broken by \n, \r\n or \r; positions from 1 within the line.
+    private static (int Line, int Position) LinePosition(string text, int index)
+    {
+        var line = 1;
+        var lineStart = 0;
+        for (var i = 0; i < index; i++)
+        {
+            if (text[i] == '\n' || (text[i] == '\r' && (i + 1 >= text.Length || text[i + 1] != '\n')))
+            {
+                line++;
+                lineStart = i + 1;
+            }
+        }
+        return (line, index - lineStart + 1);
     }
 
     /// <summary>Writes the document as the object the rule above makes of it.</summary>

@@ -62,6 +62,29 @@ public sealed class XmlBodyTests
     }
 
     [Theory, AllDatabases]
+    public async Task AcceptPost_XmlWithADtd_Returns400SayingWhereItIs_AndAnErrorWithoutAPlaceNamesNone(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        const string dtd = "<?xml version=\"1.0\"?>\r\n<!-- <!DOCTYPE in a comment> -->\n  <!DOCTYPE r [ <!ENTITY x \"y\"> ]>\n<r>&x;</r>";
+
+        var refused = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", new StringContent(dtd, Encoding.UTF8, "application/xml"));
+        var noRoot = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", new StringContent("<!-- no element -->", Encoding.UTF8, "application/xml"));
+
+        // Before: "at line 0, position 0" for both.
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var detail = (await ProblemAsync(refused)).GetProperty("detail").GetString();
+        Assert.Contains("at line 3, position 3", detail, StringComparison.Ordinal);
+        Assert.Contains("DTD", detail, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, noRoot.StatusCode);
+        var noRootProblem = await ProblemAsync(noRoot);
+        Assert.Equal("Malformed XML", noRootProblem.GetProperty("title").GetString());
+        Assert.DoesNotContain("line 0", noRootProblem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Empty(await RunsTestData.GetRunsAsync(hub, scenario.Id));
+    }
+
+    [Theory, AllDatabases]
     public async Task AcceptPost_XmlNested100Levels_IsAcceptedWithItsInnermostText(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);
