@@ -20,9 +20,16 @@ internal static class BodyText
     /// <summary>What .NET decodes without extra providers: UTF-8, UTF-16, UTF-32 (either byte order), US-ASCII and ISO-8859-1.</summary>
     private static readonly FrozenDictionary<int, Encoding> Supported =
         new[] { Utf16CodePage, Utf16BigEndianCodePage, Utf32CodePage, Utf32BigEndianCodePage, 20127, 28591 }
-            .Select(codePage => Encoding.GetEncoding(codePage, EncoderFallback.ExceptionFallback, DecoderFallback.ExceptionFallback))
+            .Select(Strict)
             .Append(Utf8)
             .ToFrozenDictionary(e => e.CodePage);
+
+    /// <summary>
+    /// UTF-16 and UTF-32 by a name that does not say the byte order ("utf-16", "unicode", "utf-32"): a byte order mark
+    /// picks it, else little-endian. Instances of their own, told apart by reference from those of "utf-16le" and
+    /// "utf-32le", which have the same code page but whose order a mark may not change.
+    /// </summary>
+    private static readonly Encoding Utf16ByMark = Strict(Utf16CodePage), Utf32ByMark = Strict(Utf32CodePage);
 
     /// <summary>Byte order marks, the longer first where one begins with another (UTF-32LE with UTF-16LE's).</summary>
     private static readonly (byte[] Mark, int CodePage)[] ByteOrderMarks =
@@ -48,7 +55,11 @@ internal static class BodyText
         }
         try
         {
-            return Supported.GetValueOrDefault(Encoding.GetEncoding(charset.Value!).CodePage);
+            var encoding = Supported.GetValueOrDefault(Encoding.GetEncoding(charset.Value!).CodePage);
+            // .NET maps names of either kind to one code page; only a name ending in -LE states little-endian.
+            return encoding?.CodePage is Utf16CodePage or Utf32CodePage && !charset.EndsWith("le", StringComparison.OrdinalIgnoreCase)
+                ? (encoding.CodePage == Utf16CodePage ? Utf16ByMark : Utf32ByMark)
+                : encoding;
         }
         catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
         {
@@ -57,13 +68,17 @@ internal static class BodyText
         }
     }
 
-    /// <summary>The encoding a byte order mark at the start of <paramref name="body"/> names, and the mark's length.</summary>
-    public static (Encoding? Encoding, int Length) ByteOrderMark(ReadOnlySequence<byte> body)
+    /// <summary>
+    /// The encoding a byte order mark at the start of <paramref name="body"/> names, and the mark's length; only marks of
+    /// the encodings of <paramref name="family"/> (a code page, see <see cref="Family"/>) when one is given.
+    /// </summary>
+    public static (Encoding? Encoding, int Length) ByteOrderMark(ReadOnlySequence<byte> body, int? family = null)
     {
         var prefix = Start(body, stackalloc byte[4]);
         foreach (var (mark, codePage) in ByteOrderMarks)
         {
-            if (prefix.StartsWith(mark))
+            // Within its family, so that a UTF-16LE body starting with U+FEFF U+0000 is not taken for UTF-32LE's mark.
+            if ((family is null || Family(codePage) == family) && prefix.StartsWith(mark))
             {
                 return (Supported[codePage], mark.Length);
             }
@@ -73,21 +88,29 @@ internal static class BodyText
 
     /// <summary>
     /// Decodes <paramref name="body"/> as <paramref name="encoding"/>, leaving out a leading byte order mark of it. For
-    /// UTF-16 and UTF-32, whose charset names need not say the byte order, the mark picks it; without one they are
-    /// little-endian, as .NET and Windows write them. False when the body is not valid in that encoding, with
-    /// <paramref name="error"/> saying so and where ("not valid UTF-8 at byte offset 9", for a sentence's end).
+    /// UTF-16 and UTF-32 named without -LE or -BE (<see cref="Find"/>), the mark picks the byte order; without one
+    /// they are little-endian, as .NET and Windows write them. False when the body is not valid in that encoding, or
+    /// starts with the mark of the other byte order than its charset names, with <paramref name="error"/> saying so and
+    /// where ("not valid UTF-8 at byte offset 9", for a sentence's end).
     /// </summary>
     public static bool TryDecode(ReadOnlySequence<byte> body, Encoding encoding, out DecodedBody decoded, out string error)
     {
-        var (marked, markLength) = ByteOrderMark(body);
-        if (marked is not null && Family(marked.CodePage) == Family(encoding.CodePage))
+        var (marked, markLength) = ByteOrderMark(body, Family(encoding.CodePage));
+        if (marked is not null)
         {
-            encoding = marked;
+            if (ReferenceEquals(encoding, Utf16ByMark) || ReferenceEquals(encoding, Utf32ByMark))
+            {
+                encoding = marked;
+            }
+            else if (marked.CodePage != encoding.CodePage)
+            {
+                // Decoded in the named order, the mark would be U+FFFE and every character after it byte-swapped: the
+                // sender got the charset or the bytes wrong, and which one no one can tell.
+                decoded = default;
+                error = $"marked {ByteOrderName(marked.CodePage)} by its byte order mark, while its charset says {ByteOrderName(encoding.CodePage)}";
+                return false;
+            }
             body = body.Slice(markLength);
-        }
-        else
-        {
-            markLength = 0;
         }
 
         try
@@ -130,8 +153,26 @@ internal static class BodyText
         return start;
     }
 
+    /// <summary>
+    /// Whether <paramref name="encoding"/> writes ASCII as ASCII, one byte each, as a urlencoded form needs: UTF-8,
+    /// US-ASCII and ISO-8859-1 do, UTF-16 and UTF-32 do not.
+    /// </summary>
+    public static bool IsAsciiCompatible(Encoding encoding) => encoding.CodePage == Utf8CodePage || encoding.IsSingleByte;
+
     /// <summary>The name a problem uses for <paramref name="encoding"/>: its IANA name, as in <c>UTF-8</c> or <c>ISO-8859-1</c>.</summary>
     public static string NameOf(Encoding encoding) => encoding.WebName.ToUpperInvariant();
+
+    private static Encoding Strict(int codePage) =>
+        Encoding.GetEncoding(codePage, EncoderFallback.ExceptionFallback, DecoderFallback.ExceptionFallback);
+
+    private static string ByteOrderName(int codePage) => codePage switch
+    {
+        Utf16CodePage => "UTF-16LE",
+        Utf16BigEndianCodePage => "UTF-16BE",
+        Utf32CodePage => "UTF-32LE",
+        Utf32BigEndianCodePage => "UTF-32BE",
+        _ => Supported[codePage].WebName.ToUpperInvariant(),
+    };
 
     private static int Family(int codePage) => codePage switch
     {

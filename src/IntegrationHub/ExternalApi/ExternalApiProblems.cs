@@ -61,6 +61,12 @@ internal static class ExternalApiProblems
         title: "Unsupported charset",
         detail: $"The charset '{charset}' is not supported; send UTF-8 (the default), UTF-16, UTF-32, US-ASCII or ISO-8859-1.");
 
+    public static ProblemHttpResult UnsupportedFormCharset(string charset) => TypedResults.Problem(
+        statusCode: StatusCodes.Status415UnsupportedMediaType,
+        title: "Unsupported charset",
+        detail: $"An application/x-www-form-urlencoded body is ASCII with %-escaped bytes, which charset '{charset}' cannot carry; "
+            + "send the form as UTF-8 (the default), US-ASCII or ISO-8859-1.");
+
     /// <summary>A body that is not valid text in its charset; <paramref name="error"/> from <see cref="BodyText.TryDecode"/>.</summary>
     public static ProblemHttpResult InvalidText(string error) => BadRequest("Invalid text", $"The body is {error}.");
 

@@ -14,11 +14,18 @@ namespace IntegrationHub.ExternalApi;
 /// </summary>
 internal static class FormBody
 {
+    /// <summary>The longest multipart boundary RFC 2046 allows (section 5.1.1).</summary>
+    public const int MaxBoundaryLength = 70;
+
     /// <summary>
     /// Fields of an <c>application/x-www-form-urlencoded</c> body, decoded as it came (<paramref name="body"/>) in its
     /// charset (<paramref name="encoding"/>): <c>+</c> is a space and <c>%XX</c> a byte, and a field's bytes are text in
     /// that charset too. Throws <see cref="InvalidDataException"/> naming the field whose bytes are not.
     /// </summary>
+    /// <remarks>
+    /// <paramref name="encoding"/> must be ASCII-compatible (<see cref="BodyText.IsAsciiCompatible"/>; the reader refuses
+    /// other charsets for forms): the escapes are found in the field's bytes in it.
+    /// </remarks>
     public static JsonElement ParseUrlEncoded(string body, Encoding encoding)
     {
         var values = new List<KeyValuePair<string, object>>();
@@ -61,6 +68,13 @@ internal static class FormBody
         if (string.IsNullOrWhiteSpace(boundary))
         {
             throw new InvalidDataException("The multipart/form-data content type has no boundary.");
+        }
+        // RFC 2046, 5.1.1. Checked here because MultipartReader throws ArgumentOutOfRangeException for a boundary
+        // longer than its buffer (about 4 KB), which would leave as a 500 instead of saying what is wrong.
+        if (boundary.Length > MaxBoundaryLength)
+        {
+            throw new InvalidDataException(
+                $"The multipart/form-data boundary is {boundary.Length} characters long; RFC 2046 allows at most {MaxBoundaryLength}.");
         }
 
         var values = new List<KeyValuePair<string, object>>();

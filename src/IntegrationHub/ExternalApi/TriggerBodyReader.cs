@@ -45,9 +45,19 @@ internal static class TriggerBodyReader
 
         // Null when there is no charset parameter: XML then looks for the encoding in the document, the rest use UTF-8.
         Encoding? charset = null;
-        if (BodyText.CharsetOf(mediaType) is { Length: > 0 } charsetName && (charset = BodyText.Find(charsetName)) is null)
+        if (BodyText.CharsetOf(mediaType) is { Length: > 0 } charsetName)
         {
-            return new(null, ExternalApiProblems.UnsupportedCharset(charsetName.Value!));
+            if ((charset = BodyText.Find(charsetName)) is null)
+            {
+                return new(null, ExternalApiProblems.UnsupportedCharset(charsetName.Value!));
+            }
+            // A urlencoded form is ASCII with %-escaped bytes (WHATWG URL; browsers send a UTF-16 page's forms as UTF-8).
+            // In UTF-16 or UTF-32 no escape was decoded ("%" and "C" are two bytes each there), and what their bytes
+            // would mean is defined nowhere: refused, rather than stored as a guess.
+            if (kind == BodyKind.UrlEncodedForm && !BodyText.IsAsciiCompatible(charset))
+            {
+                return new(null, ExternalApiProblems.UnsupportedFormCharset(charsetName.Value!));
+            }
         }
 
         if (request.ContentLength > maxBytes)
@@ -137,9 +147,12 @@ internal static class TriggerBodyReader
                 }
                 catch (XmlException ex)
                 {
+                    // Line 0 is the reader's "unknown" (a document without a root element): no place to name then.
                     return new(null, ExternalApiProblems.BadRequest(
                         "Malformed XML",
-                        $"The body is not accepted XML at line {ex.LineNumber}, position {ex.LinePosition}: {ex.Message}"));
+                        ex.LineNumber > 0
+                            ? $"The body is not accepted XML at line {ex.LineNumber}, position {ex.LinePosition}: {ex.Message}"
+                            : $"The body is not accepted XML: {ex.Message}"));
                 }
             case BodyKind.UrlEncodedForm:
                 if (!BodyText.TryDecode(body, charset ?? BodyText.Utf8, out text, out error))

@@ -55,7 +55,8 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
                 Detail = $"The form could not be read: {invalid.Message}",
             },
         // A body not coded as its Content-Encoding says, found as it is decoded while read (RequestContentCoding): the
-        // gzip and deflate decoders throw InvalidDataException, Brotli's InvalidOperationException.
+        // gzip and deflate decoders throw InvalidDataException, Brotli's InvalidOperationException, and all three
+        // InvalidDataException for a body cut short (strict validation, switched on in the project file).
         InvalidDataException or InvalidOperationException when ThrownBy(exception, "System.IO.Compression") => new ProblemDetails
         {
             Status = StatusCodes.Status400BadRequest,

@@ -11,6 +11,9 @@ namespace IntegrationHub.Hosting;
 /// stored trigger holds the content, not its compressed form. A body in any other coding is refused with 415 naming
 /// the codings the hub takes (RFC 9110, 15.5.16): read as it came, a gzipped form or an unknown coding would be parsed
 /// as the content itself and stored as garbage, with a 200.
+/// A body that is not coded as it says is answered with 400 (<see cref="BadRequestExceptionHandler"/>), a body cut short
+/// too: the project file turns on System.IO.Compression.UseStrictValidation, without which the decoders take the end
+/// of the bytes for the end of the content and a truncated body would be stored in part.
 /// </summary>
 internal static class RequestContentCoding
 {

@@ -30,6 +30,29 @@ public sealed class FormBodyTests
     }
 
     [Theory, AllDatabases]
+    public async Task AcceptPost_UrlEncodedFormInUtf16OrUtf32_Returns415SayingWhichCharsetsAFormMayUse_AndQueuesNothing(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        foreach (var charset in new[] { "utf-16", "utf-16be", "utf-32" })
+        {
+            // Before: 200, with "caf%C3%A9" stored as it came: the escapes were looked for in the UTF-16 bytes.
+            var body = Encoding.GetEncoding(charset).GetBytes("a=caf%C3%A9");
+            var response = await client.PostAsync(
+                $"/ExternalData/Accept/{scenario.Id}", RawContent(body, $"application/x-www-form-urlencoded; charset={charset}"));
+
+            Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+            var problem = await ProblemAsync(response);
+            Assert.Equal("Unsupported charset", problem.GetProperty("title").GetString());
+            Assert.Contains($"'{charset}'", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.Contains("UTF-8", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+        Assert.Empty(await RunsTestData.GetRunsAsync(hub, scenario.Id));
+    }
+
+    [Theory, AllDatabases]
     public async Task AcceptPost_UrlEncodedFieldNotValidUtf8OnceDecoded_Returns400NamingTheField_AndQueuesNothing(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);
@@ -76,4 +99,34 @@ public sealed class FormBodyTests
         Assert.Contains("'name'", (await ProblemAsync(refused)).GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Single(await RunsTestData.GetRunsAsync(hub, scenario.Id));
     }
+
+    [Theory, AllDatabases]
+    public async Task AcceptPost_MultipartBoundaryLongerThan70Characters_Returns400SayingWhy_WhileA70CharacterOneIsAccepted(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        // 5,000 characters made MultipartReader's constructor throw, which answered 500.
+        foreach (var length in new[] { 5000, 71 })
+        {
+            var boundary = new string('b', length);
+            var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", MultipartWithBoundary(boundary));
+
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var problem = await ProblemAsync(response);
+            Assert.Equal("Malformed multipart form", problem.GetProperty("title").GetString());
+            Assert.Contains("at most 70", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+        Assert.Empty(await RunsTestData.GetRunsAsync(hub, scenario.Id));
+
+        var longest = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", MultipartWithBoundary(new string('b', 70)));
+        Assert.Equal(HttpStatusCode.OK, longest.StatusCode);
+        Assert.Equal("1", (await PayloadAsync(hub, longest)).Body.GetProperty("a").GetString());
+    }
+
+    // MultipartFormDataContent refuses a boundary over 70 characters itself, so the body is written by hand.
+    private static ByteArrayContent MultipartWithBoundary(string boundary) => RawContent(
+        Encoding.ASCII.GetBytes($"--{boundary}\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--{boundary}--\r\n"),
+        $"multipart/form-data; boundary={boundary}");
 }

@@ -102,6 +102,43 @@ public sealed class TriggerBodyReaderTests
     }
 
     [Theory, AllDatabases]
+    public async Task AcceptPost_ByteOrderMarkAgainstTheOrderItsCharsetNames_Returns400_WhileAMatchingOneIsLeftOut(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        const string json = """{"name":"café"}""";
+        var littleEndian16 = new UnicodeEncoding(bigEndian: false, byteOrderMark: true);
+        var littleEndian32 = new UTF32Encoding(bigEndian: false, byteOrderMark: true);
+        var bigEndian32 = new UTF32Encoding(bigEndian: true, byteOrderMark: true);
+        var contradicting = new (string Charset, byte[] Body, string Detail)[]
+        {
+            // Before: decoded as little-endian, as if the charset had said nothing of the byte order.
+            ("utf-16be", [.. littleEndian16.GetPreamble(), .. littleEndian16.GetBytes(json)], "marked UTF-16LE by its byte order mark, while its charset says UTF-16BE"),
+            ("utf-16le", [.. Encoding.BigEndianUnicode.GetPreamble(), .. Encoding.BigEndianUnicode.GetBytes(json)], "marked UTF-16BE"),
+            ("utf-32be", [.. littleEndian32.GetPreamble(), .. littleEndian32.GetBytes(json)], "marked UTF-32LE"),
+            ("utf-32le", [.. bigEndian32.GetPreamble(), .. bigEndian32.GetBytes(json)], "marked UTF-32BE"),
+        };
+
+        foreach (var (charset, body, detail) in contradicting)
+        {
+            var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", RawContent(body, $"application/json; charset={charset}"));
+
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var problem = await ProblemAsync(response);
+            Assert.Equal("Invalid text", problem.GetProperty("title").GetString());
+            Assert.Contains(detail, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+        Assert.Empty(await RunsTestData.GetRunsAsync(hub, scenario.Id));
+
+        var matching = await client.PostAsync(
+            $"/ExternalData/Accept/{scenario.Id}",
+            RawContent([.. Encoding.BigEndianUnicode.GetPreamble(), .. Encoding.BigEndianUnicode.GetBytes(json)], "application/json; charset=utf-16be"));
+        Assert.Equal(HttpStatusCode.OK, matching.StatusCode);
+        Assert.Equal(json, (await PayloadAsync(hub, matching)).RawBody);
+    }
+
+    [Theory, AllDatabases]
     public async Task AcceptPost_CharsetTheHubDoesNotSupport_Returns415NamingIt(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);

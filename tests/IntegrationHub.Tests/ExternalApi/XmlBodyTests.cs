@@ -33,6 +33,58 @@ public sealed class XmlBodyTests
     }
 
     [Theory, AllDatabases]
+    public async Task AcceptPost_XmlAttributesOrChildrenSharingALocalName_AreNamedAsWritten_AndNoNameComesTwice(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        const string xml = """
+            <a x:id="1" id="2" xmlns:x="urn:x">
+              <x:item>3</x:item><item>4</item><item>5</item>
+              <only x:n="6"/>
+              <same x:k="7"/><x:same>8</x:same>
+            </a>
+            """;
+
+        var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", new StringContent(xml, Encoding.UTF8, "application/xml"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var a = (await PayloadAsync(hub, response)).Body.GetProperty("a");
+        // Before: "@id" twice (a script saw only one of them) and "item": ["3", "4", "5"] as if one element repeated.
+        Assert.Equal(["@x:id", "@id", "x:item", "item", "only", "same", "x:same"], a.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(("1", "2"), (a.GetProperty("@x:id").GetString(), a.GetProperty("@id").GetString()));
+        Assert.Equal("3", a.GetProperty("x:item").GetString());
+        Assert.Equal(["4", "5"], a.GetProperty("item").EnumerateArray().Select(e => e.GetString()));
+        // A name nothing else shares stays local.
+        Assert.Equal("6", a.GetProperty("only").GetProperty("@n").GetString());
+        Assert.Equal("7", a.GetProperty("same").GetProperty("@k").GetString());
+        Assert.Equal("8", a.GetProperty("x:same").GetString());
+    }
+
+    [Theory, AllDatabases]
+    public async Task AcceptPost_XmlWithADtd_Returns400SayingWhereItIs_AndAnErrorWithoutAPlaceNamesNone(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        const string dtd = "<?xml version=\"1.0\"?>\r\n<!-- <!DOCTYPE in a comment> -->\n  <!DOCTYPE r [ <!ENTITY x \"y\"> ]>\n<r>&x;</r>";
+
+        var refused = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", new StringContent(dtd, Encoding.UTF8, "application/xml"));
+        var noRoot = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", new StringContent("<!-- no element -->", Encoding.UTF8, "application/xml"));
+
+        // Before: "at line 0, position 0" for both.
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var detail = (await ProblemAsync(refused)).GetProperty("detail").GetString();
+        Assert.Contains("at line 3, position 3", detail, StringComparison.Ordinal);
+        Assert.Contains("DTD", detail, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, noRoot.StatusCode);
+        var noRootProblem = await ProblemAsync(noRoot);
+        Assert.Equal("Malformed XML", noRootProblem.GetProperty("title").GetString());
+        Assert.DoesNotContain("line 0", noRootProblem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Empty(await RunsTestData.GetRunsAsync(hub, scenario.Id));
+    }
+
+    [Theory, AllDatabases]
     public async Task AcceptPost_XmlNested100Levels_IsAcceptedWithItsInnermostText(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);

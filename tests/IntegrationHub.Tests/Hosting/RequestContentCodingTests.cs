@@ -1,7 +1,10 @@
 using System.IO.Compression;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using IntegrationHub.Data;
+using IntegrationHub.ExternalApi;
+using IntegrationHub.Scenarios;
 using IntegrationHub.Tests.Infrastructure;
 using IntegrationHub.Tests.Runs;
 using IntegrationHub.Tests.Scenarios;
@@ -125,7 +128,50 @@ public sealed class RequestContentCodingTests
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/v1/scenarios/{scenario.Id}/storage?keyJson=1")).StatusCode);
     }
 
+    [Fact]
+    public async Task AcceptPost_GzipDeflateOrBrotliBodyCutShort_Returns400_AndQueuesNothing()
+    {
+        // The decoders see a stream cut short only with a runtime switch that the hub's runtimeconfig.json turns on and
+        // this test process does not have, so the hub runs as deployed: its own process. The database does not matter.
+        await using var hub = await HubProcess.StartAsync(await TestDatabase.CreateAsync(DatabaseProvider.Sqlite), new Dictionary<string, string>());
+        using var client = hub.CreateAdminClient();
+        var created = await client.PostAsJsonAsync("/api/v1/scenarios", ScenarioTestData.ScenarioJson(), TestJson.Options);
+        var scenario = (await created.Content.ReadFromJsonAsync<ScenarioResponse>(TestJson.Options))!;
+        var form = string.Join("&", Enumerable.Range(0, 2000).Select(i => $"field{i}=value{i}"));
+
+        // Each cut short by half, and by just its end: gzip's CRC-32 and length, zlib's Adler-32, Brotli's last byte.
+        foreach (var (coding, trailer) in new[] { ("gzip", 8), ("deflate", 4), ("br", 1) })
+        {
+            var whole = Coded(form, coding);
+            foreach (var cut in new[] { whole[..(whole.Length / 2)], whole[..^trailer] })
+            {
+                var content = RawContent(cut, "application/x-www-form-urlencoded");
+                content.Headers.ContentEncoding.Add(coding);
+
+                // Before: 200, and the script saw the first 991 of the 2,000 fields (or all of them, the trailer unchecked).
+                var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", content);
+
+                Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+                var problem = await ProblemAsync(response);
+                Assert.Equal("Malformed compressed body", problem.GetProperty("title").GetString());
+                Assert.Contains("truncated", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+                Assert.False(response.Headers.Contains(ExternalApiEndpoints.RunIdHeader));
+            }
+
+            var complete = RawContent(whole, "application/x-www-form-urlencoded");
+            complete.Headers.ContentEncoding.Add(coding);
+            Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", complete)).StatusCode);
+        }
+    }
+
     private static ByteArrayContent Compressed(string text, string coding, string contentType)
+    {
+        var content = RawContent(Coded(text, coding), contentType);
+        content.Headers.ContentEncoding.Add(coding);
+        return content;
+    }
+
+    private static byte[] Coded(string text, string coding)
     {
         using var coded = new MemoryStream();
         using (Stream compressor = coding.ToLowerInvariant() switch
@@ -139,9 +185,6 @@ public sealed class RequestContentCodingTests
         {
             compressor.Write(Encoding.UTF8.GetBytes(text));
         }
-
-        var content = RawContent(coded.ToArray(), contentType);
-        content.Headers.ContentEncoding.Add(coding);
-        return content;
+        return coded.ToArray();
     }
 }
