@@ -104,7 +104,13 @@ internal static class ExternalApiEndpoints
             return ExternalApiProblems.ScenarioDisabled(scenarioId);
         }
 
-        var idempotencyKey = context.Request.Headers[IdempotencyKeyHeader].ToString();
+        var idempotencyKeys = context.Request.Headers[IdempotencyKeyHeader];
+        if (idempotencyKeys.Count > 1)
+        {
+            // Read as one they would be "a,b": a key the caller never sent.
+            return ExternalApiProblems.BadRequest("Several Idempotency-Keys", "Send one Idempotency-Key header.");
+        }
+        var idempotencyKey = idempotencyKeys.ToString();
         if (idempotencyKey.Length > IdempotencyKeyMaxLength)
         {
             return ExternalApiProblems.BadRequest("Idempotency-Key too long", $"An Idempotency-Key is at most {IdempotencyKeyMaxLength} characters.");
@@ -135,7 +141,7 @@ internal static class ExternalApiEndpoints
                 settings.MaxQueuedRuns,
                 payload,
                 TriggeredBy: caller?.UserId,
-                IdempotencyKey: idempotencyKey.Length == 0 ? null : idempotencyKey),
+                IdempotencyKey: idempotencyKey.Length == 0 ? null : IdempotencyScope.Key(caller?.UserId, idempotencyKey)),
             cancellationToken);
 
         if (result is EnqueueResult.ScenarioGone)

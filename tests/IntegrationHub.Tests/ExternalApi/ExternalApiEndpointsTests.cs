@@ -577,14 +577,59 @@ public sealed class ExternalApiEndpointsTests
         Assert.Empty(await repeat.Content.ReadAsByteArrayAsync());
         Assert.Equal(RunId(first), RunId(repeat));
         Assert.NotEqual(RunId(first), RunId(other));
-        Assert.Equal("order-7", (await ScenarioTestData.GetRunAsync(hub, RunId(first))).IdempotencyKey);
+    }
 
-        static HttpRequestMessage WithKey(Guid scenarioId, string key)
+    [Theory, AllDatabases]
+    public async Task Accept_AnotherCallersIdempotencyKey_QueuesARunOfItsOwn_AndNeverAnswersWithTheFirstCallersResult(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(anonymous: true, change: j =>
         {
-            var request = new HttpRequestMessage(HttpMethod.Post, $"/ExternalData/Accept/{scenarioId}") { Content = JsonContent.Create(new { id = 1 }) };
-            request.Headers.Add("Idempotency-Key", key);
-            return request;
-        }
+            j["sourceScript"] = "return [{ card: data[0].Body.card }];";
+            j["target"] = new System.Text.Json.Nodes.JsonObject { ["type"] = "none" };
+        }));
+        using var admin = hub.CreateAdminClient();
+        using var operatorClient = hub.CreateHttpClient(await ScenarioTestData.CreateUserTokenAsync(hub, UserRole.Operator));
+        using var anonymous = hub.CreateHttpClient();
+
+        var first = await admin.SendAsync(WithKey(scenario.Id, "order-7", new { card = "4111-secret" }));
+        var byOperator = await operatorClient.SendAsync(WithKey(scenario.Id, "order-7", new { card = "operator" }));
+        var byAnyone = await anonymous.SendAsync(WithKey(scenario.Id, "order-7", new { card = "anyone" }, wait: true));
+        var anyoneAgain = await anonymous.SendAsync(WithKey(scenario.Id, "order-7", new { card = "anyone again" }));
+
+        Assert.Equal(3, new[] { RunId(first), RunId(byOperator), RunId(byAnyone) }.Distinct().Count());
+        Assert.DoesNotContain("secret", await byAnyone.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(RunId(byAnyone), RunId(anyoneAgain));
+    }
+
+    [Fact]
+    public async Task Accept_WithTwoIdempotencyKeyHeaders_Returns400()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        // Two header lines, as HttpClient would never send them: it folds the values into one line ("a, b"), which is
+        // one key by HTTP's rules.
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(hub.BaseAddress.Host, hub.BaseAddress.Port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(
+            $"POST /ExternalData/Accept/{scenario.Id} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {HubHost.AdminToken}\r\n"
+            + "Idempotency-Key: a\r\nIdempotency-Key: b\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"));
+        var answer = await new StreamReader(stream).ReadToEndAsync();
+
+        Assert.StartsWith("HTTP/1.1 400", answer, StringComparison.Ordinal);
+        Assert.Contains("Send one Idempotency-Key header.", answer, StringComparison.Ordinal);
+        Assert.Empty(await IntegrationHub.Tests.Runs.RunsTestData.GetRunsAsync(hub, scenario.Id));
+    }
+
+    private static HttpRequestMessage WithKey(Guid scenarioId, string key, object? body = null, bool wait = false)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/ExternalData/Accept/{scenarioId}{(wait ? "?wait=30" : "")}")
+        {
+            Content = JsonContent.Create(body ?? new { id = 1 }),
+        };
+        request.Headers.Add("Idempotency-Key", key);
+        return request;
     }
 
     [Theory, AllDatabases]
