@@ -180,6 +180,31 @@ public sealed class AzureAdAuthenticationTests
         return (await response.Content.ReadFromJsonAsync<WorkspaceInfo>(TestJson.Options))!.Id;
     }
 
+    [Theory, AllDatabases]
+    public async Task ExternalApi_WithEntraTokenWithoutTheConfiguredGroup_UnknownScenarioIs404_KnownIs403SayingTheGroupIsMissing(DatabaseProvider provider)
+    {
+        await using var idp = await LocalIdentityProvider.StartAsync();
+        await using var hub = await HubHost.StartAsync(provider, idp.HubSettings(("AzureAd:Group", LocalIdentityProvider.Group)));
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        var withoutTriggers = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(externalTriggers: false));
+        using var outsider = hub.CreateHttpClient(idp.CreateToken(groups: ["another-group"]));
+        var unknown = Guid.NewGuid();
+
+        await IdentityTestClient.AssertProblemAsync(
+            await outsider.PostAsync($"/ExternalData/Accept/{unknown}", JsonContent.Create(new { id = 1 })), HttpStatusCode.NotFound);
+        await IdentityTestClient.AssertProblemAsync(await outsider.GetAsync($"/ExternalData/Accept/{withoutTriggers.Id}"), HttpStatusCode.NotFound);
+        await IdentityTestClient.AssertProblemAsync(await outsider.GetAsync($"/ExternalData/GetCacheData/{unknown}"), HttpStatusCode.NotFound);
+        foreach (var refused in new[]
+        {
+            await outsider.PostAsync($"/ExternalData/Accept/{scenario.Id}", JsonContent.Create(new { id = 1 })),
+            await outsider.GetAsync($"/ExternalData/GetCacheData/{scenario.Id}"),
+        })
+        {
+            var problem = await IdentityTestClient.ReadProblemAsync(refused, HttpStatusCode.Forbidden);
+            Assert.Contains("lacks the group", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task WithAzureAdConfigured_PersonalAccessTokensStillWork()
     {
