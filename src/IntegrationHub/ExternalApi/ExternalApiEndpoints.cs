@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Claims;
 using System.Text.Json;
 using IntegrationHub.Hosting;
 using IntegrationHub.Identity;
@@ -170,9 +171,11 @@ internal static class ExternalApiEndpoints
     /// <summary>
     /// The access rules, in this order: invalid credentials are 401 even where anonymous callers are welcome; a caller
     /// without credentials gets 404 for an unknown scenario and for one without external triggers alike (so neither
-    /// tells the other apart), and 401 for one that takes external triggers but not anonymous ones; a signed-in caller
-    /// gets 404 for scenarios outside their workspace (and, when triggering, for scenarios without external triggers),
-    /// then 403 when their role is too low. Null means go ahead.
+    /// tells the other apart), and 401 for one that takes external triggers but not anonymous ones; an Azure AD caller
+    /// without the configured group gets the same 404s, then 403 saying the group is missing; a browser signed in
+    /// by its cookie gets 403 for a trigger that a page of another site or a sibling subdomain made it send (or goes ahead
+    /// as an anonymous caller where those are welcome); a signed-in caller gets 404 for scenarios outside their workspace
+    /// (and, when triggering, for scenarios without external triggers), then 403 when their role is too low. Null means go ahead.
     /// </summary>
     private static async ValueTask<ProblemHttpResult?> AuthorizeAsync(HttpContext context, Guid scenarioId, ScenarioTriggerSettings? settings, bool trigger)
     {
@@ -181,8 +184,11 @@ internal static class ExternalApiEndpoints
         {
             if (context.User.Identity?.IsAuthenticated == true)
             {
-                // Signed in, but by a scheme that gave no hub role (e.g. an Azure AD token without a mapped role).
-                return ExternalApiProblems.Forbidden(trigger ? "trigger scenarios" : "read storage");
+                // Signed in, but given no hub role: an Azure AD token without the configured group. A scenario no one could
+                // trigger here is 404 for it as for everyone; the 403 is only for what the group would have allowed.
+                return settings is null || (trigger && !settings.EnableExternalTriggers)
+                    ? ExternalApiProblems.ScenarioNotFound(scenarioId)
+                    : IdentityProblems.AzureAdGroupMissing();
             }
             // The authentication middleware already ran the handler; this reads its cached result.
             var authentication = await context.AuthenticateAsync();
@@ -195,6 +201,18 @@ internal static class ExternalApiEndpoints
                 : ExternalApiProblems.CredentialsRequired(context);
         }
 
+        // The SameSite=Lax cookie still comes along with a top-level GET from any site and with any request from a sibling
+        // subdomain, so such a page could trigger runs as the signed-in person. A bearer token is never sent on its own.
+        if (trigger && context.Request.Headers.Authorization.Count == 0 && RequestOrigin.IsFromAnotherSite(context.Request, sameSiteToo: true))
+        {
+            if (settings is { EnableExternalTriggers: true, AllowsAnonymous: true })
+            {
+                // The page could have triggered it without the cookie: it runs, but as no one, not as the person.
+                context.User = new ClaimsPrincipal(new ClaimsIdentity());
+                return null;
+            }
+            return IdentityProblems.TriggerFromAnotherSite();
+        }
         if (settings is null || settings.WorkspaceId != caller.WorkspaceId || (trigger && !settings.EnableExternalTriggers))
         {
             return ExternalApiProblems.ScenarioNotFound(scenarioId);

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using IntegrationHub.Data;
@@ -66,12 +67,29 @@ internal sealed partial class AccessTokenAuthenticationHandler(
         if (grant.LastUsedAt is null || now - grant.LastUsedAt >= LastUsedResolution)
         {
             grant.LastUsedAt = now;
-            await using var db = await dbFactory.CreateDbContextAsync(Context.RequestAborted);
-            await db.AccessTokens.Where(t => t.Id == grant.TokenId)
-                .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), Context.RequestAborted);
+            await RecordLastUseAsync(grant.TokenId, now);
         }
 
         return AuthenticateResult.Success(new AuthenticationTicket(grant.Principal, Scheme.Name));
+    }
+
+    /// <summary>
+    /// Bookkeeping only, so it may fail without failing the request the token is valid for: an SQLite file locked by
+    /// another writer past the busy timeout, or a PostgreSQL row lock, made a valid token's request a 500. The time is
+    /// already on the cached grant, so this node does not try again, nor log again, until that entry expires.
+    /// </summary>
+    private async Task RecordLastUseAsync(Guid tokenId, DateTimeOffset now)
+    {
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(Context.RequestAborted);
+            await db.AccessTokens.Where(t => t.Id == tokenId)
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), Context.RequestAborted);
+        }
+        catch (DbException ex)
+        {
+            LogLastUseNotRecorded(Logger, tokenId, ex.GetBaseException().Message);
+        }
     }
 
     /// <summary>401 with <c>WWW-Authenticate: Bearer</c>, naming the error when credentials were sent, and a problem body.</summary>
@@ -132,6 +150,9 @@ internal sealed partial class AccessTokenAuthenticationHandler(
         var principal = new ClaimsPrincipal(new ClaimsIdentity(HubPrincipal.Claims(found.User), HubSchemes.AccessToken));
         return new TokenGrant(found.Id, found.Hash, found.ExpiresAt, principal) { LastUsedAt = found.LastUsedAt };
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record the last use of access token {TokenId}; the request goes on: {Reason}")]
+    private static partial void LogLastUseNotRecorded(ILogger logger, Guid tokenId, string reason);
 
     private sealed record TokenGrant(Guid TokenId, string Hash, DateTimeOffset? ExpiresAt, ClaimsPrincipal Principal)
     {

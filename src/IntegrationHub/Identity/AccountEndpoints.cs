@@ -161,9 +161,9 @@ internal static class AccountEndpoints
     /// <summary>
     /// Browsers say where a form post came from; one from another site is a login or logout forgery
     /// (the SameSite=Lax cookie protects everything else, but not these two, which work without a cookie).
+    /// A browser without Fetch Metadata is judged by its <c>Origin</c>, or it could be made to sign in as the attacker.
     /// </summary>
-    private static bool IsCrossSite(HttpRequest request) =>
-        string.Equals(request.Headers["Sec-Fetch-Site"], "cross-site", StringComparison.OrdinalIgnoreCase);
+    private static bool IsCrossSite(HttpRequest request) => RequestOrigin.IsFromAnotherSite(request, sameSiteToo: false);
 
     private static ProblemHttpResult CrossSite() =>
         IdentityProblems.Problem(StatusCodes.Status403Forbidden, "Forbidden", "Sign-in forms must be posted from this site.");

@@ -93,7 +93,8 @@ internal static partial class AzureAdAuthentication
     }
 
     /// <summary>
-    /// Adds the hub's workspace and role claims, unless a group is required and missing (returns false then).
+    /// Removes the token's own claims of the hub's types, then adds the hub's workspace and role claims, unless a group is
+    /// required and missing (returns false then, and the caller is left with no hub claims at all).
     /// </summary>
     private static async Task<bool> AddHubClaimsAsync(HttpContext context, ClaimsPrincipal? principal, AzureAdOptions settings)
     {
@@ -102,6 +103,8 @@ internal static partial class AzureAdAuthentication
             return false;
         }
 
+        // Before the group check: a token refused a role must not keep the one it brought.
+        RemoveReservedClaims(principal);
         var logger = Logger(context);
         if (!string.IsNullOrWhiteSpace(settings.Group)
             && !principal.FindAll(GroupsClaim).Any(c => string.Equals(c.Value, settings.Group.Trim(), StringComparison.OrdinalIgnoreCase)))
@@ -115,16 +118,29 @@ internal static partial class AzureAdAuthentication
             ?? await context.RequestServices.GetRequiredService<DefaultWorkspace>().GetIdAsync(context.RequestAborted);
         identity.AddClaim(new Claim(HubClaims.WorkspaceId, workspaceId.ToString()));
         identity.AddClaim(new Claim(HubClaims.Role, settings.Role.ToString()));
-        if (identity.FindFirst(ClaimTypes.Name) is null)
+        var name = principal.FindFirstValue("preferred_username") ?? principal.FindFirstValue("email")
+            ?? principal.FindFirstValue("upn") ?? principal.FindFirstValue("oid") ?? principal.FindFirstValue("sub");
+        if (name is not null)
         {
-            var name = principal.FindFirstValue("preferred_username") ?? principal.FindFirstValue("email")
-                ?? principal.FindFirstValue("upn") ?? principal.FindFirstValue("oid") ?? principal.FindFirstValue("sub");
-            if (name is not null)
-            {
-                identity.AddClaim(new Claim(ClaimTypes.Name, name));
-            }
+            identity.AddClaim(new Claim(ClaimTypes.Name, name));
         }
         return true;
+    }
+
+    /// <summary>
+    /// The tenant signs whatever claims its app registration emits (claims mapping, optional claims, a directory
+    /// extension), and its admins are not the hub's: a signed <c>hub:workspace</c>, role or <c>hub:user</c> claim would
+    /// otherwise be read as the hub's own (another workspace, Admin, another user's account).
+    /// </summary>
+    private static void RemoveReservedClaims(ClaimsPrincipal principal)
+    {
+        foreach (var identity in principal.Identities)
+        {
+            foreach (var claim in identity.Claims.Where(c => HubClaims.Reserved.Contains(c.Type)).ToList())
+            {
+                identity.RemoveClaim(claim);
+            }
+        }
     }
 
     private static ILogger Logger(HttpContext context) =>

@@ -9,6 +9,17 @@ public static class HubClaims
     public const string WorkspaceId = "hub:workspace";
     public const string Role = ClaimTypes.Role;
     public const string InstallationAdmin = "hub:installation-admin";
+
+    /// <summary>
+    /// Every claim type the hub issues or reads to decide who a caller is and what they may do. A principal built from
+    /// someone else's token (Azure AD) has these removed before the hub adds its own: the first of each is the one read,
+    /// so a token carrying <c>hub:workspace</c> or a role of its own would otherwise choose its workspace and role.
+    /// Compared ignoring case, as <see cref="ClaimsPrincipal.FindFirst(string)"/> compares claim types.
+    /// </summary>
+    internal static readonly IReadOnlySet<string> Reserved = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+    {
+        UserId, WorkspaceId, Role, InstallationAdmin, ClaimTypes.Name, CookieSessionValidator.PasswordStampClaim,
+    };
 }
 
 /// <summary>Who is calling, read from the principal of any scheme (token, Azure AD, cookie).</summary>

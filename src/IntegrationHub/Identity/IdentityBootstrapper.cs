@@ -32,6 +32,8 @@ internal sealed partial class IdentityBootstrapper(
             return;
         }
 
+        // Reading the options checks them (IdentityExtensions): a start with unusable Bootstrap settings fails here, before
+        // an admin no one can sign in as is created.
         var bootstrap = options.Value;
         if (string.IsNullOrWhiteSpace(bootstrap.AdminEmail))
         {

@@ -17,8 +17,13 @@ internal static class IdentityExtensions
     {
         var services = builder.Services;
         services.AddMemoryCache();
+        // Checked when first read, not on every start: the bootstrapper reads them only while no user exists, and once one
+        // does they are ignored, so an operator may drop the password or token after the first start without a failed start.
         services.AddOptions<BootstrapOptions>()
             .BindConfiguration(BootstrapOptions.SectionName)
+            .Validate(o => string.IsNullOrWhiteSpace(o.AdminEmail) || !string.IsNullOrEmpty(o.AdminPassword) || !string.IsNullOrEmpty(o.AdminToken),
+                "Bootstrap:AdminEmail needs Bootstrap:AdminPassword or Bootstrap:AdminToken (or both): without either no one could "
+                + "sign in as the first admin, and setup would be closed for good.")
             .Validate(o => string.IsNullOrEmpty(o.AdminToken) || o.AdminToken.Length >= AccessTokenFormat.MinimumProvisionedLength,
                 $"Bootstrap:AdminToken must be at least {AccessTokenFormat.MinimumProvisionedLength} characters.")
             .Validate(o => string.IsNullOrEmpty(o.AdminToken) || !string.IsNullOrWhiteSpace(o.AdminEmail),
@@ -26,8 +31,7 @@ internal static class IdentityExtensions
             .Validate(o => string.IsNullOrWhiteSpace(o.AdminEmail) || CredentialRules.CheckEmail(o.AdminEmail) is null,
                 "Bootstrap:AdminEmail is not a valid email address.")
             .Validate(o => string.IsNullOrEmpty(o.AdminPassword) || CredentialRules.CheckPassword(o.AdminPassword, o.AdminEmail) is null,
-                $"Bootstrap:AdminPassword must be {CredentialRules.MinimumPasswordLength} to {CredentialRules.MaximumPasswordLength} characters and not the email.")
-            .ValidateOnStart();
+                $"Bootstrap:AdminPassword must be {CredentialRules.MinimumPasswordLength} to {CredentialRules.MaximumPasswordLength} characters and not the email.");
 
         // The scheme set is fixed when the app is built, so the AzureAd section is read (and checked) here, not later.
         var azureAd = builder.Configuration.GetSection(AzureAdOptions.SectionName).Get<AzureAdOptions>() ?? new AzureAdOptions();

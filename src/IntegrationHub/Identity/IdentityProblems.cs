@@ -27,6 +27,16 @@ internal static class IdentityProblems
     public static ProblemHttpResult NoHubUser() =>
         Problem(StatusCodes.Status403Forbidden, "Forbidden", "This caller has no hub user account (signed in through Azure AD).");
 
+    /// <summary>An Azure AD token that is valid but lacks <c>AzureAd:Group</c>: no role at all, whatever the endpoint needs.</summary>
+    public static ProblemHttpResult AzureAdGroupMissing() =>
+        Problem(StatusCodes.Status403Forbidden, "Forbidden",
+            "The Azure AD token lacks the group this hub requires (its groups claim does not hold it); ask your directory admin to add the account to that group.");
+
+    /// <summary>A trigger that a page of another site, or of a sibling subdomain, made a signed-in browser send.</summary>
+    public static ProblemHttpResult TriggerFromAnotherSite() =>
+        Problem(StatusCodes.Status403Forbidden, "Forbidden",
+            "A page of another site cannot trigger runs with your sign-in cookie. Trigger from the hub's own pages, or send Authorization: Bearer <token>.");
+
     /// <summary>The caller of an endpoint behind a hub policy; the policy guarantees there is one.</summary>
     public static HubCaller Caller(this HttpContext context) =>
         HubCaller.From(context.User) ?? throw new InvalidOperationException("The endpoint lacks a hub authorization policy.");

@@ -494,6 +494,77 @@ public sealed class ExternalApiEndpointsTests
         Assert.Equal(2, (await RunsTestData.GetRunsAsync(hub, scenario.Id)).Count);
     }
 
+    [Theory]
+    [InlineData("POST", "Sec-Fetch-Site", "cross-site")]
+    [InlineData("POST", "Sec-Fetch-Site", "same-site")]
+    [InlineData("GET", "Sec-Fetch-Site", "cross-site")]
+    [InlineData("GET", "Sec-Fetch-Site", "same-site")]
+    [InlineData("POST", "Origin", "https://evil.example")]
+    [InlineData("POST", "Origin", "null")]
+    public async Task Accept_WithTheSignInCookie_SentByAPageOfAnotherSite_Returns403_AndQueuesNothing(string method, string header, string value)
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var browser = await hub.SignInAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+        using var request = new HttpRequestMessage(new HttpMethod(method), $"/ExternalData/Accept/{scenario.Id}");
+        if (method == "POST")
+        {
+            request.Content = JsonContent.Create(new { id = 1 });
+        }
+        request.Headers.Add(header, value);
+
+        var response = await browser.SendAsync(request);
+
+        var problem = await IdentityTestClient.ReadProblemAsync(response, HttpStatusCode.Forbidden);
+        Assert.Contains("another site", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Empty(await RunsTestData.GetRunsAsync(hub, scenario.Id));
+    }
+
+    [Fact]
+    public async Task Accept_FromTheHubsOwnPagesOrWithoutFetchMetadata_OrWithATokenFromAnywhere_StillTriggers()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var browser = await hub.SignInAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+        using var tokenClient = hub.CreateAdminClient();
+
+        var sent = new List<HttpResponseMessage>();
+        foreach (var (client, header, value) in new (HttpClient, string?, string?)[]
+        {
+            (browser, "Sec-Fetch-Site", "same-origin"),
+            (browser, "Sec-Fetch-Site", "none"),
+            (browser, null, null),
+            (browser, "Origin", hub.BaseAddress.GetLeftPart(UriPartial.Authority)),
+            (tokenClient, "Sec-Fetch-Site", "cross-site"),
+        })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/ExternalData/Accept/{scenario.Id}") { Content = JsonContent.Create(new { id = 1 }) };
+            if (header is not null)
+            {
+                request.Headers.Add(header, value);
+            }
+            sent.Add(await client.SendAsync(request));
+        }
+
+        Assert.All(sent, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal(sent.Count, (await RunsTestData.GetRunsAsync(hub, scenario.Id)).Count);
+    }
+
+    [Fact]
+    public async Task Accept_WithTheSignInCookie_SentByAPageOfAnotherSite_ToAnAnonymousScenario_RunsAsNoOne()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(anonymous: true));
+        using var browser = await hub.SignInAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/ExternalData/Accept/{scenario.Id}") { Content = JsonContent.Create(new { id = 1 }) };
+        request.Headers.Add("Sec-Fetch-Site", "same-site");
+
+        var response = await browser.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Null((await ScenarioTestData.GetRunAsync(hub, RunId(response))).TriggeredBy);
+    }
+
     [Theory, AllDatabases]
     public async Task Accept_OtherWorkspaceOrTriggersDisabledOrUnknown_Returns404Alike(DatabaseProvider provider)
     {

@@ -25,6 +25,37 @@ public sealed class AccessTokenAuthenticationTests
         Assert.True(me.IsInstallationAdmin);
     }
 
+    [Theory, AllDatabases]
+    public async Task Me_WhenRecordingTheTokensLastUseFails_StillReturns200(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var token = await ScenarioTestData.CreateUserTokenAsync(hub, UserRole.Viewer);
+        await using (var db = await RunsTestData.CreateDbAsync(hub))
+        {
+            // Every write to the tokens fails, as it does while another writer holds SQLite's lock past the busy timeout.
+            string[] statements = provider == DatabaseProvider.Sqlite
+                ? ["CREATE TRIGGER refuse_token_writes BEFORE UPDATE ON AccessTokens BEGIN SELECT RAISE(ABORT, 'database is locked'); END"]
+                : [
+                    "CREATE FUNCTION refuse_token_writes() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'database is locked'; END $$ LANGUAGE plpgsql",
+                    "CREATE TRIGGER refuse_token_writes BEFORE UPDATE ON \"AccessTokens\" FOR EACH ROW EXECUTE FUNCTION refuse_token_writes()",
+                ];
+            foreach (var sql in statements)
+            {
+                await db.Database.ExecuteSqlRawAsync(sql);
+            }
+        }
+        using var client = hub.CreateHttpClient(token);
+
+        var response = await client.GetAsync("/api/v1/me");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(UserRole.Viewer, (await response.Content.ReadFromJsonAsync<MeResponse>(TestJson.Options))!.Role);
+        await using (var db = await RunsTestData.CreateDbAsync(hub))
+        {
+            Assert.Null((await db.AccessTokens.SingleAsync(t => t.Hash == AccessTokenFormat.Hash(token))).LastUsedAt);
+        }
+    }
+
     [Theory]
     [InlineData("bearer")]
     [InlineData("BEARER")]

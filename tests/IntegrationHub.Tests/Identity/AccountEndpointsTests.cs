@@ -112,6 +112,42 @@ public sealed class AccountEndpointsTests
         await IdentityTestClient.AssertProblemAsync(response, HttpStatusCode.Forbidden);
     }
 
+    [Theory]
+    [InlineData("https://evil.example")]
+    [InlineData("null")]
+    public async Task Login_WithFormPostedFromAnotherOriginByABrowserWithoutFetchMetadata_Returns403WithoutCookie(string origin)
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var client = hub.CreateHttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/account/login")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["email"] = HubHost.AdminEmail, ["password"] = HubHost.AdminPassword }),
+        };
+        request.Headers.Add("Origin", origin);
+
+        var response = await client.SendAsync(request);
+
+        await IdentityTestClient.AssertProblemAsync(response, HttpStatusCode.Forbidden);
+        Assert.Null(IdentityTestClient.AuthCookie(response));
+    }
+
+    [Fact]
+    public async Task Login_WithFormPostedFromThisOrigin_SignsIn()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var client = hub.CreateHttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/account/login")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["email"] = HubHost.AdminEmail, ["password"] = HubHost.AdminPassword }),
+        };
+        request.Headers.Add("Origin", hub.BaseAddress.GetLeftPart(UriPartial.Authority));
+
+        var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.NotNull(IdentityTestClient.AuthCookie(response));
+    }
+
     [Theory, AllDatabases]
     public async Task Login_AfterTooManyWrongPasswords_Returns429EvenWithTheRightOne(DatabaseProvider provider)
     {

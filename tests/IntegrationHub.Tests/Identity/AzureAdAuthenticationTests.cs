@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using IntegrationHub.Data;
 using IntegrationHub.Identity;
+using IntegrationHub.Scenarios;
 using IntegrationHub.Tests.Infrastructure;
 using IntegrationHub.Tests.Runs;
 using IntegrationHub.Tests.Scenarios;
@@ -88,6 +89,120 @@ public sealed class AzureAdAuthenticationTests
         var runId = Guid.Parse(accepted.Headers.GetValues("X-Run-Id").Single());
         await IdentityTestClient.AssertProblemAsync(refused, HttpStatusCode.Forbidden);
         Assert.Equal([runId], (await RunsTestData.GetRunsAsync(hub, scenario.Id)).Select(r => r.Id));
+    }
+
+    /// <summary>
+    /// Claims of the hub's own types, as a tenant's claims mapping could put them in a token it signs: another workspace,
+    /// Admin, installation admin, another user's account and its password stamp (upper case too, as claim types are
+    /// compared ignoring case).
+    /// </summary>
+    private static Dictionary<string, object> HubClaimsOfTheToken(Guid workspaceId, Guid userId) => new()
+    {
+        ["hub:workspace"] = workspaceId.ToString(),
+        ["HUB:WORKSPACE"] = workspaceId.ToString(),
+        ["http://schemas.microsoft.com/ws/2008/06/identity/claims/role"] = "Admin",
+        ["hub:installation-admin"] = "true",
+        ["hub:user"] = userId.ToString(),
+        ["hub:password-stamp"] = "none",
+        ["http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"] = HubHost.AdminEmail,
+    };
+
+    [Theory, AllDatabases]
+    public async Task Me_WithEntraTokenCarryingHubClaims_ShowsTheConfiguredRoleAndWorkspace_NotTheTokens(DatabaseProvider provider)
+    {
+        await using var idp = await LocalIdentityProvider.StartAsync();
+        await using var hub = await HubHost.StartAsync(provider, idp.HubSettings());
+        using var admin = hub.CreateAdminClient();
+        var adminMe = (await admin.GetFromJsonAsync<MeResponse>("/api/v1/me", TestJson.Options))!;
+        var other = await CreateWorkspaceAsync(admin);
+        using var client = hub.CreateHttpClient(idp.CreateToken(extraClaims: HubClaimsOfTheToken(other, adminMe.UserId!.Value)));
+
+        var me = (await client.GetFromJsonAsync<MeResponse>("/api/v1/me", TestJson.Options))!;
+
+        Assert.Null(me.UserId);
+        Assert.Equal("someone@contoso.test", me.Email);
+        Assert.Equal(UserRole.Operator, me.Role);
+        Assert.Equal(adminMe.WorkspaceId, me.WorkspaceId);
+        Assert.False(me.IsInstallationAdmin);
+        await IdentityTestClient.AssertProblemAsync(await client.GetAsync("/api/v1/workspaces"), HttpStatusCode.Forbidden);
+        await IdentityTestClient.AssertProblemAsync(await client.GetAsync("/api/v1/users"), HttpStatusCode.Forbidden);
+        await IdentityTestClient.AssertProblemAsync(await client.GetAsync("/api/v1/me/tokens"), HttpStatusCode.Forbidden);
+    }
+
+    [Theory, AllDatabases]
+    public async Task ScenarioOfAnotherWorkspace_WithEntraTokenNamingThatWorkspace_Returns404(DatabaseProvider provider)
+    {
+        await using var idp = await LocalIdentityProvider.StartAsync();
+        await using var hub = await HubHost.StartAsync(provider, idp.HubSettings());
+        using var admin = hub.CreateAdminClient();
+        var other = await CreateWorkspaceAsync(admin);
+        var otherAdmin = await admin.CreateUserAsync(UserRole.Admin, other);
+        using var otherAdminClient = hub.CreateHttpClient(await hub.CreateTokenForAsync(otherAdmin.Email));
+        var created = await otherAdminClient.PostAsJsonAsync("/api/v1/scenarios", ScenarioTestData.ScenarioJson(), TestJson.Options);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var scenario = (await created.Content.ReadFromJsonAsync<ScenarioResponse>(TestJson.Options))!;
+        using var client = hub.CreateHttpClient(idp.CreateToken(extraClaims: HubClaimsOfTheToken(other, otherAdmin.Id)));
+
+        var trigger = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", JsonContent.Create(new { id = 1 }));
+        var cacheData = await client.GetAsync($"/ExternalData/GetCacheData/{scenario.Id}");
+        var read = await client.GetAsync($"/api/v1/scenarios/{scenario.Id}");
+        var storage = await client.GetAsync($"/api/v1/scenarios/{scenario.Id}/storage");
+
+        await IdentityTestClient.AssertProblemAsync(trigger, HttpStatusCode.NotFound);
+        await IdentityTestClient.AssertProblemAsync(cacheData, HttpStatusCode.NotFound);
+        await IdentityTestClient.AssertProblemAsync(read, HttpStatusCode.NotFound);
+        await IdentityTestClient.AssertProblemAsync(storage, HttpStatusCode.NotFound);
+        Assert.Empty(await RunsTestData.GetRunsAsync(hub, scenario.Id));
+    }
+
+    [Theory, AllDatabases]
+    public async Task WithGroupConfigured_TokenWithoutGroupButCarryingHubClaims_Gets403(DatabaseProvider provider)
+    {
+        await using var idp = await LocalIdentityProvider.StartAsync();
+        await using var hub = await HubHost.StartAsync(provider, idp.HubSettings(("AzureAd:Group", LocalIdentityProvider.Group)));
+        using var admin = hub.CreateAdminClient();
+        var adminMe = (await admin.GetFromJsonAsync<MeResponse>("/api/v1/me", TestJson.Options))!;
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateHttpClient(idp.CreateToken(extraClaims: HubClaimsOfTheToken(adminMe.WorkspaceId, adminMe.UserId!.Value)));
+
+        await IdentityTestClient.AssertProblemAsync(await client.GetAsync("/api/v1/me"), HttpStatusCode.Forbidden);
+        await IdentityTestClient.AssertProblemAsync(await client.GetAsync("/api/v1/workspaces"), HttpStatusCode.Forbidden);
+        await IdentityTestClient.AssertProblemAsync(await client.GetAsync($"/api/v1/scenarios/{scenario.Id}/storage"), HttpStatusCode.Forbidden);
+        await IdentityTestClient.AssertProblemAsync(
+            await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", JsonContent.Create(new { id = 1 })), HttpStatusCode.Forbidden);
+        Assert.Empty(await RunsTestData.GetRunsAsync(hub, scenario.Id));
+    }
+
+    private static async Task<Guid> CreateWorkspaceAsync(HttpClient installationAdmin)
+    {
+        var response = await installationAdmin.PostAsJsonAsync("/api/v1/workspaces", new CreateWorkspaceRequest("Other " + Guid.NewGuid().ToString("N")[..6]), TestJson.Options);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<WorkspaceInfo>(TestJson.Options))!.Id;
+    }
+
+    [Theory, AllDatabases]
+    public async Task ExternalApi_WithEntraTokenWithoutTheConfiguredGroup_UnknownScenarioIs404_KnownIs403SayingTheGroupIsMissing(DatabaseProvider provider)
+    {
+        await using var idp = await LocalIdentityProvider.StartAsync();
+        await using var hub = await HubHost.StartAsync(provider, idp.HubSettings(("AzureAd:Group", LocalIdentityProvider.Group)));
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        var withoutTriggers = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(externalTriggers: false));
+        using var outsider = hub.CreateHttpClient(idp.CreateToken(groups: ["another-group"]));
+        var unknown = Guid.NewGuid();
+
+        await IdentityTestClient.AssertProblemAsync(
+            await outsider.PostAsync($"/ExternalData/Accept/{unknown}", JsonContent.Create(new { id = 1 })), HttpStatusCode.NotFound);
+        await IdentityTestClient.AssertProblemAsync(await outsider.GetAsync($"/ExternalData/Accept/{withoutTriggers.Id}"), HttpStatusCode.NotFound);
+        await IdentityTestClient.AssertProblemAsync(await outsider.GetAsync($"/ExternalData/GetCacheData/{unknown}"), HttpStatusCode.NotFound);
+        foreach (var refused in new[]
+        {
+            await outsider.PostAsync($"/ExternalData/Accept/{scenario.Id}", JsonContent.Create(new { id = 1 })),
+            await outsider.GetAsync($"/ExternalData/GetCacheData/{scenario.Id}"),
+        })
+        {
+            var problem = await IdentityTestClient.ReadProblemAsync(refused, HttpStatusCode.Forbidden);
+            Assert.Contains("lacks the group", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
     }
 
     [Fact]

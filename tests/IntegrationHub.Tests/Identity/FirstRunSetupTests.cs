@@ -133,6 +133,48 @@ public sealed class FirstRunSetupTests
         Assert.Contains(key, failure.ToString(), StringComparison.Ordinal);
     }
 
+    [Theory, AllDatabases]
+    public async Task Start_WithAdminEmailButNeitherPasswordNorToken_FailsNamingTheKeys_AndLeavesSetupOpen(DatabaseProvider provider)
+    {
+        var database = await TestDatabase.CreateAsync(provider);
+
+        var failure = Record.Exception(() => HubHost.Start(database, new Dictionary<string, string?>
+        {
+            ["Bootstrap:AdminEmail"] = "only@example.com",
+            ["Bootstrap:AdminPassword"] = null,
+            ["Bootstrap:AdminToken"] = null,
+        }).Dispose());
+
+        Assert.NotNull(failure);
+        Assert.Contains("Bootstrap:AdminEmail needs Bootstrap:AdminPassword or Bootstrap:AdminToken", failure.ToString(), StringComparison.Ordinal);
+        await using var hub = HubHost.Start(database, FreshInstall);
+        Assert.NotNull(hub.Services.GetRequiredService<FirstRunSetup>().Code);
+    }
+
+    [Theory]
+    [InlineData("Bootstrap:AdminToken", "too-short-for-a-token")]
+    [InlineData("Bootstrap:AdminPassword", null)]
+    [InlineData("Bootstrap:AdminEmail", "not-an-email")]
+    public async Task Restart_OnceUsersExist_IgnoresUnusableBootstrapSetting(string key, string? value)
+    {
+        var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        await using (HubHost.Start(database))
+        {
+        }
+
+        // As an operator who removed the secrets after the first start and kept the email.
+        var settings = new Dictionary<string, string?> { [key] = value };
+        if (key == "Bootstrap:AdminPassword")
+        {
+            settings["Bootstrap:AdminToken"] = null;
+        }
+        await using var hub = HubHost.Start(database, settings);
+
+        using var admin = hub.CreateHttpClient();
+        var response = await admin.PostAsJsonAsync("/account/login", new LoginRequest(HubHost.AdminEmail, HubHost.AdminPassword, null), TestJson.Options);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
     [Fact]
     public async Task Start_WithoutUsers_PrintsSetupLinkOnPublicUrl()
     {
