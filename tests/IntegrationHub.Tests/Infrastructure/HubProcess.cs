@@ -71,6 +71,53 @@ internal sealed class HubProcess : IAsyncDisposable
         throw new InvalidOperationException($"The hub process did not become healthy (exited: {exited}).");
     }
 
+    /// <summary>
+    /// Runs the hub with <paramref name="settings"/> (environment variables) until it exits on its own, as a hub that
+    /// cannot start does, on a free port and an SQLite file in a new temporary folder unless the settings say otherwise.
+    /// Killed after a minute, which fails the test: a hub that started after all would run forever.
+    /// </summary>
+    public static async Task<ExitedHub> RunUntilExitAsync(IReadOnlyDictionary<string, string> settings)
+    {
+        var folder = Directory.CreateTempSubdirectory("hub-exit-").FullName;
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(AppAssembly());
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["Urls"] = $"http://127.0.0.1:{FreePort()}";
+        start.Environment["Database__Provider"] = "Sqlite";
+        start.Environment["ConnectionStrings__Hub"] = $"Data Source={Path.Combine(folder, "hub.db")}";
+        foreach (var (name, value) in settings)
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the hub process.");
+        var output = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            throw new InvalidOperationException($"The hub did not exit within a minute. Its output:{Environment.NewLine}{output}");
+        }
+        // Drains the redirected output to its end.
+        process.WaitForExit();
+        lock (output)
+        {
+            return new ExitedHub(process.ExitCode, output.ToString(), folder);
+        }
+    }
+
+    /// <summary>A hub process that ended: its exit code, stdout and stderr together, and the folder it ran in.</summary>
+    public sealed record ExitedHub(int ExitCode, string Output, string Folder);
+
     /// <summary>An HttpClient authenticated as the bootstrapped admin.</summary>
     public HttpClient CreateAdminClient()
     {
@@ -101,7 +148,7 @@ internal sealed class HubProcess : IAsyncDisposable
         return File.Exists(app) ? app : throw new FileNotFoundException("Build the hub first: its assembly is missing.", app);
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
