@@ -15,7 +15,7 @@ using IntegrationHub.Telemetry;
 // code 1; a surprise keeps its stack trace (Hosting/StartupFailure).
 try
 {
-    var builder = WebApplication.CreateBuilder(args);
+    var builder = WebApplication.CreateBuilder(ContentRoot.BuilderOptions(args));
 
     builder.AddHubHosting();
     builder.AddHubTelemetry();

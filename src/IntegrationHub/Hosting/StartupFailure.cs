@@ -44,14 +44,23 @@ internal static partial class StartupFailure
 
     /// <summary>
     /// Keeps the host's own "Hosting failed to start" entry, whose stack trace repeats an expected failure that
-    /// <see cref="Report"/> says in one line, out of the log until the host has started. A surprise still leaves its
-    /// stack trace on stderr (the exception is not caught), and after the start the host logs as before.
+    /// <see cref="Report"/> says in one line, out of the log until the host has started: its category logs only
+    /// <c>Critical</c> entries till then. A surprise still leaves its stack trace on stderr (the exception is not
+    /// caught), and after the start the category logs at the level configured for it, as before.
     /// </summary>
     public static WebApplicationBuilder QuietHostStartFailures(this WebApplicationBuilder builder)
     {
         if (IsHubProcess)
         {
-            builder.Logging.AddFilter(HostCategory, level => s_hostStarted || level >= LogLevel.Critical);
+            builder.Services.PostConfigure<LoggerFilterOptions>(options =>
+            {
+                // A rule of its own would replace the configured level ("Default", "Microsoft"...), so it takes that level on.
+                var configured = options.Rules
+                    .Where(rule => rule.ProviderName is null && (rule.CategoryName is null || HostCategory.StartsWith(rule.CategoryName, StringComparison.OrdinalIgnoreCase)))
+                    .OrderByDescending(rule => rule.CategoryName?.Length ?? -1)
+                    .FirstOrDefault()?.LogLevel ?? options.MinLevel;
+                options.Rules.Add(new LoggerFilterRule(null, HostCategory, configured, (_, _, level) => s_hostStarted || level >= LogLevel.Critical));
+            });
         }
         return builder;
     }

@@ -13,6 +13,7 @@ internal sealed class HubProcess : IAsyncDisposable
     public static readonly string AdminToken = "ih_process-admin-" + Guid.NewGuid().ToString("N");
 
     private readonly Process _process;
+    private readonly System.Text.StringBuilder _output = new();
 
     private HubProcess(Process process, Uri baseAddress)
     {
@@ -22,32 +23,68 @@ internal sealed class HubProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    public static async Task<HubProcess> StartAsync(TestDatabase database, IReadOnlyDictionary<string, string> settings)
+    /// <summary>What the hub wrote to stdout and stderr so far.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    private void Keep(string? line)
+    {
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    public static Task<HubProcess> StartAsync(TestDatabase database, IReadOnlyDictionary<string, string> settings)
     {
         var app = AppAssembly();
+        var all = new Dictionary<string, string>
+        {
+            ["Database__Provider"] = database.Provider.ToString(),
+            ["ConnectionStrings__Hub"] = database.ConnectionString,
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        foreach (var (name, value) in settings)
+        {
+            all[name] = value;
+        }
+        return StartAsync(Path.GetDirectoryName(app)!, all);
+    }
+
+    /// <summary>
+    /// Starts the hub with <paramref name="workingDirectory"/> as the current directory, configured only by its own
+    /// appsettings.json and <paramref name="settings"/> (environment variables): its log as a user sees it, in <see cref="Output"/>.
+    /// </summary>
+    public static async Task<HubProcess> StartAsync(string workingDirectory, IReadOnlyDictionary<string, string> settings)
+    {
         var port = FreePort();
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(app)!, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(app);
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(AppAssembly());
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["Urls"] = $"http://127.0.0.1:{port}";
-        start.Environment["Database__Provider"] = database.Provider.ToString();
-        start.Environment["ConnectionStrings__Hub"] = database.ConnectionString;
         start.Environment["Bootstrap__AdminEmail"] = HubHost.AdminEmail;
         start.Environment["Bootstrap__AdminToken"] = AdminToken;
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (name, value) in settings)
         {
             start.Environment[name] = value;
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the hub process.");
+        var hub = new HubProcess(process, new Uri($"http://127.0.0.1:{port}/"));
         // Drained so a chatty hub never blocks on a full pipe.
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, e) => hub.Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => hub.Keep(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var hub = new HubProcess(process, new Uri($"http://127.0.0.1:{port}/"));
         using var probe = new HttpClient { BaseAddress = hub.BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
         var deadline = DateTime.UtcNow.AddMinutes(2);
         while (DateTime.UtcNow < deadline && !process.HasExited)
@@ -137,7 +174,7 @@ internal sealed class HubProcess : IAsyncDisposable
     }
 
     /// <summary>The hub's own build output, of the configuration this test assembly was built in.</summary>
-    private static string AppAssembly()
+    public static string AppAssembly()
     {
         // tests/IntegrationHub.Tests/bin/{Configuration}/{TargetFramework}/
         var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
