@@ -2,6 +2,7 @@ using System.Data.Common;
 using IntegrationHub.Hosting;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Npgsql;
 
 namespace IntegrationHub.Data;
@@ -129,7 +130,18 @@ internal static class DataServiceCollectionExtensions
     private static void AddHubContext<TContext>(this IServiceCollection services, Action<DbContextOptionsBuilder> configure)
         where TContext : HubDbContext
     {
-        services.AddPooledDbContextFactory<TContext>(configure);
+        services.AddPooledDbContextFactory<TContext>(options =>
+        {
+            configure(options);
+            // EF logs a failed command, connection, query or save as an Error with the exception, then throws that exception to the
+            // code that ran it, which logs it again (a request's through DatabaseUnavailableHandler, in one line; a
+            // background loop once per outage). A PostgreSQL outage wrote every stack trace twice, many a second.
+            options.ConfigureWarnings(warnings => warnings.Log(
+                (RelationalEventId.CommandError, LogLevel.Debug),
+                (RelationalEventId.ConnectionError, LogLevel.Debug),
+                (CoreEventId.QueryIterationFailed, LogLevel.Debug),
+                (CoreEventId.SaveChangesFailed, LogLevel.Debug)));
+        });
         services.AddSingleton<IDbContextFactory<HubDbContext>, ProviderContextFactory<TContext>>();
         services.AddScoped<HubDbContext>(sp => sp.GetRequiredService<IDbContextFactory<TContext>>().CreateDbContext());
     }
