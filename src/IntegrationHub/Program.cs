@@ -11,38 +11,49 @@ using IntegrationHub.Scripting;
 using IntegrationHub.Storage;
 using IntegrationHub.Telemetry;
 
-var builder = WebApplication.CreateBuilder(args);
+// A failure its user can fix (a wrong setting, a port in use, an unreachable database) ends in one message and exit
+// code 1; a surprise keeps its stack trace (Hosting/StartupFailure).
+try
+{
+    var builder = WebApplication.CreateBuilder(ContentRoot.BuilderOptions(args));
 
-builder.AddHubHosting();
-builder.AddHubTelemetry();
-builder.AddHubDatabase();
-builder.AddHubIdentity();
-builder.AddScripting();
-builder.AddConnectors();
-builder.AddStorage();
-builder.AddScenarios();
-builder.AddRuns();
-builder.AddHousekeeping();
-builder.AddExternalApi();
-builder.AddWebApp();
+    builder.AddHubHosting();
+    builder.AddHubTelemetry();
+    builder.AddHubDatabase();
+    builder.AddHubIdentity();
+    builder.AddScripting();
+    builder.AddConnectors();
+    builder.AddStorage();
+    builder.AddScenarios();
+    builder.AddRuns();
+    builder.AddHousekeeping();
+    builder.AddExternalApi();
+    builder.AddWebApp();
 
-var app = builder.Build();
+    var app = builder.Build();
 
-await app.MigrateHubDatabaseAsync();
-await app.BootstrapIdentityAsync();
+    app.ValidateSettings();
+    await app.MigrateHubDatabaseAsync();
+    await app.BootstrapIdentityAsync();
 
-app.UseHubHosting();
-app.UseHubIdentity();
+    app.UseHubHosting();
+    app.UseHubIdentity();
 
-app.MapHubHosting();
-app.MapIdentityApi();
-app.MapScenariosApi();
-app.MapRunsApi();
-app.MapStorageApi();
-app.MapExternalApi();
-app.MapWebApp();
+    app.MapHubHosting();
+    app.MapIdentityApi();
+    app.MapScenariosApi();
+    app.MapRunsApi();
+    app.MapStorageApi();
+    app.MapExternalApi();
+    app.MapWebApp();
 
-await app.RunAsync();
+    await app.RunAsync();
+    return 0;
+}
+catch (Exception exception) when (StartupFailure.IsExpected(exception, out var message))
+{
+    return StartupFailure.Report(message);
+}
 
 /// <summary>The hub's entry point; public so tests and the benchmark can host it.</summary>
 public partial class Program;

@@ -1,6 +1,8 @@
 using System.Data.Common;
+using IntegrationHub.Hosting;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Npgsql;
 
 namespace IntegrationHub.Data;
@@ -29,7 +31,8 @@ internal static class DataServiceCollectionExtensions
             case DatabaseProvider.Postgres:
                 if (string.IsNullOrWhiteSpace(connectionString))
                 {
-                    throw new InvalidOperationException("Database:Provider is Postgres but ConnectionStrings:Hub is empty.");
+                    throw new StartupException("Database:Provider is Postgres but ConnectionStrings:Hub is empty. Set it, e.g. "
+                        + "ConnectionStrings__Hub='Host=db;Database=integrationhub;Username=hub;Password=...'.");
                 }
                 connectionString = PreparePostgres(connectionString);
                 builder.Services.AddHubContext<PostgresHubDbContext>(o => o.UseNpgsql(connectionString));
@@ -50,11 +53,20 @@ internal static class DataServiceCollectionExtensions
     /// <summary>Makes a relative SQLite path absolute under the content root and creates its folder.</summary>
     private static string PrepareSqlite(string connectionString, string contentRoot)
     {
-        var csb = new SqliteConnectionStringBuilder(connectionString);
+        var csb = Parse(() => new SqliteConnectionStringBuilder(connectionString), "an SQLite", "Data Source=data/integrationhub.db");
         if (csb.DataSource != ":memory:" && !string.IsNullOrEmpty(csb.DataSource))
         {
             var path = Path.GetFullPath(csb.DataSource, contentRoot);
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var folder = Path.GetDirectoryName(path)!;
+            try
+            {
+                Directory.CreateDirectory(folder);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new StartupException($"the folder {folder} of the SQLite database (ConnectionStrings:Hub) cannot be created: "
+                    + $"{ex.Message} Create it and let the hub's user write to it, or set ConnectionStrings:Hub to a file in a folder it may write.", ex);
+            }
             csb.DataSource = path;
         }
         // Writers wait for each other instead of failing with "database is locked".
@@ -77,8 +89,8 @@ internal static class DataServiceCollectionExtensions
     /// </summary>
     private static string PreparePostgres(string connectionString)
     {
-        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var given = Parse(() => new DbConnectionStringBuilder { ConnectionString = connectionString }, "a PostgreSQL", PostgresExample);
+        var builder = Parse(() => new NpgsqlConnectionStringBuilder(connectionString), "a PostgreSQL", PostgresExample);
         if (!given.ContainsKey("Max Auto Prepare") && !given.ContainsKey("MaxAutoPrepare"))
         {
             builder.MaxAutoPrepare = AutoPreparedStatements;
@@ -88,6 +100,24 @@ internal static class DataServiceCollectionExtensions
             builder.Options = $"{builder.Options} -c jit=off".Trim();
         }
         return builder.ConnectionString;
+    }
+
+    private const string PostgresExample = "Host=db;Database=integrationhub;Username=hub;Password=...";
+
+    /// <summary>
+    /// Parses the connection string, or stops the start with a message naming the setting: the provider's own
+    /// ("Connection string keyword 'data sourc' is not supported") does not say where the string came from.
+    /// </summary>
+    private static T Parse<T>(Func<T> parse, string kind, string example)
+    {
+        try
+        {
+            return parse();
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException)
+        {
+            throw new StartupException($"ConnectionStrings:Hub is not {kind} connection string: {ex.Message} For example: {example}", ex);
+        }
     }
 
     /// <summary>How many statements each PostgreSQL connection keeps prepared, the least recently used making way.</summary>
@@ -100,7 +130,18 @@ internal static class DataServiceCollectionExtensions
     private static void AddHubContext<TContext>(this IServiceCollection services, Action<DbContextOptionsBuilder> configure)
         where TContext : HubDbContext
     {
-        services.AddPooledDbContextFactory<TContext>(configure);
+        services.AddPooledDbContextFactory<TContext>(options =>
+        {
+            configure(options);
+            // EF logs a failed command, connection, query or save as an Error with the exception, then throws that exception to the
+            // code that ran it, which logs it again (a request's through DatabaseUnavailableHandler, in one line; a
+            // background loop once per outage). A PostgreSQL outage wrote every stack trace twice, many a second.
+            options.ConfigureWarnings(warnings => warnings.Log(
+                (RelationalEventId.CommandError, LogLevel.Debug),
+                (RelationalEventId.ConnectionError, LogLevel.Debug),
+                (CoreEventId.QueryIterationFailed, LogLevel.Debug),
+                (CoreEventId.SaveChangesFailed, LogLevel.Debug)));
+        });
         services.AddSingleton<IDbContextFactory<HubDbContext>, ProviderContextFactory<TContext>>();
         services.AddScoped<HubDbContext>(sp => sp.GetRequiredService<IDbContextFactory<TContext>>().CreateDbContext());
     }

@@ -1,5 +1,8 @@
+using IntegrationHub.Hosting;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace IntegrationHub.Data;
 
@@ -14,7 +17,14 @@ internal static class DatabaseInitializer
         }
 
         await using var db = await app.Services.GetRequiredService<IDbContextFactory<HubDbContext>>().CreateDbContextAsync(cancellationToken);
-        await db.Database.MigrateAsync(cancellationToken);
+        try
+        {
+            await db.Database.MigrateAsync(cancellationToken);
+        }
+        catch (Exception ex) when (CannotConnect(ex))
+        {
+            throw new StartupException(CannotConnectMessage(app.Services.GetRequiredService<HubConnectionString>(), ex), ex);
+        }
 
         if (db.Database.IsSqlite())
         {
@@ -22,4 +32,30 @@ internal static class DatabaseInitializer
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
         }
     }
+
+    /// <summary>A database the hub cannot reach or open, for a reason its user fixes: not a fault in a migration.</summary>
+    private static bool CannotConnect(Exception exception) =>
+        DatabaseUnavailableHandler.IsUnavailable(exception)
+        || exception.GetBaseException() is SqliteException { SqliteErrorCode: SqliteReadOnly or SqliteNotADatabase }
+            // Wrong user or password, no such database.
+            or PostgresException { SqlState: "28P01" or "28000" or "3D000" };
+
+    private static string CannotConnectMessage(HubConnectionString connection, Exception exception)
+    {
+        var reason = exception.GetBaseException().Message.TrimEnd('.') + ".";
+        if (connection.Provider == DatabaseProvider.Sqlite)
+        {
+            var file = new SqliteConnectionStringBuilder(connection.Value).DataSource;
+            return $"the SQLite database {file} (ConnectionStrings:Hub) cannot be opened or written: {reason} Check that the hub's "
+                + $"user may write to {Path.GetDirectoryName(file)} (SQLite keeps its -wal and -shm files beside the database) and to the file "
+                + "itself, or set ConnectionStrings:Hub to a file in a folder it may write.";
+        }
+        var server = new NpgsqlConnectionStringBuilder(connection.Value);
+        return $"PostgreSQL at {server.Host}:{server.Port}, database {server.Database} (ConnectionStrings:Hub) cannot be reached: {reason} "
+            + "Check that PostgreSQL runs and accepts connections there, and the connection string's Host, Port, Database, "
+            + "Username and Password.";
+    }
+
+    private const int SqliteReadOnly = 8;
+    private const int SqliteNotADatabase = 26;
 }

@@ -51,7 +51,7 @@ internal static class AcceptOpenApi
         };
         foreach (var (status, description) in new[]
         {
-            ("200", "The run is stored. The body is empty, as the seed promises, unless wait is given: then it is the ended run's result."),
+            ("200", "The run is stored. The body is empty, unless wait is given: then it is the ended run's result."),
             ("202", "With wait: the run is stored but still queued or running when the wait is up; Location is the run."),
         })
         {

@@ -35,7 +35,9 @@ internal static class ExternalApiEndpoints
             .ProducesProblems([.. AcceptOpenApi.Errors, .. AcceptOpenApi.BodyErrors])
             .AddOpenApiOperationTransformer(AcceptOpenApi.DescribePostAsync);
         group.MapGet("/GetCacheData/{scenarioId:guid}", GetCacheDataAsync).WithName("GetCacheData")
-            .WithSummary("With keyJson: the value stored under that key. Without: a page of the scenario's entries.");
+            .WithSummary("With keyJson: the value stored under that key. Without: a page of the scenario's entries.")
+            .ProducesProblems(CacheDataOpenApi.Errors)
+            .AddOpenApiOperationTransformer(CacheDataOpenApi.DescribeAsync);
         return group;
     }
 

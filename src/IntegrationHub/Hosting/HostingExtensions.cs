@@ -6,6 +6,7 @@ internal static class HostingExtensions
 {
     public static WebApplicationBuilder AddHubHosting(this WebApplicationBuilder builder)
     {
+        builder.QuietHostStartFailures();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddOptions<HubOptions>()
             .BindConfiguration(HubOptions.SectionName)
@@ -32,8 +33,20 @@ internal static class HostingExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Checks every section registered with <c>ValidateOnStart</c> now, before the database is migrated or its first
+    /// admin created. The host would check them only when it starts, after both: a wrong <c>Runs:Concurrency</c> was
+    /// reported once a new database had been created and migrated.
+    /// </summary>
+    public static WebApplication ValidateSettings(this WebApplication app)
+    {
+        app.Services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
+        return app;
+    }
+
     public static WebApplication UseHubHosting(this WebApplication app)
     {
+        app.LogHostFailuresOnceStarted();
         // Unhandled exceptions and bare status codes (404, 405, 415...) leave as RFC 7807 problem details, or as a page
         // for a browser (BrowserErrorPage); exceptions about the request (too large, a form over its limits) as 4xx,
         // see BadRequestExceptionHandler.

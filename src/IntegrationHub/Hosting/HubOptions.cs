@@ -11,7 +11,10 @@ public sealed class HubOptions
     /// </summary>
     public string? PublicUrl { get; set; }
 
-    /// <summary>This node's name in leases and logs. Default: the machine name and process id.</summary>
+    /// <summary>
+    /// This node's name in leases and logs. Default: the machine name and process id. A random suffix is always added
+    /// (<c>vm:4242:5f3a9c1e</c>), so that two processes given the same name still hold their leases apart.
+    /// </summary>
     public string? NodeName { get; set; }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using IntegrationHub.Data;
+using IntegrationHub.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -34,6 +35,7 @@ internal sealed partial class RunNotificationListener(
 
         // LISTEN holds its connection for the life of the node; it must not take one from the application's pool.
         var builder = new NpgsqlConnectionStringBuilder(connection.Value) { Pooling = false, KeepAlive = 30 };
+        var failures = new FailureStreak();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -47,6 +49,10 @@ internal sealed partial class RunNotificationListener(
                 }
                 // Notifications sent while the connection was down are lost: look at the queue once.
                 signals.WorkAvailable();
+                if (failures.Succeed() is > 0 and var failed)
+                {
+                    LogListening(logger, failed);
+                }
                 while (!stoppingToken.IsCancellationRequested)
                 {
                     await listen.WaitAsync(stoppingToken);
@@ -58,8 +64,17 @@ internal sealed partial class RunNotificationListener(
             }
             catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException)
             {
-                LogListenFailed(logger, ex);
-                await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken);
+                // The poll covers the gap, so an outage needs no reconnection every second, nor a stack trace for each.
+                failures.Fail();
+                if (failures.IsFirst)
+                {
+                    LogListenFailed(logger, ex);
+                }
+                else if (failures.IsWorthALine)
+                {
+                    LogListenFailedAgain(logger, failures.Count, ex.GetBaseException().Message);
+                }
+                await Task.Delay(ReconnectDelay(failures.Count), time, stoppingToken);
             }
         }
     }
@@ -76,6 +91,15 @@ internal sealed partial class RunNotificationListener(
         }
     }
 
+    /// <summary>1 s after the first failure, doubling up to 30 s.</summary>
+    internal static TimeSpan ReconnectDelay(int failures) => TimeSpan.FromSeconds(Math.Min(30, 1 << Math.Min(failures - 1, 5)));
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Listening for run notifications failed; reconnecting (the poll covers the gap)")]
     private static partial void LogListenFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Listening for run notifications failed {Failures} times in a row: {Reason}")]
+    private static partial void LogListenFailedAgain(ILogger logger, int failures, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Listening for run notifications again, after {Failures} failures")]
+    private static partial void LogListening(ILogger logger, int failures);
 }

@@ -1,5 +1,6 @@
 using Cronos;
 using IntegrationHub.Data;
+using IntegrationHub.Hosting;
 using IntegrationHub.Scenarios;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -30,11 +31,16 @@ internal sealed partial class RunScheduler(
         {
             return;
         }
+        var failures = new FailureStreak();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await TickAsync(stoppingToken);
+                if (failures.Succeed() is > 0 and var failed)
+                {
+                    LogTickRecovered(logger, failed);
+                }
                 await Task.Delay(options.Value.ScheduleInterval, time, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -43,7 +49,16 @@ internal sealed partial class RunScheduler(
             }
             catch (Exception ex)
             {
-                LogTickFailed(logger, ex);
+                // A database outage fails every tick the same way: its stack trace once, then a line now and then.
+                failures.Fail();
+                if (failures.IsFirst)
+                {
+                    LogTickFailed(logger, ex);
+                }
+                else if (failures.IsWorthALine)
+                {
+                    LogTickFailedAgain(logger, failures.Count, ex.GetBaseException().Message);
+                }
                 await Task.Delay(options.Value.ScheduleInterval, time, stoppingToken);
             }
         }
@@ -121,6 +136,12 @@ internal sealed partial class RunScheduler(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Looking for due schedules failed")]
     private static partial void LogTickFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Looking for due schedules failed {Failures} times in a row: {Reason}")]
+    private static partial void LogTickFailedAgain(ILogger logger, int failures, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Looking for due schedules works again, after {Failures} failures")]
+    private static partial void LogTickRecovered(ILogger logger, int failures);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Scenario {ScenarioId} has an invalid schedule '{Cron}' in time zone '{TimeZone}'; skipped")]
     private static partial void LogInvalidSchedule(ILogger logger, Guid scenarioId, string cron, string? timeZone);

@@ -32,6 +32,8 @@ internal static class StorageEndpoints
                 operation.RequestBody = new OpenApiRequestBody { Required = true, Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() } };
                 return Task.CompletedTask;
             })
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .RequireAuthorization(HubPolicies.Editor);
         group.MapDelete("/", DeleteAsync).WithName("DeleteStorage").WithSummary("Removes the value stored under keyJson.")
             .RequireAuthorization(HubPolicies.Editor);

@@ -51,11 +51,50 @@ public sealed class AcceptOpenApiTests
         }
     }
 
-    internal static async Task<JsonElement> AcceptPathAsync()
+    [Fact]
+    public async Task ExternalOperations_TakeTheBearerTokenAsOptional_AndGetCacheDataDescribesItsAnswers()
+    {
+        var paths = (await DocumentAsync()).GetProperty("paths");
+        var cacheData = paths.GetProperty("/ExternalData/GetCacheData/{scenarioId}").GetProperty("get");
+        var operations = new[] { paths.GetProperty("/ExternalData/Accept/{scenarioId}").GetProperty("get"), paths.GetProperty("/ExternalData/Accept/{scenarioId}").GetProperty("post"), cacheData };
+
+        foreach (var operation in operations)
+        {
+            // The token, or none where the scenario allows anonymous callers: the reference page sends the token it is given.
+            var security = operation.GetProperty("security").EnumerateArray().ToList();
+            Assert.Equal(2, security.Count);
+            Assert.True(security[0].TryGetProperty("Bearer", out _));
+            Assert.Empty(security[1].EnumerateObject());
+        }
+        var responses = cacheData.GetProperty("responses");
+        foreach (var status in new[] { "400", "401", "403", "404" })
+        {
+            Assert.True(responses.TryGetProperty(status, out var error), $"GetCacheData does not describe {status}");
+            Assert.True(error.GetProperty("content").TryGetProperty("application/problem+json", out _));
+        }
+        // With keyJson the answer is the stored value itself, not a page.
+        var ok = responses.GetProperty("200");
+        Assert.Contains("keyJson", ok.GetProperty("description").GetString(), StringComparison.Ordinal);
+        var shapes = ok.GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("anyOf").EnumerateArray().ToList();
+        Assert.Equal("#/components/schemas/CacheDataPage", shapes[0].GetProperty("$ref").GetString());
+        Assert.False(shapes[1].TryGetProperty("type", out _));
+    }
+
+    [Fact]
+    public async Task Document_SaysWhatTheApiDoes_NotWhatASeedDocumentSaid()
+    {
+        var document = (await DocumentAsync()).GetRawText();
+
+        Assert.DoesNotContain("seed", document, StringComparison.OrdinalIgnoreCase);
+    }
+
+    internal static async Task<JsonElement> AcceptPathAsync() =>
+        (await DocumentAsync()).GetProperty("paths").GetProperty("/ExternalData/Accept/{scenarioId}").Clone();
+
+    private static async Task<JsonElement> DocumentAsync()
     {
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
         using var client = hub.CreateHttpClient();
-        var document = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
-        return document.GetProperty("paths").GetProperty("/ExternalData/Accept/{scenarioId}").Clone();
+        return await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
     }
 }

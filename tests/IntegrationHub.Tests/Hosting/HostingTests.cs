@@ -197,4 +197,43 @@ public sealed class HostingTests
         // Sign-in takes no token.
         Assert.False(paths.GetProperty("/account/login").GetProperty("post").TryGetProperty("security", out _));
     }
+
+    [Fact]
+    public async Task OpenApiDocument_TypesEveryProperty_RequiresOnlyWhatTheHandlersRequire_AndListsTheRunFilters()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var client = hub.CreateHttpClient();
+
+        using var document = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+
+        var root = document.RootElement;
+        var schemas = root.GetProperty("components").GetProperty("schemas");
+        // Every string was {} (any value): the global StringWithoutNulConverter hid the type from the generator.
+        var untyped = schemas.EnumerateObject()
+            .SelectMany(schema => schema.Value.TryGetProperty("properties", out var properties)
+                ? properties.EnumerateObject().Where(p => !p.Value.EnumerateObject().Any()).Select(p => $"{schema.Name}.{p.Name}")
+                : [])
+            .ToList();
+        Assert.Empty(untyped);
+        Assert.Equal("string", schemas.GetProperty("ScenarioResponse").GetProperty("properties").GetProperty("name").GetProperty("type").GetString());
+        (string Schema, string[] Required)[] requests =
+        [
+            ("SetupRequest", ["code", "email", "password"]),
+            ("LoginRequest", ["email", "password"]),
+            ("CreateUserRequest", ["email", "role"]),
+            ("CreateTokenRequest", ["name"]),
+        ];
+        foreach (var (schema, required) in requests)
+        {
+            Assert.Equal(required, schemas.GetProperty(schema).GetProperty("required").EnumerateArray().Select(r => r.GetString()!));
+        }
+
+        var paths = root.GetProperty("paths");
+        var filters = paths.GetProperty("/api/v1/runs").GetProperty("get").GetProperty("parameters").EnumerateArray()
+            .ToDictionary(p => p.GetProperty("name").GetString()!, p => p.GetProperty("schema"));
+        Assert.Equal(Enum.GetNames<IntegrationHub.Runs.RunStatus>(), filters["status"].GetProperty("enum").EnumerateArray().Select(v => v.GetString()!));
+        Assert.Equal(Enum.GetNames<IntegrationHub.Runs.TriggerKind>(), filters["trigger"].GetProperty("enum").EnumerateArray().Select(v => v.GetString()!));
+        var putStorage = paths.GetProperty("/api/v1/scenarios/{id}/storage").GetProperty("put").GetProperty("responses");
+        Assert.True(putStorage.TryGetProperty("413", out _) && putStorage.TryGetProperty("415", out _), "PUT storage lacks 413 or 415");
+    }
 }

@@ -13,6 +13,7 @@ internal sealed class HubProcess : IAsyncDisposable
     public static readonly string AdminToken = "ih_process-admin-" + Guid.NewGuid().ToString("N");
 
     private readonly Process _process;
+    private readonly System.Text.StringBuilder _output = new();
 
     private HubProcess(Process process, Uri baseAddress)
     {
@@ -22,32 +23,68 @@ internal sealed class HubProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    public static async Task<HubProcess> StartAsync(TestDatabase database, IReadOnlyDictionary<string, string> settings)
+    /// <summary>What the hub wrote to stdout and stderr so far.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    private void Keep(string? line)
+    {
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    public static Task<HubProcess> StartAsync(TestDatabase database, IReadOnlyDictionary<string, string> settings)
     {
         var app = AppAssembly();
+        var all = new Dictionary<string, string>
+        {
+            ["Database__Provider"] = database.Provider.ToString(),
+            ["ConnectionStrings__Hub"] = database.ConnectionString,
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        foreach (var (name, value) in settings)
+        {
+            all[name] = value;
+        }
+        return StartAsync(Path.GetDirectoryName(app)!, all);
+    }
+
+    /// <summary>
+    /// Starts the hub with <paramref name="workingDirectory"/> as the current directory, configured only by its own
+    /// appsettings.json and <paramref name="settings"/> (environment variables): its log as a user sees it, in <see cref="Output"/>.
+    /// </summary>
+    public static async Task<HubProcess> StartAsync(string workingDirectory, IReadOnlyDictionary<string, string> settings)
+    {
         var port = FreePort();
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(app)!, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(app);
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(AppAssembly());
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["Urls"] = $"http://127.0.0.1:{port}";
-        start.Environment["Database__Provider"] = database.Provider.ToString();
-        start.Environment["ConnectionStrings__Hub"] = database.ConnectionString;
         start.Environment["Bootstrap__AdminEmail"] = HubHost.AdminEmail;
         start.Environment["Bootstrap__AdminToken"] = AdminToken;
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (name, value) in settings)
         {
             start.Environment[name] = value;
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the hub process.");
+        var hub = new HubProcess(process, new Uri($"http://127.0.0.1:{port}/"));
         // Drained so a chatty hub never blocks on a full pipe.
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, e) => hub.Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => hub.Keep(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var hub = new HubProcess(process, new Uri($"http://127.0.0.1:{port}/"));
         using var probe = new HttpClient { BaseAddress = hub.BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
         var deadline = DateTime.UtcNow.AddMinutes(2);
         while (DateTime.UtcNow < deadline && !process.HasExited)
@@ -71,6 +108,53 @@ internal sealed class HubProcess : IAsyncDisposable
         throw new InvalidOperationException($"The hub process did not become healthy (exited: {exited}).");
     }
 
+    /// <summary>
+    /// Runs the hub with <paramref name="settings"/> (environment variables) until it exits on its own, as a hub that
+    /// cannot start does, on a free port and an SQLite file in a new temporary folder unless the settings say otherwise.
+    /// Killed after a minute, which fails the test: a hub that started after all would run forever.
+    /// </summary>
+    public static async Task<ExitedHub> RunUntilExitAsync(IReadOnlyDictionary<string, string> settings)
+    {
+        var folder = Directory.CreateTempSubdirectory("hub-exit-").FullName;
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(AppAssembly());
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["Urls"] = $"http://127.0.0.1:{FreePort()}";
+        start.Environment["Database__Provider"] = "Sqlite";
+        start.Environment["ConnectionStrings__Hub"] = $"Data Source={Path.Combine(folder, "hub.db")}";
+        foreach (var (name, value) in settings)
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the hub process.");
+        var output = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            throw new InvalidOperationException($"The hub did not exit within a minute. Its output:{Environment.NewLine}{output}");
+        }
+        // Drains the redirected output to its end.
+        process.WaitForExit();
+        lock (output)
+        {
+            return new ExitedHub(process.ExitCode, output.ToString(), folder);
+        }
+    }
+
+    /// <summary>A hub process that ended: its exit code, stdout and stderr together, and the folder it ran in.</summary>
+    public sealed record ExitedHub(int ExitCode, string Output, string Folder);
+
     /// <summary>An HttpClient authenticated as the bootstrapped admin.</summary>
     public HttpClient CreateAdminClient()
     {
@@ -90,7 +174,7 @@ internal sealed class HubProcess : IAsyncDisposable
     }
 
     /// <summary>The hub's own build output, of the configuration this test assembly was built in.</summary>
-    private static string AppAssembly()
+    public static string AppAssembly()
     {
         // tests/IntegrationHub.Tests/bin/{Configuration}/{TargetFramework}/
         var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
@@ -101,7 +185,7 @@ internal sealed class HubProcess : IAsyncDisposable
         return File.Exists(app) ? app : throw new FileNotFoundException("Build the hub first: its assembly is missing.", app);
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -91,6 +91,66 @@ public sealed class RunSchedulerTests
         Assert.Equal(new DateTimeOffset(2031, 1, 9, 2, 0, 0, TimeSpan.Zero), scenario.NextOccurrenceAt);
     }
 
+    [Fact]
+    public async Task DatabaseOutage_LogsTheFirstFailureWithItsTrace_ThenAShortLineNowAndThen_AndTheRecovery()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, new Dictionary<string, string?> { ["Runs:RunSchedules"] = "false" });
+        var database = new SwitchableDatabase(hub.Services.GetRequiredService<IDbContextFactory<HubDbContext>>()) { Down = true };
+        var time = new FakeTimeProvider();
+        var log = new LogCapture();
+        // The hub's own scheduler is off (above); this one is not.
+        var options = Options.Create(new RunsOptions());
+        using var scheduler = new RunScheduler(database, hub.Services.GetRequiredService<RunQueue>(), options, time, log.LoggerFor<RunScheduler>());
+        await scheduler.StartAsync(CancellationToken.None);
+
+        // Ten ticks in a row fail: once with the stack trace, then at the 2nd, 4th and 8th, in a line.
+        await TickUntilAsync(() => database.Attempts >= 10);
+        var failures = log.Entries;
+        Assert.Equal(4, failures.Count);
+        Assert.NotNull(failures[0].Exception);
+        Assert.All(failures.Skip(1), entry => Assert.Null(entry.Exception));
+        Assert.Equal(
+            ["2 times in a row: database down", "4 times in a row: database down", "8 times in a row: database down"],
+            failures.Skip(1).Select(entry => entry.Message[(entry.Message.IndexOf("failed ", StringComparison.Ordinal) + 7)..]));
+
+        database.Down = false;
+        await TickUntilAsync(() => log.Entries.Count > 4);
+        Assert.Equal("Looking for due schedules works again, after 10 failures", log.Entries[4].Message);
+        await scheduler.StopAsync(CancellationToken.None);
+
+        async Task TickUntilAsync(Func<bool> condition)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!condition() && DateTime.UtcNow < deadline)
+            {
+                // The scheduler may not wait yet: advancing again does no harm.
+                time.Advance(options.Value.ScheduleInterval);
+                await Task.Delay(10);
+            }
+            Assert.True(condition());
+        }
+    }
+
+    /// <summary>The hub's database, or none while <see cref="Down"/>.</summary>
+    private sealed class SwitchableDatabase(IDbContextFactory<HubDbContext> inner) : IDbContextFactory<HubDbContext>
+    {
+        private int _attempts;
+
+        public bool Down { get; set; }
+
+        public int Attempts => Volatile.Read(ref _attempts);
+
+        public HubDbContext CreateDbContext()
+        {
+            if (Down)
+            {
+                Interlocked.Increment(ref _attempts);
+                throw new InvalidOperationException("database down");
+            }
+            return inner.CreateDbContext();
+        }
+    }
+
     private static RunScheduler CreateScheduler(HubHost hub, TimeProvider time) => new(
         hub.Services.GetRequiredService<IDbContextFactory<HubDbContext>>(),
         hub.Services.GetRequiredService<RunQueue>(),
