@@ -1,3 +1,5 @@
+using IntegrationHub.Hosting;
+
 namespace IntegrationHub.Runs;
 
 // What runs beside the claims while runs execute: lease renewals (which also bring the cancellations this node did not
@@ -8,6 +10,7 @@ internal sealed partial class RunWorker
     {
         // Renew every third of the lease: two renewals may fail (a slow database) before another node takes a run over.
         var period = _options.LeaseDuration / 3;
+        var failures = new FailureStreak();
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -38,6 +41,10 @@ internal sealed partial class RunWorker
                 }
 
                 var swept = await _store.SweepExpiredLeasesAsync(now, cancellationToken);
+                if (failures.Succeed() is > 0 and var failed)
+                {
+                    LogLeaseMaintenanceWorks(_logger, failed);
+                }
                 if (swept > 0)
                 {
                     LogSwept(_logger, swept);
@@ -51,7 +58,15 @@ internal sealed partial class RunWorker
             }
             catch (Exception ex)
             {
-                LogLeaseMaintenanceFailed(_logger, ex);
+                failures.Fail();
+                if (failures.IsFirst)
+                {
+                    LogLeaseMaintenanceFailed(_logger, ex);
+                }
+                else if (failures.IsWorthALine)
+                {
+                    LogLeaseMaintenanceFailedAgain(_logger, failures.Count, ex.GetBaseException().Message);
+                }
                 await Task.Delay(period, _time, CancellationToken.None);
             }
         }
@@ -106,6 +121,12 @@ internal sealed partial class RunWorker
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Renewing leases or sweeping expired ones failed")]
     private static partial void LogLeaseMaintenanceFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Renewing leases or sweeping expired ones failed {Failures} times in a row: {Reason}")]
+    private static partial void LogLeaseMaintenanceFailedAgain(ILogger logger, int failures, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Renewing leases and sweeping expired ones again, after {Failures} failures")]
+    private static partial void LogLeaseMaintenanceWorks(ILogger logger, int failures);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the logs of running runs failed; trying again on the next tick")]
     private static partial void LogLiveLogsFailed(ILogger logger, Exception exception);

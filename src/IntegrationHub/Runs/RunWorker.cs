@@ -124,6 +124,7 @@ internal sealed partial class RunWorker : BackgroundService
 
     private async Task ClaimLoopAsync(CancellationToken stoppingToken)
     {
+        var failures = new FailureStreak();
         while (!stoppingToken.IsCancellationRequested)
         {
             var free = _options.Concurrency - _inFlight.Count;
@@ -133,6 +134,10 @@ internal sealed partial class RunWorker : BackgroundService
                 try
                 {
                     var runs = await _store.ClaimAsync(NodeId, _time, free, stoppingToken);
+                    if (failures.Succeed() is > 0 and var failed)
+                    {
+                        LogClaiming(_logger, failed);
+                    }
                     if (runs.Count > 0)
                     {
                         // Read after the claim committed: a lease renewal that began earlier cannot have seen these runs.
@@ -143,7 +148,19 @@ internal sealed partial class RunWorker : BackgroundService
                 }
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
-                    LogClaimFailed(_logger, ex);
+                    // A database outage: its first failure with the trace, then a line now and then, not one a second.
+                    failures.Fail();
+                    if (failures.IsFirst)
+                    {
+                        LogClaimFailed(_logger, ex);
+                    }
+                    else if (failures.IsWorthALine)
+                    {
+                        LogClaimFailedAgain(_logger, failures.Count, ex.GetBaseException().Message);
+                    }
+                    // Wake-ups would only try again at once: wait the poll interval, longer as the outage goes on.
+                    await Task.Delay(_options.PollInterval * Math.Min(30, failures.Count), _time, stoppingToken);
+                    continue;
                 }
             }
             if (!more)
@@ -281,6 +298,12 @@ internal sealed partial class RunWorker : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Claiming runs failed; trying again on the next poll")]
     private static partial void LogClaimFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Claiming runs failed {Failures} times in a row: {Reason}")]
+    private static partial void LogClaimFailedAgain(ILogger logger, int failures, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Claiming runs again, after {Failures} failures")]
+    private static partial void LogClaiming(ILogger logger, int failures);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId} threw instead of returning an outcome")]
     private static partial void LogExecutionFailed(ILogger logger, Guid runId, Exception exception);
