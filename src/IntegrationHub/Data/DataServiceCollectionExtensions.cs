@@ -140,7 +140,10 @@ internal static class DataServiceCollectionExtensions
                 (RelationalEventId.CommandError, LogLevel.Debug),
                 (RelationalEventId.ConnectionError, LogLevel.Debug),
                 (CoreEventId.QueryIterationFailed, LogLevel.Debug),
-                (CoreEventId.SaveChangesFailed, LogLevel.Debug)));
+                (CoreEventId.SaveChangesFailed, LogLevel.Debug),
+                // The run history counts its matches up to a limit (RunQueries), a Take without an order on purpose:
+                // any 10,000 matches count the same. EF warned at every page; every query that pages orders.
+                (CoreEventId.RowLimitingOperationWithoutOrderByWarning, LogLevel.Debug)));
         });
         services.AddSingleton<IDbContextFactory<HubDbContext>, ProviderContextFactory<TContext>>();
         services.AddScoped<HubDbContext>(sp => sp.GetRequiredService<IDbContextFactory<TContext>>().CreateDbContext());
