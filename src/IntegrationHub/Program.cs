@@ -13,6 +13,7 @@ using IntegrationHub.Telemetry;
 
 // A failure its user can fix (a wrong setting, a port in use, an unreachable database) ends in one message and exit
 // code 1; a surprise keeps its stack trace (Hosting/StartupFailure).
+WebApplication app;
 try
 {
     var builder = WebApplication.CreateBuilder(ContentRoot.BuilderOptions(args));
@@ -30,7 +31,7 @@ try
     builder.AddExternalApi();
     builder.AddWebApp();
 
-    var app = builder.Build();
+    app = builder.Build();
 
     app.ValidateSettings();
     await app.MigrateHubDatabaseAsync();
@@ -47,13 +48,19 @@ try
     app.MapExternalApi();
     app.MapWebApp();
 
-    await app.RunAsync();
-    return 0;
+    await app.StartAsync();
 }
 catch (Exception exception) when (StartupFailure.IsExpected(exception, out var message))
 {
     return StartupFailure.Report(message);
 }
+
+// Started: whatever fails from here on is not a failure to start, and keeps its trace.
+await using (app)
+{
+    await app.WaitForShutdownAsync();
+}
+return 0;
 
 /// <summary>The hub's entry point; public so tests and the benchmark can host it.</summary>
 public partial class Program;

@@ -51,9 +51,6 @@ internal sealed partial class DatabaseUnavailableHandler(IProblemDetailsService 
         });
     }
 
-    /// <summary>Whether the exception, or one it wraps (EF wraps the provider's), says the database could not be reached.</summary>
-    internal static bool IsUnavailable(Exception exception) => Classify(exception) != DatabaseTrouble.None;
-
     /// <summary>What the exception, or one it wraps (EF wraps the provider's), says of the database, if anything.</summary>
     internal static DatabaseTrouble Classify(Exception exception)
     {

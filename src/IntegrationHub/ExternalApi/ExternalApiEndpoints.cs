@@ -144,7 +144,7 @@ internal static class ExternalApiEndpoints
                 settings.MaxQueuedRuns,
                 payload,
                 TriggeredBy: caller?.UserId,
-                IdempotencyKey: idempotencyKey.Length == 0 ? null : IdempotencyScope.Key(caller?.UserId, idempotencyKey)),
+                IdempotencyKey: idempotencyKey.Length == 0 ? null : IdempotencyScope.Key(context.User, idempotencyKey)),
             cancellationToken);
 
         if (result is EnqueueResult.ScenarioGone)

@@ -1,6 +1,8 @@
 using System.Buffers.Text;
+using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
+using IntegrationHub.Identity;
 
 namespace IntegrationHub.ExternalApi;
 
@@ -15,9 +17,28 @@ internal static class IdempotencyScope
     /// <summary>Triggers without credentials share one scope: anyone may send them.</summary>
     private const string Anonymous = "anonymous";
 
-    public static string Key(Guid? callerId, string key)
+    /// <summary>The key <paramref name="key"/> of <paramref name="caller"/> (the request's principal), as the queue keeps it.</summary>
+    public static string Key(ClaimsPrincipal caller, string key)
     {
-        var scoped = Encoding.UTF8.GetBytes($"{callerId?.ToString("N") ?? Anonymous}\n{key}");
+        var scoped = Encoding.UTF8.GetBytes($"{ScopeOf(caller)}\n{key}");
         return Base64Url.EncodeToString(SHA256.HashData(scoped));
+    }
+
+    /// <summary>
+    /// A hub user (token or cookie) by their id; an Azure AD caller, who has no hub user, by the token's tenant and
+    /// object (an app or a person); anyone else shares the anonymous scope.
+    /// </summary>
+    private static string ScopeOf(ClaimsPrincipal caller)
+    {
+        if (HubCaller.From(caller) is not { } hub)
+        {
+            return Anonymous;
+        }
+        if (hub.UserId is { } userId)
+        {
+            return userId.ToString("N");
+        }
+        var subject = caller.FindFirstValue("oid") ?? caller.FindFirstValue("sub");
+        return subject is null ? Anonymous : $"azuread:{caller.FindFirstValue("tid")}/{subject}";
     }
 }

@@ -91,10 +91,15 @@ internal static partial class StartupFailure
                 return $"{exception.Message} Another process listens there: stop it, or give the hub another address "
                     + "with Urls (ASPNETCORE_URLS, --urls).";
         }
-        return DatabaseUnavailableHandler.IsUnavailable(exception)
-            ? $"the database cannot be reached or opened ({exception.GetBaseException().Message.TrimEnd('.')}). Check Database:Provider "
-                + "and ConnectionStrings:Hub, that the database server runs, and that the hub's user may write to an SQLite file's folder."
-            : null;
+        return DatabaseUnavailableHandler.Classify(exception) switch
+        {
+            DatabaseTrouble.Unreachable => $"the database cannot be reached or opened ({exception.GetBaseException().Message.TrimEnd('.')}). "
+                + "Check Database:Provider and ConnectionStrings:Hub, that the database server runs, and that the hub's user may write to an "
+                + "SQLite file's folder.",
+            DatabaseTrouble.Contended => $"the database was busy with another process's work ({exception.GetBaseException().Message.TrimEnd('.')}). "
+                + "An SQLite file serves one hub: give each hub a file of its own, or share a PostgreSQL database.",
+            _ => null,
+        };
     }
 
     /// <summary>

@@ -91,6 +91,33 @@ public sealed class AzureAdAuthenticationTests
         Assert.Equal([runId], (await RunsTestData.GetRunsAsync(hub, scenario.Id)).Select(r => r.Id));
     }
 
+    [Fact]
+    public async Task Accept_IdempotencyKeyOfAnEntraCaller_IsTheirOwn_NotSharedWithAnonymousCallersOrOtherApps()
+    {
+        await using var idp = await LocalIdentityProvider.StartAsync();
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, idp.HubSettings());
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(anonymous: true));
+        var app = idp.CreateToken(extraClaims: new Dictionary<string, object> { ["oid"] = "11111111-1111-1111-1111-111111111111" });
+        var sameAppAgain = idp.CreateToken(extraClaims: new Dictionary<string, object> { ["oid"] = "11111111-1111-1111-1111-111111111111" });
+        var otherApp = idp.CreateToken(extraClaims: new Dictionary<string, object> { ["oid"] = "22222222-2222-2222-2222-222222222222" });
+
+        async Task<string> TriggerAsync(string? token)
+        {
+            using var client = token is null ? hub.CreateHttpClient() : hub.CreateHttpClient(token);
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/ExternalData/Accept/{scenario.Id}") { Content = JsonContent.Create(new { id = 1 }) };
+            request.Headers.Add("Idempotency-Key", "order-7");
+            var response = await client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return response.Headers.GetValues("X-Run-Id").Single();
+        }
+
+        var first = await TriggerAsync(app);
+
+        Assert.Equal(first, await TriggerAsync(sameAppAgain));
+        Assert.NotEqual(first, await TriggerAsync(otherApp));
+        Assert.NotEqual(first, await TriggerAsync(null));
+    }
+
     /// <summary>
     /// Claims of the hub's own types, as a tenant's claims mapping could put them in a token it signs: another workspace,
     /// Admin, installation admin, another user's account and its password stamp (upper case too, as claim types are
