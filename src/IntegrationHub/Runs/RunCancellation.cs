@@ -15,17 +15,23 @@ internal sealed class RunCancellation(HubDbContext db, RunSignals signals, HubCo
     public async Task<(CancelResult Result, Run Run)?> CancelAsync(Guid runId, Guid workspaceId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        // Both conditional: a worker may claim the run, or end it, at this very moment.
+        // Both conditional: a worker may claim the run, end it or queue it for a retry at this very moment. A run that
+        // went from Running back to Queued between the two is met by the next round.
         var result = CancelResult.Cancelled;
-        var changed = await db.Runs
-            .Where(r => r.Id == runId && r.WorkspaceId == workspaceId && r.Status == RunStatus.Queued)
-            .ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, RunStatus.Cancelled).SetProperty(r => r.FinishedAt, now), cancellationToken);
-        if (changed == 0)
+        var changed = 0;
+        for (var round = 0; round < 2 && changed == 0; round++)
         {
-            result = CancelResult.Stopping;
+            result = CancelResult.Cancelled;
             changed = await db.Runs
-                .Where(r => r.Id == runId && r.WorkspaceId == workspaceId && r.Status == RunStatus.Running && r.CancelRequestedAt == null)
-                .ExecuteUpdateAsync(u => u.SetProperty(r => r.CancelRequestedAt, now), cancellationToken);
+                .Where(r => r.Id == runId && r.WorkspaceId == workspaceId && r.Status == RunStatus.Queued)
+                .ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, RunStatus.Cancelled).SetProperty(r => r.FinishedAt, now), cancellationToken);
+            if (changed == 0)
+            {
+                result = CancelResult.Stopping;
+                changed = await db.Runs
+                    .Where(r => r.Id == runId && r.WorkspaceId == workspaceId && r.Status == RunStatus.Running && r.CancelRequestedAt == null)
+                    .ExecuteUpdateAsync(u => u.SetProperty(r => r.CancelRequestedAt, now), cancellationToken);
+            }
         }
 
         // Read before the node is told, so that the answer shows the run as the request found it.

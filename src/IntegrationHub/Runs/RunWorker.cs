@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using IntegrationHub.Data;
 using IntegrationHub.Hosting;
 using IntegrationHub.Scenarios;
 using IntegrationHub.Telemetry;
@@ -97,7 +98,9 @@ internal sealed partial class RunWorker : BackgroundService
         {
             try
             {
-                inFlight.Cancel.Cancel();
+                // Not Cancel(): its callbacks (the HTTP client's, the script engine's) would run on the thread that
+                // raised the request, an HTTP request or the notification listener.
+                _ = inFlight.Cancel.CancelAsync();
             }
             catch (ObjectDisposedException)
             {
@@ -158,8 +161,8 @@ internal sealed partial class RunWorker : BackgroundService
                     {
                         LogClaimFailedAgain(_logger, failures.Count, ex.GetBaseException().Message);
                     }
-                    // Wake-ups would only try again at once: wait the poll interval, longer as the outage goes on.
-                    await Task.Delay(_options.PollInterval * Math.Min(30, failures.Count), _time, stoppingToken);
+                    // The poll interval, longer as the outage goes on; an enqueue (which just committed) ends the wait.
+                    await _signals.WaitForWorkAsync(_options.PollInterval * Math.Min(30, failures.Count), _time, stoppingToken);
                     continue;
                 }
             }
@@ -270,9 +273,10 @@ internal sealed partial class RunWorker : BackgroundService
     }
 
     /// <summary>
-    /// Records an outcome, trying again with a growing pause when the database fails (a restart, a deadlock) for up to a
-    /// lease's length. Meanwhile the run stays this node's, its lease renewed; giving up at once would leave it to wait
-    /// out its lease and run again, although it ran.
+    /// Records an outcome, trying again with a growing pause while the database is unreachable or busy (a restart, a
+    /// deadlock) for up to a lease's length. Meanwhile the run stays this node's, its lease renewed; giving up at once
+    /// would leave it to wait out its lease and run again, although it ran. Any other failure is a fault another try
+    /// would meet again.
     /// </summary>
     private async Task<RunStatus?> RecordAsync(RunCompletion completion)
     {
@@ -284,10 +288,11 @@ internal sealed partial class RunWorker : BackgroundService
             {
                 return await _completer.CompleteAsync(completion);
             }
-            catch (Exception ex) when (_time.GetUtcNow() + pause < giveUpAt && !_abort.IsCancellationRequested)
+            catch (Exception ex) when (DatabaseUnavailableHandler.Classify(ex) != DatabaseTrouble.None
+                && _time.GetUtcNow() + pause < giveUpAt && !_abort.IsCancellationRequested)
             {
-                LogRecordRetried(_logger, completion.Run.Id, pause.TotalSeconds, ex.Message);
-                await Task.Delay(pause, _time);
+                LogRecordRetried(_logger, completion.Run.Id, pause.TotalSeconds, ex.GetBaseException().Message);
+                await Task.Delay(pause, _time, _abort.Token);
                 pause *= 2;
             }
         }
@@ -296,7 +301,7 @@ internal sealed partial class RunWorker : BackgroundService
     [LoggerMessage(Level = LogLevel.Information, Message = "Run worker {NodeId} started with {Concurrency} slots")]
     private static partial void LogStarted(ILogger logger, string nodeId, int concurrency);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Claiming runs failed; trying again on the next poll")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Claiming runs failed; trying again shortly")]
     private static partial void LogClaimFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Claiming runs failed {Failures} times in a row: {Reason}")]

@@ -37,7 +37,7 @@ public sealed record ScenarioResponse(
     /// The scenario as <paramref name="withHeaderValues"/> says: header values are where credentials for the source and
     /// target live (an Authorization or API key header), so only those who may edit the scenario see them.
     /// </summary>
-    public static ScenarioResponse From(Scenario s, bool withHeaderValues = true) => new(
+    public static ScenarioResponse From(Scenario s, bool withHeaderValues) => new(
         s.Id,
         s.Name,
         s.Description,

@@ -76,7 +76,7 @@ internal static class ScenarioEndpoints
         await db.SaveChangesAsync(cancellationToken);
         // An unknown id may have been cached as absent by a trigger that came too early.
         triggerCache.Evict(scenario.Id);
-        return TypedResults.Created($"/api/v1/scenarios/{scenario.Id}", ScenarioResponse.From(scenario));
+        return TypedResults.Created($"/api/v1/scenarios/{scenario.Id}", ScenarioResponse.From(scenario, withHeaderValues: true));
     }
 
     public static async Task<Results<Ok<ScenarioResponse>, ProblemHttpResult, ValidationProblem>> ReplaceAsync(
@@ -109,7 +109,7 @@ internal static class ScenarioEndpoints
                 try
                 {
                     await db.SaveChangesAsync(cancellationToken);
-                    return TypedResults.Ok(ScenarioResponse.From(scenario));
+                    return TypedResults.Ok(ScenarioResponse.From(scenario, withHeaderValues: true));
                 }
                 catch (DbUpdateConcurrencyException) when (attempt < MaxSaveAttempts)
                 {

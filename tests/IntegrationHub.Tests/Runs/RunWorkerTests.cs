@@ -133,27 +133,31 @@ public sealed class RunWorkerTests
         Assert.StartsWith("node-b", run.LeaseOwner, StringComparison.Ordinal);
     }
 
-    [Theory, AllDatabases]
-    public async Task Outcome_TheDatabaseRefusesForAWhile_IsRecordedWhenItRecovers_WithoutRunningTheRunAgain(DatabaseProvider provider)
+    [Fact]
+    public async Task Outcome_TheDatabaseFailsForAWhile_IsRecordedWhenItRecovers_WithoutRunningTheRunAgain()
     {
-        await using var hub = await HubHost.StartAsync(provider);
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Postgres);
         var scenario = await RunsTestData.CreateScenarioAsync(hub, s => s.SourceScript = "storage.set('ran', run.id); return [];");
-        // The database refuses to record a success, as a restart or a deadlock would fail the write.
+        // Recording a success fails as a deadlock would (PostgreSQL picks a victim; the next try goes through). SQLite
+        // fails an outcome so only when another process holds the file past its 30 s busy timeout.
         await using (var db = await RunsTestData.CreateDbAsync(hub))
         {
-            await db.Database.ExecuteSqlRawAsync(provider == DatabaseProvider.Sqlite
-                ? """CREATE TRIGGER "RefuseSuccess" BEFORE UPDATE OF "Status" ON "Runs" WHEN NEW."Status" = 'Succeeded' BEGIN SELECT RAISE(ABORT, 'refused for the test'); END"""
-                : """ALTER TABLE "Runs" ADD CONSTRAINT "RefuseSuccess" CHECK ("Status" <> 'Succeeded') NOT VALID""");
+            await db.Database.ExecuteSqlRawAsync(
+                """
+                CREATE FUNCTION refuse_success() RETURNS trigger LANGUAGE plpgsql AS
+                $$ BEGIN RAISE EXCEPTION 'refused for the test' USING ERRCODE = 'deadlock_detected'; END $$;
+                CREATE TRIGGER refuse_success BEFORE UPDATE ON "Runs" FOR EACH ROW WHEN (NEW."Status" = 'Succeeded') EXECUTE FUNCTION refuse_success();
+                """);
         }
 
         var runId = await RunsTestData.EnqueueAsync(hub, scenario);
+        await RunsTestData.WaitForRunsAsync(hub, scenario.Id, 1, r => r.Status != RunStatus.Queued);
+        // The script takes milliseconds: by now its outcome was refused, and tried again, several times.
         await Task.Delay(TimeSpan.FromSeconds(2));
         var whileRefused = await RunsTestData.GetRunAsync(hub, runId);
         await using (var db = await RunsTestData.CreateDbAsync(hub))
         {
-            await db.Database.ExecuteSqlRawAsync(provider == DatabaseProvider.Sqlite
-                ? """DROP TRIGGER "RefuseSuccess" """
-                : """ALTER TABLE "Runs" DROP CONSTRAINT "RefuseSuccess" """);
+            await db.Database.ExecuteSqlRawAsync("""DROP TRIGGER refuse_success ON "Runs" """);
         }
         var run = (await RunsTestData.WaitForRunsAsync(hub, scenario.Id, 1, r => r.Status == RunStatus.Succeeded)).Single();
 
