@@ -40,7 +40,8 @@ internal static class AcceptOpenApi
         {
             Name = ExternalApiEndpoints.IdempotencyKeyHeader,
             In = ParameterLocation.Header,
-            Description = "A repeated trigger with the same key within 24 hours answers the first run's id instead of queuing another.",
+            Description = "A repeated trigger with the same key from the same caller within 24 hours answers the first run's id "
+                + "instead of queuing another. Keys are per caller; one header line.",
             Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = ExternalApiEndpoints.IdempotencyKeyMaxLength },
         });
 
