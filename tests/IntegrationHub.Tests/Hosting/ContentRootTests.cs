@@ -56,4 +56,41 @@ public sealed class ContentRootTests
             }
         }
     }
+
+    [Fact]
+    public async Task Hub_StartedFromAFolderHoldingTheDatabaseOfAnEarlierStart_KeepsThatFolderAndItsData()
+    {
+        // Hubs before the content-root rule kept data/ in the folder they were started from; an upgrade goes on there.
+        var earlier = Directory.CreateTempSubdirectory("hub-earlier-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(earlier, "data"));
+            using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(earlier, "data", "integrationhub.db")};Pooling=false"))
+            {
+                connection.Open();
+                using var command = connection.CreateCommand();
+                command.CommandText = "CREATE TABLE \"EarlierHub\" (\"Mark\" TEXT)";
+                command.ExecuteNonQuery();
+            }
+
+            string output;
+            await using (var hub = await HubProcess.StartAsync(earlier, new Dictionary<string, string>()))
+            {
+                using var admin = hub.CreateAdminClient();
+                Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/v1/scenarios")).StatusCode);
+                output = hub.Output;
+            }
+
+            Assert.Contains($"Content root path: {earlier}", output, StringComparison.Ordinal);
+            using var migrated = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(earlier, "data", "integrationhub.db")};Pooling=false");
+            migrated.Open();
+            using var tables = migrated.CreateCommand();
+            tables.CommandText = "SELECT count(*) FROM sqlite_master WHERE name IN ('EarlierHub', 'Scenarios')";
+            Assert.Equal(2L, tables.ExecuteScalar());
+        }
+        finally
+        {
+            Directory.Delete(earlier, recursive: true);
+        }
+    }
 }
