@@ -9,8 +9,8 @@ namespace IntegrationHub.ExternalApi;
 /// <summary>
 /// An <c>Idempotency-Key</c> as the queue keeps it: scoped to the caller who sent it, so that one caller's key never
 /// answers another caller's trigger (with <c>?wait</c>, with the first run's result), and hashed, so that the caller's id
-/// and a key of up to 200 characters fit the column together, and a key made of business data (an order number) is
-/// not kept in the clear.
+/// and a key of up to 200 characters fit the column together. (A posted run's stored request keeps its headers, the key
+/// among them, for its script.)
 /// </summary>
 internal static class IdempotencyScope
 {
