@@ -1,3 +1,4 @@
+using System.Net;
 using IntegrationHub.Connectors.Http;
 using IntegrationHub.Connectors.None;
 using IntegrationHub.Connectors.Storage;
@@ -43,6 +44,9 @@ internal static class ConnectorsExtensions
                 UseCookies = false,
                 // HttpConnectorClient follows redirects itself, sending a scenario's headers to the url's origin only.
                 AllowAutoRedirect = false,
+                // Sources answer compressed when asked (and some when not): without this a gzipped answer was read as
+                // its bytes and failed as "not valid UTF-8". Connectors:HttpMaxResponseBytes counts the decoded bytes.
+                AutomaticDecompression = DecompressionMethods.All,
             })
             .ConfigureHttpClient(http =>
             {

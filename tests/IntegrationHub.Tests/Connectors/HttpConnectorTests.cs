@@ -247,6 +247,28 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
         Assert.Equal("Zoë", Assert.Single(records).GetProperty("name").GetString());
     }
 
+    // A gzipped answer was read as its compressed bytes: "not valid UTF-8 at byte offset 1".
+    [Fact]
+    public async Task HttpSource_CompressedAnswer_IsDecoded_AndTheRequestSaysWhichCodingsTheHubTakes()
+    {
+        using var compressed = new MemoryStream();
+        await using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            await gzip.WriteAsync(Encoding.UTF8.GetBytes("""[{"name":"Zoë"},{"name":"Ada"}]"""));
+        }
+        await using var server = await LoopbackHttpServer.StartAsync(async (_, _, response) =>
+        {
+            response.ContentType = "application/json";
+            response.Headers.ContentEncoding = "gzip";
+            await response.Body.WriteAsync(compressed.ToArray());
+        });
+
+        var records = await fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", server.Url("people"))), CancellationToken.None);
+
+        Assert.Equal(["Zoë", "Ada"], records.Select(r => r.GetProperty("name").GetString()));
+        Assert.Contains("gzip", Assert.Single(server.Received).Headers["Accept-Encoding"], StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("application/json", "not valid UTF-8 at byte offset 12")]
     [InlineData("application/json; charset=x-klingon", "charset \"x-klingon\", which the hub does not decode")]

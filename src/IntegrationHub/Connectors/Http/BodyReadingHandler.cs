@@ -61,9 +61,10 @@ internal sealed class BodyReadingHandler(int maxBytes) : DelegatingHandler
                 body.Write(chunk, 0, read);
             }
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or InvalidDataException)
         {
-            // The connection broke mid-body: as transient as one that broke before the headers, so retried the same way.
+            // The connection broke mid-body, or a compressed body ended short of its end (the decoders' strict
+            // validation): as transient as a connection that broke before the headers, so retried the same way.
             throw new HttpRequestException($"The body could not be read: {ex.Message}", ex);
         }
         return body.ToArray();
