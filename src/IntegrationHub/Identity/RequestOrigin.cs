@@ -14,7 +14,8 @@ internal static class RequestOrigin
     /// <summary>
     /// True when a page of another site made the browser send the request (<c>Sec-Fetch-Site: cross-site</c>), and with
     /// <paramref name="sameSiteToo"/> also one of a sibling subdomain (<c>same-site</c>). Without Fetch Metadata, an
-    /// <c>Origin</c> whose host is neither the request's nor <c>Hub:PublicUrl</c>'s counts, sibling subdomains included
+    /// <c>Origin</c> whose host and port are neither the request's nor <c>Hub:PublicUrl</c>'s counts (another port is
+    /// another origin, and may be another application), sibling subdomains included
     /// (telling a site from a host needs the public suffix list), and so does <c>Origin: null</c>: an opaque origin (a
     /// sandboxed frame, a <c>data:</c> URL) is what a page that hides where it comes from sends.
     /// </summary>
@@ -39,7 +40,11 @@ internal static class RequestOrigin
         }
         // The public URL too: behind a proxy that rewrites Host, the browser's origin is the public one.
         var publicUrl = request.HttpContext.RequestServices.GetService<IOptions<HubOptions>>()?.Value.PublicUrl;
-        return !string.Equals(from.Host, request.Host.Host, StringComparison.OrdinalIgnoreCase)
-            && !(Uri.TryCreate(publicUrl, UriKind.Absolute, out var hub) && string.Equals(from.Host, hub.Host, StringComparison.OrdinalIgnoreCase));
+        var requestPort = request.Host.Port ?? (request.IsHttps ? 443 : 80);
+        return !IsAt(from, request.Host.Host, requestPort)
+            && !(Uri.TryCreate(publicUrl, UriKind.Absolute, out var hub) && IsAt(from, hub.Host, hub.Port));
     }
+
+    private static bool IsAt(Uri origin, string host, int port) =>
+        origin.Port == port && string.Equals(origin.Host, host, StringComparison.OrdinalIgnoreCase);
 }

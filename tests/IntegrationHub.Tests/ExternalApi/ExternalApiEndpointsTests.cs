@@ -501,6 +501,7 @@ public sealed class ExternalApiEndpointsTests
     [InlineData("GET", "Sec-Fetch-Site", "same-site")]
     [InlineData("POST", "Origin", "https://evil.example")]
     [InlineData("POST", "Origin", "null")]
+    [InlineData("POST", "Origin", "http://127.0.0.1:1")] // the hub's host, another port: another origin
     public async Task Accept_WithTheSignInCookie_SentByAPageOfAnotherSite_Returns403_AndQueuesNothing(string method, string header, string value)
     {
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
