@@ -11,14 +11,23 @@ internal sealed class FailureStreak
     /// <summary>Failures since the last success.</summary>
     public int Count { get; private set; }
 
-    /// <summary>Counts a failure.</summary>
-    public void Fail() => Count++;
-
-    /// <summary>Whether the failure just counted is the first of the streak: log it with its exception.</summary>
-    public bool IsFirst => Count == 1;
-
-    /// <summary>Whether the failure just counted is worth a short line (the first has its own).</summary>
-    public bool IsWorthALine => Count > 1 && ((Count & (Count - 1)) == 0 || Count % 64 == 0);
+    /// <summary>
+    /// Counts a failure and logs it as its place in the streak asks: the first with its exception
+    /// (<paramref name="logFirst"/>), then the 2nd, 4th, 8th... and every 64th as a line with the count and the reason
+    /// (<paramref name="logAgain"/>), the others not at all.
+    /// </summary>
+    public void Fail(Exception exception, Action<Exception> logFirst, Action<int, string> logAgain)
+    {
+        Count++;
+        if (Count == 1)
+        {
+            logFirst(exception);
+        }
+        else if ((Count & (Count - 1)) == 0 || Count % 64 == 0)
+        {
+            logAgain(Count, exception.GetBaseException().Message);
+        }
+    }
 
     /// <summary>Ends the streak; returns how many failures it had, 0 when there was none.</summary>
     public int Succeed()

@@ -65,15 +65,7 @@ internal sealed partial class RunNotificationListener(
             catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException)
             {
                 // The poll covers the gap, so an outage needs no reconnection every second, nor a stack trace for each.
-                failures.Fail();
-                if (failures.IsFirst)
-                {
-                    LogListenFailed(logger, ex);
-                }
-                else if (failures.IsWorthALine)
-                {
-                    LogListenFailedAgain(logger, failures.Count, ex.GetBaseException().Message);
-                }
+                failures.Fail(ex, e => LogListenFailed(logger, e), (count, reason) => LogListenFailedAgain(logger, count, reason));
                 await Task.Delay(ReconnectDelay(failures.Count), time, stoppingToken);
             }
         }

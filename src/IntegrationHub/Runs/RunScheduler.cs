@@ -50,15 +50,7 @@ internal sealed partial class RunScheduler(
             catch (Exception ex)
             {
                 // A database outage fails every tick the same way: its stack trace once, then a line now and then.
-                failures.Fail();
-                if (failures.IsFirst)
-                {
-                    LogTickFailed(logger, ex);
-                }
-                else if (failures.IsWorthALine)
-                {
-                    LogTickFailedAgain(logger, failures.Count, ex.GetBaseException().Message);
-                }
+                failures.Fail(ex, e => LogTickFailed(logger, e), (count, reason) => LogTickFailedAgain(logger, count, reason));
                 await Task.Delay(options.Value.ScheduleInterval, time, stoppingToken);
             }
         }

@@ -58,15 +58,7 @@ internal sealed partial class RunWorker
             }
             catch (Exception ex)
             {
-                failures.Fail();
-                if (failures.IsFirst)
-                {
-                    LogLeaseMaintenanceFailed(_logger, ex);
-                }
-                else if (failures.IsWorthALine)
-                {
-                    LogLeaseMaintenanceFailedAgain(_logger, failures.Count, ex.GetBaseException().Message);
-                }
+                failures.Fail(ex, e => LogLeaseMaintenanceFailed(_logger, e), (count, reason) => LogLeaseMaintenanceFailedAgain(_logger, count, reason));
                 await Task.Delay(period, _time, CancellationToken.None);
             }
         }

@@ -152,15 +152,7 @@ internal sealed partial class RunWorker : BackgroundService
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
                     // A database outage: its first failure with the trace, then a line now and then, not one a second.
-                    failures.Fail();
-                    if (failures.IsFirst)
-                    {
-                        LogClaimFailed(_logger, ex);
-                    }
-                    else if (failures.IsWorthALine)
-                    {
-                        LogClaimFailedAgain(_logger, failures.Count, ex.GetBaseException().Message);
-                    }
+                    failures.Fail(ex, e => LogClaimFailed(_logger, e), (count, reason) => LogClaimFailedAgain(_logger, count, reason));
                     // The poll interval, longer as the outage goes on; an enqueue (which just committed) ends the wait.
                     await _signals.WaitForWorkAsync(_options.PollInterval * Math.Min(30, failures.Count), _time, stoppingToken);
                     continue;
