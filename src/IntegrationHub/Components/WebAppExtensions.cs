@@ -1,3 +1,5 @@
+using IntegrationHub.Identity;
+
 namespace IntegrationHub.Components;
 
 /// <summary>The web app: Blazor pages rendered on the server (static SSR), served by the hub itself.</summary>
@@ -36,7 +38,7 @@ internal static class WebAppExtensions
             {
                 // The identity API answers POST /account/login with JSON for API clients; the sign-in page there is
                 // GET only and its form posts to /account/sign-in, so the two never compete for one request.
-                if (endpoint is RouteEndpointBuilder { RoutePattern.RawText: SignInRoutes.LoginPath })
+                if (endpoint is RouteEndpointBuilder { RoutePattern.RawText: AccountPaths.Login })
                 {
                     endpoint.Metadata.Add(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]));
                 }

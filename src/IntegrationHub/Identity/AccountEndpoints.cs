@@ -10,9 +10,6 @@ namespace IntegrationHub.Identity;
 /// </summary>
 internal static class AccountEndpoints
 {
-    /// <summary>Where a failed form sign-in goes back to, with <c>?failed=true</c> and the return URL.</summary>
-    public const string LoginPagePath = "/account/login";
-
     public static RouteGroupBuilder MapAccountApi(this IEndpointRouteBuilder app)
     {
         // The form posts read the form themselves: they need no antiforgery token (a cross-site post is refused below).
@@ -33,7 +30,7 @@ internal static class AccountEndpoints
 
     /// <summary><c>GET /account/login/microsoft?returnUrl=</c>: "Sign in with Microsoft" (only when AzureAd has a client secret).</summary>
     public static RouteHandlerBuilder MapMicrosoftSignIn(this IEndpointRouteBuilder app) =>
-        app.MapGet("/account/login/microsoft", (string? returnUrl) => TypedResults.Challenge(
+        app.MapGet(AccountPaths.MicrosoftLogin, (string? returnUrl) => TypedResults.Challenge(
                 new AuthenticationProperties { RedirectUri = SafeReturnUrl(returnUrl) }, [HubSchemes.Microsoft]))
             .WithTags("Account").AllowAnonymous().WithName("LoginWithMicrosoft")
             .WithSummary("Starts \"Sign in with Microsoft\" (OpenID Connect); comes back signed in with the hub cookie.");
@@ -54,7 +51,7 @@ internal static class AccountEndpoints
                 context, form["email"], form["password"], IsChecked(form["rememberMe"]), cancellationToken);
             return status == SignInStatus.SignedIn
                 ? TypedResults.LocalRedirect(returnUrl)
-                : TypedResults.LocalRedirect($"{LoginPagePath}?failed={FailureCode(status)}&returnUrl={Uri.EscapeDataString(returnUrl)}");
+                : TypedResults.LocalRedirect($"{AccountPaths.Login}?failed={FailureCode(status)}&returnUrl={Uri.EscapeDataString(returnUrl)}");
         }
 
         if (!request.HasJsonContentType())
@@ -105,7 +102,7 @@ internal static class AccountEndpoints
             }
             var form = await context.Request.ReadFormAsync(cancellationToken);
             await accounts.SignOutAsync(context);
-            return TypedResults.LocalRedirect(form.ContainsKey("returnUrl") ? SafeReturnUrl(form["returnUrl"]) : LoginPagePath);
+            return TypedResults.LocalRedirect(form.ContainsKey("returnUrl") ? SafeReturnUrl(form["returnUrl"]) : AccountPaths.Login);
         }
 
         await accounts.SignOutAsync(context);

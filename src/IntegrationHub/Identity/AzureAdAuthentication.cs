@@ -84,7 +84,7 @@ internal static partial class AzureAdAuthentication
                         context.HandleResponse();
                         var failure = context.Failure?.Message ?? "unknown";
                         LogMicrosoftSignInFailed(Logger(context.HttpContext), failure);
-                        context.Response.Redirect($"{AccountEndpoints.LoginPagePath}?failed=microsoft");
+                        context.Response.Redirect($"{AccountPaths.Login}?failed=microsoft");
                         return Task.CompletedTask;
                     },
                 };

@@ -66,9 +66,9 @@ internal static class IdentityExtensions
                 options.Cookie.HttpOnly = true;
                 options.Cookie.SameSite = SameSiteMode.Lax;
                 options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-                options.LoginPath = AccountEndpoints.LoginPagePath;
-                options.LogoutPath = "/account/logout";
-                options.AccessDeniedPath = "/account/denied";
+                options.LoginPath = AccountPaths.Login;
+                options.LogoutPath = AccountPaths.Logout;
+                options.AccessDeniedPath = AccountPaths.Denied;
                 options.SlidingExpiration = true;
                 options.ExpireTimeSpan = TimeSpan.FromDays(7);
                 // Machines calling the API get status codes, people in the browser get the sign-in page.

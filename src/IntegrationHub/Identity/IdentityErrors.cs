@@ -1,6 +1,4 @@
-using IntegrationHub.Identity;
-
-namespace IntegrationHub.Components;
+namespace IntegrationHub.Identity;
 
 /// <summary>An <see cref="IdentityError"/> as a page shows it: messages beside the fields, or one message on top.</summary>
 internal static class IdentityErrors
