@@ -13,10 +13,10 @@ public sealed class ConnectorRegistry
         _targets = targets.ToDictionary(c => c.Type, StringComparer.OrdinalIgnoreCase);
     }
 
-    /// <summary>The names <c>source.type</c> may take, for validating a scenario when it is saved.</summary>
+    /// <summary>The source names registered, for the error of a run whose source is none of them.</summary>
     public IReadOnlyCollection<string> SourceTypes => _sources.Keys;
 
-    /// <summary>The names <c>target.type</c> may take, for validating a scenario when it is saved.</summary>
+    /// <summary>The target names registered, for the error of a run whose target is none of them.</summary>
     public IReadOnlyCollection<string> TargetTypes => _targets.Keys;
 
     public ISourceConnector? FindSource(string? type) => type is not null && _sources.TryGetValue(type.Trim(), out var c) ? c : null;

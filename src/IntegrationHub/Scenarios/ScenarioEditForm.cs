@@ -1,3 +1,5 @@
+using IntegrationHub.Connectors;
+
 namespace IntegrationHub.Scenarios;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using Cronos;
+using IntegrationHub.Connectors;
 using IntegrationHub.Scripting;
 using TimeZoneConverter;
 

@@ -11,7 +11,7 @@ internal sealed class HttpSourceConnector(HttpConnectorClient client) : ISourceC
 {
     private const string What = "The http source";
 
-    public string Type => "http";
+    public string Type => ConnectorTypes.Http;
 
     public async Task<IReadOnlyList<JsonElement>> ReadAsync(Scenario scenario, CancellationToken cancellationToken)
     {

@@ -13,7 +13,7 @@ internal sealed class HttpTargetConnector(HttpConnectorClient client) : ITargetC
 {
     private const string What = "The http target";
 
-    public string Type => "http";
+    public string Type => ConnectorTypes.Http;
 
     public async Task WriteAsync(TargetContext run, IReadOnlyList<JsonElement> records, CancellationToken cancellationToken)
     {

@@ -11,7 +11,7 @@ internal sealed class StorageSourceConnector(ScenarioStorage storage) : ISourceC
 {
     private const int PageSize = 500;
 
-    public string Type => "storage";
+    public string Type => ConnectorTypes.Storage;
 
     public async Task<IReadOnlyList<JsonElement>> ReadAsync(Scenario scenario, CancellationToken cancellationToken)
     {

@@ -12,7 +12,7 @@ namespace IntegrationHub.Connectors.Storage;
 /// </summary>
 internal sealed class StorageTargetConnector : ITargetConnector
 {
-    public string Type => "storage";
+    public string Type => ConnectorTypes.Storage;
 
     public Task WriteAsync(TargetContext run, IReadOnlyList<JsonElement> records, CancellationToken cancellationToken)
     {

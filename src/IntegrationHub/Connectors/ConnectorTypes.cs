@@ -1,8 +1,8 @@
-namespace IntegrationHub.Scenarios;
+namespace IntegrationHub.Connectors;
 
 /// <summary>
-/// The connector names a scenario's source and target may use. The one list the API validates against;
-/// add a connector here and in Connectors/ together.
+/// The connector names a scenario's source and target may use: the one list a scenario is validated against when it is
+/// saved, and the names the connectors register under. A new connector adds its name here.
 /// </summary>
 public static class ConnectorTypes
 {
