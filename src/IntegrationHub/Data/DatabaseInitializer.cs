@@ -35,7 +35,7 @@ internal static class DatabaseInitializer
 
     /// <summary>A database the hub cannot reach or open, for a reason its user fixes: not a fault in a migration.</summary>
     private static bool CannotConnect(Exception exception) =>
-        DatabaseUnavailableHandler.Classify(exception) == DatabaseTrouble.Unreachable
+        DatabaseErrors.Classify(exception) == DatabaseTrouble.Unreachable
         || exception.GetBaseException() is SqliteException { SqliteErrorCode: SqliteReadOnly or SqliteNotADatabase }
             // Wrong user or password, no such database.
             or PostgresException { SqlState: "28P01" or "28000" or "3D000" };

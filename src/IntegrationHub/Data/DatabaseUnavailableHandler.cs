@@ -1,7 +1,5 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Data.Sqlite;
-using Npgsql;
 
 namespace IntegrationHub.Data;
 
@@ -20,7 +18,7 @@ internal sealed partial class DatabaseUnavailableHandler(IProblemDetailsService 
 
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        var trouble = Classify(exception);
+        var trouble = DatabaseErrors.Classify(exception);
         if (trouble == DatabaseTrouble.None || httpContext.Response.HasStarted)
         {
             return false;
@@ -51,45 +49,6 @@ internal sealed partial class DatabaseUnavailableHandler(IProblemDetailsService 
         });
     }
 
-    /// <summary>What the exception, or one it wraps (EF wraps the provider's), says of the database, if anything.</summary>
-    internal static DatabaseTrouble Classify(Exception exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            switch (e)
-            {
-                // Checked before IsTransient, which Npgsql sets for these too: the server is there, the rows were taken.
-                case PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.LockNotAvailable }:
-                    return DatabaseTrouble.Contended;
-                // Npgsql's own judgement: connection failures, timeouts, a server shutting down or out of connections.
-                case NpgsqlException { IsTransient: true }:
-                    return DatabaseTrouble.Unreachable;
-                case SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked }:
-                    return DatabaseTrouble.Contended;
-                case SqliteException { SqliteErrorCode: SqliteIoError or SqliteFull or SqliteCantOpen }:
-                    return DatabaseTrouble.Unreachable;
-            }
-        }
-        return DatabaseTrouble.None;
-    }
-
-    private const int SqliteBusy = 5;
-    private const int SqliteLocked = 6;
-    private const int SqliteIoError = 10;
-    private const int SqliteFull = 13;
-    private const int SqliteCantOpen = 14;
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Answered 503: the database could not be reached or was busy ({Reason})")]
     private static partial void LogUnavailable(ILogger logger, string reason);
-}
-
-/// <summary>Why a database call failed, as far as the caller of the hub is concerned.</summary>
-internal enum DatabaseTrouble
-{
-    /// <summary>Not for a reason of the database's: a bug, or bad data.</summary>
-    None,
-    /// <summary>The database could not be reached or written: down, restarting, out of connections or disk.</summary>
-    Unreachable,
-    /// <summary>The database was there, but other work held the same rows: a deadlock, a lock not granted in time.</summary>
-    Contended,
 }

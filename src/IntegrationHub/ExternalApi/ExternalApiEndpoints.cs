@@ -72,7 +72,8 @@ internal static class ExternalApiEndpoints
 
         if (keyJson is null)
         {
-            if (!ScenarioEndpoints.TryPaging(page, pageSize, out var p, out var size, out var errors))
+            var errors = new Dictionary<string, string[]>();
+            if (!Paging.TryRead(page, pageSize, errors, out var p, out var size))
             {
                 return ExternalApiProblems.BadRequest("Invalid paging", string.Join(" ", errors.Values.SelectMany(e => e)));
             }

@@ -6,17 +6,19 @@ namespace IntegrationHub.Hosting;
 /// attempt's full stack trace. With this, the loop logs the first failure with its exception, then one short line at
 /// the 2nd, 4th, 8th... failure and every 64th after that, and one line when it works again.
 /// </summary>
-internal sealed class FailureStreak
+/// <param name="logFirst">Logs the first failure, with its exception.</param>
+/// <param name="logAgain">Logs a later failure with the count and the reason.</param>
+/// <param name="logRecovered">Logs the success that ends a streak, with its count.</param>
+internal sealed class FailureStreak(Action<Exception> logFirst, Action<int, string> logAgain, Action<int> logRecovered)
 {
     /// <summary>Failures since the last success.</summary>
     public int Count { get; private set; }
 
     /// <summary>
-    /// Counts a failure and logs it as its place in the streak asks: the first with its exception
-    /// (<paramref name="logFirst"/>), then the 2nd, 4th, 8th... and every 64th as a line with the count and the reason
-    /// (<paramref name="logAgain"/>), the others not at all.
+    /// Counts a failure and logs it as its place in the streak asks: the first with its exception, then the 2nd, 4th,
+    /// 8th... and every 64th as a line with the count and the reason, the others not at all.
     /// </summary>
-    public void Fail(Exception exception, Action<Exception> logFirst, Action<int, string> logAgain)
+    public void Fail(Exception exception)
     {
         Count++;
         if (Count == 1)
@@ -29,11 +31,13 @@ internal sealed class FailureStreak
         }
     }
 
-    /// <summary>Ends the streak; returns how many failures it had, 0 when there was none.</summary>
-    public int Succeed()
+    /// <summary>Ends the streak, logging that it ended if there was one.</summary>
+    public void Succeed()
     {
-        var count = Count;
-        Count = 0;
-        return count;
+        if (Count > 0)
+        {
+            logRecovered(Count);
+            Count = 0;
+        }
     }
 }

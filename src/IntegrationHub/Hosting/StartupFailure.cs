@@ -91,7 +91,7 @@ internal static partial class StartupFailure
                 return $"{exception.Message} Another process listens there: stop it, or give the hub another address "
                     + "with Urls (ASPNETCORE_URLS, --urls).";
         }
-        return DatabaseUnavailableHandler.Classify(exception) switch
+        return DatabaseErrors.Classify(exception) switch
         {
             DatabaseTrouble.Unreachable => $"the database cannot be reached or opened ({exception.GetBaseException().Message.TrimEnd('.')}). "
                 + "Check Database:Provider and ConnectionStrings:Hub, that the database server runs, and that the hub's user may write to an "

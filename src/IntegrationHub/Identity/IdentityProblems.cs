@@ -36,8 +36,4 @@ internal static class IdentityProblems
     public static ProblemHttpResult TriggerFromAnotherSite() =>
         Problem(StatusCodes.Status403Forbidden, "Forbidden",
             "A page of another site cannot trigger runs with your sign-in cookie. Trigger from the hub's own pages, or send Authorization: Bearer <token>.");
-
-    /// <summary>The caller of an endpoint behind a hub policy; the policy guarantees there is one.</summary>
-    public static HubCaller Caller(this HttpContext context) =>
-        HubCaller.From(context.User) ?? throw new InvalidOperationException("The endpoint lacks a hub authorization policy.");
 }

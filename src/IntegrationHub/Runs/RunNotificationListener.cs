@@ -35,7 +35,8 @@ internal sealed partial class RunNotificationListener(
 
         // LISTEN holds its connection for the life of the node; it must not take one from the application's pool.
         var builder = new NpgsqlConnectionStringBuilder(connection.Value) { Pooling = false, KeepAlive = 30 };
-        var failures = new FailureStreak();
+        var failures = new FailureStreak(
+            e => LogListenFailed(logger, e), (count, reason) => LogListenFailedAgain(logger, count, reason), count => LogListening(logger, count));
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -49,10 +50,7 @@ internal sealed partial class RunNotificationListener(
                 }
                 // Notifications sent while the connection was down are lost: look at the queue once.
                 signals.WorkAvailable();
-                if (failures.Succeed() is > 0 and var failed)
-                {
-                    LogListening(logger, failed);
-                }
+                failures.Succeed();
                 while (!stoppingToken.IsCancellationRequested)
                 {
                     await listen.WaitAsync(stoppingToken);
@@ -65,7 +63,7 @@ internal sealed partial class RunNotificationListener(
             catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException)
             {
                 // The poll covers the gap, so an outage needs no reconnection every second, nor a stack trace for each.
-                failures.Fail(ex, e => LogListenFailed(logger, e), (count, reason) => LogListenFailedAgain(logger, count, reason));
+                failures.Fail(ex);
                 await Task.Delay(ReconnectDelay(failures.Count), time, stoppingToken);
             }
         }

@@ -38,8 +38,8 @@ public sealed partial class RunQueue : IAsyncDisposable
     // Callers waiting for runs (?wait=N) poll the database; hundreds of them at once took every pooled connection, and
     // the workers' claims and outcomes (and so the runs they waited for) failed for want of one. A few polls at a time
     // serve them: each is one read by primary key.
-    private readonly SemaphoreSlim _waitPolls = new(MaxConcurrentWaitPolls);
     private const int MaxConcurrentWaitPolls = 4;
+    private readonly SemaphoreSlim _waitPolls = new(MaxConcurrentWaitPolls);
     // The enqueue writer's own connection, kept open with its statements prepared; reopened after a failure.
     private PreparedCommands? _writerCommands;
 

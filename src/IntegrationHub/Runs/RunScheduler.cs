@@ -31,16 +31,14 @@ internal sealed partial class RunScheduler(
         {
             return;
         }
-        var failures = new FailureStreak();
+        var failures = new FailureStreak(
+            e => LogTickFailed(logger, e), (count, reason) => LogTickFailedAgain(logger, count, reason), count => LogTickRecovered(logger, count));
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await TickAsync(stoppingToken);
-                if (failures.Succeed() is > 0 and var failed)
-                {
-                    LogTickRecovered(logger, failed);
-                }
+                failures.Succeed();
                 await Task.Delay(options.Value.ScheduleInterval, time, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -50,7 +48,7 @@ internal sealed partial class RunScheduler(
             catch (Exception ex)
             {
                 // A database outage fails every tick the same way: its stack trace once, then a line now and then.
-                failures.Fail(ex, e => LogTickFailed(logger, e), (count, reason) => LogTickFailedAgain(logger, count, reason));
+                failures.Fail(ex);
                 await Task.Delay(options.Value.ScheduleInterval, time, stoppingToken);
             }
         }
@@ -99,6 +97,9 @@ internal sealed partial class RunScheduler(
                     LogQueueFull(logger, s.Id, latest);
                     break;
                 case EnqueueResult.Duplicate:
+                    break;
+                case EnqueueResult.ScenarioGone:
+                    // Deleted since it was read: the advance below finds no row to change.
                     break;
             }
             await AdvanceAsync(db, s.Id, due, cron.GetNextOccurrence(now, zone), cancellationToken);

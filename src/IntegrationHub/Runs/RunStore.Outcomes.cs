@@ -1,4 +1,3 @@
-using System.Text.Json;
 using IntegrationHub.Data;
 using IntegrationHub.Storage;
 
@@ -78,7 +77,7 @@ internal sealed partial class RunStore
             """,
             [
                 ("status", status), ("finished", retry ? null : now), ("now", now), ("available", availableAt), ("in", outcome.RecordsIn),
-                ("out", outcome.RecordsOut), ("log", JsonSerializer.Serialize(outcome.Log, LogJson)), ("result", outcome.ResultJson),
+                ("out", outcome.RecordsOut), ("log", StoredRunLog.ToJson(outcome.Log)), ("result", outcome.ResultJson),
                 ("error", DatabaseText.Valid(outcome.Error)), ("line", outcome.ErrorLine), ("column", outcome.ErrorColumn), ("id", run.Id), ("owner", owner),
             ]);
     }

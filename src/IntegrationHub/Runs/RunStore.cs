@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Text.Json;
 using IntegrationHub.Data;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -14,7 +13,6 @@ namespace IntegrationHub.Runs;
 /// </summary>
 internal sealed partial class RunStore(HubConnectionString connection, SqliteWriteGate writeGate, IOptions<RunsOptions> options) : IAsyncDisposable
 {
-    private static readonly JsonSerializerOptions LogJson = new(JsonSerializerDefaults.Web);
 
     private readonly RunsOptions _options = options.Value;
 
@@ -124,7 +122,7 @@ internal sealed partial class RunStore(HubConnectionString connection, SqliteWri
                 UPDATE "Runs" SET "Log" = @log
                 WHERE "Id" = @id AND "Status" = 'Running' AND "LeaseOwner" = @owner AND "Attempts" = @attempt
                 """,
-                [("log", JsonSerializer.Serialize(log.Lines, LogJson)), ("id", log.RunId), ("owner", owner), ("attempt", log.Attempt)]))],
+                [("log", StoredRunLog.ToJson(log.Lines)), ("id", log.RunId), ("owner", owner), ("attempt", log.Attempt)]))],
                 cancellationToken);
             return updated.Sum();
         }, cancellationToken);

@@ -10,7 +10,8 @@ internal sealed partial class RunWorker
     {
         // Renew every third of the lease: two renewals may fail (a slow database) before another node takes a run over.
         var period = _options.LeaseDuration / 3;
-        var failures = new FailureStreak();
+        var failures = new FailureStreak(
+            e => LogLeaseMaintenanceFailed(_logger, e), (count, reason) => LogLeaseMaintenanceFailedAgain(_logger, count, reason), count => LogLeaseMaintenanceWorks(_logger, count));
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -41,10 +42,7 @@ internal sealed partial class RunWorker
                 }
 
                 var swept = await _store.SweepExpiredLeasesAsync(now, cancellationToken);
-                if (failures.Succeed() is > 0 and var failed)
-                {
-                    LogLeaseMaintenanceWorks(_logger, failed);
-                }
+                failures.Succeed();
                 if (swept > 0)
                 {
                     LogSwept(_logger, swept);
@@ -58,7 +56,7 @@ internal sealed partial class RunWorker
             }
             catch (Exception ex)
             {
-                failures.Fail(ex, e => LogLeaseMaintenanceFailed(_logger, e), (count, reason) => LogLeaseMaintenanceFailedAgain(_logger, count, reason));
+                failures.Fail(ex);
                 await Task.Delay(period, _time, CancellationToken.None);
             }
         }

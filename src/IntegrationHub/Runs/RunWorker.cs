@@ -17,6 +17,9 @@ namespace IntegrationHub.Runs;
 /// </summary>
 internal sealed partial class RunWorker : BackgroundService
 {
+    /// <summary>How long after the scenario's timeout the worker cancels a run the executor did not stop.</summary>
+    private static readonly TimeSpan TimeoutBackstopGrace = TimeSpan.FromSeconds(5);
+
     private readonly RunStore _store;
     private readonly RunCompleter _completer;
     private readonly RunExecutor _executor;
@@ -127,7 +130,8 @@ internal sealed partial class RunWorker : BackgroundService
 
     private async Task ClaimLoopAsync(CancellationToken stoppingToken)
     {
-        var failures = new FailureStreak();
+        var failures = new FailureStreak(
+            e => LogClaimFailed(_logger, e), (count, reason) => LogClaimFailedAgain(_logger, count, reason), count => LogClaiming(_logger, count));
         while (!stoppingToken.IsCancellationRequested)
         {
             var free = _options.Concurrency - _inFlight.Count;
@@ -137,14 +141,11 @@ internal sealed partial class RunWorker : BackgroundService
                 try
                 {
                     var runs = await _store.ClaimAsync(NodeId, _time, free, stoppingToken);
-                    if (failures.Succeed() is > 0 and var failed)
-                    {
-                        LogClaiming(_logger, failed);
-                    }
+                    failures.Succeed();
                     if (runs.Count > 0)
                     {
                         // Read after the claim committed: a lease renewal that began earlier cannot have seen these runs.
-                        await StartAsync(runs, _time.GetUtcNow());
+                        await StartClaimedRunsAsync(runs, _time.GetUtcNow());
                     }
                     // A full batch suggests more runs are waiting: claim again without waiting for a wake-up.
                     more = runs.Count == free;
@@ -152,7 +153,7 @@ internal sealed partial class RunWorker : BackgroundService
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
                     // A database outage: its first failure with the trace, then a line now and then, not one a second.
-                    failures.Fail(ex, e => LogClaimFailed(_logger, e), (count, reason) => LogClaimFailedAgain(_logger, count, reason));
+                    failures.Fail(ex);
                     // The poll interval, longer as the outage goes on; an enqueue (which just committed) ends the wait.
                     await _signals.WaitForWorkAsync(_options.PollInterval * Math.Min(30, failures.Count), _time, stoppingToken);
                     continue;
@@ -165,7 +166,7 @@ internal sealed partial class RunWorker : BackgroundService
         }
     }
 
-    private async Task StartAsync(List<ClaimedRun> claimed, DateTimeOffset claimedAt)
+    private async Task StartClaimedRunsAsync(List<ClaimedRun> claimed, DateTimeOffset claimedAt)
     {
         // Not cancellable: these runs are ours now, and must be executed (or released) rather than left Running.
         var scenarios = await _scenarios.GetAsync(
@@ -182,9 +183,6 @@ internal sealed partial class RunWorker : BackgroundService
             inFlight.Execution = Task.Run(() => ExecuteOneAsync(run, scenario, inFlight));
         }
     }
-
-    /// <summary>How long after the scenario's timeout the worker cancels a run the executor did not stop.</summary>
-    private static readonly TimeSpan TimeoutBackstopGrace = TimeSpan.FromSeconds(5);
 
     private async Task ExecuteOneAsync(Run run, Scenario scenario, InFlight inFlight)
     {
@@ -280,7 +278,7 @@ internal sealed partial class RunWorker : BackgroundService
             {
                 return await _completer.CompleteAsync(completion);
             }
-            catch (Exception ex) when (DatabaseUnavailableHandler.Classify(ex) != DatabaseTrouble.None
+            catch (Exception ex) when (DatabaseErrors.Classify(ex) != DatabaseTrouble.None
                 && _time.GetUtcNow() + pause < giveUpAt && !_abort.IsCancellationRequested)
             {
                 LogRecordRetried(_logger, completion.Run.Id, pause.TotalSeconds, ex.GetBaseException().Message);

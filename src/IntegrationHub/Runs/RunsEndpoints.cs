@@ -1,6 +1,7 @@
 using System.Linq.Expressions;
 using System.Text.Json;
 using IntegrationHub.Data;
+using IntegrationHub.Hosting;
 using IntegrationHub.Identity;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -14,10 +15,7 @@ namespace IntegrationHub.Runs;
 /// </summary>
 internal static class RunsEndpoints
 {
-    public const int DefaultPageSize = 50;
     public const int MaxPageSize = 500;
-
-    /// <summary>Seconds a client is told to wait (Retry-After) when a scenario's queue is full.</summary>
 
     public static RouteGroupBuilder MapRunsEndpoints(this IEndpointRouteBuilder app)
     {
@@ -49,7 +47,7 @@ internal static class RunsEndpoints
     public static async Task<Results<Accepted<RunDetails>, ProblemHttpResult>> RunNow(
         Guid id, HttpContext context, HubDbContext db, RunQueue queue, IOptions<RunsOptions> options, CancellationToken cancellationToken)
     {
-        var caller = HubCaller.From(context.User)!;
+        var caller = context.Caller();
         var scenario = await db.Scenarios.AsNoTracking()
             .Where(s => s.Id == id && s.WorkspaceId == caller.WorkspaceId)
             .Select(s => new { s.Id, s.WorkspaceId, s.MaxAttempts, s.MaxQueuedRuns })
@@ -67,43 +65,21 @@ internal static class RunsEndpoints
 
     public static async Task<Results<Ok<RunPage>, ValidationProblem>> ListRuns(
         HttpContext context, HubDbContext db, CancellationToken cancellationToken,
-        Guid? scenarioId = null, string? status = null, string? trigger = null, int page = 1, int pageSize = DefaultPageSize)
+        Guid? scenarioId = null, string? status = null, string? trigger = null, int page = 1, int pageSize = Paging.DefaultPageSize)
     {
-        var caller = HubCaller.From(context.User)!;
+        var caller = context.Caller();
         var errors = new Dictionary<string, string[]>();
-        RunStatus? statusFilter = null;
-        TriggerKind? triggerFilter = null;
-        if (status is not null)
+        var statusFilter = EnumNames.Parse<RunStatus>(status);
+        if (status is not null && statusFilter is null)
         {
-            if (TryParseName<RunStatus>(status, out var s))
-            {
-                statusFilter = s;
-            }
-            else
-            {
-                errors["status"] = [$"Unknown status '{status}'; one of {string.Join(", ", Enum.GetNames<RunStatus>())}."];
-            }
+            errors["status"] = [$"Unknown status '{status}'; one of {string.Join(", ", Enum.GetNames<RunStatus>())}."];
         }
-        if (trigger is not null)
+        var triggerFilter = EnumNames.Parse<TriggerKind>(trigger);
+        if (trigger is not null && triggerFilter is null)
         {
-            if (TryParseName<TriggerKind>(trigger, out var t))
-            {
-                triggerFilter = t;
-            }
-            else
-            {
-                errors["trigger"] = [$"Unknown trigger '{trigger}'; one of {string.Join(", ", Enum.GetNames<TriggerKind>())}."];
-            }
+            errors["trigger"] = [$"Unknown trigger '{trigger}'; one of {string.Join(", ", Enum.GetNames<TriggerKind>())}."];
         }
-        if (page < 1)
-        {
-            errors["page"] = ["The page number starts at 1."];
-        }
-        if (pageSize is < 1 or > MaxPageSize)
-        {
-            errors["pageSize"] = [$"The page size must be between 1 and {MaxPageSize}."];
-        }
-        if (errors.Count > 0)
+        if (!Paging.TryRead(page, pageSize, errors, out page, out pageSize, MaxPageSize) || errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);
         }
@@ -121,14 +97,14 @@ internal static class RunsEndpoints
     public static async Task<Results<Ok<RunDetails>, ProblemHttpResult>> GetRun(
         Guid id, HttpContext context, HubDbContext db, CancellationToken cancellationToken)
     {
-        var run = await FindAsync(db, id, HubCaller.From(context.User)!, cancellationToken);
+        var run = await FindAsync(db, id, context.Caller(), cancellationToken);
         return run is null ? NotFound("run", id) : TypedResults.Ok(RunDetails.From(run));
     }
 
     public static async Task<Results<Accepted<RunDetails>, ProblemHttpResult>> RetryRun(
         Guid id, HttpContext context, HubDbContext db, RunQueue queue, IOptions<RunsOptions> options, CancellationToken cancellationToken)
     {
-        var caller = HubCaller.From(context.User)!;
+        var caller = context.Caller();
         var run = await FindAsync(db, id, caller, cancellationToken);
         if (run is null)
         {
@@ -170,7 +146,7 @@ internal static class RunsEndpoints
     private static async Task<Results<ContentHttpResult, ProblemHttpResult>> StoredJsonAsync(
         Guid id, string what, Expression<Func<Run, string?>> column, HttpContext context, HubDbContext db, CancellationToken cancellationToken)
     {
-        var caller = HubCaller.From(context.User)!;
+        var caller = context.Caller();
         var found = await db.Runs.AsNoTracking()
             .Where(r => r.Id == id && r.WorkspaceId == caller.WorkspaceId)
             .Select(column)
@@ -184,7 +160,7 @@ internal static class RunsEndpoints
     public static async Task<Results<Ok<RunDetails>, Accepted<RunDetails>, ProblemHttpResult>> CancelRun(
         Guid id, HttpContext context, RunCancellation cancellation, CancellationToken cancellationToken)
     {
-        var caller = HubCaller.From(context.User)!;
+        var caller = context.Caller();
         if (await cancellation.CancelAsync(id, caller.WorkspaceId, cancellationToken) is not var (result, run))
         {
             return NotFound("run", id);
@@ -211,18 +187,6 @@ internal static class RunsEndpoints
         }
         var run = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == runId, cancellationToken);
         return TypedResults.Accepted($"/api/v1/runs/{runId}", RunDetails.From(run));
-    }
-
-    /// <summary>
-    /// One of the enum's names, case-insensitive. Not Enum.TryParse: it also takes numbers ("3" is Failed), which are
-    /// not part of the API and would change meaning if the enum were ever reordered.
-    /// </summary>
-    private static bool TryParseName<TEnum>(string text, out TEnum value)
-        where TEnum : struct, Enum
-    {
-        var name = Enum.GetNames<TEnum>().FirstOrDefault(n => string.Equals(n, text, StringComparison.OrdinalIgnoreCase));
-        value = name is null ? default : Enum.Parse<TEnum>(name);
-        return name is not null;
     }
 
     private static Task<Run?> FindAsync(HubDbContext db, Guid id, HubCaller caller, CancellationToken cancellationToken) =>
@@ -296,12 +260,10 @@ public sealed record RunDetails(
     JsonElement? Result,
     JsonElement? Payload)
 {
-    private static readonly JsonSerializerOptions LogJson = new(JsonSerializerDefaults.Web);
-
     public static RunDetails From(Run run) => new(
         run.Id, run.WorkspaceId, run.ScenarioId, run.Status, run.Trigger, run.QueuedAt, run.AvailableAt, run.StartedAt,
         run.FinishedAt, run.Attempts, run.MaxAttempts, run.RecordsIn, run.RecordsOut, run.TriggeredBy, run.RetryOf, run.ScheduledFor,
-        run.CancelRequestedAt, run.Log is null ? [] : JsonSerializer.Deserialize<List<RunLogLine>>(run.Log, LogJson) ?? [],
+        run.CancelRequestedAt, StoredRunLog.Parse(run.Log),
         run.Error is null ? null : new RunError(run.Error, run.ErrorLine, run.ErrorColumn),
         ParseJson(run.Result),
         ParseJson(run.Payload));

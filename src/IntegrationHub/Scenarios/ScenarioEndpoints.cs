@@ -11,8 +11,6 @@ namespace IntegrationHub.Scenarios;
 /// <summary><c>/api/v1/scenarios</c>: list, read, create, replace and delete the caller's workspace's scenarios.</summary>
 internal static class ScenarioEndpoints
 {
-    public const int DefaultPageSize = 50;
-    public const int MaxPageSize = 200;
 
     /// <summary>How often a replace reads the scenario again after losing a race with another save.</summary>
     private const int MaxSaveAttempts = 20;
@@ -39,8 +37,9 @@ internal static class ScenarioEndpoints
     public static async Task<Results<Ok<ScenarioPage>, ValidationProblem>> ListAsync(
         HttpContext context, HubDbContext db, string? search, int? page, int? pageSize, CancellationToken cancellationToken)
     {
-        var caller = HubCaller.From(context.User)!;
-        if (!TryPaging(page, pageSize, out var p, out var size, out var errors))
+        var caller = context.Caller();
+        var errors = new Dictionary<string, string[]>();
+        if (!Paging.TryRead(page, pageSize, errors, out var p, out var size))
         {
             return TypedResults.ValidationProblem(errors);
         }
@@ -55,14 +54,14 @@ internal static class ScenarioEndpoints
         Guid id, HttpContext context, HubDbContext db, CancellationToken cancellationToken)
     {
         var scenario = await FindAsync(db.Scenarios.AsNoTracking(), id, context, cancellationToken);
-        return scenario is null ? NotFound(id) : TypedResults.Ok(ScenarioResponse.From(scenario, HubCaller.From(context.User)!.CanEdit));
+        return scenario is null ? NotFound(id) : TypedResults.Ok(ScenarioResponse.From(scenario, context.Caller().CanEdit));
     }
 
     public static async Task<Results<Created<ScenarioResponse>, ValidationProblem>> CreateAsync(
         ScenarioRequest request, HttpContext context, HubDbContext db, ScriptSandbox sandbox, ScenarioTriggerCache triggerCache,
         TimeProvider time, CancellationToken cancellationToken)
     {
-        var caller = HubCaller.From(context.User)!;
+        var caller = context.Caller();
         var errors = ScenarioValidator.Validate(request, sandbox, out var scriptError);
         if (errors.Count > 0)
         {
@@ -140,7 +139,7 @@ internal static class ScenarioEndpoints
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
         Guid id, HttpContext context, HubDbContext db, Housekeeper housekeeper, ScenarioTriggerCache triggerCache, CancellationToken cancellationToken)
     {
-        var caller = HubCaller.From(context.User)!;
+        var caller = context.Caller();
         var scenario = db.Scenarios.Where(s => s.Id == id && s.WorkspaceId == caller.WorkspaceId);
         if (!await scenario.AnyAsync(cancellationToken))
         {
@@ -156,7 +155,7 @@ internal static class ScenarioEndpoints
                 deleted = await scenario.ExecuteDeleteAsync(CancellationToken.None);
                 break;
             }
-            catch (Exception ex) when (attempt < MaxDeleteAttempts && DatabaseUnavailableHandler.Classify(ex) == DatabaseTrouble.Contended)
+            catch (Exception ex) when (attempt < MaxDeleteAttempts && DatabaseErrors.Classify(ex) == DatabaseTrouble.Contended)
             {
                 // The cascade to runs and storage deadlocked with runs of the scenario recording their outcomes (PostgreSQL
                 // failed it to free them): those runs have ended now, so the delete goes again.
@@ -170,7 +169,7 @@ internal static class ScenarioEndpoints
     /// <summary>The scenario when it belongs to the caller's workspace; another workspace's reads as absent.</summary>
     internal static Task<Scenario?> FindAsync(IQueryable<Scenario> scenarios, Guid id, HttpContext context, CancellationToken cancellationToken)
     {
-        var caller = HubCaller.From(context.User)!;
+        var caller = context.Caller();
         return scenarios.FirstOrDefaultAsync(s => s.Id == id && s.WorkspaceId == caller.WorkspaceId, cancellationToken);
     }
 
@@ -178,23 +177,6 @@ internal static class ScenarioEndpoints
         statusCode: StatusCodes.Status404NotFound,
         title: "Scenario not found",
         detail: $"There is no scenario {id} in your workspace.");
-
-    /// <summary>Reads <c>page</c> (1-based) and <c>pageSize</c> (1 to <see cref="MaxPageSize"/>).</summary>
-    internal static bool TryPaging(int? page, int? pageSize, out int p, out int size, out Dictionary<string, string[]> errors)
-    {
-        p = page ?? 1;
-        size = pageSize ?? DefaultPageSize;
-        errors = [];
-        if (p < 1)
-        {
-            errors["page"] = ["The page is 1 or more."];
-        }
-        if (size is < 1 or > MaxPageSize)
-        {
-            errors["pageSize"] = [$"The page size is between 1 and {MaxPageSize}."];
-        }
-        return errors.Count == 0;
-    }
 
     private static ValidationProblem Invalid(Dictionary<string, string[]> errors, Scripting.ScriptSyntaxError? scriptError) =>
         TypedResults.ValidationProblem(

@@ -51,7 +51,8 @@ internal static class StorageEndpoints
 
         if (keyJson is null)
         {
-            if (!ScenarioEndpoints.TryPaging(page, pageSize, out var p, out var size, out var pagingErrors))
+            var pagingErrors = new Dictionary<string, string[]>();
+            if (!Paging.TryRead(page, pageSize, pagingErrors, out var p, out var size))
             {
                 return TypedResults.ValidationProblem(pagingErrors);
             }
@@ -71,7 +72,7 @@ internal static class StorageEndpoints
         Guid id, string? keyJson, int? ttlSeconds, HttpContext context, HubDbContext db, ScenarioStorage storage, IOptions<StorageOptions> options,
         CancellationToken cancellationToken)
     {
-        var caller = HubCaller.From(context.User)!;
+        var caller = context.Caller();
         if (!await OwnsScenarioAsync(db, id, context, cancellationToken))
         {
             return ScenarioEndpoints.NotFound(id);
@@ -212,7 +213,7 @@ internal static class StorageEndpoints
 
     private static Task<bool> OwnsScenarioAsync(HubDbContext db, Guid id, HttpContext context, CancellationToken cancellationToken)
     {
-        var caller = HubCaller.From(context.User)!;
+        var caller = context.Caller();
         return db.Scenarios.AnyAsync(s => s.Id == id && s.WorkspaceId == caller.WorkspaceId, cancellationToken);
     }
 }

@@ -62,7 +62,7 @@ public sealed class DatabaseUnavailableHandlerTests
         // As EF throws them: the provider's exception inside its own.
         var error = new InvalidOperationException("wrapped", new PostgresException("from the server", "ERROR", "ERROR", sqlState));
 
-        Assert.Equal(expected, DatabaseUnavailableHandler.Classify(error).ToString());
+        Assert.Equal(expected, DatabaseErrors.Classify(error).ToString());
     }
 
     [Theory]
@@ -71,7 +71,7 @@ public sealed class DatabaseUnavailableHandlerTests
     [InlineData(14, nameof(DatabaseTrouble.Unreachable))] // SQLITE_CANTOPEN
     [InlineData(19, nameof(DatabaseTrouble.None))] // SQLITE_CONSTRAINT
     public void SqliteErrors_AreTold_ByWhetherTheFileWasThereButBusy(int code, string expected) =>
-        Assert.Equal(expected, DatabaseUnavailableHandler.Classify(new Microsoft.Data.Sqlite.SqliteException("from SQLite", code)).ToString());
+        Assert.Equal(expected, DatabaseErrors.Classify(new Microsoft.Data.Sqlite.SqliteException("from SQLite", code)).ToString());
 
     private static async Task AdminAsync(PostgresServer server, params string[] statements)
     {

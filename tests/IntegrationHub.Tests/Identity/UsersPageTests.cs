@@ -12,7 +12,7 @@ public sealed class UsersPageTests
     [Theory]
     [InlineData("3")]
     [InlineData("Admin,Viewer")]
-    [InlineData("admin")]
+    [InlineData("Owner")]
     public async Task RoleForm_TakesRolesByTheirNamesOnly(string posted)
     {
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
