@@ -252,7 +252,8 @@ internal sealed class ScriptHost(
         var buffer = new CappedBufferWriter(4L * StorageKey.MaxBytes);
         try
         {
-            if (!TryWriteJson(key, buffer))
+            // JSON writes NaN and Infinity as null: every failed parseInt would share the key null.
+            if ((key.IsNumber() && !double.IsFinite(key.AsNumber())) || !TryWriteJson(key, buffer))
             {
                 throw new JavaScriptException(engine.Intrinsics.TypeError, $"{function}: the key must be a JSON value, not {Describe(key)}.");
             }
@@ -321,7 +322,12 @@ internal sealed class ScriptHost(
 
     private static JsValue Argument(JsValue[] arguments, int index) => index < arguments.Length ? arguments[index] : JsValue.Undefined;
 
-    private static string Describe(JsValue value) => value.IsUndefined() ? "undefined" : value is Function ? "a function" : value.IsSymbol() ? "a symbol" : TypeConverter.ToString(value);
+    private static string Describe(JsValue value) =>
+        value.IsUndefined() ? "undefined" : value is Function ? "a function" : value.IsSymbol() ? "a symbol"
+        : value.IsString() ? $"the string \"{Shortened(value.AsString())}\"" : Shortened(TypeConverter.ToString(value));
+
+    private static string Shortened(string text) =>
+        text.Length <= 60 ? text : $"{text[..(char.IsHighSurrogate(text[59]) ? 59 : 60)]}…";
 }
 
 /// <summary>The hub's own storage failed under a script's helper call: not the script's fault, so the run may be retried.</summary>

@@ -30,6 +30,9 @@ public sealed partial class ScriptSandbox : IDisposable
         ParsingOptions = new ScriptParsingOptions { AllowReturnOutsideFunction = true },
     };
 
+    // Reads `data` as the script sees it: a top-level `const data` or `let data` of its own shadows the global.
+    private static readonly Prepared<Script> DataAsTheScriptSeesIt = Engine.PrepareScript("data", SourceName, strict: true);
+
     private static readonly TimeSpan CacheIdleTime = TimeSpan.FromHours(1);
     private static readonly TimeSpan MaxRegexTime = TimeSpan.FromSeconds(10);
 
@@ -127,14 +130,20 @@ public sealed partial class ScriptSandbox : IDisposable
             return Failed(log, new ScriptError(ScriptErrorKind.InvalidData, $"The script's data is not valid JSON: {ex.Message}", null, null));
         }
 
+        var unobserved = new UnobservedRejections(engine);
         try
         {
             engine.SetValue("data", data);
             host.Install();
             // An async script (or one that returns a promise) ends when its promise settles, within the same limits.
             var completion = engine.Evaluate(prepared.Script!.Value).UnwrapIfPromise(linked.Token);
+            if (unobserved.First is { } rejected)
+            {
+                // As Node.js ends a process on one: the work that promise did (its storage writes among it) is not whole.
+                return Failed(log, DescribeRejection(rejected, host, "; the script did not await that promise or catch its error"));
+            }
             // No return value: the script worked on `data` in place (or assigned it anew).
-            var result = completion.IsUndefined() ? engine.GetValue("data") : completion;
+            var result = completion.IsUndefined() ? engine.Evaluate(DataAsTheScriptSeesIt) : completion;
             return Succeeded(log, host, result, _options.MemoryLimitBytes);
         }
         catch (Exception ex) when (IsScriptFailure(ex))
@@ -265,6 +274,11 @@ public sealed partial class ScriptSandbox : IDisposable
             return new ScriptError(ScriptErrorKind.Runtime, $"{ErrorText(js, host)}{where}.", line > 0 ? line : null, line > 0 ? column : null);
         }
 
+        if (ex is PromiseRejectedException rejection)
+        {
+            return DescribeRejection(rejection.RejectedValue, host, "");
+        }
+
         // The limits below throw from deep inside the interpreter with no position; the engine's call stack still
         // holds where the script was when the limit bit, which is what a user needs to find the loop.
         var (atLine, atColumn) = CurrentLocation(engine);
@@ -287,25 +301,67 @@ public sealed partial class ScriptSandbox : IDisposable
         };
     }
 
+    /// <summary>
+    /// A promise's rejection as its throw would read: "TypeError: x is not a function (line 2, column 3)" where the
+    /// error was made, or the value itself for a rejection with a non-error ("Uncaught (in promise) {"code":42}").
+    /// </summary>
+    private static ScriptError DescribeRejection(JsValue reason, ScriptHost host, string addendum)
+    {
+        string message;
+        try
+        {
+            message = reason is ObjectInstance error ? TypeConverter.ToString(error.Get("message")) : TypeConverter.ToString(reason);
+        }
+        catch (Exception inner) when (IsScriptFailure(inner))
+        {
+            message = "";
+        }
+        var text = ErrorText(reason, message, host, uncaught: "Uncaught (in promise)");
+        var (line, column) = reason is ObjectInstance made ? WhereMade(made) : (null, null);
+        var where = line is null ? "" : $" (line {line}, column {column})";
+        return new ScriptError(ScriptErrorKind.Runtime, $"{text}{where}{addendum}.", line, column);
+    }
+
     /// <summary>"TypeError: x is not a function", or the thrown value itself for a throw of a non-error.</summary>
-    private static string ErrorText(JavaScriptException ex, ScriptHost host)
+    private static string ErrorText(JavaScriptException ex, ScriptHost host) => ErrorText(ex.Error, ex.Message, host, uncaught: "Uncaught");
+
+    private static string ErrorText(JsValue thrownValue, string message, ScriptHost host, string uncaught)
     {
         try
         {
             // Reading "name" runs the script's getter if it has one, and the value's JSON its toJSON: script code,
             // here outside the script's try, so it may throw or loop (until the engine's limits stop it).
-            if (ex.Error is ObjectInstance error && error.Get("name") is { } name && name.IsString())
+            if (thrownValue is ObjectInstance error && error.Get("name") is { } name && name.IsString())
             {
-                return $"{name.AsString()}: {ex.Message}";
+                return $"{name.AsString()}: {message}";
             }
-            return ex.Error is ObjectInstance thrown
-                ? $"Uncaught {host.Format(thrown, MaxThrownValueChars)}"
-                : $"Uncaught {ex.Message}";
+            return thrownValue is ObjectInstance thrown
+                ? $"{uncaught} {host.Format(thrown, MaxThrownValueChars)}"
+                : $"{uncaught} {message}";
         }
         catch (Exception inner) when (IsScriptFailure(inner))
         {
-            return $"Uncaught {ex.Message}";
+            return $"{uncaught} {message}";
         }
+    }
+
+    /// <summary>Where an error object was made, from the first frame of its stack that names a position.</summary>
+    private static (int? Line, int? Column) WhereMade(ObjectInstance error)
+    {
+        var stack = error.Get("stack");
+        if (!stack.IsString())
+        {
+            return (null, null);
+        }
+        foreach (var frame in stack.AsString().Split('\n'))
+        {
+            var match = LocationPattern().Match(frame);
+            if (match.Success)
+            {
+                return (int.Parse(match.Groups["line"].ValueSpan), int.Parse(match.Groups["column"].ValueSpan));
+            }
+        }
+        return (null, null);
     }
 
     // What a run's error shows of a thrown object that is not an error ({ code: 42 }).
@@ -342,6 +398,31 @@ public sealed partial class ScriptSandbox : IDisposable
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "The script of scenario {ScenarioId} failed in run {RunId}: {Kind}")]
     private static partial void LogScriptFailed(ILogger logger, Guid scenarioId, Guid runId, ScriptErrorKind kind);
+
+    /// <summary>
+    /// Promises of the script that were rejected with no handler and got none by the end: an async call it did not
+    /// await, a <c>.then</c> without a <c>.catch</c>. Their errors would otherwise vanish, and the run succeed without
+    /// the work they stopped.
+    /// </summary>
+    private sealed class UnobservedRejections
+    {
+        private readonly Dictionary<JsValue, JsValue> _pending = new(ReferenceEqualityComparer.Instance);
+
+        public UnobservedRejections(Engine engine) => engine.Advanced.PromiseRejectionTracker += (_, e) =>
+        {
+            if (e.Operation == Jint.Native.Promise.PromiseRejectionOperation.Reject)
+            {
+                _pending[e.Promise] = e.Value ?? JsValue.Undefined;
+            }
+            else
+            {
+                _pending.Remove(e.Promise);
+            }
+        };
+
+        /// <summary>The reason of the first such rejection still without a handler, or null.</summary>
+        public JsValue? First => _pending.Count == 0 ? null : _pending.Values.First();
+    }
 
     /// <summary>A parsed script (shared by every engine that runs it) or the syntax error that stopped the parse.</summary>
     private sealed record PreparedScript(int Version, string Source, Prepared<Script>? Script, ScriptSyntaxError? SyntaxError);

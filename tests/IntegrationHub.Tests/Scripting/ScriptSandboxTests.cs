@@ -90,6 +90,17 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
         Assert.Equal("""[{"keep":true}]""", result.RecordsJson);
     }
 
+    [Theory]
+    [InlineData("const data = [];", "[]")]
+    [InlineData("let data = [{ x: 1 }];", """[{"x":1}]""")]
+    public void Execute_OwnTopLevelDataWithoutReturn_PassesTheScriptsData(string script, string expected)
+    {
+        var result = Execute(script, """[{"id":1},{"id":2}]""");
+
+        Assert.True(result.Succeeded, result.Error?.Message);
+        Assert.Equal(expected, result.RecordsJson);
+    }
+
     [Fact]
     public void Execute_ReturnedProxyOfAnArray_BecomesTheRecords()
     {
@@ -277,6 +288,8 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
     [Theory]
     [InlineData("storage.set('k', '\\ud800');", "not valid Unicode")]
     [InlineData("storage.set({ id: '\\udc00' }, 1);", "not valid Unicode")]
+    [InlineData("storage.set(NaN, 1);", "must be a JSON value, not NaN")]
+    [InlineData("storage.set(parseInt('x') / 0 || -Infinity, 1);", "must be a JSON value, not -Infinity")]
     [InlineData("let v = 1;\nfor (let i = 0; i < 300; i++) { v = [v]; }\nstorage.set('k', v);", "nests deeper than 256 levels")]
     public void Execute_StorageSetOfWhatNoKeyCanHold_FailsAtTheCall(string script, string reason)
     {
@@ -393,6 +406,46 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
 
         Assert.False(result.Succeeded);
         Assert.Contains("the upstream said no", result.Error!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Execute_RejectedWithAPlainObject_ShowsItAsJson()
+    {
+        var result = Execute("return Promise.reject({ code: 42 });");
+
+        Assert.False(result.Succeeded);
+        Assert.StartsWith("""Uncaught (in promise) {"code":42}""", result.Error!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Execute_AsyncFunctionThatThrows_FailsWhereItsErrorWasMade()
+    {
+        var result = Execute("async function g() {\n  throw new TypeError('async bad');\n}\nreturn g();");
+
+        Assert.False(result.Succeeded);
+        Assert.StartsWith("TypeError: async bad", result.Error!.Message, StringComparison.Ordinal);
+        Assert.Equal((2, 9), (result.Error.Line, result.Error.Column));
+    }
+
+    [Theory]
+    [InlineData("async function w() { storage.set('w', 1); throw new Error('unobserved'); }\nw();\nreturn [{ a: 2 }];")]
+    [InlineData("Promise.resolve().then(() => { throw new Error('unobserved'); });\nreturn [{ a: 1 }];")]
+    public void Execute_PromiseRejectedWithoutAnyoneWaiting_FailsTheRun(string script)
+    {
+        var result = Execute(script);
+
+        Assert.False(result.Succeeded);
+        Assert.Contains("Error: unobserved", result.Error!.Message, StringComparison.Ordinal);
+        Assert.Contains("did not await", result.Error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Execute_RejectionHandledLater_IsNoFailure()
+    {
+        var result = Execute("const p = Promise.reject(new Error('handled'));\nreturn (async () => { try { await p; } catch { } return [{ ok: true }]; })();");
+
+        Assert.True(result.Succeeded, result.Error?.Message);
+        Assert.Equal("""[{"ok":true}]""", result.RecordsJson);
     }
 
     [Fact]
