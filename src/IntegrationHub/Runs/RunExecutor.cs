@@ -39,7 +39,6 @@ public sealed partial class RunExecutor(
         using var runSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
         var storage = new StorageChanges(storageOptions.Value.MaxChangesPerRun, storageOptions.Value.MaxValueBytes);
         var recordsIn = 0;
-        var recordsOut = 0;
         var phase = "reading the source";
 
         try
@@ -49,6 +48,7 @@ public sealed partial class RunExecutor(
 
             phase = "running the script";
             string outputJson;
+            int recordsOut;
             if (string.IsNullOrWhiteSpace(scenario.SourceScript))
             {
                 outputJson = input.Json;
@@ -67,10 +67,11 @@ public sealed partial class RunExecutor(
                     var message = error.Kind == ScriptErrorKind.Timeout
                         ? $"The run timed out after {timeout.TotalSeconds:0} s (TimeoutSeconds) while the script ran" + (error.Line is null ? "." : $" (stopped at line {error.Line}, column {error.Column}).")
                         : error.Message;
-                    return Failed(log, recordsIn, 0, message, error.Line, error.Column, error.Retryable);
+                    return Failed(log, recordsIn, message, error.Line, error.Column, error.Retryable);
                 }
                 outputJson = script.RecordsJson!;
                 recordsOut = script.RecordCount;
+                log.Write("info", $"The script passed on {Records(recordsOut)}.");
             }
 
             phase = "writing the target";
@@ -90,22 +91,22 @@ public sealed partial class RunExecutor(
         catch (ConnectorException ex)
         {
             LogConnectorFailed(logger, run.Id, scenario.Id, ex.Retryable, ex.Message);
-            return Failed(log, recordsIn, recordsOut, ex.Message, null, null, ex.Retryable);
+            return Failed(log, recordsIn, ex.Message, null, null, ex.Retryable);
         }
         catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             // Timed out waiting on a source or target: a slow system, which another attempt may find faster.
-            return Failed(log, recordsIn, recordsOut, $"The run timed out after {timeout.TotalSeconds:0} s (TimeoutSeconds) while {phase}.", null, null, retryable: true);
+            return Failed(log, recordsIn, $"The run timed out after {timeout.TotalSeconds:0} s (TimeoutSeconds) while {phase}.", null, null, retryable: true);
         }
         catch (DbException ex)
         {
             // The hub's own database failed under the storage connector: not the scenario's fault, so worth a retry.
             LogConnectorFailed(logger, run.Id, scenario.Id, true, ex.Message);
-            return Failed(log, recordsIn, recordsOut, $"The hub's storage failed while {phase}: {ex.Message}", null, null, retryable: true);
+            return Failed(log, recordsIn, $"The hub's storage failed while {phase}: {ex.Message}", null, null, retryable: true);
         }
         catch (InvalidRunException ex)
         {
-            return Failed(log, recordsIn, recordsOut, ex.Message, null, null, retryable: false);
+            return Failed(log, recordsIn, ex.Message, null, null, retryable: false);
         }
     }
 
@@ -153,10 +154,11 @@ public sealed partial class RunExecutor(
         return (Encoding.UTF8.GetString(buffer.WrittenSpan), records.Count);
     }
 
-    private static RunOutcome Failed(RunLog log, int recordsIn, int recordsOut, string error, int? line, int? column, bool retryable)
+    /// <summary>A failed run wrote nothing to its target that counts: records out is what a run that succeeded wrote.</summary>
+    private static RunOutcome Failed(RunLog log, int recordsIn, string error, int? line, int? column, bool retryable)
     {
         log.Write("error", error);
-        return new RunOutcome(false, recordsIn, recordsOut, log.Lines(), null, error, line, column, retryable);
+        return new RunOutcome(false, recordsIn, 0, log.Lines(), null, error, line, column, retryable);
     }
 
     private static string Records(int count) => count == 1 ? "1 record" : $"{count} records";

@@ -210,7 +210,7 @@ internal sealed partial class RunWorker : BackgroundService
             }
             catch (OperationCanceledException) when (inFlight.Lease.IsCancellationRequested)
             {
-                // Another node took the run over after our lease expired; it records the outcome.
+                // The run was deleted, or another node took it over after our lease expired and records the outcome.
                 LogLeaseLost(_logger, run.Id);
                 return;
             }
@@ -309,7 +309,7 @@ internal sealed partial class RunWorker : BackgroundService
     [LoggerMessage(Level = LogLevel.Warning, Message = "Recording the outcome of run {RunId} failed; trying again in {Seconds} s: {Reason}")]
     private static partial void LogRecordRetried(ILogger logger, Guid runId, double seconds, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} was taken over by another node after this node's lease expired")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} is no longer this node's: it was deleted with its scenario, or another node took it over after this node's lease expired")]
     private static partial void LogLeaseLost(ILogger logger, Guid runId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} released to the queue at shutdown")]

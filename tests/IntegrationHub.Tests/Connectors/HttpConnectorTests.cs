@@ -117,6 +117,7 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
         Assert.Equal("/moved-here", followed.Path);
         Assert.False(followed.Headers.ContainsKey("X-Api-Key"));
         Assert.False(followed.Headers.ContainsKey("Authorization"));
+        Assert.Equal("application/json", followed.Headers["Accept"]);
     }
 
     [Fact]

@@ -107,6 +107,24 @@ public sealed class RunExecutorTests
     }
 
     [Theory, AllDatabases]
+    public async Task TargetRefusingTheRecords_CountsNoneOutAndLogsWhatTheScriptPassedOn(DatabaseProvider provider)
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, _) => (422, """{"error":"no"}"""));
+        await using var hub = await HubHost.StartAsync(provider, Settings);
+        var scenario = await ScriptSandboxTests.CreateScenarioAsync(hub, s =>
+        {
+            s.SourceScript = "return [{ id: 1 }, { id: 2 }, { id: 3 }];";
+            s.Target = new TargetSettings("http", server.Url("erp"), Batch: true);
+        });
+
+        var outcome = await ExecuteAsync(hub, Run(scenario, TriggerKind.Manual), scenario);
+
+        Assert.False(outcome.Succeeded);
+        Assert.Equal(0, outcome.RecordsOut);
+        Assert.Contains(outcome.Log, l => l.Message == "The script passed on 3 records.");
+    }
+
+    [Theory, AllDatabases]
     public async Task ScriptError_FailsNotRetryableWithLineColumnAndTheLogSoFar(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider, Settings);

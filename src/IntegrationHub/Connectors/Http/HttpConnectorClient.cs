@@ -27,6 +27,8 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
     /// Whether the caller needs the successful response's body. Without, it is never read: a target's record is
     /// delivered once the status says so, whatever the server sends back with it.
     /// </param>
+    /// <param name="accept">The <c>Accept</c> header sent to every address, redirects to other origins included, unless
+    /// the scenario's headers name their own.</param>
     public async Task<HttpResponseMessage> SendAsync(
         string what,
         HttpMethod method,
@@ -34,7 +36,8 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
         IReadOnlyDictionary<string, string>? headers,
         HttpContent? content,
         bool readBody,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        string? accept = null)
     {
         using var owned = content;
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || !IsHttp(uri))
@@ -49,7 +52,7 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
         for (var redirects = 0; ; redirects++)
         {
             var sameOrigin = Uri.Compare(uri, origin, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
-            var response = await SendOnceAsync(what, endpoint, method, uri, sameOrigin ? headers : null, content, readBody, cancellationToken);
+            var response = await SendOnceAsync(what, endpoint, method, uri, sameOrigin ? headers : null, accept, content, readBody, cancellationToken);
             var status = response.StatusCode;
             if (!IsRedirect(status) || response.Headers.Location is not { } location)
             {
@@ -93,6 +96,7 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
         HttpMethod method,
         Uri uri,
         IReadOnlyDictionary<string, string>? headers,
+        string? accept,
         HttpContent? content,
         bool readBody,
         CancellationToken cancellationToken)
@@ -109,6 +113,10 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
                 content.Headers.Remove(name);
                 content.Headers.TryAddWithoutValidation(name, value);
             }
+        }
+        if (accept is not null && !request.Headers.Contains("Accept"))
+        {
+            request.Headers.TryAddWithoutValidation("Accept", accept);
         }
 
         try

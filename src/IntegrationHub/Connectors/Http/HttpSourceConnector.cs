@@ -16,10 +16,8 @@ internal sealed class HttpSourceConnector(HttpConnectorClient client) : ISourceC
     public async Task<IReadOnlyList<JsonElement>> ReadAsync(Scenario scenario, CancellationToken cancellationToken)
     {
         var settings = scenario.Source;
-        var headers = new Dictionary<string, string>(settings.Headers ?? new Dictionary<string, string>(), StringComparer.OrdinalIgnoreCase);
-        headers.TryAdd("Accept", "application/json");
-
-        using var response = await client.SendAsync(What, HttpMethod.Get, settings.Url, headers, null, readBody: true, cancellationToken);
+        using var response = await client.SendAsync(
+            What, HttpMethod.Get, settings.Url, settings.Headers, null, readBody: true, cancellationToken, accept: "application/json");
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         if (body.Length == 0)
         {
