@@ -333,7 +333,8 @@ public sealed partial class ScriptSandbox : IDisposable
             // here outside the script's try, so it may throw or loop (until the engine's limits stop it).
             if (thrownValue is ObjectInstance error && error.Get("name") is { } name && name.IsString())
             {
-                return $"{name.AsString()}: {message}";
+                // Some of the engine's own errors carry no message (a push onto a frozen array): no dangling colon.
+                return message.Length == 0 ? name.AsString() : $"{name.AsString()}: {message}";
             }
             return thrownValue is ObjectInstance thrown
                 ? $"{uncaught} {host.Format(thrown, MaxThrownValueChars)}"

@@ -449,6 +449,14 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public void Execute_EngineErrorWithoutAMessage_ShowsItsNameAndPosition()
+    {
+        var result = Execute("Object.freeze(data);\ndata.push(1);");
+
+        Assert.Equal("TypeError (line 2, column 1).", result.Error!.Message);
+    }
+
+    [Fact]
     public void Execute_PromiseThatNeverSettles_FailsAtTheTimeout()
     {
         var result = Execute("return new Promise(() => {});", timeout: TimeSpan.FromSeconds(1));
