@@ -134,7 +134,7 @@ public sealed class HostingTests
     [InlineData("/")]
     [InlineData("/api/v1/me")]
     [InlineData("/account/login")]
-    public async Task EveryAnswer_ForbidsFramingAndSniffing(string path)
+    public async Task EveryAnswer_ForbidsFramingSniffingAndScriptsNotOfTheHub(string path)
     {
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
         var cookie = await hub.SignInCookieAsync(HubHost.AdminEmail, HubHost.AdminPassword);
@@ -144,7 +144,9 @@ public sealed class HostingTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("DENY", Assert.Single(response.Headers.GetValues("X-Frame-Options")));
-        Assert.Equal("frame-ancestors 'none'", Assert.Single(response.Headers.GetValues("Content-Security-Policy")));
+        var policy = Assert.Single(response.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("frame-ancestors 'none'", policy, StringComparison.Ordinal);
+        Assert.Contains("script-src 'self';", policy, StringComparison.Ordinal);
         Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
     }
 
