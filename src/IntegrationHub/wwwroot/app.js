@@ -119,8 +119,14 @@
 
   // Forms marked data-guard-unsaved (scenario edit, advanced edit) ask before a link takes the user away from
   // changes not saved yet. Enhanced navigation never unloads the page, so links are checked here, before Blazor sees
-  // the click; closing or reloading the tab is left to beforeunload.
+  // the click; closing or reloading the tab is left to beforeunload. A submit posts the form (the page unloads, so no
+  // question then); when the hub renders the posted values back unsaved (refused, or a schedule preview) it marks the
+  // form data-unsaved, and markedUnsaved picks that up: the changes are still at risk until a save succeeds.
   let unsaved = null;
+  function markedUnsaved() {
+    const form = document.querySelector("form[data-guard-unsaved][data-unsaved]");
+    if (form) unsaved = form;
+  }
   document.addEventListener("input", function (event) {
     const form = event.target.closest && event.target.closest("form[data-guard-unsaved]");
     if (form) unsaved = form;
@@ -159,6 +165,7 @@
   }
 
   function onPage() {
+    markedUnsaved();
     syncToggles();
     localizeTimes();
     fillTimeZone();

@@ -373,6 +373,54 @@ public sealed partial class WebAppBrowserTests(BrowserFixture browser) : IClassF
     }
 
     [Fact]
+    public async Task ScenarioEdits_ThatTheHubRefusedOrOnlyPreviewed_StillAskBeforeALinkLeavesThem()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenarioId = await WebSteps.CreateScenarioAsync(hub, new { name = "Kept edits", sourceScript = "return [];" });
+        var page = await browser.NewPageAsync(hub);
+        await WebSteps.SignInAsync(page);
+        await page.GotoAsync($"/scenarios/{scenarioId}/edit");
+        var dialogs = new List<string>();
+        var leave = false;
+        page.Dialog += async (_, dialog) =>
+        {
+            dialogs.Add(dialog.Message);
+            await (leave ? dialog.AcceptAsync() : dialog.DismissAsync());
+        };
+        var name = page.GetByLabel("Name", new() { Exact = true });
+
+        // Refused: the page comes back with what was typed, and Cancel asks before throwing it away.
+        await name.FillAsync("Kept edits, renamed");
+        await page.GetByLabel("Cron expression").FillAsync("not a cron");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[id='schedule.cron-error']")).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Cancel" }).ClickAsync();
+        await Assertions.Expect(name).ToHaveValueAsync("Kept edits, renamed");
+        Assert.Single(dialogs);
+
+        // Previewed: the schedule is shown, nothing is saved, and a link in the main navigation asks too.
+        await page.GetByLabel("Cron expression").FillAsync("*/5 * * * *");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Preview schedule" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".callout ol li")).ToHaveCountAsync(5);
+        await page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Run history" }).ClickAsync();
+        await Assertions.Expect(name).ToHaveValueAsync("Kept edits, renamed");
+        Assert.Equal(2, dialogs.Count);
+
+        // The user leaves on purpose; on Advanced edit a refused save asks before Back to Edit as well.
+        leave = true;
+        await page.GetByRole(AriaRole.Link, new() { Name = "Advanced edit" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Advanced edit", Level = 1 })).ToBeVisibleAsync();
+        leave = false;
+        await page.GetByLabel("Timeout (seconds)").FillAsync("0");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save advanced settings" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[id='advanced.timeoutSeconds-error']")).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Back to Edit" }).ClickAsync();
+        await Assertions.Expect(page.GetByLabel("Timeout (seconds)")).ToHaveValueAsync("0");
+        Assert.Equal(4, dialogs.Count);
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Advanced edit", Level = 1 })).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task SignedInBrowser_TriggersScenario_ByOpeningItsGetUrl()
     {
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
