@@ -85,11 +85,30 @@
     const seconds = Number(live.dataset.liveRefresh) || 2;
     refreshTimer = setTimeout(function () {
       if (window.Blazor && window.Blazor.navigateTo) {
-        window.Blazor.navigateTo(location.pathname + location.search, { replaceHistoryEntry: true });
+        focusBeforeRefresh = document.activeElement !== document.body ? document.activeElement : null;
+        startingRefresh = true;
+        try {
+          window.Blazor.navigateTo(location.pathname + location.search, { replaceHistoryEntry: true });
+        } finally {
+          startingRefresh = false;
+        }
       } else {
         location.reload();
       }
     }, seconds * 1000);
+  }
+
+  // A refresh is not a navigation: focus stays where the user left it (a keyboard user on "Cancel run" must not be sent
+  // to the top every two seconds). Blazor's FocusOnNavigate moves focus to the h1 after enhanced navigations (some
+  // versions after every one, same page or not); this runs after it and puts focus back, unless the user moved it
+  // meanwhile or the element is gone (the run ended and its Cancel button with it).
+  let focusBeforeRefresh = null;
+  let startingRefresh = false;
+  function keepFocusThroughRefresh() {
+    const kept = focusBeforeRefresh;
+    if (!kept || !kept.isConnected || document.activeElement === kept) return;
+    const active = document.activeElement;
+    if (active === null || active === document.body || active.matches("h1")) kept.focus({ preventScroll: true });
   }
 
   // A checkbox that enables another control (data-enables) and reveals a block (data-reveals) while checked;
@@ -178,6 +197,16 @@
   // Blazor's enhanced navigation swaps page content without a reload: enhance the new content too.
   function hookBlazor() {
     if (window.Blazor && window.Blazor.addEventListener) {
+      // Added after Blazor's own listeners, so these run after its focus handling. A navigation the user starts (Blazor
+      // announces it while navigateTo runs for a refresh, so any other is theirs) moves focus as it should.
+      window.Blazor.addEventListener("enhancednavigationstart", function () {
+        if (!startingRefresh) focusBeforeRefresh = null;
+      });
+      window.Blazor.addEventListener("enhancedload", keepFocusThroughRefresh);
+      window.Blazor.addEventListener("enhancednavigationend", function () {
+        keepFocusThroughRefresh();
+        focusBeforeRefresh = null;
+      });
       window.Blazor.addEventListener("enhancedload", onPage);
     } else {
       setTimeout(hookBlazor, 50);

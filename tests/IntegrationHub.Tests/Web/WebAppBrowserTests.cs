@@ -265,6 +265,45 @@ public sealed partial class WebAppBrowserTests(BrowserFixture browser) : IClassF
     }
 
     [Fact]
+    public async Task RunningRun_KeepsKeyboardFocusWhereTheUserLeftIt_WhileItsPageRefreshes_AndAnnouncesOnlyTheStatusLine()
+    {
+        var erpAnswers = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var erp = await LoopbackHttpServer.StartAsync(async (_, _) =>
+        {
+            await erpAnswers.Task;
+            return (200, "{}");
+        });
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        await WebSteps.CreateScenarioAsync(hub, new
+        {
+            name = "Focus keeper",
+            sourceScript = "return [{ id: 1 }];",
+            target = new { type = "http", url = erp.Url("orders") },
+        });
+        var page = await browser.NewPageAsync(hub);
+        await WebSteps.SignInAsync(page);
+        await WebSteps.ScenarioMenuAsync(page, "Focus keeper", "Run now");
+        await Assertions.Expect(page.Locator(".page-header .badge")).ToHaveTextAsync("Running", new() { Timeout = (float)RunTimeout.TotalMilliseconds });
+
+        // The user tabs to Cancel run; the page refreshes itself (twice, counted, not timed) and the focus stays there.
+        var cancel = page.GetByRole(AriaRole.Button, new() { Name = "Cancel run" });
+        await cancel.FocusAsync();
+        await page.EvaluateAsync("() => { window.hubTestRefreshes = 0; Blazor.addEventListener('enhancedload', () => window.hubTestRefreshes++); }");
+        await page.WaitForFunctionAsync("() => window.hubTestRefreshes >= 2");
+        await Assertions.Expect(cancel).ToBeFocusedAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).Not.ToBeFocusedAsync();
+
+        // Only the status line is a live region: a screen reader does not read the whole page out every two seconds.
+        var live = page.Locator("[aria-live]");
+        await Assertions.Expect(live).ToHaveCountAsync(1);
+        await Assertions.Expect(live).ToHaveTextAsync("This run is running; the page updates by itself.");
+
+        erpAnswers.SetResult();
+        await Assertions.Expect(page.Locator(".page-header .badge")).ToHaveTextAsync("Succeeded", new() { Timeout = (float)RunTimeout.TotalMilliseconds });
+        await Assertions.Expect(live).ToHaveTextAsync("This run succeeded.");
+    }
+
+    [Fact]
     public async Task ScenarioMenu_WorksWithTheKeyboardAlone()
     {
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
