@@ -66,13 +66,16 @@
     items[next].focus();
   });
 
-  // Times: the server writes UTC; show them in the reader's own time zone.
+  // Times: the server writes UTC; show them in the reader's own time zone. data-time-of-day (a run's log lines): the
+  // time alone, to the millisecond.
   function localizeTimes() {
     document.querySelectorAll("time[datetime]:not([data-localized])").forEach(function (el) {
       const date = new Date(el.getAttribute("datetime"));
       if (isNaN(date)) return;
       el.dataset.localized = "true";
-      el.textContent = date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
+      el.textContent = "timeOfDay" in el.dataset
+        ? date.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit", fractionalSecondDigits: 3 })
+        : date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
     });
   }
 

@@ -304,6 +304,30 @@ public sealed partial class WebAppBrowserTests(BrowserFixture browser) : IClassF
     }
 
     [Fact]
+    public async Task RunPage_ShowsLogTimesInTheBrowsersZone_AsItsOtherTimes()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenarioId = await WebSteps.CreateScenarioAsync(hub, new { name = "Timekeeper", sourceScript = "log.info('tick'); return [];" });
+        Guid runId;
+        using (var client = hub.CreateAdminClient())
+        {
+            var accepted = await client.PostAsync($"/api/v1/scenarios/{scenarioId}/runs", null);
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+            runId = (await accepted.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetGuid();
+        }
+        // Kolkata is five and a half hours from UTC: a UTC time of day cannot pass for it.
+        var page = await browser.NewPageAsync(hub, timeZone: "Asia/Kolkata");
+        await WebSteps.SignInAsync(page);
+        await page.GotoAsync($"/runs/{runId}");
+        await Assertions.Expect(page.Locator(".page-header .badge")).ToHaveTextAsync("Succeeded", new() { Timeout = (float)RunTimeout.TotalMilliseconds });
+
+        var tick = page.GetByTestId("run-log").Locator("li", new() { HasText = "tick" }).Locator("time");
+        var at = DateTimeOffset.Parse(await tick.GetAttributeAsync("datetime") ?? "", System.Globalization.CultureInfo.InvariantCulture);
+        var kolkata = TimeZoneInfo.ConvertTime(at, TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata"));
+        await Assertions.Expect(tick).ToHaveTextAsync(kolkata.ToString("HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public async Task ScenarioMenu_WorksWithTheKeyboardAlone()
     {
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
