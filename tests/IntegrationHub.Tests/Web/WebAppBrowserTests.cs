@@ -654,6 +654,69 @@ public sealed partial class WebAppBrowserTests(BrowserFixture browser) : IClassF
         await BrowserFixture.ScreenshotAsync(page, "17-scenarios-phone");
     }
 
+    [Fact]
+    public async Task LongTextWithoutSpaces_StaysInsideThePage_OnLaptopAndPhone()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var longName = "Orders" + new string('x', 194);
+        var scenarioId = await WebSteps.CreateScenarioAsync(hub, new
+        {
+            name = longName,
+            description = "Description" + new string('y', 300),
+            sourceScript = "return [];",
+            target = new { type = "storage", keyFields = StorageKeyFields },
+            advanced = new { enableExternalTriggers = true },
+        });
+        var longKey = "{\"id\":\"" + new string('k', 150) + "\"}";
+        using (var admin = hub.CreateAdminClient())
+        {
+            var put = await admin.PutAsync($"/api/v1/scenarios/{scenarioId}/storage?keyJson={Uri.EscapeDataString(longKey)}",
+                new StringContent("{\"total\":1}", Encoding.UTF8, "application/json"));
+            Assert.True(put.IsSuccessStatusCode, $"Storage PUT answered {(int)put.StatusCode}");
+            var user = await admin.PostAsJsonAsync("/api/v1/users", new { email = new string('e', 60) + "@example.test", password = "Long-Address-42-lamps", role = "Viewer" });
+            Assert.True(user.IsSuccessStatusCode, $"Adding a user answered {(int)user.StatusCode}");
+            Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync($"/api/v1/scenarios/{scenarioId}/runs", null)).StatusCode);
+        }
+        var page = await browser.NewPageAsync(hub);
+        await WebSteps.SignInAsync(page);
+        (string Name, string Path)[] pages =
+        [
+            ("scenarios", "/scenarios"), ("edit", $"/scenarios/{scenarioId}/edit"), ("advanced", $"/scenarios/{scenarioId}/advanced"),
+            ("runs", "/runs"), ("users", "/users"), ("storage", $"/storage/{scenarioId}"),
+            ("storage-entry", $"/storage/{scenarioId}?key={Uri.EscapeDataString(longKey)}"),
+        ];
+
+        foreach (var width in new[] { 1280, 390 })
+        {
+            await page.SetViewportSizeAsync(width, 844);
+            foreach (var (name, path) in pages)
+            {
+                await page.GotoAsync(path);
+                await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+                await BrowserFixture.ScreenshotAsync(page, $"21-long-text-{width}-{name}");
+                // Nothing sticks out of its box (which would widen the page, or run over its card's edge).
+                var overflowing = await page.EvaluateAsync<string[]>("""
+                    () => {
+                      const page = document.documentElement;
+                      const found = page.scrollWidth > page.clientWidth ? [`the page is ${page.scrollWidth}px wide`] : [];
+                      for (const el of document.querySelectorAll("main h1, main .card, main .breadcrumb, [data-testid=url-hint]")) {
+                        if (el.scrollWidth > el.clientWidth + 1) found.push(`${el.tagName.toLowerCase()}.${el.className}: ${el.scrollWidth}px in ${el.clientWidth}px`);
+                      }
+                      return found;
+                    }
+                    """);
+                Assert.True(overflowing.Length == 0, $"{path} at {width}px: {string.Join("; ", overflowing)}");
+            }
+        }
+
+        // Where there is room, an address is not broken inside a word.
+        await page.SetViewportSizeAsync(1280, 844);
+        await page.GotoAsync("/users");
+        var lines = await page.Locator("tbody strong", new() { HasText = HubHost.AdminEmail }).EvaluateAsync<int>(
+            "el => Math.round(el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight))");
+        Assert.Equal(1, lines);
+    }
+
     [GeneratedRegex(@"URL:\s*(?<url>\S+)")]
     private static partial Regex UrlHint();
 }
