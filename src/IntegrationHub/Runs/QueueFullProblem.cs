@@ -12,6 +12,7 @@ internal static class QueueFullProblem
         return TypedResults.Problem(
             statusCode: StatusCodes.Status429TooManyRequests,
             title: "Queue full",
-            detail: "The scenario already has its maximum of queued runs (Max Queued Runs); try again later.");
+            // In the words of the Advanced edit page, where the limit is set.
+            detail: "The scenario already has as many waiting runs as its Queue limit (Advanced edit) allows; try again later.");
     }
 }

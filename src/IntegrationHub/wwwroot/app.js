@@ -66,13 +66,16 @@
     items[next].focus();
   });
 
-  // Times: the server writes UTC; show them in the reader's own time zone.
+  // Times: the server writes UTC; show them in the reader's own time zone. data-time-of-day (a run's log lines): the
+  // time alone, to the millisecond.
   function localizeTimes() {
     document.querySelectorAll("time[datetime]:not([data-localized])").forEach(function (el) {
       const date = new Date(el.getAttribute("datetime"));
       if (isNaN(date)) return;
       el.dataset.localized = "true";
-      el.textContent = date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
+      el.textContent = "timeOfDay" in el.dataset
+        ? date.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit", fractionalSecondDigits: 3 })
+        : date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
     });
   }
 
@@ -85,11 +88,30 @@
     const seconds = Number(live.dataset.liveRefresh) || 2;
     refreshTimer = setTimeout(function () {
       if (window.Blazor && window.Blazor.navigateTo) {
-        window.Blazor.navigateTo(location.pathname + location.search, { replaceHistoryEntry: true });
+        focusBeforeRefresh = document.activeElement !== document.body ? document.activeElement : null;
+        startingRefresh = true;
+        try {
+          window.Blazor.navigateTo(location.pathname + location.search, { replaceHistoryEntry: true });
+        } finally {
+          startingRefresh = false;
+        }
       } else {
         location.reload();
       }
     }, seconds * 1000);
+  }
+
+  // A refresh is not a navigation: focus stays where the user left it (a keyboard user on "Cancel run" must not be sent
+  // to the top every two seconds). Blazor's FocusOnNavigate moves focus to the h1 after enhanced navigations (some
+  // versions after every one, same page or not); this runs after it and puts focus back, unless the user moved it
+  // meanwhile or the element is gone (the run ended and its Cancel button with it).
+  let focusBeforeRefresh = null;
+  let startingRefresh = false;
+  function keepFocusThroughRefresh() {
+    const kept = focusBeforeRefresh;
+    if (!kept || !kept.isConnected || document.activeElement === kept) return;
+    const active = document.activeElement;
+    if (active === null || active === document.body || active.matches("h1")) kept.focus({ preventScroll: true });
   }
 
   // A checkbox that enables another control (data-enables) and reveals a block (data-reveals) while checked;
@@ -119,8 +141,14 @@
 
   // Forms marked data-guard-unsaved (scenario edit, advanced edit) ask before a link takes the user away from
   // changes not saved yet. Enhanced navigation never unloads the page, so links are checked here, before Blazor sees
-  // the click; closing or reloading the tab is left to beforeunload.
+  // the click; closing or reloading the tab is left to beforeunload. A submit posts the form (the page unloads, so no
+  // question then); when the hub renders the posted values back unsaved (refused, or a schedule preview) it marks the
+  // form data-unsaved, and markedUnsaved picks that up: the changes are still at risk until a save succeeds.
   let unsaved = null;
+  function markedUnsaved() {
+    const form = document.querySelector("form[data-guard-unsaved][data-unsaved]");
+    if (form) unsaved = form;
+  }
   document.addEventListener("input", function (event) {
     const form = event.target.closest && event.target.closest("form[data-guard-unsaved]");
     if (form) unsaved = form;
@@ -159,6 +187,7 @@
   }
 
   function onPage() {
+    markedUnsaved();
     syncToggles();
     localizeTimes();
     fillTimeZone();
@@ -171,6 +200,16 @@
   // Blazor's enhanced navigation swaps page content without a reload: enhance the new content too.
   function hookBlazor() {
     if (window.Blazor && window.Blazor.addEventListener) {
+      // Added after Blazor's own listeners, so these run after its focus handling. A navigation the user starts (Blazor
+      // announces it while navigateTo runs for a refresh, so any other is theirs) moves focus as it should.
+      window.Blazor.addEventListener("enhancednavigationstart", function () {
+        if (!startingRefresh) focusBeforeRefresh = null;
+      });
+      window.Blazor.addEventListener("enhancedload", keepFocusThroughRefresh);
+      window.Blazor.addEventListener("enhancednavigationend", function () {
+        keepFocusThroughRefresh();
+        focusBeforeRefresh = null;
+      });
       window.Blazor.addEventListener("enhancedload", onPage);
     } else {
       setTimeout(hookBlazor, 50);

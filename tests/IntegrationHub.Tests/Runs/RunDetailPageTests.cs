@@ -41,6 +41,45 @@ public sealed class RunDetailPageTests
         Assert.Equal(HttpStatusCode.NotFound, (await browser.GetAsync($"/api/v1/runs/{Guid.NewGuid()}/result")).StatusCode);
     }
 
+    [Fact]
+    public async Task AFailedRunWithRecordsOut_SaysTheyWereNotAllDelivered_AndThatItKeptNoResult()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, RunsTestData.NoWorkers);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub);
+        Guid runId;
+        await using (var db = await RunsTestData.CreateDbAsync(hub))
+        {
+            // As a run that failed at its storage target ends: the script's record counted out, no result stored.
+            var now = DateTimeOffset.UtcNow;
+            var run = new Run
+            {
+                WorkspaceId = scenario.WorkspaceId,
+                ScenarioId = scenario.Id,
+                Status = RunStatus.Failed,
+                Trigger = TriggerKind.Manual,
+                QueuedAt = now,
+                AvailableAt = now,
+                StartedAt = now,
+                FinishedAt = now,
+                Attempts = 1,
+                MaxAttempts = 1,
+                RecordsIn = 1,
+                RecordsOut = 1,
+                Error = "The record has no key field 'id'.",
+            };
+            db.Runs.Add(run);
+            await db.SaveChangesAsync();
+            runId = run.Id;
+        }
+        using var browser = await hub.SignInAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+
+        var page = WebUtility.HtmlDecode(await browser.GetStringAsync($"/runs/{runId}"));
+
+        Assert.Contains("(not all delivered: the run failed)", page, StringComparison.Ordinal);
+        Assert.Contains("No result: the run failed.", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("No records were returned", page, StringComparison.Ordinal);
+    }
+
     private static async Task<Guid> AddEndedRunAsync(HubHost hub, Scenario scenario, string? payload, string result)
     {
         await using var db = await RunsTestData.CreateDbAsync(hub);

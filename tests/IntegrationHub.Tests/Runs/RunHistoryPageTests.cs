@@ -58,6 +58,36 @@ public sealed class RunHistoryPageTests
     }
 
     [Fact]
+    public async Task APagePastTheEnd_SaysThereAreNoRunsOnIt_AndLinksToPageOne_NotThatThereAreNoRunsYet()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, RunsTestData.NoWorkers);
+        var (_, browser) = await OneRunAsync(hub);
+        using var _ = browser;
+
+        var page = WebUtility.HtmlDecode(await browser.GetStringAsync("/runs?page=99999"));
+
+        Assert.Contains("No runs on page 99999", page, StringComparison.Ordinal);
+        Assert.Matches("<a class=\"btn\" href=\"[^\"]*/runs\\?page=1\">Go to page 1</a>", page);
+        Assert.DoesNotContain("No runs yet", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FiltersThatAreNotUnderstood_AreNamed_AndAFromLaterThanUntil_IsPointedOut()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, RunsTestData.NoWorkers);
+        var (runId, browser) = await OneRunAsync(hub);
+        using var _ = browser;
+
+        var unreadable = WebUtility.HtmlDecode(await browser.GetStringAsync("/runs?status=Bogus&from=garbage"));
+        var reversed = WebUtility.HtmlDecode(await browser.GetStringAsync("/runs?from=2026-02-01T00:00&to=2026-01-01T00:00"));
+
+        Assert.Contains("These filters were not understood and not applied: Status “Bogus”, Queued from “garbage”.", unreadable, StringComparison.Ordinal);
+        Assert.Contains($"data-run=\"{runId}\"", unreadable, StringComparison.Ordinal);
+        Assert.Contains("“Queued from” is later than “Queued until”", reversed, StringComparison.Ordinal);
+        Assert.DoesNotContain("not understood", reversed, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ThePage_SaysHowLongEndedRunsAreKept()
     {
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, new Dictionary<string, string?>(RunsTestData.NoWorkers)

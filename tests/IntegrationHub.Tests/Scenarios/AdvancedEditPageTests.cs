@@ -27,6 +27,34 @@ public sealed class AdvancedEditPageTests
     }
 
     [Fact]
+    public async Task AllowAnonymousHint_SaysGetCacheDataAnswersWithoutCredentialsToo_AsItDoes()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenarioId = await IntegrationHub.Tests.Web.WebSteps.CreateScenarioAsync(hub, new
+        {
+            name = "Open cache",
+            sourceScript = "return [];",
+            advanced = new { enableExternalTriggers = true, allowAnonymousTriggers = true },
+        });
+        var keyJson = Uri.EscapeDataString("{\"id\":1}");
+        using (var admin = hub.CreateAdminClient())
+        {
+            var put = await admin.PutAsync($"/api/v1/scenarios/{scenarioId}/storage?keyJson={keyJson}",
+                new StringContent("{\"secret\":true}", System.Text.Encoding.UTF8, "application/json"));
+            Assert.True(put.IsSuccessStatusCode, $"Storage PUT answered {(int)put.StatusCode}");
+        }
+        using var anonymous = hub.CreateHttpClient();
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync($"/ExternalData/GetCacheData/{scenarioId}?keyJson={keyJson}")).StatusCode);
+        using var browser = await hub.SignInAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+
+        var html = WebUtility.HtmlDecode(await browser.GetStringAsync($"/scenarios/{scenarioId}/advanced"));
+
+        var hint = System.Text.RegularExpressions.Regex.Match(html, "id=\"allow-anonymous-hint\"[^>]*>([^<]*)<");
+        Assert.True(hint.Success, "The page has no hint for Allow Anonymous Triggers.");
+        Assert.Contains("read its data storage with GetCacheData", hint.Groups[1].Value, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Save_WithStaleVersion_SaysSomeoneElseSaved_NotThatTheScenarioWasDeleted()
     {
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.RegularExpressions;
 using IntegrationHub.Data;
 using IntegrationHub.Storage;
 using IntegrationHub.Tests.Identity;
@@ -11,7 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace IntegrationHub.Tests.Storage;
 
 /// <summary>The server-rendered data storage page, read as HTML (the browser tests cover using it).</summary>
-public sealed class DataStoragePageTests
+public sealed partial class DataStoragePageTests
 {
     [Fact]
     public async Task List_ShowsKeysAndValuesAsWritten_NotAsJsonEscapes()
@@ -30,6 +31,39 @@ public sealed class DataStoragePageTests
         Assert.Contains(""">{"name":"Müller €"}</a>""", WebUtility.HtmlDecode(html), StringComparison.Ordinal);
         Assert.Contains(""">"Zürich <b>"</td>""", WebUtility.HtmlDecode(html), StringComparison.Ordinal);
         Assert.DoesNotContain("<b>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PickedEntry_ShowsItsKeyAsWritten_AndDeleteNamesIt()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var api = hub.CreateAdminClient();
+        await PutAsync(api, scenario.Id, """{"name":"Müller & Söhne <k>"}""", "1");
+        using var browser = await hub.SignInAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+
+        var html = await browser.GetStringAsync($"/storage/{scenario.Id}?key={Uri.EscapeDataString("""{"name":"Müller & Söhne <k>"}""")}");
+
+        // Not the stored form, "{\"name\":\"M\u00FCller \u0026 S\u00F6hne \u003Ck\u003E\"}".
+        var key = KeyField().Match(html);
+        Assert.True(key.Success, "The page has no Key field.");
+        Assert.Equal("""{"name":"Müller & Söhne <k>"}""", WebUtility.HtmlDecode(key.Groups[1].Value));
+        Assert.Contains("data-confirm=\"Delete the entry {\"name\":\"Müller & Söhne <k>\"}?\"", WebUtility.HtmlDecode(html), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StorageOfAScenarioThatIsNotThere_Answers404_WithTheDoesNotExistCard()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        await ScenarioTestData.CreateScenarioAsync(hub);
+        using var browser = await hub.SignInAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+
+        var response = await browser.GetAsync($"/storage/{Guid.NewGuid()}");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Contains("This scenario does not exist", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("Pick a scenario", html, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -111,4 +145,7 @@ public sealed class DataStoragePageTests
             $"/api/v1/scenarios/{scenarioId}/storage?keyJson={Uri.EscapeDataString(keyJson)}", new StringContent(valueJson, Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
     }
+
+    [GeneratedRegex("id=\"entry-key\"[^>]*value=\"([^\"]*)\"")]
+    private static partial Regex KeyField();
 }

@@ -265,6 +265,69 @@ public sealed partial class WebAppBrowserTests(BrowserFixture browser) : IClassF
     }
 
     [Fact]
+    public async Task RunningRun_KeepsKeyboardFocusWhereTheUserLeftIt_WhileItsPageRefreshes_AndAnnouncesOnlyTheStatusLine()
+    {
+        var erpAnswers = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var erp = await LoopbackHttpServer.StartAsync(async (_, _) =>
+        {
+            await erpAnswers.Task;
+            return (200, "{}");
+        });
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        await WebSteps.CreateScenarioAsync(hub, new
+        {
+            name = "Focus keeper",
+            sourceScript = "return [{ id: 1 }];",
+            target = new { type = "http", url = erp.Url("orders") },
+        });
+        var page = await browser.NewPageAsync(hub);
+        await WebSteps.SignInAsync(page);
+        await WebSteps.ScenarioMenuAsync(page, "Focus keeper", "Run now");
+        await Assertions.Expect(page.Locator(".page-header .badge")).ToHaveTextAsync("Running", new() { Timeout = (float)RunTimeout.TotalMilliseconds });
+
+        // The user tabs to Cancel run; the page refreshes itself (twice, counted, not timed) and the focus stays there.
+        var cancel = page.GetByRole(AriaRole.Button, new() { Name = "Cancel run" });
+        await cancel.FocusAsync();
+        await page.EvaluateAsync("() => { window.hubTestRefreshes = 0; Blazor.addEventListener('enhancedload', () => window.hubTestRefreshes++); }");
+        await page.WaitForFunctionAsync("() => window.hubTestRefreshes >= 2");
+        await Assertions.Expect(cancel).ToBeFocusedAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).Not.ToBeFocusedAsync();
+
+        // Only the status line is a live region: a screen reader does not read the whole page out every two seconds.
+        var live = page.Locator("[aria-live]");
+        await Assertions.Expect(live).ToHaveCountAsync(1);
+        await Assertions.Expect(live).ToHaveTextAsync("This run is running; the page updates by itself.");
+
+        erpAnswers.SetResult();
+        await Assertions.Expect(page.Locator(".page-header .badge")).ToHaveTextAsync("Succeeded", new() { Timeout = (float)RunTimeout.TotalMilliseconds });
+        await Assertions.Expect(live).ToHaveTextAsync("This run succeeded.");
+    }
+
+    [Fact]
+    public async Task RunPage_ShowsLogTimesInTheBrowsersZone_AsItsOtherTimes()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenarioId = await WebSteps.CreateScenarioAsync(hub, new { name = "Timekeeper", sourceScript = "log.info('tick'); return [];" });
+        Guid runId;
+        using (var client = hub.CreateAdminClient())
+        {
+            var accepted = await client.PostAsync($"/api/v1/scenarios/{scenarioId}/runs", null);
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+            runId = (await accepted.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetGuid();
+        }
+        // Kolkata is five and a half hours from UTC: a UTC time of day cannot pass for it.
+        var page = await browser.NewPageAsync(hub, timeZone: "Asia/Kolkata");
+        await WebSteps.SignInAsync(page);
+        await page.GotoAsync($"/runs/{runId}");
+        await Assertions.Expect(page.Locator(".page-header .badge")).ToHaveTextAsync("Succeeded", new() { Timeout = (float)RunTimeout.TotalMilliseconds });
+
+        var tick = page.GetByTestId("run-log").Locator("li", new() { HasText = "tick" }).Locator("time");
+        var at = DateTimeOffset.Parse(await tick.GetAttributeAsync("datetime") ?? "", System.Globalization.CultureInfo.InvariantCulture);
+        var kolkata = TimeZoneInfo.ConvertTime(at, TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata"));
+        await Assertions.Expect(tick).ToHaveTextAsync(kolkata.ToString("HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public async Task ScenarioMenu_WorksWithTheKeyboardAlone()
     {
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
@@ -370,6 +433,54 @@ public sealed partial class WebAppBrowserTests(BrowserFixture browser) : IClassF
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Half edited", Level = 1 })).ToBeVisibleAsync();
         Assert.Equal("Leave this page? Your changes are not saved.", Assert.Single(dialogs));
         await Assertions.Expect(page.GetByLabel("Name")).ToHaveValueAsync("Half edited, renamed");
+    }
+
+    [Fact]
+    public async Task ScenarioEdits_ThatTheHubRefusedOrOnlyPreviewed_StillAskBeforeALinkLeavesThem()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenarioId = await WebSteps.CreateScenarioAsync(hub, new { name = "Kept edits", sourceScript = "return [];" });
+        var page = await browser.NewPageAsync(hub);
+        await WebSteps.SignInAsync(page);
+        await page.GotoAsync($"/scenarios/{scenarioId}/edit");
+        var dialogs = new List<string>();
+        var leave = false;
+        page.Dialog += async (_, dialog) =>
+        {
+            dialogs.Add(dialog.Message);
+            await (leave ? dialog.AcceptAsync() : dialog.DismissAsync());
+        };
+        var name = page.GetByLabel("Name", new() { Exact = true });
+
+        // Refused: the page comes back with what was typed, and Cancel asks before throwing it away.
+        await name.FillAsync("Kept edits, renamed");
+        await page.GetByLabel("Cron expression").FillAsync("not a cron");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[id='schedule.cron-error']")).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Cancel" }).ClickAsync();
+        await Assertions.Expect(name).ToHaveValueAsync("Kept edits, renamed");
+        Assert.Single(dialogs);
+
+        // Previewed: the schedule is shown, nothing is saved, and a link in the main navigation asks too.
+        await page.GetByLabel("Cron expression").FillAsync("*/5 * * * *");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Preview schedule" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".callout ol li")).ToHaveCountAsync(5);
+        await page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Run history" }).ClickAsync();
+        await Assertions.Expect(name).ToHaveValueAsync("Kept edits, renamed");
+        Assert.Equal(2, dialogs.Count);
+
+        // The user leaves on purpose; on Advanced edit a refused save asks before Back to Edit as well.
+        leave = true;
+        await page.GetByRole(AriaRole.Link, new() { Name = "Advanced edit" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Advanced edit", Level = 1 })).ToBeVisibleAsync();
+        leave = false;
+        await page.GetByLabel("Timeout (seconds)").FillAsync("0");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save advanced settings" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[id='advanced.timeoutSeconds-error']")).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Back to Edit" }).ClickAsync();
+        await Assertions.Expect(page.GetByLabel("Timeout (seconds)")).ToHaveValueAsync("0");
+        Assert.Equal(4, dialogs.Count);
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Advanced edit", Level = 1 })).ToBeVisibleAsync();
     }
 
     [Fact]
@@ -541,6 +652,69 @@ public sealed partial class WebAppBrowserTests(BrowserFixture browser) : IClassF
         await page.GotoAsync("/scenarios");
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Orders to ERP" })).ToBeVisibleAsync();
         await BrowserFixture.ScreenshotAsync(page, "17-scenarios-phone");
+    }
+
+    [Fact]
+    public async Task LongTextWithoutSpaces_StaysInsideThePage_OnLaptopAndPhone()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var longName = "Orders" + new string('x', 194);
+        var scenarioId = await WebSteps.CreateScenarioAsync(hub, new
+        {
+            name = longName,
+            description = "Description" + new string('y', 300),
+            sourceScript = "return [];",
+            target = new { type = "storage", keyFields = StorageKeyFields },
+            advanced = new { enableExternalTriggers = true },
+        });
+        var longKey = "{\"id\":\"" + new string('k', 150) + "\"}";
+        using (var admin = hub.CreateAdminClient())
+        {
+            var put = await admin.PutAsync($"/api/v1/scenarios/{scenarioId}/storage?keyJson={Uri.EscapeDataString(longKey)}",
+                new StringContent("{\"total\":1}", Encoding.UTF8, "application/json"));
+            Assert.True(put.IsSuccessStatusCode, $"Storage PUT answered {(int)put.StatusCode}");
+            var user = await admin.PostAsJsonAsync("/api/v1/users", new { email = new string('e', 60) + "@example.test", password = "Long-Address-42-lamps", role = "Viewer" });
+            Assert.True(user.IsSuccessStatusCode, $"Adding a user answered {(int)user.StatusCode}");
+            Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync($"/api/v1/scenarios/{scenarioId}/runs", null)).StatusCode);
+        }
+        var page = await browser.NewPageAsync(hub);
+        await WebSteps.SignInAsync(page);
+        (string Name, string Path)[] pages =
+        [
+            ("scenarios", "/scenarios"), ("edit", $"/scenarios/{scenarioId}/edit"), ("advanced", $"/scenarios/{scenarioId}/advanced"),
+            ("runs", "/runs"), ("users", "/users"), ("storage", $"/storage/{scenarioId}"),
+            ("storage-entry", $"/storage/{scenarioId}?key={Uri.EscapeDataString(longKey)}"),
+        ];
+
+        foreach (var width in new[] { 1280, 390 })
+        {
+            await page.SetViewportSizeAsync(width, 844);
+            foreach (var (name, path) in pages)
+            {
+                await page.GotoAsync(path);
+                await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+                await BrowserFixture.ScreenshotAsync(page, $"21-long-text-{width}-{name}");
+                // Nothing sticks out of its box (which would widen the page, or run over its card's edge).
+                var overflowing = await page.EvaluateAsync<string[]>("""
+                    () => {
+                      const page = document.documentElement;
+                      const found = page.scrollWidth > page.clientWidth ? [`the page is ${page.scrollWidth}px wide`] : [];
+                      for (const el of document.querySelectorAll("main h1, main .card, main .breadcrumb, [data-testid=url-hint]")) {
+                        if (el.scrollWidth > el.clientWidth + 1) found.push(`${el.tagName.toLowerCase()}.${el.className}: ${el.scrollWidth}px in ${el.clientWidth}px`);
+                      }
+                      return found;
+                    }
+                    """);
+                Assert.True(overflowing.Length == 0, $"{path} at {width}px: {string.Join("; ", overflowing)}");
+            }
+        }
+
+        // Where there is room, an address is not broken inside a word.
+        await page.SetViewportSizeAsync(1280, 844);
+        await page.GotoAsync("/users");
+        var lines = await page.Locator("tbody strong", new() { HasText = HubHost.AdminEmail }).EvaluateAsync<int>(
+            "el => Math.round(el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight))");
+        Assert.Equal(1, lines);
     }
 
     [GeneratedRegex(@"URL:\s*(?<url>\S+)")]
