@@ -55,6 +55,7 @@ internal static class HostingExtensions
         app.UseStatusCodePages();
         app.UseBrowserErrorPages();
         app.UseRequestContentCoding();
+        app.UseUnquotedJsonCharset();
         return app;
     }
 

@@ -56,6 +56,12 @@ internal static partial class RequestErrorText
         {
             return $"'{bind.Groups["name"].Value}' cannot be \"{bind.Groups["value"].Value}\".";
         }
+        if (WrongMediaType().Match(message) is { Success: true } wrong)
+        {
+            var given = wrong.Groups["type"].Value;
+            return $"The body must be sent as application/{wrong.Groups["kind"].Value switch { "JSON" => "json", _ => "x-www-form-urlencoded" }}; "
+                + (given.Length == 0 ? "the request's Content-Type is empty." : $"the request's Content-Type is '{given}'.");
+        }
         if (RequiredParameter().Match(message) is { Success: true } required)
         {
             return $"'{required.Groups["name"].Value}' is required.";
@@ -115,6 +121,9 @@ internal static partial class RequestErrorText
 
     [GeneratedRegex("^Failed to bind parameter \"(?:.+ )?(?<name>[^ \"]+)\" from \"(?<value>.*)\"\\.$")]
     private static partial Regex FailedToBind();
+
+    [GeneratedRegex("^Expected a supported (?<kind>JSON|form) media type but got \"(?<type>.*)\"\\.$")]
+    private static partial Regex WrongMediaType();
 
     [GeneratedRegex("^Required parameter \"(?:.+ )?(?<name>[^ \"]+)\" was not provided")]
     private static partial Regex RequiredParameter();
