@@ -251,6 +251,39 @@ public sealed class StorageEndpointsTests
     }
 
     [Theory, AllDatabases]
+    public async Task Put_CompressedValueOverMaxValueBytesOnceDecoded_Is413Problem(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, new Dictionary<string, string?> { ["Storage:MaxValueBytes"] = "1024" });
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        // A few dozen bytes on the wire, 100 times the limit once decoded; the compressed length was all that was checked.
+        var tooLarge = Gzipped("\"" + new string('v', 100 * 1024) + "\"");
+        var fits = Gzipped("\"" + new string('v', 1000) + "\"");
+
+        var refused = await client.PutAsync(Url(scenario.Id, "\"big\""), tooLarge);
+        var stored = await client.PutAsync(Url(scenario.Id, "\"fits\""), fits);
+
+        var problem = await IdentityTestClient.ReadProblemAsync(refused, HttpStatusCode.RequestEntityTooLarge);
+        Assert.Contains("Storage:MaxValueBytes", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(Url(scenario.Id, "\"big\""))).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, stored.StatusCode);
+        Assert.Equal(1000, (await client.GetFromJsonAsync<string>(Url(scenario.Id, "\"fits\"")))!.Length);
+
+        static ByteArrayContent Gzipped(string json)
+        {
+            using var coded = new MemoryStream();
+            using (var gzip = new System.IO.Compression.GZipStream(coded, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            {
+                gzip.Write(Encoding.UTF8.GetBytes(json));
+            }
+            var content = new ByteArrayContent(coded.ToArray());
+            content.Headers.ContentType = new("application/json");
+            content.Headers.ContentEncoding.Add("gzip");
+            return content;
+        }
+    }
+
+    [Theory, AllDatabases]
     public async Task Put_NotJson_Is415_OnlyAfterTheCallerAndTheScenarioWereChecked(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);
