@@ -95,7 +95,8 @@ public sealed class ScenarioStorage(IDbContextFactory<HubDbContext> dbFactory, S
     }
 
     /// <summary>
-    /// A page of the scenario's live entries ordered by key; <paramref name="search"/> matches inside keys. A page that
+    /// A page of the scenario's live entries ordered by key; <paramref name="search"/> matches inside keys, as typed: "café"
+    /// finds the key stored as <c>"caf\u00E9"</c> (<see cref="StorageKey.AsStored"/>). A page that
     /// starts past int.MaxValue entries (<see cref="Hosting.Paging.Offset"/> of a huge page number) is past the end: empty.
     /// </summary>
     /// <param name="valueChars">Read only this many characters of each value (a list's preview); all when null.</param>
@@ -112,7 +113,11 @@ public sealed class ScenarioStorage(IDbContextFactory<HubDbContext> dbFactory, S
         var query = db.StorageEntries.Where(e => e.ScenarioId == scenarioId && (e.ExpiresAt == null || e.ExpiresAt > now));
         if (!string.IsNullOrEmpty(search))
         {
-            query = query.Where(e => e.Key.Contains(search));
+            if (StorageKey.AsStored(search) is not { } stored)
+            {
+                return new StoragePage([], 0);
+            }
+            query = query.Where(e => e.Key.Contains(stored));
         }
 
         var total = await query.CountAsync(cancellationToken);

@@ -78,6 +78,30 @@ public sealed class StorageEndpointsTests
     }
 
     [Theory, AllDatabases]
+    public async Task List_SearchFindsKeysHoldingCharactersTheCanonicalFormEscapes_AsTyped(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        // Stored as "caf\u00E9", "a\u003Cb", "\uD83D\uDE00 smile" and so on: the search looked for the characters as typed.
+        foreach (var key in new[] { "\"café\"", "\"a<b\"", "\"😀 smile\"", "\"x_y\"", "\"xzy\"", """{"id":"Ünal & Co"}""" })
+        {
+            await PutAsync(client, scenario.Id, key, "1");
+        }
+
+        async Task<string[]> SearchAsync(string text) =>
+            [.. (await client.GetFromJsonAsync<StorageListPage>(
+                $"/api/v1/scenarios/{scenario.Id}/storage?search={Uri.EscapeDataString(text)}", TestJson.Options))!.Items.Select(i => i.Key.ToString()!)];
+
+        Assert.Equal(["café"], await SearchAsync("café"));
+        Assert.Equal(["a<b"], await SearchAsync("<"));
+        Assert.Equal(["😀 smile"], await SearchAsync("😀"));
+        // A LIKE wildcard in the search is a character like any other.
+        Assert.Equal(["x_y"], await SearchAsync("_"));
+        Assert.Single(await SearchAsync("\"id\":\"Ünal &"));
+    }
+
+    [Theory, AllDatabases]
     public async Task Put_WithTtl_StoresAnExpiry(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);
@@ -131,6 +155,38 @@ public sealed class StorageEndpointsTests
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         }
         Assert.Contains("keyJson", await badKey.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task KeyThatIsNotJson_Is400InOneStatement_WithoutTheJsonReadersOwnWords()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        var response = await client.GetAsync(Url(scenario.Id, "not json"));
+
+        var problem = await IdentityTestClient.ReadProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Equal(
+            "keyJson is not valid JSON (it breaks at position 2); a text key is written in double quotes, such as \"order-1\".",
+            problem.GetProperty("errors").GetProperty("keyJson")[0].GetString());
+    }
+
+    [Fact]
+    public async Task KeyOverTheLimitOnlyOnceEscaped_Is400SayingTheStoredFormIsCounted()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        // 362 bytes as sent, 1,082 as stored ("\u00E9" for each é).
+        var response = await client.PutAsync(Url(scenario.Id, "\"" + new string('é', 180) + "\""), new StringContent("1", Encoding.UTF8, "application/json"));
+
+        var problem = await IdentityTestClient.ReadProblemAsync(response, HttpStatusCode.BadRequest);
+        var error = problem.GetProperty("errors").GetProperty("keyJson")[0].GetString();
+        Assert.Contains("as it is stored", error, StringComparison.Ordinal);
+        Assert.Contains("6-byte \\uXXXX escape", error, StringComparison.Ordinal);
+        Assert.EndsWith("this one has 1,082.", error, StringComparison.Ordinal);
     }
 
     [Theory, AllDatabases]
