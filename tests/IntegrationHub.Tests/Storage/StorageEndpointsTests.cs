@@ -7,7 +7,11 @@ using IntegrationHub.Identity;
 using IntegrationHub.Storage;
 using IntegrationHub.Tests.Identity;
 using IntegrationHub.Tests.Infrastructure;
+using IntegrationHub.Tests.Runs;
 using IntegrationHub.Tests.Scenarios;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace IntegrationHub.Tests.Storage;
 
@@ -99,6 +103,26 @@ public sealed class StorageEndpointsTests
         // A LIKE wildcard in the search is a character like any other.
         Assert.Equal(["x_y"], await SearchAsync("_"));
         Assert.Single(await SearchAsync("\"id\":\"Ünal &"));
+    }
+
+    [Theory, AllDatabases]
+    public async Task Delete_OfAnEntryPastItsTtl_Is404LikeItsRead_AndRemovesIt(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        // Written an hour ago with a minute to live: expired now, without waiting.
+        var anHourAgo = ActivatorUtilities.CreateInstance<ScenarioStorage>(hub.Services, (TimeProvider)new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-1)));
+        await using var db = await RunsTestData.CreateDbAsync(hub);
+        var workspaceId = await db.Scenarios.Where(s => s.Id == scenario.Id).Select(s => s.WorkspaceId).SingleAsync();
+        await anHourAgo.SetAsync(workspaceId, scenario.Id, "\"ttl\"", "1", TimeSpan.FromMinutes(1), CancellationToken.None);
+
+        var get = await client.GetAsync(Url(scenario.Id, "\"ttl\""));
+        var delete = await client.DeleteAsync(Url(scenario.Id, "\"ttl\""));
+
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+        await IdentityTestClient.AssertProblemAsync(delete, HttpStatusCode.NotFound);
+        Assert.False(await db.StorageEntries.AnyAsync(e => e.ScenarioId == scenario.Id));
     }
 
     [Theory, AllDatabases]
