@@ -34,16 +34,16 @@ internal static class ScenarioValidator
             errors["description"] = [$"The description is at most {ScenarioLimits.DescriptionMaxLength} characters."];
         }
 
+        // Connector settings' sizes are checked whatever the type: a setting a type does not use is kept, stored and
+        // listed all the same.
         var source = request.Source ?? new SourceDto();
         var sourceType = ConnectorTypes.Normalize(source.Type ?? ConnectorTypes.None, ConnectorTypes.Sources);
         if (sourceType is null)
         {
             errors["source.type"] = [$"Unknown source type '{source.Type}'; use one of: {string.Join(", ", ConnectorTypes.Sources)}."];
         }
-        else if (sourceType == ConnectorTypes.Http && UrlProblem(source.Url, "An http source") is { } sourceUrlProblem)
-        {
-            errors["source.url"] = [sourceUrlProblem];
-        }
+        CheckUrl(errors, "source.url", source.Url, sourceType == ConnectorTypes.Http ? "An http source" : null);
+        CheckHeaders(errors, "source.headers", source.Headers, checkContent: true);
 
         var target = request.Target ?? new TargetDto();
         var targetType = ConnectorTypes.Normalize(target.Type ?? ConnectorTypes.None, ConnectorTypes.Targets);
@@ -51,25 +51,17 @@ internal static class ScenarioValidator
         {
             errors["target.type"] = [$"Unknown target type '{target.Type}'; use one of: {string.Join(", ", ConnectorTypes.Targets)}."];
         }
-        else if (targetType == ConnectorTypes.Http)
+        CheckUrl(errors, "target.url", target.Url, targetType == ConnectorTypes.Http ? "An http target" : null);
+        CheckHeaders(errors, "target.headers", target.Headers, checkContent: true);
+        if (target.Method?.Length > ScenarioLimits.MethodMaxLength)
         {
-            if (UrlProblem(target.Url, "An http target") is { } targetUrlProblem)
-            {
-                errors["target.url"] = [targetUrlProblem];
-            }
-            if (target.Method is { } method && !HttpMethods.Contains(method.Trim(), StringComparer.OrdinalIgnoreCase))
-            {
-                errors["target.method"] = ["The method is POST, PUT or PATCH."];
-            }
+            errors["target.method"] = [$"The method is at most {ScenarioLimits.MethodMaxLength} characters."];
         }
-        else if (targetType == ConnectorTypes.Storage
-            && (target.KeyFields is not { Count: > 0 } || target.KeyFields.Any(string.IsNullOrWhiteSpace)))
+        else if (targetType == ConnectorTypes.Http && target.Method is { } method && !HttpMethods.Contains(method.Trim(), StringComparer.OrdinalIgnoreCase))
         {
-            errors["target.keyFields"] = ["A storage target needs at least one key field, none of them empty."];
+            errors["target.method"] = ["The method is POST, PUT or PATCH."];
         }
-
-        CheckHeaders(errors, "source.headers", source.Headers);
-        CheckHeaders(errors, "target.headers", target.Headers);
+        CheckKeyFields(errors, "target.keyFields", target.KeyFields, required: targetType == ConnectorTypes.Storage);
 
         if (request.Schedule is { Cron: { } cron } schedule && !string.IsNullOrWhiteSpace(cron))
         {
@@ -220,14 +212,36 @@ internal static class ScenarioValidator
 
     /// <summary>
     /// Header names must be HTTP tokens and values printable ASCII (tabs allowed). HttpClient refuses anything else
-    /// when the run sends it, so the header would be dropped or the run fail long after the save.
+    /// when the run sends it, so the header would be dropped or the run fail long after the save. Their number and
+    /// lengths are checked for any type.
     /// </summary>
-    private static void CheckHeaders(Dictionary<string, string[]> errors, string field, IReadOnlyDictionary<string, string>? headers)
+    private static void CheckHeaders(Dictionary<string, string[]> errors, string field, IReadOnlyDictionary<string, string>? headers, bool checkContent)
     {
-        var problems = new List<string>();
-        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        if (headers is null)
         {
-            if (name.Length == 0 || !name.All(IsTokenChar))
+            return;
+        }
+        if (headers.Count > ScenarioLimits.HeadersMaxCount)
+        {
+            errors[field] = [$"At most {ScenarioLimits.HeadersMaxCount} headers; there are {headers.Count:N0}."];
+            return;
+        }
+        var problems = new List<string>();
+        foreach (var (name, value) in headers)
+        {
+            if (name.Length > ScenarioLimits.HeaderNameMaxLength)
+            {
+                problems.Add($"A header name is at most {ScenarioLimits.HeaderNameMaxLength} characters; '{name[..32]}...' has {name.Length:N0}.");
+            }
+            else if (value?.Length > ScenarioLimits.HeaderValueMaxLength)
+            {
+                problems.Add($"A header value is at most {ScenarioLimits.HeaderValueMaxLength:N0} characters; the value of '{name}' has {value.Length:N0}.");
+            }
+            else if (!checkContent)
+            {
+                continue;
+            }
+            else if (name.Length == 0 || !name.All(IsTokenChar))
             {
                 problems.Add($"'{name}' is not a valid header name (letters, digits and !#$%&'*+-.^_`|~ only, no spaces).");
             }
@@ -238,13 +252,47 @@ internal static class ScenarioValidator
         }
         // Header names ignore case: 'X-A' and 'x-a' are one header, which a run could not send (the source failed every
         // run with "An item with the same key has already been added", the target sent both values as one).
-        foreach (var same in (headers?.Keys ?? []).GroupBy(name => name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+        var sameNames = checkContent ? headers.Keys.GroupBy(name => name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1) : [];
+        foreach (var same in sameNames)
         {
             problems.Add($"'{string.Join("' and '", same)}' are the same header (names ignore case); give it once.");
         }
         if (problems.Count > 0)
         {
             errors[field] = [.. problems];
+        }
+    }
+
+    /// <summary>A storage target needs key fields (<paramref name="required"/>); any type's are held to their bounds.</summary>
+    private static void CheckKeyFields(Dictionary<string, string[]> errors, string field, IReadOnlyList<string>? keyFields, bool required)
+    {
+        if (keyFields?.Count > ScenarioLimits.KeyFieldsMaxCount)
+        {
+            errors[field] = [$"At most {ScenarioLimits.KeyFieldsMaxCount} key fields; there are {keyFields.Count:N0}."];
+        }
+        else if (keyFields?.FirstOrDefault(f => f?.Length > ScenarioLimits.KeyFieldMaxLength) is { } tooLong)
+        {
+            errors[field] = [$"A key field is at most {ScenarioLimits.KeyFieldMaxLength} characters; '{tooLong[..32]}...' has {tooLong.Length:N0}."];
+        }
+        else if (required && (keyFields is not { Count: > 0 } || keyFields.Any(string.IsNullOrWhiteSpace)))
+        {
+            errors[field] = ["A storage target needs at least one key field, none of them empty."];
+        }
+    }
+
+    /// <summary>
+    /// Holds <paramref name="url"/> to its length, and for an http connector (<paramref name="connector"/> names it, null
+    /// for a type that does not use the URL) to <see cref="UrlProblem"/>.
+    /// </summary>
+    private static void CheckUrl(Dictionary<string, string[]> errors, string field, string? url, string? connector)
+    {
+        if (url?.Length > ScenarioLimits.UrlMaxLength)
+        {
+            errors[field] = [$"The URL is at most {ScenarioLimits.UrlMaxLength:N0} characters; this one has {url.Length:N0}."];
+        }
+        else if (connector is not null && UrlProblem(url, connector) is { } problem)
+        {
+            errors[field] = [problem];
         }
     }
 
