@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using Cronos;
 using IntegrationHub.Connectors;
 using IntegrationHub.Scripting;
@@ -34,8 +35,9 @@ internal static class ScenarioValidator
             errors["description"] = [$"The description is at most {ScenarioLimits.DescriptionMaxLength} characters."];
         }
 
-        // Connector settings' sizes are checked whatever the type: a setting a type does not use is kept, stored and
-        // listed all the same.
+        // Settings the chosen type does not use are kept as given but not checked (docs/connectors.md): the editor hides
+        // them, so an error there ("2 fields need your attention") pointed at nothing the user could see. Their sizes
+        // are checked whatever the type: they are stored and listed all the same.
         var source = request.Source ?? new SourceDto();
         var sourceType = ConnectorTypes.Normalize(source.Type ?? ConnectorTypes.None, ConnectorTypes.Sources);
         if (sourceType is null)
@@ -43,7 +45,7 @@ internal static class ScenarioValidator
             errors["source.type"] = [$"Unknown source type '{source.Type}'; use one of: {string.Join(", ", ConnectorTypes.Sources)}."];
         }
         CheckUrl(errors, "source.url", source.Url, sourceType == ConnectorTypes.Http ? "An http source" : null);
-        CheckHeaders(errors, "source.headers", source.Headers, checkContent: true);
+        CheckHeaders(errors, "source.headers", source.Headers, checkContent: sourceType == ConnectorTypes.Http);
 
         var target = request.Target ?? new TargetDto();
         var targetType = ConnectorTypes.Normalize(target.Type ?? ConnectorTypes.None, ConnectorTypes.Targets);
@@ -52,7 +54,7 @@ internal static class ScenarioValidator
             errors["target.type"] = [$"Unknown target type '{target.Type}'; use one of: {string.Join(", ", ConnectorTypes.Targets)}."];
         }
         CheckUrl(errors, "target.url", target.Url, targetType == ConnectorTypes.Http ? "An http target" : null);
-        CheckHeaders(errors, "target.headers", target.Headers, checkContent: true);
+        CheckHeaders(errors, "target.headers", target.Headers, checkContent: targetType == ConnectorTypes.Http);
         if (target.Method?.Length > ScenarioLimits.MethodMaxLength)
         {
             errors["target.method"] = [$"The method is at most {ScenarioLimits.MethodMaxLength} characters."];
@@ -134,7 +136,7 @@ internal static class ScenarioValidator
             target.KeyFields);
 
         var cron = NullIfEmpty(request.Schedule?.Cron) is { } text ? string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)) : null;
-        var timeZone = cron is null ? null : NullIfEmpty(request.Schedule?.TimeZone)?.Trim();
+        var timeZone = cron is null ? null : NullIfEmpty(request.Schedule?.TimeZone) is { } typed ? CanonicalTimeZoneId(typed) : null;
         var resumed = !wasEnabled && scenario.Enabled;
         if (cron != scenario.Cron || timeZone != scenario.TimeZone || scenario.NextOccurrenceAt is null || resumed)
         {
@@ -192,6 +194,24 @@ internal static class ScenarioValidator
         return false;
     }
 
+    /// <summary>
+    /// The id to save for a zone typed as <paramref name="id"/>, spelt as its own naming system spells it: "europe/berlin"
+    /// is saved as "Europe/Berlin", "utc" as "UTC", "w. europe standard time" as "W. Europe Standard Time". The lookup
+    /// ignores case, so the zone was found, but the text was saved as typed and shown so everywhere.
+    /// </summary>
+    public static string CanonicalTimeZoneId(string id)
+    {
+        var trimmed = id.Trim();
+        return KnownTimeZoneIds.TryGetValue(trimmed, out var known) ? known
+            : TryFindTimeZone(trimmed, out var zone) ? zone.Id
+            : trimmed;
+    }
+
+    private static readonly FrozenDictionary<string, string> KnownTimeZoneIds = TZConvert.KnownIanaTimeZoneNames
+        .Concat(TZConvert.KnownWindowsTimeZoneIds)
+        .DistinctBy(name => name, StringComparer.OrdinalIgnoreCase)
+        .ToFrozenDictionary(name => name, StringComparer.OrdinalIgnoreCase);
+
     private static DateTimeOffset? NextOccurrence(string? cron, string? timeZone, DateTimeOffset now)
     {
         if (cron is null || !TryParseCron(cron, out var expression, out _))
@@ -212,8 +232,8 @@ internal static class ScenarioValidator
 
     /// <summary>
     /// Header names must be HTTP tokens and values printable ASCII (tabs allowed). HttpClient refuses anything else
-    /// when the run sends it, so the header would be dropped or the run fail long after the save. Their number and
-    /// lengths are checked for any type.
+    /// when the run sends it, so the header would be dropped or the run fail long after the save. Those checks are for
+    /// an http connector's headers (<paramref name="checkContent"/>); their number and lengths are checked for any.
     /// </summary>
     private static void CheckHeaders(Dictionary<string, string[]> errors, string field, IReadOnlyDictionary<string, string>? headers, bool checkContent)
     {
