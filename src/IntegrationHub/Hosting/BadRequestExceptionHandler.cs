@@ -44,7 +44,13 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
         BadHttpRequestException bad when ThrownBy(bad, "Microsoft.AspNetCore.") || ThrownByCompiledRequestDelegate(bad) => new ProblemDetails
         {
             Status = bad.StatusCode,
-            Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request",
+            Title = bad.StatusCode switch
+            {
+                StatusCodes.Status413PayloadTooLarge => "Request body too large",
+                // Routing titles a Content-Type the endpoint does not take so; an empty one gets past it to the body binding.
+                StatusCodes.Status415UnsupportedMediaType => "Unsupported Media Type",
+                _ => "Bad request",
+            },
             Detail = RequestErrorText.Describe(bad, bodyType),
         },
         InvalidDataException invalid when ThrownBy(invalid, "Microsoft.AspNetCore.WebUtilities", "Microsoft.AspNetCore.Http.Features") =>
@@ -63,8 +69,9 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
             Title = "Malformed compressed body",
             Detail = $"The body could not be decompressed as its Content-Encoding says: {exception.Message}",
         },
-        // ReadFromJsonAsync, and so minimal APIs' JSON body binding, with a charset .NET has no encoding for.
-        InvalidOperationException { InnerException: ArgumentException } unknown when ThrownByType(unknown, "Microsoft.AspNetCore.Http.HttpRequestJsonExtensions") =>
+        // ReadFromJsonAsync, and so minimal APIs' JSON body binding, with a charset .NET has no encoding for (an
+        // ArgumentException) or one it knows but refuses: UTF-7, by any of its names (a NotSupportedException).
+        InvalidOperationException { InnerException: ArgumentException or NotSupportedException } unknown when ThrownByType(unknown, "Microsoft.AspNetCore.Http.HttpRequestJsonExtensions") =>
             new ProblemDetails
             {
                 Status = StatusCodes.Status415UnsupportedMediaType,

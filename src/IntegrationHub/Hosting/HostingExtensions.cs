@@ -27,6 +27,7 @@ internal static class HostingExtensions
             // Enums by name only: a number ("role": 3) is refused rather than taken as whatever the enum's order says.
             options.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(allowIntegerValues: false));
             options.SerializerOptions.Converters.Add(new StringWithoutNulConverter());
+            options.SerializerOptions.Converters.Add(new WholeNumberConverter());
             // Answers carry stored values and run results, which may nest as deep as the hub allows.
             options.SerializerOptions.MaxDepth = Data.HubJson.MaxDepth;
         });
@@ -55,6 +56,7 @@ internal static class HostingExtensions
         app.UseStatusCodePages();
         app.UseBrowserErrorPages();
         app.UseRequestContentCoding();
+        app.UseUnquotedJsonCharset();
         return app;
     }
 

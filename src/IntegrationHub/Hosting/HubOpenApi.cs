@@ -44,6 +44,12 @@ internal static class HubOpenApi
             {
                 schema.Type = context.JsonPropertyInfo is { IsGetNullable: true } ? JsonSchemaType.String | JsonSchemaType.Null : JsonSchemaType.String;
             }
+            // WholeNumberConverter reads every int, alike.
+            if ((Nullable.GetUnderlyingType(context.JsonTypeInfo.Type) ?? context.JsonTypeInfo.Type) == typeof(int) && schema.Type is null)
+            {
+                schema.Type = context.JsonTypeInfo.Type == typeof(int?) ? JsonSchemaType.Integer | JsonSchemaType.Null : JsonSchemaType.Integer;
+                schema.Format = "int32";
+            }
             if (OptionalFields.TryGetValue(context.JsonTypeInfo.Type, out var optional))
             {
                 foreach (var name in optional)

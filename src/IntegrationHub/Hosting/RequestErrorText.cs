@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -22,6 +23,15 @@ internal static partial class RequestErrorText
         var where = $"line {(exception.LineNumber ?? 0) + 1}, position {(exception.BytePositionInLine ?? 0) + 1}";
         var path = exception.Path ?? "$";
         var message = WithoutLocation(exception.Message);
+        // A string (or an object's property name) that is not Unicode: an escaped unpaired surrogate ("\ud800") or bytes
+        // that are not UTF-8. The serializer reports a value it could not convert, which read as "must be a string" for a
+        // string and "must be an array" for a header name; the reader's own words are in the inner exception ("Cannot
+        // read incomplete UTF-16 JSON text ...", "Cannot transcode invalid UTF-8 JSON text ...").
+        if (exception.InnerException is InvalidOperationException { Message: var invalid } && invalid.Contains(" UTF-", StringComparison.Ordinal)
+            || exception.InnerException is DecoderFallbackException)
+        {
+            return $"{path} ({where}) holds text that is not valid Unicode (an unpaired surrogate such as \\ud800, or bytes that are not UTF-8).";
+        }
         if (message.StartsWith("The JSON value could not be converted to ", StringComparison.Ordinal))
         {
             var expected = TypeAt(bodyType, path) is { } target ? Expected(target) : null;
@@ -29,7 +39,7 @@ internal static partial class RequestErrorText
                 : expected is null ? $"{path} ({where}) has a value of the wrong kind."
                 : $"{path} ({where}) must be {expected}.";
         }
-        if (message == StringWithoutNulConverter.Refusal)
+        if (message == StringWithoutNulConverter.Refusal || message == WholeNumberConverter.Refusal)
         {
             return $"{path} ({where}) {message}.";
         }
@@ -56,6 +66,12 @@ internal static partial class RequestErrorText
         {
             return $"'{bind.Groups["name"].Value}' cannot be \"{bind.Groups["value"].Value}\".";
         }
+        if (WrongMediaType().Match(message) is { Success: true } wrong)
+        {
+            var given = wrong.Groups["type"].Value;
+            return $"The body must be sent as application/{wrong.Groups["kind"].Value switch { "JSON" => "json", _ => "x-www-form-urlencoded" }}; "
+                + (given.Length == 0 ? "the request's Content-Type is empty." : $"the request's Content-Type is '{given}'.");
+        }
         if (RequiredParameter().Match(message) is { Success: true } required)
         {
             return $"'{required.Groups["name"].Value}' is required.";
@@ -73,12 +89,17 @@ internal static partial class RequestErrorText
                 return null;
             }
             type = Nullable.GetUnderlyingType(type) ?? type;
-            type = segment.Groups["index"].Success
-                ? ElementType(type)
+            type = segment.Groups["index"].Success ? ElementType(type)
+                // A dictionary's entries (a connector's headers) are named by their keys.
+                : DictionaryValueType(type) is { } value ? value
                 : type.GetProperty(segment.Groups["name"].Value, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase)?.PropertyType;
         }
         return type;
     }
+
+    private static Type? DictionaryValueType(Type type) =>
+        type.GetInterfaces().Append(type).FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IReadOnlyDictionary<,>))
+            ?.GetGenericArguments()[1];
 
     private static Type? ElementType(Type type) =>
         type.IsArray ? type.GetElementType()
@@ -98,6 +119,8 @@ internal static partial class RequestErrorText
             _ when type == typeof(Guid) => "a GUID string",
             _ when type == typeof(DateTimeOffset) || type == typeof(DateTime) => "a date and time (ISO 8601 string)",
             { IsEnum: true } => $"one of {string.Join(", ", Enum.GetNames(type))}",
+            // A dictionary is enumerable too, but it is written as an object.
+            _ when DictionaryValueType(type) is not null => "an object",
             _ when ElementType(type) is not null => "an array",
             _ => "an object",
         };
@@ -115,6 +138,9 @@ internal static partial class RequestErrorText
 
     [GeneratedRegex("^Failed to bind parameter \"(?:.+ )?(?<name>[^ \"]+)\" from \"(?<value>.*)\"\\.$")]
     private static partial Regex FailedToBind();
+
+    [GeneratedRegex("^Expected a supported (?<kind>JSON|form) media type but got \"(?<type>.*)\"\\.$")]
+    private static partial Regex WrongMediaType();
 
     [GeneratedRegex("^Required parameter \"(?:.+ )?(?<name>[^ \"]+)\" was not provided")]
     private static partial Regex RequiredParameter();

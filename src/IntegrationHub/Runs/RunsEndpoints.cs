@@ -60,7 +60,7 @@ internal static class RunsEndpoints
         var result = await queue.EnqueueAsync(
             new NewRun(scenario.WorkspaceId, scenario.Id, TriggerKind.Manual, scenario.MaxAttempts, scenario.MaxQueuedRuns, TriggeredBy: caller.UserId),
             cancellationToken);
-        return await Accepted(result, context, db, options.Value, cancellationToken);
+        return await Accepted(result, scenario.Id, context, db, options.Value, cancellationToken);
     }
 
     public static async Task<Results<Ok<RunPage>, ValidationProblem>> ListRuns(
@@ -128,7 +128,7 @@ internal static class RunsEndpoints
             new NewRun(run.WorkspaceId, run.ScenarioId, TriggerKind.Retry, scenario.MaxAttempts, scenario.MaxQueuedRuns,
                 Payload: run.Payload, TriggeredBy: caller.UserId, RetryOf: run.Id),
             cancellationToken);
-        return await Accepted(result, context, db, options.Value, cancellationToken);
+        return await Accepted(result, run.ScenarioId, context, db, options.Value, cancellationToken);
     }
 
     public static Task<Results<ContentHttpResult, ProblemHttpResult>> GetPayload(
@@ -174,8 +174,9 @@ internal static class RunsEndpoints
         };
     }
 
-    private static async Task<Results<Accepted<RunDetails>, ProblemHttpResult>> Accepted(
-        EnqueueResult result, HttpContext context, HubDbContext db, RunsOptions options, CancellationToken cancellationToken)
+    /// <summary>The answer to an enqueue of a run of scenario <paramref name="scenarioId"/>.</summary>
+    internal static async Task<Results<Accepted<RunDetails>, ProblemHttpResult>> Accepted(
+        EnqueueResult result, Guid scenarioId, HttpContext context, HubDbContext db, RunsOptions options, CancellationToken cancellationToken)
     {
         if (result is EnqueueResult.ScenarioGone gone)
         {
@@ -185,8 +186,10 @@ internal static class RunsEndpoints
         {
             return QueueFullProblem.Create(context, options);
         }
-        var run = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == runId, cancellationToken);
-        return TypedResults.Accepted($"/api/v1/runs/{runId}", RunDetails.From(run));
+        // The scenario may be deleted between the enqueue's commit and this read; its delete cascades to its runs, so
+        // the run is gone with it (this was a 500). It answers as if the delete had come first.
+        var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
+        return run is null ? NotFound("scenario", scenarioId) : TypedResults.Accepted($"/api/v1/runs/{runId}", RunDetails.From(run));
     }
 
     private static Task<Run?> FindAsync(HubDbContext db, Guid id, HubCaller caller, CancellationToken cancellationToken) =>

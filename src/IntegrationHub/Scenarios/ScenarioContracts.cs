@@ -99,4 +99,29 @@ public static class ScenarioLimits
     /// sends it along; a script this long is a data set pasted into code, which belongs in storage or the source.
     /// </summary>
     public const int SourceScriptMaxLength = 1_000_000;
+
+    // The connector settings below are checked whatever the type (a setting a type does not use is kept, so it is held
+    // to the same bound): without them a 25 MB URL or 20,000 headers were saved, and every GET /api/v1/scenarios
+    // carried them, 25 MB and 6 seconds, for everyone.
+
+    /// <summary>An http source's or target's URL in characters: what browsers, proxies and servers take at most.</summary>
+    public const int UrlMaxLength = 8_192;
+
+    /// <summary>Headers per connector.</summary>
+    public const int HeadersMaxCount = 100;
+
+    /// <summary>A header's name in characters.</summary>
+    public const int HeaderNameMaxLength = 256;
+
+    /// <summary>A header's value in characters: a long bearer token fits, a request line's worth of data does not.</summary>
+    public const int HeaderValueMaxLength = 8_192;
+
+    /// <summary>A storage target's key fields.</summary>
+    public const int KeyFieldsMaxCount = 32;
+
+    /// <summary>A key field's name in characters.</summary>
+    public const int KeyFieldMaxLength = 256;
+
+    /// <summary>An http target's method in characters (POST, PUT or PATCH; kept as given for other types).</summary>
+    public const int MethodMaxLength = 16;
 }

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using Cronos;
 using IntegrationHub.Connectors;
 using IntegrationHub.Scripting;
@@ -34,16 +35,17 @@ internal static class ScenarioValidator
             errors["description"] = [$"The description is at most {ScenarioLimits.DescriptionMaxLength} characters."];
         }
 
+        // Settings the chosen type does not use are kept as given but not checked (docs/connectors.md): the editor hides
+        // them, so an error there ("2 fields need your attention") pointed at nothing the user could see. Their sizes
+        // are checked whatever the type: they are stored and listed all the same.
         var source = request.Source ?? new SourceDto();
         var sourceType = ConnectorTypes.Normalize(source.Type ?? ConnectorTypes.None, ConnectorTypes.Sources);
         if (sourceType is null)
         {
             errors["source.type"] = [$"Unknown source type '{source.Type}'; use one of: {string.Join(", ", ConnectorTypes.Sources)}."];
         }
-        else if (sourceType == ConnectorTypes.Http && UrlProblem(source.Url, "An http source") is { } sourceUrlProblem)
-        {
-            errors["source.url"] = [sourceUrlProblem];
-        }
+        CheckUrl(errors, "source.url", source.Url, sourceType == ConnectorTypes.Http ? "An http source" : null);
+        CheckHeaders(errors, "source.headers", source.Headers, checkContent: sourceType == ConnectorTypes.Http);
 
         var target = request.Target ?? new TargetDto();
         var targetType = ConnectorTypes.Normalize(target.Type ?? ConnectorTypes.None, ConnectorTypes.Targets);
@@ -51,25 +53,17 @@ internal static class ScenarioValidator
         {
             errors["target.type"] = [$"Unknown target type '{target.Type}'; use one of: {string.Join(", ", ConnectorTypes.Targets)}."];
         }
-        else if (targetType == ConnectorTypes.Http)
+        CheckUrl(errors, "target.url", target.Url, targetType == ConnectorTypes.Http ? "An http target" : null);
+        CheckHeaders(errors, "target.headers", target.Headers, checkContent: targetType == ConnectorTypes.Http);
+        if (target.Method?.Length > ScenarioLimits.MethodMaxLength)
         {
-            if (UrlProblem(target.Url, "An http target") is { } targetUrlProblem)
-            {
-                errors["target.url"] = [targetUrlProblem];
-            }
-            if (target.Method is { } method && !HttpMethods.Contains(method.Trim(), StringComparer.OrdinalIgnoreCase))
-            {
-                errors["target.method"] = ["The method is POST, PUT or PATCH."];
-            }
+            errors["target.method"] = [$"The method is at most {ScenarioLimits.MethodMaxLength} characters."];
         }
-        else if (targetType == ConnectorTypes.Storage
-            && (target.KeyFields is not { Count: > 0 } || target.KeyFields.Any(string.IsNullOrWhiteSpace)))
+        else if (targetType == ConnectorTypes.Http && target.Method is { } method && !HttpMethods.Contains(method.Trim(), StringComparer.OrdinalIgnoreCase))
         {
-            errors["target.keyFields"] = ["A storage target needs at least one key field, none of them empty."];
+            errors["target.method"] = ["The method is POST, PUT or PATCH."];
         }
-
-        CheckHeaders(errors, "source.headers", source.Headers);
-        CheckHeaders(errors, "target.headers", target.Headers);
+        CheckKeyFields(errors, "target.keyFields", target.KeyFields, required: targetType == ConnectorTypes.Storage);
 
         if (request.Schedule is { Cron: { } cron } schedule && !string.IsNullOrWhiteSpace(cron))
         {
@@ -142,7 +136,7 @@ internal static class ScenarioValidator
             target.KeyFields);
 
         var cron = NullIfEmpty(request.Schedule?.Cron) is { } text ? string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)) : null;
-        var timeZone = cron is null ? null : NullIfEmpty(request.Schedule?.TimeZone)?.Trim();
+        var timeZone = cron is null ? null : NullIfEmpty(request.Schedule?.TimeZone) is { } typed ? CanonicalTimeZoneId(typed) : null;
         var resumed = !wasEnabled && scenario.Enabled;
         if (cron != scenario.Cron || timeZone != scenario.TimeZone || scenario.NextOccurrenceAt is null || resumed)
         {
@@ -200,6 +194,24 @@ internal static class ScenarioValidator
         return false;
     }
 
+    /// <summary>
+    /// The id to save for a zone typed as <paramref name="id"/>, spelt as its own naming system spells it: "europe/berlin"
+    /// is saved as "Europe/Berlin", "utc" as "UTC", "w. europe standard time" as "W. Europe Standard Time". The lookup
+    /// ignores case, so the zone was found, but the text was saved as typed and shown so everywhere.
+    /// </summary>
+    public static string CanonicalTimeZoneId(string id)
+    {
+        var trimmed = id.Trim();
+        return KnownTimeZoneIds.TryGetValue(trimmed, out var known) ? known
+            : TryFindTimeZone(trimmed, out var zone) ? zone.Id
+            : trimmed;
+    }
+
+    private static readonly FrozenDictionary<string, string> KnownTimeZoneIds = TZConvert.KnownIanaTimeZoneNames
+        .Concat(TZConvert.KnownWindowsTimeZoneIds)
+        .DistinctBy(name => name, StringComparer.OrdinalIgnoreCase)
+        .ToFrozenDictionary(name => name, StringComparer.OrdinalIgnoreCase);
+
     private static DateTimeOffset? NextOccurrence(string? cron, string? timeZone, DateTimeOffset now)
     {
         if (cron is null || !TryParseCron(cron, out var expression, out _))
@@ -220,14 +232,36 @@ internal static class ScenarioValidator
 
     /// <summary>
     /// Header names must be HTTP tokens and values printable ASCII (tabs allowed). HttpClient refuses anything else
-    /// when the run sends it, so the header would be dropped or the run fail long after the save.
+    /// when the run sends it, so the header would be dropped or the run fail long after the save. Those checks are for
+    /// an http connector's headers (<paramref name="checkContent"/>); their number and lengths are checked for any.
     /// </summary>
-    private static void CheckHeaders(Dictionary<string, string[]> errors, string field, IReadOnlyDictionary<string, string>? headers)
+    private static void CheckHeaders(Dictionary<string, string[]> errors, string field, IReadOnlyDictionary<string, string>? headers, bool checkContent)
     {
-        var problems = new List<string>();
-        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        if (headers is null)
         {
-            if (name.Length == 0 || !name.All(IsTokenChar))
+            return;
+        }
+        if (headers.Count > ScenarioLimits.HeadersMaxCount)
+        {
+            errors[field] = [$"At most {ScenarioLimits.HeadersMaxCount} headers; there are {headers.Count:N0}."];
+            return;
+        }
+        var problems = new List<string>();
+        foreach (var (name, value) in headers)
+        {
+            if (name.Length > ScenarioLimits.HeaderNameMaxLength)
+            {
+                problems.Add($"A header name is at most {ScenarioLimits.HeaderNameMaxLength} characters; '{name[..32]}...' has {name.Length:N0}.");
+            }
+            else if (value?.Length > ScenarioLimits.HeaderValueMaxLength)
+            {
+                problems.Add($"A header value is at most {ScenarioLimits.HeaderValueMaxLength:N0} characters; the value of '{name}' has {value.Length:N0}.");
+            }
+            else if (!checkContent)
+            {
+                continue;
+            }
+            else if (name.Length == 0 || !name.All(IsTokenChar))
             {
                 problems.Add($"'{name}' is not a valid header name (letters, digits and !#$%&'*+-.^_`|~ only, no spaces).");
             }
@@ -238,13 +272,47 @@ internal static class ScenarioValidator
         }
         // Header names ignore case: 'X-A' and 'x-a' are one header, which a run could not send (the source failed every
         // run with "An item with the same key has already been added", the target sent both values as one).
-        foreach (var same in (headers?.Keys ?? []).GroupBy(name => name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+        var sameNames = checkContent ? headers.Keys.GroupBy(name => name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1) : [];
+        foreach (var same in sameNames)
         {
             problems.Add($"'{string.Join("' and '", same)}' are the same header (names ignore case); give it once.");
         }
         if (problems.Count > 0)
         {
             errors[field] = [.. problems];
+        }
+    }
+
+    /// <summary>A storage target needs key fields (<paramref name="required"/>); any type's are held to their bounds.</summary>
+    private static void CheckKeyFields(Dictionary<string, string[]> errors, string field, IReadOnlyList<string>? keyFields, bool required)
+    {
+        if (keyFields?.Count > ScenarioLimits.KeyFieldsMaxCount)
+        {
+            errors[field] = [$"At most {ScenarioLimits.KeyFieldsMaxCount} key fields; there are {keyFields.Count:N0}."];
+        }
+        else if (keyFields?.FirstOrDefault(f => f?.Length > ScenarioLimits.KeyFieldMaxLength) is { } tooLong)
+        {
+            errors[field] = [$"A key field is at most {ScenarioLimits.KeyFieldMaxLength} characters; '{tooLong[..32]}...' has {tooLong.Length:N0}."];
+        }
+        else if (required && (keyFields is not { Count: > 0 } || keyFields.Any(string.IsNullOrWhiteSpace)))
+        {
+            errors[field] = ["A storage target needs at least one key field, none of them empty."];
+        }
+    }
+
+    /// <summary>
+    /// Holds <paramref name="url"/> to its length, and for an http connector (<paramref name="connector"/> names it, null
+    /// for a type that does not use the URL) to <see cref="UrlProblem"/>.
+    /// </summary>
+    private static void CheckUrl(Dictionary<string, string[]> errors, string field, string? url, string? connector)
+    {
+        if (url?.Length > ScenarioLimits.UrlMaxLength)
+        {
+            errors[field] = [$"The URL is at most {ScenarioLimits.UrlMaxLength:N0} characters; this one has {url.Length:N0}."];
+        }
+        else if (connector is not null && UrlProblem(url, connector) is { } problem)
+        {
+            errors[field] = [problem];
         }
     }
 

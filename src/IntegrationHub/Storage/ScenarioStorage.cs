@@ -1,3 +1,4 @@
+using System.Data.Common;
 using IntegrationHub.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -37,9 +38,18 @@ public sealed class ScenarioStorage(IDbContextFactory<HubDbContext> dbFactory, S
         await ExecuteAsync(UpsertStatement(workspaceId, scenarioId, new StorageChange(canonicalKey, valueJson, now + timeToLive), now), cancellationToken);
     }
 
-    /// <summary>Removes a value; false when there was none.</summary>
-    public async Task<bool> DeleteAsync(Guid scenarioId, string canonicalKey, CancellationToken cancellationToken) =>
-        await ExecuteAsync(DeleteStatement(scenarioId, canonicalKey), cancellationToken) > 0;
+    // An expired entry reads as absent, so its delete answers as for an absent one (it answered 204 where a read said
+    // 404); the row goes all the same, as housekeeping would remove it.
+    private const string DeleteLiveSql = $"""{DeleteSql} RETURNING ("ExpiresAt" IS NULL OR "ExpiresAt" > @now)""";
+
+    /// <summary>Removes a value; false when there was none, or it had expired.</summary>
+    public async Task<bool> DeleteAsync(Guid scenarioId, string canonicalKey, CancellationToken cancellationToken)
+    {
+        var statement = new HubSql.Statement(DeleteLiveSql, [.. DeleteStatement(scenarioId, canonicalKey).Parameters, ("now", time.GetUtcNow())]);
+        var live = await ExecuteAsync(statement, (command, token) => command.ExecuteScalarAsync(token), cancellationToken);
+        // SQLite answers the condition as 1 or 0, PostgreSQL as a boolean; no row when nothing was stored under the key.
+        return live is not (null or DBNull) && Convert.ToBoolean(live, System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     // A run's changes are written in the transaction that records its outcome, and only where that outcome was
     // recorded: the run row now says Succeeded, under this node's lease, at this outcome's time. A node that lost the
@@ -85,17 +95,23 @@ public sealed class ScenarioStorage(IDbContextFactory<HubDbContext> dbFactory, S
         new(DeleteSql, [("scenario", scenarioId), ("key", canonicalKey)]);
 
     /// <summary>Runs one statement on its own, in SQLite's writer turn; returns the rows it affected.</summary>
-    private async Task<int> ExecuteAsync(HubSql.Statement statement, CancellationToken cancellationToken)
+    private Task<int> ExecuteAsync(HubSql.Statement statement, CancellationToken cancellationToken) =>
+        ExecuteAsync(statement, (command, token) => command.ExecuteNonQueryAsync(token), cancellationToken);
+
+    /// <summary>Runs one statement on its own, in SQLite's writer turn, with <paramref name="execute"/>.</summary>
+    private async Task<T> ExecuteAsync<T>(
+        HubSql.Statement statement, Func<DbCommand, CancellationToken, Task<T>> execute, CancellationToken cancellationToken)
     {
         using var turn = await writeGate.EnterAsync(SqliteWriteGate.Writers.Storage, cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await db.Database.OpenConnectionAsync(cancellationToken);
         await using var command = statement.ToCommand(db.Database.GetDbConnection(), null);
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        return await execute(command, cancellationToken);
     }
 
     /// <summary>
-    /// A page of the scenario's live entries ordered by key; <paramref name="search"/> matches inside keys. A page that
+    /// A page of the scenario's live entries ordered by key; <paramref name="search"/> matches inside keys, as typed: "café"
+    /// finds the key stored as <c>"caf\u00E9"</c> (<see cref="StorageKey.AsStored"/>). A page that
     /// starts past int.MaxValue entries (<see cref="Hosting.Paging.Offset"/> of a huge page number) is past the end: empty.
     /// </summary>
     /// <param name="valueChars">Read only this many characters of each value (a list's preview); all when null.</param>
@@ -112,7 +128,11 @@ public sealed class ScenarioStorage(IDbContextFactory<HubDbContext> dbFactory, S
         var query = db.StorageEntries.Where(e => e.ScenarioId == scenarioId && (e.ExpiresAt == null || e.ExpiresAt > now));
         if (!string.IsNullOrEmpty(search))
         {
-            query = query.Where(e => e.Key.Contains(search));
+            if (StorageKey.AsStored(search) is not { } stored)
+            {
+                return new StoragePage([], 0);
+            }
+            query = query.Where(e => e.Key.Contains(stored));
         }
 
         var total = await query.CountAsync(cancellationToken);

@@ -154,20 +154,38 @@ internal static class StorageEndpoints
         return await storage.DeleteAsync(id, key, cancellationToken) ? TypedResults.NoContent() : KeyNotFound(key);
     }
 
-    /// <summary>The body, refused by the server (a 413) past <paramref name="maxBytes"/>, with or without Content-Length.</summary>
+    /// <summary>
+    /// The body as the endpoint reads it, decoded from its Content-Encoding, refused (a 413) past <paramref name="maxBytes"/>,
+    /// with or without Content-Length. The decoded bytes are counted as they are read: Content-Length counts the coded
+    /// ones, and the decompression middleware has taken its limit before this endpoint could set one, so a gzipped value
+    /// many times the limit was stored.
+    /// </summary>
     private static async Task<byte[]> ReadBodyAsync(HttpContext context, int maxBytes, CancellationToken cancellationToken)
     {
-        if (context.Request.ContentLength > maxBytes)
+        var coded = context.Request.Headers.ContentEncoding.Count > 0;
+        if (!coded && context.Request.ContentLength > maxBytes)
         {
-            throw new BadHttpRequestException("The body is too large.", StatusCodes.Status413PayloadTooLarge);
+            throw TooLarge();
         }
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
+            // Kestrel's own limit counts the bytes on the wire; a compressed body can only be smaller there.
             limit.MaxRequestBodySize = maxBytes;
         }
         using var buffer = new MemoryStream();
-        await context.Request.Body.CopyToAsync(buffer, cancellationToken);
+        var chunk = new byte[81_920];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+            {
+                throw TooLarge();
+            }
+            buffer.Write(chunk, 0, read);
+        }
         return buffer.ToArray();
+
+        static BadHttpRequestException TooLarge() => new("The body is too large.", StatusCodes.Status413PayloadTooLarge);
     }
 
     private static ValidationProblem BodyInvalid(string error) =>

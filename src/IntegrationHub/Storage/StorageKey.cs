@@ -33,7 +33,53 @@ public static class StorageKey
             return null;
         }
         var bytes = Encoding.UTF8.GetByteCount(canonicalKey);
-        return bytes <= MaxBytes ? null : $"A storage key may hold at most {MaxBytes:N0} bytes of JSON; this one has {bytes:N0}.";
+        // Counted as stored: the index's bound is on those bytes. Saying so explains why 180 × "é" (362 bytes as sent) is over.
+        return bytes <= MaxBytes ? null
+            : $"A storage key may hold at most {MaxBytes:N0} bytes of JSON as it is stored, in canonical form, where every "
+              + $"character outside ASCII and each of < > & ' + is written as a 6-byte \\uXXXX escape; this one has {bytes:N0}.";
+    }
+
+    /// <summary>
+    /// <paramref name="text"/> as it appears inside a canonical key, to search keys by what a user types: the canonical
+    /// form escapes characters outside ASCII and &lt; &gt; &amp; ' + (System.Text.Json's default encoder), so "café" is
+    /// stored as <c>caf\u00E9</c> and was never found. Quotes and backslashes stay as typed: they are the key's structure
+    /// (<c>"id"</c>) as often as its content. Null for text no key can hold (an unpaired surrogate).
+    /// </summary>
+    public static string? AsStored(string text)
+    {
+        var stored = new StringBuilder(text.Length);
+        var start = 0;
+        for (var at = text.IndexOfAny(['"', '\\']); ; at = text.IndexOfAny(['"', '\\'], start))
+        {
+            var segment = text[start..(at < 0 ? text.Length : at)];
+            if (segment.Length > 0)
+            {
+                if (!IsValidUtf16(segment))
+                {
+                    return null;
+                }
+                stored.Append(JsonEncodedText.Encode(segment).Value);
+            }
+            if (at < 0)
+            {
+                return stored.ToString();
+            }
+            stored.Append(text[at]);
+            start = at + 1;
+        }
+    }
+
+    private static bool IsValidUtf16(ReadOnlySpan<char> text)
+    {
+        while (!text.IsEmpty)
+        {
+            if (Rune.DecodeFromUtf16(text, out _, out var used) != OperationStatus.Done)
+            {
+                return false;
+            }
+            text = text[used..];
+        }
+        return true;
     }
 
     /// <summary>Turns a key given as JSON text into its canonical form.</summary>
@@ -62,7 +108,10 @@ public static class StorageKey
         }
         catch (JsonException ex)
         {
-            error = $"keyJson is not valid JSON at position {(ex.BytePositionInLine ?? 0) + 1}: {ex.Message.Split(" Path:")[0]}";
+            // System.Text.Json's own words ("'not json' is an invalid JSON literal. Expected the literal 'null'. LineNumber:
+            // ...") describe its reader, not the key; what the caller most often got wrong is a text key without quotes.
+            var where = ex.LineNumber is > 0 ? $"line {ex.LineNumber + 1}, position {(ex.BytePositionInLine ?? 0) + 1}" : $"position {(ex.BytePositionInLine ?? 0) + 1}";
+            error = $"keyJson is not valid JSON (it breaks at {where}); a text key is written in double quotes, such as \"order-1\".";
             return false;
         }
     }

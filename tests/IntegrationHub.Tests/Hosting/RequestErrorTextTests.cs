@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using IntegrationHub.Data;
 using IntegrationHub.Tests.Identity;
@@ -37,6 +38,64 @@ public sealed class RequestErrorTextTests
         var text = problem.GetProperty("detail").GetString()!;
         Assert.StartsWith(detail, text, StringComparison.Ordinal);
         Assert.DoesNotContain("System.", text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    // A dictionary's key: this said "must be an array" (a dictionary is enumerable), a string's value "must be a string".
+    [InlineData("""{"source": {"type": "http", "headers": {"\ud800": "1"}}}""", "$.source.headers", "holds text that is not valid Unicode")]
+    [InlineData("""{"name": "Orders \udc00"}""", "$.name", "holds text that is not valid Unicode")]
+    [InlineData("""{"name": "Orders", "advanced": {"maxAttempts": 99999999999}}""", "$.advanced.maxAttempts", "is out of range: a whole number from -2,147,483,648 to 2,147,483,647.")]
+    [InlineData("""{"name": "Orders", "advanced": {"maxAttempts": -1e12}}""", "$.advanced.maxAttempts", "is out of range")]
+    [InlineData("""{"name": "Orders", "advanced": {"maxAttempts": 2.5}}""", "$.advanced.maxAttempts", "must be a whole number.")]
+    [InlineData("""{"name": "Orders", "source": {"headers": ["X-A"]}}""", "$.source.headers", "must be an object.")]
+    public async Task ValueOfTheRightKindThatCannotBeHeld_Returns400SayingWhy(string body, string path, string why)
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var admin = hub.CreateAdminClient();
+
+        var response = await admin.PostAsync("/api/v1/scenarios", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        var detail = (await IdentityTestClient.ReadProblemAsync(response, HttpStatusCode.BadRequest)).GetProperty("detail").GetString()!;
+        Assert.StartsWith($"{path} (line 1, position ", detail, StringComparison.Ordinal);
+        Assert.Contains(why, detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WholeNumberInAString_IsReadAsTheNumber_AsTheWebDefaultsRead()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+
+        var scenario = await Scenarios.ScenarioTestData.CreateScenarioAsync(hub, Scenarios.ScenarioTestData.ScenarioJson(change: j => j["advanced"]!["maxAttempts"] = "5"));
+
+        Assert.Equal(5, scenario.Advanced.MaxAttempts);
+    }
+
+    [Fact]
+    public async Task StringOfBytesThatAreNotUtf8_Returns400SayingItIsNotValidUnicode()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var admin = hub.CreateAdminClient();
+        byte[] body = [.. "{\"name\": \"Orders "u8, 0xFF, 0xFE, .. "\"}"u8];
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new("application/json");
+
+        var response = await admin.PostAsync("/api/v1/scenarios", content);
+
+        var detail = (await IdentityTestClient.ReadProblemAsync(response, HttpStatusCode.BadRequest)).GetProperty("detail").GetString()!;
+        Assert.Contains("not valid Unicode", detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OpenApi_DescribesWholeNumbersAsIntegers_ThoughAConverterReadsThem()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var client = hub.CreateHttpClient();
+
+        var document = await client.GetFromJsonAsync<System.Text.Json.JsonElement>("/openapi/v1.json");
+
+        var maxAttempts = document.GetProperty("components").GetProperty("schemas").GetProperty("AdvancedDto").GetProperty("properties").GetProperty("maxAttempts");
+        Assert.Contains("integer", maxAttempts.GetProperty("type").ToString(), StringComparison.Ordinal);
+        Assert.Equal("int32", maxAttempts.GetProperty("format").GetString());
     }
 
     [Fact]

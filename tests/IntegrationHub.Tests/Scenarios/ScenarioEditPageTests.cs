@@ -30,9 +30,31 @@ public sealed class ScenarioEditPageTests
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
         var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
 
-        var response = await PostAsAdminAsync(hub, scenario, f => f["Input.TargetHeaders"] = ": empty");
+        var response = await PostAsAdminAsync(hub, scenario, f =>
+        {
+            f["Input.TargetType"] = "http";
+            f["Input.TargetUrl"] = "http://example.test/";
+            f["Input.TargetHeaders"] = ": empty";
+        });
 
         Assert.Contains("id=\"target.headers-error\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Save_WithHeadersLeftOverFromAnotherType_Saves_AsTheyAreHiddenAndIgnored()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        var cookie = await hub.SignInCookieAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+
+        // The source is none and the target storage: the page hides both header fields, so their errors marked nothing.
+        var response = await PageForm.PostAsync(hub, cookie, $"/scenarios/{scenario.Id}/edit", "edit-scenario", Fields(scenario, f =>
+        {
+            f["Input.SourceHeaders"] = ": empty";
+            f["Input.TargetHeaders"] = "Bad Name: 1";
+        }));
+
+        Assert.Equal(HttpStatusCode.Found, response.StatusCode);
     }
 
     [Fact]

@@ -7,7 +7,11 @@ using IntegrationHub.Identity;
 using IntegrationHub.Storage;
 using IntegrationHub.Tests.Identity;
 using IntegrationHub.Tests.Infrastructure;
+using IntegrationHub.Tests.Runs;
 using IntegrationHub.Tests.Scenarios;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace IntegrationHub.Tests.Storage;
 
@@ -78,6 +82,50 @@ public sealed class StorageEndpointsTests
     }
 
     [Theory, AllDatabases]
+    public async Task List_SearchFindsKeysHoldingCharactersTheCanonicalFormEscapes_AsTyped(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        // Stored as "caf\u00E9", "a\u003Cb", "\uD83D\uDE00 smile" and so on: the search looked for the characters as typed.
+        foreach (var key in new[] { "\"café\"", "\"a<b\"", "\"😀 smile\"", "\"x_y\"", "\"xzy\"", """{"id":"Ünal & Co"}""" })
+        {
+            await PutAsync(client, scenario.Id, key, "1");
+        }
+
+        async Task<string[]> SearchAsync(string text) =>
+            [.. (await client.GetFromJsonAsync<StorageListPage>(
+                $"/api/v1/scenarios/{scenario.Id}/storage?search={Uri.EscapeDataString(text)}", TestJson.Options))!.Items.Select(i => i.Key.ToString()!)];
+
+        Assert.Equal(["café"], await SearchAsync("café"));
+        Assert.Equal(["a<b"], await SearchAsync("<"));
+        Assert.Equal(["😀 smile"], await SearchAsync("😀"));
+        // A LIKE wildcard in the search is a character like any other.
+        Assert.Equal(["x_y"], await SearchAsync("_"));
+        Assert.Single(await SearchAsync("\"id\":\"Ünal &"));
+    }
+
+    [Theory, AllDatabases]
+    public async Task Delete_OfAnEntryPastItsTtl_Is404LikeItsRead_AndRemovesIt(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        // Written an hour ago with a minute to live: expired now, without waiting.
+        var anHourAgo = ActivatorUtilities.CreateInstance<ScenarioStorage>(hub.Services, (TimeProvider)new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-1)));
+        await using var db = await RunsTestData.CreateDbAsync(hub);
+        var workspaceId = await db.Scenarios.Where(s => s.Id == scenario.Id).Select(s => s.WorkspaceId).SingleAsync();
+        await anHourAgo.SetAsync(workspaceId, scenario.Id, "\"ttl\"", "1", TimeSpan.FromMinutes(1), CancellationToken.None);
+
+        var get = await client.GetAsync(Url(scenario.Id, "\"ttl\""));
+        var delete = await client.DeleteAsync(Url(scenario.Id, "\"ttl\""));
+
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+        await IdentityTestClient.AssertProblemAsync(delete, HttpStatusCode.NotFound);
+        Assert.False(await db.StorageEntries.AnyAsync(e => e.ScenarioId == scenario.Id));
+    }
+
+    [Theory, AllDatabases]
     public async Task Put_WithTtl_StoresAnExpiry(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);
@@ -131,6 +179,38 @@ public sealed class StorageEndpointsTests
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         }
         Assert.Contains("keyJson", await badKey.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task KeyThatIsNotJson_Is400InOneStatement_WithoutTheJsonReadersOwnWords()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        var response = await client.GetAsync(Url(scenario.Id, "not json"));
+
+        var problem = await IdentityTestClient.ReadProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Equal(
+            "keyJson is not valid JSON (it breaks at position 2); a text key is written in double quotes, such as \"order-1\".",
+            problem.GetProperty("errors").GetProperty("keyJson")[0].GetString());
+    }
+
+    [Fact]
+    public async Task KeyOverTheLimitOnlyOnceEscaped_Is400SayingTheStoredFormIsCounted()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        // 362 bytes as sent, 1,082 as stored ("\u00E9" for each é).
+        var response = await client.PutAsync(Url(scenario.Id, "\"" + new string('é', 180) + "\""), new StringContent("1", Encoding.UTF8, "application/json"));
+
+        var problem = await IdentityTestClient.ReadProblemAsync(response, HttpStatusCode.BadRequest);
+        var error = problem.GetProperty("errors").GetProperty("keyJson")[0].GetString();
+        Assert.Contains("as it is stored", error, StringComparison.Ordinal);
+        Assert.Contains("6-byte \\uXXXX escape", error, StringComparison.Ordinal);
+        Assert.EndsWith("this one has 1,082.", error, StringComparison.Ordinal);
     }
 
     [Theory, AllDatabases]
@@ -248,6 +328,39 @@ public sealed class StorageEndpointsTests
             Assert.Contains("Storage:MaxValueBytes", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(Url(scenario.Id, "\"big\""))).StatusCode);
+    }
+
+    [Theory, AllDatabases]
+    public async Task Put_CompressedValueOverMaxValueBytesOnceDecoded_Is413Problem(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, new Dictionary<string, string?> { ["Storage:MaxValueBytes"] = "1024" });
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        // A few dozen bytes on the wire, 100 times the limit once decoded; the compressed length was all that was checked.
+        var tooLarge = Gzipped("\"" + new string('v', 100 * 1024) + "\"");
+        var fits = Gzipped("\"" + new string('v', 1000) + "\"");
+
+        var refused = await client.PutAsync(Url(scenario.Id, "\"big\""), tooLarge);
+        var stored = await client.PutAsync(Url(scenario.Id, "\"fits\""), fits);
+
+        var problem = await IdentityTestClient.ReadProblemAsync(refused, HttpStatusCode.RequestEntityTooLarge);
+        Assert.Contains("Storage:MaxValueBytes", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(Url(scenario.Id, "\"big\""))).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, stored.StatusCode);
+        Assert.Equal(1000, (await client.GetFromJsonAsync<string>(Url(scenario.Id, "\"fits\"")))!.Length);
+
+        static ByteArrayContent Gzipped(string json)
+        {
+            using var coded = new MemoryStream();
+            using (var gzip = new System.IO.Compression.GZipStream(coded, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            {
+                gzip.Write(Encoding.UTF8.GetBytes(json));
+            }
+            var content = new ByteArrayContent(coded.ToArray());
+            content.Headers.ContentType = new("application/json");
+            content.Headers.ContentEncoding.Add("gzip");
+            return content;
+        }
     }
 
     [Theory, AllDatabases]
