@@ -106,7 +106,7 @@ internal sealed class UserDirectory(HubDbContext db, IPasswordHasher<User> passw
         return new CreatedUser(UserInfo.From(user), initialPassword);
     }
 
-    /// <summary>Changes a user's role; refuses to demote the workspace's last enabled Admin.</summary>
+    /// <summary>Changes a user's role; refuses to demote the workspace's last enabled Admin or an installation admin.</summary>
     public async Task<Outcome<UserInfo>> SetRoleAsync(HubCaller caller, Guid userId, UserRole? role, CancellationToken cancellationToken)
     {
         if (role is null || !Enum.IsDefined(role.Value))
@@ -189,7 +189,8 @@ internal sealed class UserDirectory(HubDbContext db, IPasswordHasher<User> passw
 
     /// <summary>
     /// Applies <paramref name="change"/> to a user the caller may manage, unless it would remove the workspace's last
-    /// enabled Admin (<paramref name="removesAnAdmin"/>). Two admins demoting each other at once must not both succeed:
+    /// enabled Admin (<paramref name="removesAnAdmin"/>), take an installation admin below Admin or disable the last one.
+    /// Two admins demoting each other at once must not both succeed:
     /// on this node the gate orders them, across nodes the serializable transaction fails one of them (409).
     /// </summary>
     private async Task<Outcome<UserInfo>> ChangeUserAsync(
@@ -215,8 +216,16 @@ internal sealed class UserDirectory(HubDbContext db, IPasswordHasher<User> passw
             }
 
             change(user);
+            if (user is { IsInstallationAdmin: true } && user.Role != UserRole.Admin)
+            {
+                // The Admin role is what lets them add users at all: below it they could no longer give a new workspace
+                // its users, and no workspace Admin could promote them back. Cleared so no later save in this scope writes it.
+                db.ChangeTracker.Clear();
+                return IdentityError.Conflict("An installation admin's role stays Admin; below it they could no longer manage users of any workspace.");
+            }
             if (user is { IsInstallationAdmin: true, Disabled: true } && await IsLastInstallationAdminAsync(user, cancellationToken))
             {
+                db.ChangeTracker.Clear();
                 return IdentityError.Conflict("This is the last enabled installation admin; nobody could manage workspaces without them.");
             }
             await db.SaveChangesAsync(cancellationToken);

@@ -186,6 +186,24 @@ public sealed class UserEndpointsTests
     }
 
     [Theory, AllDatabases]
+    public async Task InstallationAdmin_CannotBeDemoted_EvenWithAnotherAdminInTheWorkspace(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var installationAdmin = hub.CreateAdminClient();
+        var me = (await installationAdmin.GetFromJsonAsync<MeResponse>("/api/v1/me", TestJson.Options))!;
+        await installationAdmin.CreateUserAsync(UserRole.Admin);
+
+        var demoteSelf = await installationAdmin.PutAsJsonAsync($"/api/v1/users/{me.UserId}/role", new SetRoleRequest(UserRole.Viewer), TestJson.Options);
+
+        var problem = await IdentityTestClient.ReadProblemAsync(demoteSelf, HttpStatusCode.Conflict);
+        Assert.Contains("installation admin", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(UserRole.Admin, (await installationAdmin.GetFromJsonAsync<UserInfo>($"/api/v1/users/{me.UserId}", TestJson.Options))!.Role);
+        // Still able to give a new workspace its users.
+        var workspace = await CreateWorkspaceAsync(installationAdmin, "Later");
+        await installationAdmin.CreateUserAsync(UserRole.Admin, workspace.Id);
+    }
+
+    [Theory, AllDatabases]
     public async Task CreateWorkspace_Returns201_DuplicateNameReturns409_BlankReturns400_NonInstallationAdmin403(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);

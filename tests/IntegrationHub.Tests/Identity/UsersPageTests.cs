@@ -30,4 +30,21 @@ public sealed class UsersPageTests
         Assert.True(accepted.IsSuccessStatusCode || accepted.StatusCode == HttpStatusCode.Redirect, accepted.StatusCode.ToString());
         Assert.Equal(UserRole.Editor, roleAfterAccepted);
     }
+
+    [Fact]
+    public async Task RoleForm_OnAnInstallationAdmin_BelowAdmin_ShowsWhy_AndKeepsTheRole()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var admin = hub.CreateAdminClient();
+        var me = (await admin.GetFromJsonAsync<MeResponse>("/api/v1/me", TestJson.Options))!;
+        await admin.CreateUserAsync(UserRole.Admin);
+        var cookie = await hub.SignInCookieAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+
+        var response = await PageForm.PostAsync(hub, cookie, "/users", $"role-{me.UserId}", [new("Role", "Viewer")]);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var html = WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
+        Assert.Contains("An installation admin's role stays Admin", html, StringComparison.Ordinal);
+        Assert.Equal(UserRole.Admin, (await admin.GetFromJsonAsync<UserInfo>($"/api/v1/users/{me.UserId}", TestJson.Options))!.Role);
+    }
 }
