@@ -112,6 +112,8 @@ internal static class IdentityExtensions
     public static WebApplication UseHubIdentity(this WebApplication app)
     {
         app.UseAuthentication();
+        // After authentication, which tells a cookie's caller from a token's; before anything acts on the request.
+        app.UseMiddleware<CrossSiteCookieGuard>();
         app.UseAuthorization();
         return app;
     }

@@ -48,4 +48,9 @@ internal static class IdentityProblems
     public static ProblemHttpResult TriggerFromAnotherSite() =>
         Problem(StatusCodes.Status403Forbidden, "Forbidden",
             "A page of another site cannot trigger runs with your sign-in cookie. Trigger from the hub's own pages, or send Authorization: Bearer <token>.");
+
+    /// <summary>A change to the management API that a page of another site, or of a sibling subdomain, made a signed-in browser send.</summary>
+    public static ProblemHttpResult CookieFromAnotherSite() =>
+        Problem(StatusCodes.Status403Forbidden, "Forbidden",
+            "A page of another site cannot use your sign-in cookie to change anything in the hub. Use the hub's own pages, or send Authorization: Bearer <token>.");
 }
