@@ -187,11 +187,14 @@ internal sealed partial class AccountSignIn(
 
     /// <summary>
     /// The cookie's principal: the hub claims plus a stamp of the password hash, so that changing the password
-    /// ends the sessions of every other browser (see <see cref="CookieSessionValidator"/>).
+    /// ends the sessions of every other browser, and the user's session stamp, so that disabling them ends every session
+    /// (see <see cref="CookieSessionValidator"/>).
     /// </summary>
     internal static ClaimsPrincipal CreateCookiePrincipal(User user)
     {
-        var claims = HubPrincipal.Claims(user).Append(new Claim(CookieSessionValidator.PasswordStampClaim, CookieSessionValidator.PasswordStamp(user.PasswordHash)));
+        var claims = HubPrincipal.Claims(user)
+            .Append(new Claim(CookieSessionValidator.PasswordStampClaim, CookieSessionValidator.PasswordStamp(user.PasswordHash)))
+            .Append(new Claim(CookieSessionValidator.SessionStampClaim, user.SessionStamp.ToString()));
         return new ClaimsPrincipal(new ClaimsIdentity(claims, HubSchemes.Cookie, ClaimTypes.Name, HubClaims.Role));
     }
 

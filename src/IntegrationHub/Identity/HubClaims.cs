@@ -19,5 +19,6 @@ public static class HubClaims
     internal static readonly IReadOnlySet<string> Reserved = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
         UserId, WorkspaceId, Role, InstallationAdmin, ClaimTypes.Name, CookieSessionValidator.PasswordStampClaim,
+        CookieSessionValidator.SessionStampClaim,
     };
 }

@@ -122,10 +122,21 @@ internal sealed class UserDirectory(HubDbContext db, IPasswordHasher<User> passw
     public async Task<Outcome<UserInfo>> GetAsync(HubCaller caller, Guid userId, CancellationToken cancellationToken) =>
         await FindManagedAsync(caller, userId, cancellationToken) is { } user ? UserInfo.From(user) : UserNotFound();
 
-    /// <summary>Disables a user (their cookies and tokens stop working) or enables them again.</summary>
+    /// <summary>
+    /// Disables a user (their cookies end for good, their tokens stop working) or enables them again (their tokens work
+    /// again; they sign in anew).
+    /// </summary>
     public Task<Outcome<UserInfo>> SetDisabledAsync(HubCaller caller, Guid userId, bool disabled, CancellationToken cancellationToken) =>
         ChangeUserAsync(caller, userId, user => disabled && !user.Disabled && user.Role == UserRole.Admin,
-            user => user.Disabled = disabled, cancellationToken);
+            user =>
+            {
+                if (disabled && !user.Disabled)
+                {
+                    // A new stamp, or enabling them again would bring back every cookie they had, a stolen one too.
+                    user.SessionStamp = Guid.NewGuid();
+                }
+                user.Disabled = disabled;
+            }, cancellationToken);
 
     /// <summary>All workspaces, oldest (the default) first.</summary>
     public async Task<IReadOnlyList<WorkspaceInfo>> ListWorkspacesAsync(CancellationToken cancellationToken)

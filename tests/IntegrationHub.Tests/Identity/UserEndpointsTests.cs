@@ -119,6 +119,26 @@ public sealed class UserEndpointsTests
     }
 
     [Theory, AllDatabases]
+    public async Task DisableUser_EndsTheirCookieSessionsForGood_EvenOnceEnabledAgain(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var admin = hub.CreateAdminClient();
+        var user = await admin.CreateUserAsync(UserRole.Operator);
+        using var browser = await hub.SignInAsync(user.Email);
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/api/v1/me")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/v1/users/{user.Id}/disable", null)).StatusCode);
+        var whileDisabled = await browser.GetAsync("/api/v1/me");
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/v1/users/{user.Id}/enable", null)).StatusCode);
+        var onceEnabled = await browser.GetAsync("/api/v1/me");
+        using var signedInAgain = await hub.SignInAsync(user.Email);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, whileDisabled.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, onceEnabled.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await signedInAgain.GetAsync("/api/v1/me")).StatusCode);
+    }
+
+    [Theory, AllDatabases]
     public async Task WorkspaceAdmin_NeverSeesOrChangesUsersOfAnotherWorkspace(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);
