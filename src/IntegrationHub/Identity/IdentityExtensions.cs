@@ -46,6 +46,7 @@ internal static class IdentityExtensions
         services.AddSingleton<FirstRunSetup>();
         services.AddSingleton<AccountSignIn>();
         services.AddSingleton<SignInThrottle>();
+        services.AddSingleton<TokenFormNonces>();
         services.AddSingleton<CookieSessionValidator>();
         services.AddSingleton<DefaultWorkspace>();
         services.AddScoped<PersonalAccessTokens>();
