@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using IntegrationHub.Data;
@@ -147,7 +148,13 @@ internal sealed partial class AccessTokenAuthenticationHandler(
             return null;
         }
 
-        var principal = new ClaimsPrincipal(new ClaimsIdentity(HubPrincipal.Claims(found.User), HubSchemes.AccessToken));
+        var claims = HubPrincipal.Claims(found.User);
+        if (found.ExpiresAt is { } expiresAt)
+        {
+            // So that the token cannot mint tokens that outlive it (AccessTokenEndpoints).
+            claims = claims.Append(new Claim(HubClaims.TokenExpiresAt, expiresAt.ToString("O", CultureInfo.InvariantCulture)));
+        }
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, HubSchemes.AccessToken));
         return new TokenGrant(found.Id, found.Hash, found.ExpiresAt, principal) { LastUsedAt = found.LastUsedAt };
     }
 

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace IntegrationHub.Identity;
@@ -16,7 +18,7 @@ internal static class AccessTokenEndpoints
             .WithSummary("One of the caller's tokens: name, prefix, created, last used, expiry, revoked. Never the token itself.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/", Create).WithName("CreateMyToken")
-            .WithSummary("Creates a token; the answer shows it this once.")
+            .WithSummary("Creates a token; the answer shows it this once. A caller authenticated by a token that expires may create only tokens that expire no later.")
             .ProducesValidationProblem();
         group.MapDelete("/{id:guid}", Revoke).WithName("RevokeMyToken")
             .WithSummary("Revokes a token; requests with it get 401 from now on.")
@@ -52,7 +54,7 @@ internal static class AccessTokenEndpoints
         {
             return IdentityProblems.NoHubUser();
         }
-        var outcome = await tokens.CreateAsync(userId, request.Name, request.ExpiresInDays, cancellationToken);
+        var outcome = await tokens.CreateAsync(userId, request.Name, request.ExpiresInDays, CallerTokenExpiresAt(context), cancellationToken);
         return outcome.Succeeded
             ? TypedResults.Created($"/api/v1/me/tokens/{outcome.Value.Info.Id}", outcome.Value)
             : outcome.Error.ToProblem();
@@ -76,11 +78,22 @@ internal static class AccessTokenEndpoints
         {
             return IdentityProblems.NoHubUser();
         }
-        var outcome = await tokens.RegenerateAsync(userId, id, cancellationToken);
+        var outcome = await tokens.RegenerateAsync(userId, id, CallerTokenExpiresAt(context), cancellationToken);
         return outcome.Succeeded
             ? TypedResults.Created($"/api/v1/me/tokens/{outcome.Value.Info.Id}", outcome.Value)
             : outcome.Error.ToProblem();
     }
+
+    /// <summary>
+    /// When the token that authenticated the request expires; null for a token without expiry and for the cookie. A
+    /// token that expires must not be able to outlive itself by minting a token without expiry (or a later one): whoever
+    /// holds a short-lived token, a leaked one included, would hold the account for good.
+    /// </summary>
+    private static DateTimeOffset? CallerTokenExpiresAt(HttpContext context) =>
+        context.User.Identity?.AuthenticationType == HubSchemes.AccessToken
+        && DateTimeOffset.TryParse(context.User.FindFirstValue(HubClaims.TokenExpiresAt), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var expiresAt)
+            ? expiresAt
+            : null;
 }
 
 /// <param name="ExpiresInDays">1 to 3650; left out, the token does not expire.</param>

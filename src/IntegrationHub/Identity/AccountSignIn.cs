@@ -29,6 +29,7 @@ internal sealed partial class AccountSignIn(
     IPasswordHasher<User> passwordHasher,
     IMemoryCache cache,
     SignInThrottle throttle,
+    TimeProvider time,
     ILogger<AccountSignIn> logger)
 {
     /// <summary>Checked against when the email is unknown, so that the answer takes as long as for a known one.</summary>
@@ -141,11 +142,25 @@ internal sealed partial class AccountSignIn(
         }
 
         // A user without a password yet (created for Microsoft sign-in) sets one without a current password.
-        if (user.PasswordHash is not null
-            && (string.IsNullOrEmpty(currentPassword)
-                || passwordHasher.VerifyHashedPassword(user, user.PasswordHash, currentPassword) == PasswordVerificationResult.Failed))
+        if (user.PasswordHash is not null)
         {
-            return IdentityError.Invalid("currentPassword", "The current password is wrong.");
+            if (string.IsNullOrEmpty(currentPassword) || currentPassword.Length > CredentialRules.MaximumPasswordLength)
+            {
+                return IdentityError.Invalid("currentPassword", "The current password is wrong.");
+            }
+            // Whoever holds a session or token must not be able to guess the password without limit: the guesses count
+            // against the sign-in throttle of the account, before the check, as sign-in's do.
+            if (!throttle.TryBeginAttempt(user.NormalizedEmail))
+            {
+                LogPasswordChangeLockedOut(logger, user.Id);
+                return TooManyWrongPasswords(user.NormalizedEmail);
+            }
+            if (passwordHasher.VerifyHashedPassword(user, user.PasswordHash, currentPassword) == PasswordVerificationResult.Failed)
+            {
+                LogPasswordChangeRejected(logger, user.Id);
+                return IdentityError.Invalid("currentPassword", "The current password is wrong.");
+            }
+            throttle.Reset(user.NormalizedEmail);
         }
         if (CredentialRules.CheckPassword(newPassword, user.Email) is { } error)
         {
@@ -162,13 +177,24 @@ internal sealed partial class AccountSignIn(
         return user;
     }
 
+    private IdentityError TooManyWrongPasswords(string normalizedEmail)
+    {
+        var now = time.GetUtcNow();
+        var until = throttle.LockedUntil(normalizedEmail) ?? now;
+        return IdentityError.TooManyAttempts(
+            $"Too many wrong passwords for this account lately. Try again after {until.UtcDateTime:HH:mm} UTC.", until - now);
+    }
+
     /// <summary>
     /// The cookie's principal: the hub claims plus a stamp of the password hash, so that changing the password
-    /// ends the sessions of every other browser (see <see cref="CookieSessionValidator"/>).
+    /// ends the sessions of every other browser, and the user's session stamp, so that disabling them ends every session
+    /// (see <see cref="CookieSessionValidator"/>).
     /// </summary>
     internal static ClaimsPrincipal CreateCookiePrincipal(User user)
     {
-        var claims = HubPrincipal.Claims(user).Append(new Claim(CookieSessionValidator.PasswordStampClaim, CookieSessionValidator.PasswordStamp(user.PasswordHash)));
+        var claims = HubPrincipal.Claims(user)
+            .Append(new Claim(CookieSessionValidator.PasswordStampClaim, CookieSessionValidator.PasswordStamp(user.PasswordHash)))
+            .Append(new Claim(CookieSessionValidator.SessionStampClaim, user.SessionStamp.ToString()));
         return new ClaimsPrincipal(new ClaimsIdentity(claims, HubSchemes.Cookie, ClaimTypes.Name, HubClaims.Role));
     }
 
@@ -184,4 +210,10 @@ internal sealed partial class AccountSignIn(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A password sign-in was refused without checking: too many wrong passwords for that email lately")]
     private static partial void LogLockedOut(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId} gave a wrong current password to change it")]
+    private static partial void LogPasswordChangeRejected(ILogger logger, Guid userId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "User {UserId} may not change their password now: too many wrong passwords for the account lately")]
+    private static partial void LogPasswordChangeLockedOut(ILogger logger, Guid userId);
 }

@@ -11,7 +11,8 @@ namespace IntegrationHub.Identity;
 
 /// <summary>
 /// Re-checks a cookie's user against the database on every request (through a short cache): a disabled or deleted
-/// user, or one whose password changed, loses the session; a changed role or workspace applies to the session.
+/// user, one whose password changed, or one disabled since the cookie was issued (even if enabled again) loses the
+/// session; a changed role or workspace applies to the session.
 /// Without this a cookie would stay valid for its whole lifetime (7 days) whatever an admin did.
 /// </summary>
 internal sealed class CookieSessionValidator(IDbContextFactory<HubDbContext> dbFactory, IMemoryCache cache)
@@ -23,6 +24,9 @@ internal sealed class CookieSessionValidator(IDbContextFactory<HubDbContext> dbF
     internal static readonly TimeSpan CacheDuration = TimeSpan.FromSeconds(15);
 
     internal const string PasswordStampClaim = "hub:password-stamp";
+
+    /// <summary><see cref="User.SessionStamp"/> when the cookie was issued; cookies without it were issued before any change.</summary>
+    internal const string SessionStampClaim = "hub:session-stamp";
 
     public async Task ValidateAsync(CookieValidatePrincipalContext context)
     {
@@ -40,7 +44,9 @@ internal sealed class CookieSessionValidator(IDbContextFactory<HubDbContext> dbF
             return await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == userId, context.HttpContext.RequestAborted);
         });
 
-        if (user is null || user.Disabled || principal.FindFirstValue(PasswordStampClaim) != PasswordStamp(user.PasswordHash))
+        if (user is null || user.Disabled
+            || principal.FindFirstValue(PasswordStampClaim) != PasswordStamp(user.PasswordHash)
+            || (principal.FindFirstValue(SessionStampClaim) ?? Guid.Empty.ToString()) != user.SessionStamp.ToString())
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(HubSchemes.Cookie);

@@ -10,6 +10,9 @@ public static class HubClaims
     public const string Role = ClaimTypes.Role;
     public const string InstallationAdmin = "hub:installation-admin";
 
+    /// <summary>When the personal access token that authenticated the request expires (ISO 8601); absent when it never does.</summary>
+    public const string TokenExpiresAt = "hub:token-expires-at";
+
     /// <summary>
     /// Every claim type the hub issues or reads to decide who a caller is and what they may do. A principal built from
     /// someone else's token (Azure AD) has these removed before the hub adds its own: the first of each is the one read,
@@ -19,5 +22,6 @@ public static class HubClaims
     internal static readonly IReadOnlySet<string> Reserved = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
         UserId, WorkspaceId, Role, InstallationAdmin, ClaimTypes.Name, CookieSessionValidator.PasswordStampClaim,
+        CookieSessionValidator.SessionStampClaim, TokenExpiresAt,
     };
 }

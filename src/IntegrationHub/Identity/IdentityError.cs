@@ -13,11 +13,15 @@ public enum IdentityErrorKind
     NotFound,
     /// <summary>The state forbids it: a duplicate email, the last admin, setup already done. HTTP 409.</summary>
     Conflict,
+    /// <summary>Too many wrong passwords lately; <see cref="IdentityError.RetryAfter"/> says when to try again. HTTP 429.</summary>
+    TooManyAttempts,
 }
 
 /// <summary>An expected failure, returned as a value (never thrown).</summary>
 /// <param name="Errors">For <see cref="IdentityErrorKind.Invalid"/>: messages by field name (camelCase, as on the wire).</param>
-public sealed record IdentityError(IdentityErrorKind Kind, string Detail, IReadOnlyDictionary<string, string[]>? Errors = null)
+/// <param name="RetryAfter">For <see cref="IdentityErrorKind.TooManyAttempts"/>: how long until the next attempt is taken.</param>
+public sealed record IdentityError(
+    IdentityErrorKind Kind, string Detail, IReadOnlyDictionary<string, string[]>? Errors = null, TimeSpan? RetryAfter = null)
 {
     public static IdentityError Invalid(string field, string message) =>
         new(IdentityErrorKind.Invalid, message, new Dictionary<string, string[]> { [field] = [message] });
@@ -30,6 +34,9 @@ public sealed record IdentityError(IdentityErrorKind Kind, string Detail, IReadO
     public static IdentityError Conflict(string detail) => new(IdentityErrorKind.Conflict, detail);
 
     public static IdentityError Forbidden(string detail) => new(IdentityErrorKind.Forbidden, detail);
+
+    public static IdentityError TooManyAttempts(string detail, TimeSpan retryAfter) =>
+        new(IdentityErrorKind.TooManyAttempts, detail, RetryAfter: retryAfter);
 }
 
 /// <summary>Either the value of a successful operation or the <see cref="IdentityError"/> it ended with.</summary>

@@ -46,6 +46,7 @@ internal static class IdentityExtensions
         services.AddSingleton<FirstRunSetup>();
         services.AddSingleton<AccountSignIn>();
         services.AddSingleton<SignInThrottle>();
+        services.AddSingleton<TokenFormNonces>();
         services.AddSingleton<CookieSessionValidator>();
         services.AddSingleton<DefaultWorkspace>();
         services.AddScoped<PersonalAccessTokens>();
@@ -112,6 +113,8 @@ internal static class IdentityExtensions
     public static WebApplication UseHubIdentity(this WebApplication app)
     {
         app.UseAuthentication();
+        // After authentication, which tells a cookie's caller from a token's; before anything acts on the request.
+        app.UseMiddleware<CrossSiteCookieGuard>();
         app.UseAuthorization();
         return app;
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace IntegrationHub.Identity;
@@ -5,7 +6,7 @@ namespace IntegrationHub.Identity;
 /// <summary>The one place where identity's expected failures become RFC 7807 problems.</summary>
 internal static class IdentityProblems
 {
-    /// <summary>400 validation problem (with <c>errors</c> by field), 403, 404 or 409.</summary>
+    /// <summary>400 validation problem (with <c>errors</c> by field), 403, 404, 409 or 429.</summary>
     public static ProblemHttpResult ToProblem(this IdentityError error) => error.Kind switch
     {
         IdentityErrorKind.Invalid => TypedResults.Problem(new HttpValidationProblemDetails(error.Errors?.ToDictionary() ?? [])
@@ -17,8 +18,19 @@ internal static class IdentityProblems
         IdentityErrorKind.Forbidden => Problem(StatusCodes.Status403Forbidden, "Forbidden", error.Detail),
         IdentityErrorKind.NotFound => Problem(StatusCodes.Status404NotFound, "Not found", error.Detail),
         IdentityErrorKind.Conflict => Problem(StatusCodes.Status409Conflict, "Conflict", error.Detail),
+        IdentityErrorKind.TooManyAttempts => Problem(StatusCodes.Status429TooManyRequests, "Too many attempts", error.Detail),
         _ => throw new ArgumentOutOfRangeException(nameof(error), error.Kind, null),
     };
+
+    /// <summary>As <see cref="ToProblem(IdentityError)"/>, and a 429 also tells the client when to retry (<c>Retry-After</c>, seconds).</summary>
+    public static ProblemHttpResult ToProblem(this IdentityError error, HttpResponse response)
+    {
+        if (error.RetryAfter is { } wait)
+        {
+            response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
+        return error.ToProblem();
+    }
 
     public static ProblemHttpResult Problem(int status, string title, string detail) =>
         TypedResults.Problem(detail, statusCode: status, title: title);
@@ -36,4 +48,9 @@ internal static class IdentityProblems
     public static ProblemHttpResult TriggerFromAnotherSite() =>
         Problem(StatusCodes.Status403Forbidden, "Forbidden",
             "A page of another site cannot trigger runs with your sign-in cookie. Trigger from the hub's own pages, or send Authorization: Bearer <token>.");
+
+    /// <summary>A change to the management API that a page of another site, or of a sibling subdomain, made a signed-in browser send.</summary>
+    public static ProblemHttpResult CookieFromAnotherSite() =>
+        Problem(StatusCodes.Status403Forbidden, "Forbidden",
+            "A page of another site cannot use your sign-in cookie to change anything in the hub. Use the hub's own pages, or send Authorization: Bearer <token>.");
 }

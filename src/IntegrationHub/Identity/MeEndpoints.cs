@@ -13,7 +13,8 @@ internal static class MeEndpoints
         group.MapGet("/", GetMe).WithName("GetMe").WithSummary("The signed-in caller: user, workspace and role.");
         group.MapPost("/password", ChangePassword).WithName("ChangeMyPassword")
             .WithSummary("Changes the caller's password; other browsers signed in as the caller are signed out.")
-            .ProducesValidationProblem();
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         return group;
     }
 
@@ -30,7 +31,7 @@ internal static class MeEndpoints
             return IdentityProblems.NoHubUser();
         }
         var outcome = await accounts.ChangePasswordAsync(context, request.CurrentPassword, request.NewPassword, cancellationToken);
-        return outcome.Succeeded ? TypedResults.NoContent() : outcome.Error.ToProblem();
+        return outcome.Succeeded ? TypedResults.NoContent() : outcome.Error.ToProblem(context.Response);
     }
 }
 

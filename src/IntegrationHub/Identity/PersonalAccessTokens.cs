@@ -30,8 +30,11 @@ internal sealed class PersonalAccessTokens(HubDbContext db, IMemoryCache cache, 
     }
 
     /// <summary>Creates a token named <paramref name="name"/>, valid for <paramref name="expiresInDays"/> days or without expiry.</summary>
-    public async Task<Outcome<CreatedAccessToken>> CreateAsync(Guid userId, string? name, int? expiresInDays, CancellationToken cancellationToken)
+    /// <param name="notAfter">When the caller's own token expires: the new one may not expire later (or never). Null for the cookie.</param>
+    public async Task<Outcome<CreatedAccessToken>> CreateAsync(
+        Guid userId, string? name, int? expiresInDays, DateTimeOffset? notAfter, CancellationToken cancellationToken)
     {
+        var now = time.GetUtcNow();
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(name) || name.Trim().Length > MaximumNameLength)
         {
@@ -41,12 +44,15 @@ internal sealed class PersonalAccessTokens(HubDbContext db, IMemoryCache cache, 
         {
             errors["expiresInDays"] = [$"expiresInDays must be between 1 and {MaximumExpiresInDays}, or left out for no expiry."];
         }
+        else if (notAfter is { } limit && OutlivesCaller(expiresInDays is { } wanted ? now.AddDays(wanted) : null, limit))
+        {
+            errors["expiresInDays"] = [OutlivesCallerMessage(now, limit)];
+        }
         if (errors.Count > 0)
         {
             return IdentityError.Invalid(errors);
         }
 
-        var now = time.GetUtcNow();
         var created = Issue(userId, name!.Trim(), now, expiresInDays is { } days ? now.AddDays(days) : null);
         await db.SaveChangesAsync(cancellationToken);
         return created;
@@ -81,7 +87,9 @@ internal sealed class PersonalAccessTokens(HubDbContext db, IMemoryCache cache, 
     /// Revokes the token and issues a new one with the same name and the same lifetime. A revoked token is a conflict:
     /// revoking is final, and regenerating it would bring back a credential someone chose to end.
     /// </summary>
-    public async Task<Outcome<CreatedAccessToken>> RegenerateAsync(Guid userId, Guid tokenId, CancellationToken cancellationToken)
+    /// <param name="notAfter">When the caller's own token expires: the new one may not expire later (or never). Null for the cookie.</param>
+    public async Task<Outcome<CreatedAccessToken>> RegenerateAsync(
+        Guid userId, Guid tokenId, DateTimeOffset? notAfter, CancellationToken cancellationToken)
     {
         var old = await db.AccessTokens.AsNoTracking().FirstOrDefaultAsync(t => t.Id == tokenId && t.UserId == userId, cancellationToken);
         if (old is null)
@@ -94,6 +102,11 @@ internal sealed class PersonalAccessTokens(HubDbContext db, IMemoryCache cache, 
         }
 
         var now = time.GetUtcNow();
+        var expiresAt = old.ExpiresAt is { } expiry ? now + (expiry - old.CreatedAt) : (DateTimeOffset?)null;
+        if (notAfter is { } limit && OutlivesCaller(expiresAt, limit))
+        {
+            return IdentityError.Invalid("expiresInDays", OutlivesCallerMessage(now, limit));
+        }
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         // Revoked only if still live: of two regenerations (or a regeneration and a revocation) at once, one finds it
         // revoked, so one token never becomes two live ones.
@@ -103,7 +116,7 @@ internal sealed class PersonalAccessTokens(HubDbContext db, IMemoryCache cache, 
         {
             return Revoked();
         }
-        var created = Issue(userId, old.Name, now, old.ExpiresAt is { } expiry ? now + (expiry - old.CreatedAt) : null);
+        var created = Issue(userId, old.Name, now, expiresAt);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         AccessTokenAuthenticationHandler.Evict(cache, old.Hash);
@@ -124,6 +137,18 @@ internal sealed class PersonalAccessTokens(HubDbContext db, IMemoryCache cache, 
         };
         db.AccessTokens.Add(token);
         return new CreatedAccessToken(AccessTokenInfo.From(token), secret);
+    }
+
+    private static bool OutlivesCaller(DateTimeOffset? expiresAt, DateTimeOffset callerExpiresAt) =>
+        expiresAt is null || expiresAt > callerExpiresAt;
+
+    private static string OutlivesCallerMessage(DateTimeOffset now, DateTimeOffset callerExpiresAt)
+    {
+        var days = (int)Math.Floor((callerExpiresAt - now).TotalDays);
+        var limit = $"The token you are using expires at {callerExpiresAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC, and may not make a token that outlives it";
+        return days >= 1
+            ? $"{limit}: give expiresInDays of at most {days}, or sign in with your password to make a longer-lived one."
+            : $"{limit}: it expires within a day, so sign in with your password to make a new one.";
     }
 
     private static IdentityError Revoked() => IdentityError.Conflict("This token is revoked and stays so; create a new token instead.");

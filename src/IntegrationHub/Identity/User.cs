@@ -14,5 +14,10 @@ public sealed class User
     /// <summary>May create workspaces and manage users in any of them.</summary>
     public bool IsInstallationAdmin { get; set; }
     public bool Disabled { get; set; }
+    /// <summary>
+    /// Changed when the user's browser sessions must end for good (disabling them); cookies carry the value they were
+    /// issued with. Empty until the first change, which is also what cookies issued before it count as.
+    /// </summary>
+    public Guid SessionStamp { get; set; }
     public DateTimeOffset CreatedAt { get; init; }
 }

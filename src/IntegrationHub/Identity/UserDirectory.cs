@@ -106,7 +106,7 @@ internal sealed class UserDirectory(HubDbContext db, IPasswordHasher<User> passw
         return new CreatedUser(UserInfo.From(user), initialPassword);
     }
 
-    /// <summary>Changes a user's role; refuses to demote the workspace's last enabled Admin.</summary>
+    /// <summary>Changes a user's role; refuses to demote the workspace's last enabled Admin or an installation admin.</summary>
     public async Task<Outcome<UserInfo>> SetRoleAsync(HubCaller caller, Guid userId, UserRole? role, CancellationToken cancellationToken)
     {
         if (role is null || !Enum.IsDefined(role.Value))
@@ -122,10 +122,21 @@ internal sealed class UserDirectory(HubDbContext db, IPasswordHasher<User> passw
     public async Task<Outcome<UserInfo>> GetAsync(HubCaller caller, Guid userId, CancellationToken cancellationToken) =>
         await FindManagedAsync(caller, userId, cancellationToken) is { } user ? UserInfo.From(user) : UserNotFound();
 
-    /// <summary>Disables a user (their cookies and tokens stop working) or enables them again.</summary>
+    /// <summary>
+    /// Disables a user (their cookies end for good, their tokens stop working) or enables them again (their tokens work
+    /// again; they sign in anew).
+    /// </summary>
     public Task<Outcome<UserInfo>> SetDisabledAsync(HubCaller caller, Guid userId, bool disabled, CancellationToken cancellationToken) =>
         ChangeUserAsync(caller, userId, user => disabled && !user.Disabled && user.Role == UserRole.Admin,
-            user => user.Disabled = disabled, cancellationToken);
+            user =>
+            {
+                if (disabled && !user.Disabled)
+                {
+                    // A new stamp, or enabling them again would bring back every cookie they had, a stolen one too.
+                    user.SessionStamp = Guid.NewGuid();
+                }
+                user.Disabled = disabled;
+            }, cancellationToken);
 
     /// <summary>All workspaces, oldest (the default) first.</summary>
     public async Task<IReadOnlyList<WorkspaceInfo>> ListWorkspacesAsync(CancellationToken cancellationToken)
@@ -189,7 +200,8 @@ internal sealed class UserDirectory(HubDbContext db, IPasswordHasher<User> passw
 
     /// <summary>
     /// Applies <paramref name="change"/> to a user the caller may manage, unless it would remove the workspace's last
-    /// enabled Admin (<paramref name="removesAnAdmin"/>). Two admins demoting each other at once must not both succeed:
+    /// enabled Admin (<paramref name="removesAnAdmin"/>), take an installation admin below Admin or disable the last one.
+    /// Two admins demoting each other at once must not both succeed:
     /// on this node the gate orders them, across nodes the serializable transaction fails one of them (409).
     /// </summary>
     private async Task<Outcome<UserInfo>> ChangeUserAsync(
@@ -215,8 +227,16 @@ internal sealed class UserDirectory(HubDbContext db, IPasswordHasher<User> passw
             }
 
             change(user);
+            if (user is { IsInstallationAdmin: true } && user.Role != UserRole.Admin)
+            {
+                // The Admin role is what lets them add users at all: below it they could no longer give a new workspace
+                // its users, and no workspace Admin could promote them back. Cleared so no later save in this scope writes it.
+                db.ChangeTracker.Clear();
+                return IdentityError.Conflict("An installation admin's role stays Admin; below it they could no longer manage users of any workspace.");
+            }
             if (user is { IsInstallationAdmin: true, Disabled: true } && await IsLastInstallationAdminAsync(user, cancellationToken))
             {
+                db.ChangeTracker.Clear();
                 return IdentityError.Conflict("This is the last enabled installation admin; nobody could manage workspaces without them.");
             }
             await db.SaveChangesAsync(cancellationToken);

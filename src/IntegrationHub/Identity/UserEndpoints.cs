@@ -22,7 +22,7 @@ internal static class UserEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPut("/{id:guid}/role", SetRole).WithName("SetUserRole")
-            .WithSummary("Changes a user's role; the workspace's last enabled Admin cannot be demoted.")
+            .WithSummary("Changes a user's role; the workspace's last enabled Admin and installation admins cannot be demoted.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);

@@ -164,6 +164,34 @@ public sealed class AccessTokenEndpointsTests
             await client.PostAsJsonAsync("/api/v1/me/tokens", new CreateTokenRequest("x", null), TestJson.Options), HttpStatusCode.Unauthorized);
     }
 
+    [Theory, AllDatabases]
+    public async Task TokenThatExpires_CreatesAndRegeneratesOnlyTokensThatExpireNoLater(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var admin = hub.CreateAdminClient();
+        var shortResponse = await admin.PostAsJsonAsync("/api/v1/me/tokens", new CreateTokenRequest("short", 2), TestJson.Options);
+        var shortLived = (await shortResponse.Content.ReadFromJsonAsync<CreatedAccessToken>(TestJson.Options))!;
+        var forever = await CreateAsync(admin, "forever");
+        using var withShort = hub.CreateHttpClient(shortLived.Token);
+
+        var withoutExpiry = await withShort.PostAsJsonAsync("/api/v1/me/tokens", new CreateTokenRequest("forever too", null), TestJson.Options);
+        var later = await withShort.PostAsJsonAsync("/api/v1/me/tokens", new CreateTokenRequest("later", 3), TestJson.Options);
+        var regenerated = await withShort.PostAsync($"/api/v1/me/tokens/{forever.Info.Id}/regenerate", null);
+        var sooner = await withShort.PostAsJsonAsync("/api/v1/me/tokens", new CreateTokenRequest("sooner", 1), TestJson.Options);
+
+        await IdentityTestClient.AssertValidationProblemAsync(withoutExpiry, "expiresInDays");
+        await IdentityTestClient.AssertValidationProblemAsync(later, "expiresInDays");
+        await IdentityTestClient.AssertValidationProblemAsync(regenerated, "expiresInDays");
+        Assert.Equal(HttpStatusCode.Created, sooner.StatusCode);
+        Assert.True((await sooner.Content.ReadFromJsonAsync<CreatedAccessToken>(TestJson.Options))!.Info.ExpiresAt <= shortLived.Info.ExpiresAt);
+        using var withForever = hub.CreateHttpClient(forever.Token);
+        Assert.Equal(HttpStatusCode.OK, (await withForever.GetAsync("/api/v1/me")).StatusCode);
+        // Signed in with the password, the person is not limited.
+        using var browser = hub.CreateCookieClient(await hub.SignInCookieAsync(HubHost.AdminEmail, HubHost.AdminPassword));
+        var fromCookie = await browser.PostAsJsonAsync("/api/v1/me/tokens", new CreateTokenRequest("from the browser", null), TestJson.Options);
+        Assert.Equal(HttpStatusCode.Created, fromCookie.StatusCode);
+    }
+
     private static async Task<CreatedAccessToken> CreateAsync(HttpClient client, string name)
     {
         var response = await client.PostAsJsonAsync("/api/v1/me/tokens", new CreateTokenRequest(name, null), TestJson.Options);

@@ -311,6 +311,29 @@ public sealed class AccountEndpointsTests
     }
 
     [Fact]
+    public async Task ChangePassword_AfterTooManyWrongCurrentPasswords_Returns429EvenWithTheRightOne_AndSignInIsThrottledToo()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var admin = hub.CreateAdminClient();
+        var user = await admin.CreateUserAsync(UserRole.Viewer);
+        using var asUser = hub.CreateHttpClient(await hub.CreateTokenForAsync(user.Email));
+        for (var i = 0; i < SignInThrottle.MaximumFailures; i++)
+        {
+            var wrong = await asUser.PostAsJsonAsync("/api/v1/me/password", new ChangePasswordRequest($"guess-{i}-wrong", "A-new-passw0rd"), TestJson.Options);
+            await IdentityTestClient.AssertValidationProblemAsync(wrong, "currentPassword");
+        }
+
+        var right = await asUser.PostAsJsonAsync("/api/v1/me/password", new ChangePasswordRequest(IdentityTestClient.Password, "A-new-passw0rd"), TestJson.Options);
+        using var client = hub.CreateHttpClient();
+        var signIn = await client.PostAsJsonAsync("/account/login", new LoginRequest(user.Email, IdentityTestClient.Password, null), TestJson.Options);
+
+        var problem = await IdentityTestClient.ReadProblemAsync(right, HttpStatusCode.TooManyRequests);
+        Assert.Contains("Too many wrong passwords", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.True(right.Headers.RetryAfter?.Delta > TimeSpan.Zero, right.Headers.RetryAfter?.ToString());
+        await IdentityTestClient.AssertProblemAsync(signIn, HttpStatusCode.TooManyRequests);
+    }
+
+    [Fact]
     public async Task ChangePassword_WithoutCredentials_Returns401()
     {
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);

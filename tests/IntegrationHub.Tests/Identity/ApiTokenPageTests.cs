@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
 using IntegrationHub.Data;
 using IntegrationHub.Identity;
 using IntegrationHub.Tests.Infrastructure;
@@ -6,7 +8,7 @@ using IntegrationHub.Tests.Infrastructure;
 namespace IntegrationHub.Tests.Identity;
 
 /// <summary>The server-rendered API Token page's forms, posted over HTTP.</summary>
-public sealed class ApiTokenPageTests
+public sealed partial class ApiTokenPageTests
 {
     [Fact]
     public async Task CreateNamed_WithExpiryItCannotRead_ShowsFieldError_InsteadOfATokenThatNeverExpires()
@@ -21,4 +23,34 @@ public sealed class ApiTokenPageTests
         var html = WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
         Assert.Contains($"Enter a whole number from 1 to {PersonalAccessTokens.MaximumExpiresInDays}.", html, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task CreateNamed_ResubmittedByAReload_MakesNoSecondToken_AndShowsTheFirstOnce()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var cookie = await hub.SignInCookieAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+        using var browser = hub.CreateCookieClient(cookie);
+        var nonce = NonceInput().Match(await browser.GetStringAsync("/account/token")).Groups[1].Value;
+        var form = new Dictionary<string, string> { ["Input.Name"] = "CI", ["Input.ExpiresInDays"] = "", ["Input.Nonce"] = nonce };
+
+        var first = await PageForm.PostAsync(hub, cookie, "/account/token", "create-named", form);
+        // A reload of the answer: the browser sends the very same form again.
+        var again = await PageForm.PostAsync(hub, cookie, "/account/token", "create-named", form);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Matches(TokenValue(), await first.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        var againHtml = WebUtility.HtmlDecode(await again.Content.ReadAsStringAsync());
+        Assert.Contains("This form was sent already", againHtml, StringComparison.Ordinal);
+        Assert.DoesNotMatch(TokenValue(), againHtml);
+        var tokens = await browser.GetFromJsonAsync<List<AccessTokenInfo>>("/api/v1/me/tokens", TestJson.Options);
+        Assert.Single(tokens!, t => t.Name == "CI");
+    }
+
+    [GeneratedRegex("name=\"Input.Nonce\"[^>]*value=\"([^\"]+)\"")]
+    private static partial Regex NonceInput();
+
+    /// <summary>A whole token as the page shows it once: ih_ and 43 base64url characters.</summary>
+    [GeneratedRegex("ih_[A-Za-z0-9_-]{43}")]
+    private static partial Regex TokenValue();
 }

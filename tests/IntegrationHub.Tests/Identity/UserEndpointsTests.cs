@@ -119,6 +119,26 @@ public sealed class UserEndpointsTests
     }
 
     [Theory, AllDatabases]
+    public async Task DisableUser_EndsTheirCookieSessionsForGood_EvenOnceEnabledAgain(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var admin = hub.CreateAdminClient();
+        var user = await admin.CreateUserAsync(UserRole.Operator);
+        using var browser = await hub.SignInAsync(user.Email);
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/api/v1/me")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/v1/users/{user.Id}/disable", null)).StatusCode);
+        var whileDisabled = await browser.GetAsync("/api/v1/me");
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/v1/users/{user.Id}/enable", null)).StatusCode);
+        var onceEnabled = await browser.GetAsync("/api/v1/me");
+        using var signedInAgain = await hub.SignInAsync(user.Email);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, whileDisabled.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, onceEnabled.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await signedInAgain.GetAsync("/api/v1/me")).StatusCode);
+    }
+
+    [Theory, AllDatabases]
     public async Task WorkspaceAdmin_NeverSeesOrChangesUsersOfAnotherWorkspace(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);
@@ -183,6 +203,24 @@ public sealed class UserEndpointsTests
         var after = (await installationAdmin.GetFromJsonAsync<MeResponse>("/api/v1/me", TestJson.Options))!;
         Assert.Equal(UserRole.Admin, after.Role);
         Assert.True(after.IsInstallationAdmin);
+    }
+
+    [Theory, AllDatabases]
+    public async Task InstallationAdmin_CannotBeDemoted_EvenWithAnotherAdminInTheWorkspace(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var installationAdmin = hub.CreateAdminClient();
+        var me = (await installationAdmin.GetFromJsonAsync<MeResponse>("/api/v1/me", TestJson.Options))!;
+        await installationAdmin.CreateUserAsync(UserRole.Admin);
+
+        var demoteSelf = await installationAdmin.PutAsJsonAsync($"/api/v1/users/{me.UserId}/role", new SetRoleRequest(UserRole.Viewer), TestJson.Options);
+
+        var problem = await IdentityTestClient.ReadProblemAsync(demoteSelf, HttpStatusCode.Conflict);
+        Assert.Contains("installation admin", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(UserRole.Admin, (await installationAdmin.GetFromJsonAsync<UserInfo>($"/api/v1/users/{me.UserId}", TestJson.Options))!.Role);
+        // Still able to give a new workspace its users.
+        var workspace = await CreateWorkspaceAsync(installationAdmin, "Later");
+        await installationAdmin.CreateUserAsync(UserRole.Admin, workspace.Id);
     }
 
     [Theory, AllDatabases]

@@ -30,4 +30,81 @@ public sealed class UsersPageTests
         Assert.True(accepted.IsSuccessStatusCode || accepted.StatusCode == HttpStatusCode.Redirect, accepted.StatusCode.ToString());
         Assert.Equal(UserRole.Editor, roleAfterAccepted);
     }
+
+    [Fact]
+    public async Task RoleForm_IsNotOfferedForAnInstallationAdmin_AndAPostOfItKeepsTheRole()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var admin = hub.CreateAdminClient();
+        var me = (await admin.GetFromJsonAsync<MeResponse>("/api/v1/me", TestJson.Options))!;
+        await admin.CreateUserAsync(UserRole.Admin);
+        var cookie = await hub.SignInCookieAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+
+        var response = await PageForm.PostAsync(hub, cookie, "/users", $"role-{me.UserId}", [new("Role", "Viewer")]);
+
+        Assert.False(response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.Redirect, response.StatusCode.ToString());
+        Assert.Equal(UserRole.Admin, (await admin.GetFromJsonAsync<UserInfo>($"/api/v1/users/{me.UserId}", TestJson.Options))!.Role);
+    }
+
+    [Fact]
+    public async Task DisableForm_PostsTheStateItWants_AndRedirects_SoAResubmitKeepsTheUserDisabled()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var admin = hub.CreateAdminClient();
+        var user = await admin.CreateUserAsync(UserRole.Viewer);
+        var cookie = await hub.SignInCookieAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+
+        var disabled = await PageForm.PostAsync(hub, cookie, "/users", $"state-{user.Id}", [new("State", "disabled")]);
+        // A reload after the POST: the browser sends the same form again.
+        var resubmitted = await PageForm.PostAsync(hub, cookie, "/users", $"state-{user.Id}", [new("State", "disabled")]);
+
+        AssertRedirectedToUsersWithMessage(hub, disabled);
+        Assert.True((await admin.GetFromJsonAsync<UserInfo>($"/api/v1/users/{user.Id}", TestJson.Options))!.Disabled);
+        Assert.Equal(HttpStatusCode.Redirect, resubmitted.StatusCode);
+        using var browser = hub.CreateCookieClient(cookie);
+        var shown = WebUtility.HtmlDecode(await browser.GetStringAsync(disabled.Headers.Location));
+        Assert.Contains($"{user.Email} is disabled.", shown, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RoleForm_Redirects_AfterAChange()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var admin = hub.CreateAdminClient();
+        var user = await admin.CreateUserAsync(UserRole.Viewer);
+        var cookie = await hub.SignInCookieAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+
+        var response = await PageForm.PostAsync(hub, cookie, "/users", $"role-{user.Id}", [new("Role", "Editor")]);
+
+        AssertRedirectedToUsersWithMessage(hub, response);
+        Assert.Equal(UserRole.Editor, (await admin.GetFromJsonAsync<UserInfo>($"/api/v1/users/{user.Id}", TestJson.Options))!.Role);
+    }
+
+    [Fact]
+    public async Task List_MarksInstallationAdmins_AndOffersAWorkspaceAdminNoChangeOfThem()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var admin = hub.CreateAdminClient();
+        var installationAdmin = (await admin.GetFromJsonAsync<MeResponse>("/api/v1/me", TestJson.Options))!;
+        var workspaceAdmin = await admin.CreateUserAsync(UserRole.Admin);
+        using var asWorkspaceAdmin = await hub.SignInAsync(workspaceAdmin.Email);
+        using var asInstallationAdmin = await hub.SignInAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+
+        var seenByWorkspaceAdmin = WebUtility.HtmlDecode(await asWorkspaceAdmin.GetStringAsync("/users"));
+        var seenByInstallationAdmin = WebUtility.HtmlDecode(await asInstallationAdmin.GetStringAsync("/users"));
+
+        Assert.Contains("Installation admin", seenByWorkspaceAdmin, StringComparison.Ordinal);
+        Assert.DoesNotContain($"role-{installationAdmin.UserId}", seenByWorkspaceAdmin, StringComparison.Ordinal);
+        Assert.DoesNotContain($"state-{installationAdmin.UserId}", seenByWorkspaceAdmin, StringComparison.Ordinal);
+        Assert.Contains($"role-{workspaceAdmin.Id}", seenByWorkspaceAdmin, StringComparison.Ordinal);
+        Assert.Contains($"state-{installationAdmin.UserId}", seenByInstallationAdmin, StringComparison.Ordinal);
+    }
+
+    private static void AssertRedirectedToUsersWithMessage(HubHost hub, HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var location = new Uri(hub.BaseAddress, response.Headers.Location!);
+        Assert.Equal("/users", location.AbsolutePath);
+        Assert.StartsWith("?message=", location.Query, StringComparison.Ordinal);
+    }
 }

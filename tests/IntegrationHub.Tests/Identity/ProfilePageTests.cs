@@ -1,0 +1,42 @@
+using System.Net;
+using IntegrationHub.Data;
+using IntegrationHub.Identity;
+using IntegrationHub.Tests.Infrastructure;
+
+namespace IntegrationHub.Tests.Identity;
+
+/// <summary>The server-rendered Profile page's change-password form, posted over HTTP.</summary>
+public sealed class ProfilePageTests
+{
+    [Fact]
+    public async Task ChangePassword_AfterTooManyWrongCurrentPasswords_ShowsTheLockout_AndKeepsThePassword()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var admin = hub.CreateAdminClient();
+        var user = await admin.CreateUserAsync(UserRole.Viewer);
+        var cookie = await hub.SignInCookieAsync(user.Email);
+        for (var i = 0; i < SignInThrottle.MaximumFailures; i++)
+        {
+            var wrong = await PostChangeAsync(hub, cookie, $"guess-{i}-wrong");
+            Assert.Contains("The current password is wrong.", await ReadHtmlAsync(wrong), StringComparison.Ordinal);
+        }
+
+        var right = await PostChangeAsync(hub, cookie, IdentityTestClient.Password);
+
+        Assert.Equal(HttpStatusCode.OK, right.StatusCode);
+        var html = await ReadHtmlAsync(right);
+        Assert.Contains("Too many wrong passwords for this account lately. Try again after", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("Password changed.", html, StringComparison.Ordinal);
+    }
+
+    private static Task<HttpResponseMessage> PostChangeAsync(HubHost hub, string cookie, string currentPassword) =>
+        PageForm.PostAsync(hub, cookie, "/account/profile", "change-password", new Dictionary<string, string>
+        {
+            ["Input.CurrentPassword"] = currentPassword,
+            ["Input.NewPassword"] = "A-new-passw0rd",
+            ["Input.ConfirmPassword"] = "A-new-passw0rd",
+        });
+
+    private static async Task<string> ReadHtmlAsync(HttpResponseMessage response) =>
+        WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
+}
