@@ -86,15 +86,29 @@ internal sealed class ScriptHost(
     /// </summary>
     /// <param name="cut">Past the limit, write what fits (a log line's start) instead of throwing.</param>
     /// <exception cref="OutputTooLargeException">The JSON is larger than the buffer's limit.</exception>
-    public bool TryWriteJson(JsValue value, CappedBufferWriter buffer, bool cut = false)
+    /// <param name="markCycles">Write a member that leads back to an object on its own path as <c>"[Circular]"</c>
+    /// (as Node.js logs it) instead of failing: for the log, never for what is stored or passed on.</param>
+    public bool TryWriteJson(JsValue value, CappedBufferWriter buffer, bool cut = false, bool markCycles = false)
     {
         // Jint builds the whole text before it writes any of it, so the buffer's limit alone would come too late: a
         // replacer that returns each value as it is counts the characters of the strings and names on the way, which
         // the JSON holds at least as many bytes of, and ends the walk once they pass the limit.
         var budget = buffer.LimitBytes;
-        var replacer = new ClrFunction(engine, "budget", (_, arguments) =>
+        // The objects from the root down to the one being written; a replacer is called with the member's holder as this.
+        var path = markCycles ? new List<ObjectInstance>() : null;
+        var replacer = new ClrFunction(engine, "budget", (holder, arguments) =>
         {
             var (key, value) = (Argument(arguments, 0), Argument(arguments, 1));
+            if (path is not null && value is ObjectInstance member)
+            {
+                var holderAt = path.FindLastIndex(o => ReferenceEquals(o, holder));
+                path.RemoveRange(holderAt + 1, path.Count - holderAt - 1);
+                if (path.Exists(o => ReferenceEquals(o, member)))
+                {
+                    return Circular;
+                }
+                path.Add(member);
+            }
             var valueLength = value.IsString() ? value.AsString().Length : 0;
             budget -= (key.IsString() ? key.AsString().Length : 0) + valueLength;
             if (budget >= 0)
@@ -109,6 +123,8 @@ internal sealed class ScriptHost(
         });
         return Serializer.Serialize(value, replacer, JsValue.Undefined, buffer);
     }
+
+    private static readonly JsString Circular = new("[Circular]");
 
     private ClrFunction Function(string name, Func<JsValue, JsValue[], JsValue> body, int length) =>
         new(engine, name, body, length);
@@ -234,10 +250,32 @@ internal sealed class ScriptHost(
             // Cut, its start still filled the buffer.
             return Encoding.UTF8.GetString(buffer.WrittenSpan);
         }
+        catch (JavaScriptException) when (value is JsBigInt)
+        {
+            return $"{value}n";
+        }
         catch (JavaScriptException)
         {
-            // No JSON form (a BigInt, a cycle): logging a value must never fail the run, so it is logged as text.
-            return value is JsBigInt ? $"{value}n" : value.ToString();
+            // A cycle, most likely: its JSON with the way back marked.
+            return FormatMarkingCycles(value, maxChars);
+        }
+    }
+
+    private string FormatMarkingCycles(JsValue value, int maxChars)
+    {
+        var buffer = new CappedBufferWriter(4L * maxChars);
+        try
+        {
+            return TryWriteJson(value, buffer, cut: true, markCycles: true) ? Encoding.UTF8.GetString(buffer.WrittenSpan) : value.ToString();
+        }
+        catch (OutputTooLargeException)
+        {
+            return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        }
+        catch (JavaScriptException)
+        {
+            // No JSON form even so (a BigInt inside, a toJSON that throws): logging must never fail the run.
+            return value.ToString();
         }
     }
 

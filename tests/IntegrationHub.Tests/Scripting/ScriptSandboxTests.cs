@@ -382,12 +382,13 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
     }
 
     [Fact]
-    public void Execute_ConsoleLogOfValuesWithoutJsonForm_LogsThemAsText()
+    public void Execute_ConsoleLogOfABigIntOrAnObjectWithACycle_LogsThemReadably()
     {
-        var result = Execute("const o = {};\no.self = o;\nconsole.log(10n);\nconsole.log(o);\nreturn [];");
+        var result = Execute("const o = { name: 'order' };\no.self = o;\nconst shared = { id: 1 };\no.lines = [shared, shared, { parent: o }];\nconsole.log(10n);\nconsole.log(o);\nreturn [];");
 
         Assert.True(result.Succeeded, result.Error?.Message);
-        Assert.Equal(["10n", "[object Object]"], result.Log.Select(l => l.Message));
+        // An object met twice side by side is no cycle; only the way back to an object on its own path is marked.
+        Assert.Equal(["10n", """{"name":"order","self":"[Circular]","lines":[{"id":1},{"id":1},{"parent":"[Circular]"}]}"""], result.Log.Select(l => l.Message));
     }
 
     [Fact]
