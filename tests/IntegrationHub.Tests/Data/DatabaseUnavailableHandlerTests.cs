@@ -4,7 +4,7 @@ using IntegrationHub.Data;
 using IntegrationHub.Tests.Infrastructure;
 using IntegrationHub.Tests.Scenarios;
 using Npgsql;
-using static IntegrationHub.Tests.ExternalApi.ExternalApiEndpointsTests;
+using static IntegrationHub.Tests.Infrastructure.ProblemAssert;
 
 namespace IntegrationHub.Tests.Data;
 

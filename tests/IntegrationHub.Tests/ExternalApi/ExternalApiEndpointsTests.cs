@@ -14,12 +14,13 @@ using IntegrationHub.Tests.Scenarios;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
+using static IntegrationHub.Tests.ExternalApi.ExternalApiTestData;
+using static IntegrationHub.Tests.Infrastructure.ProblemAssert;
+
 namespace IntegrationHub.Tests.ExternalApi;
 
 public sealed class ExternalApiEndpointsTests
 {
-    private const string ProblemJson = "application/problem+json";
-
     [Theory, AllDatabases]
     public async Task AcceptGet_WithToken_Returns200EmptyBodyAndQueuesExternalGetRun(DatabaseProvider provider)
     {
@@ -838,38 +839,5 @@ public sealed class ExternalApiEndpointsTests
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.Empty(await response.Content.ReadAsByteArrayAsync());
         }
-    }
-
-    internal static Guid RunId(HttpResponseMessage response) =>
-        Guid.Parse(Assert.Single(response.Headers.GetValues(ExternalApiEndpoints.RunIdHeader)));
-
-    internal static async Task<TriggerRequest> PayloadAsync(HubHost hub, HttpResponseMessage response)
-    {
-        var run = await ScenarioTestData.GetRunAsync(hub, RunId(response));
-        return JsonSerializer.Deserialize<TriggerRequest>(run.Payload!, TriggerRequest.SerializerOptions)!;
-    }
-
-    /// <summary>A body of exactly these bytes, with the Content-Type header as given (charset and all).</summary>
-    internal static ByteArrayContent RawContent(byte[] body, string contentType)
-    {
-        var content = new ByteArrayContent(body);
-        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
-        return content;
-    }
-
-    internal static async Task<JsonElement> ProblemAsync(HttpResponseMessage response)
-    {
-        Assert.Equal(ProblemJson, response.Content.Headers.ContentType?.MediaType);
-        return await response.Content.ReadFromJsonAsync<JsonElement>();
-    }
-
-    /// <summary>Asserts an RFC 7807 problem with all four members a client reads: type, title, status and detail.</summary>
-    internal static async Task AssertCompleteProblemAsync(HttpResponseMessage response)
-    {
-        var problem = await ProblemAsync(response);
-        Assert.False(string.IsNullOrWhiteSpace(problem.TryGetProperty("type", out var type) ? type.GetString() : null), $"{response.StatusCode} has no type");
-        Assert.False(string.IsNullOrWhiteSpace(problem.TryGetProperty("title", out var title) ? title.GetString() : null), $"{response.StatusCode} has no title");
-        Assert.Equal((int)response.StatusCode, problem.GetProperty("status").GetInt32());
-        Assert.False(string.IsNullOrWhiteSpace(problem.TryGetProperty("detail", out var detail) ? detail.GetString() : null), $"{response.StatusCode} has no detail");
     }
 }

@@ -39,7 +39,7 @@ public sealed class GetCacheDataTests
         var response = await client.GetAsync($"/ExternalData/GetCacheData/{scenario.Id}?keyJson=%22nothing%22");
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        var problem = await ExternalApiEndpointsTests.ProblemAsync(response);
+        var problem = await ProblemAssert.ProblemAsync(response);
         Assert.Equal("No value stored under this key", problem.GetProperty("title").GetString());
     }
 
@@ -53,7 +53,7 @@ public sealed class GetCacheDataTests
         var response = await client.GetAsync($"/ExternalData/GetCacheData/{scenario.Id}?keyJson={Uri.EscapeDataString("{\"id\":}")}");
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var problem = await ExternalApiEndpointsTests.ProblemAsync(response);
+        var problem = await ProblemAssert.ProblemAsync(response);
         Assert.Contains("position 7", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 

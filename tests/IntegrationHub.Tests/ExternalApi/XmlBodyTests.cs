@@ -4,7 +4,8 @@ using IntegrationHub.Data;
 using IntegrationHub.Tests.Infrastructure;
 using IntegrationHub.Tests.Runs;
 using IntegrationHub.Tests.Scenarios;
-using static IntegrationHub.Tests.ExternalApi.ExternalApiEndpointsTests;
+using static IntegrationHub.Tests.ExternalApi.ExternalApiTestData;
+using static IntegrationHub.Tests.Infrastructure.ProblemAssert;
 
 namespace IntegrationHub.Tests.ExternalApi;
 

@@ -5,7 +5,7 @@ using IntegrationHub.Data;
 using IntegrationHub.Scenarios;
 using IntegrationHub.Tests.Infrastructure;
 using IntegrationHub.Tests.Scenarios;
-using static IntegrationHub.Tests.ExternalApi.ExternalApiEndpointsTests;
+using static IntegrationHub.Tests.Infrastructure.ProblemAssert;
 
 namespace IntegrationHub.Tests.Hosting;
 

@@ -7,7 +7,6 @@ using IntegrationHub.Runs;
 using IntegrationHub.Scenarios;
 using IntegrationHub.Storage;
 using IntegrationHub.Tests.Storage;
-using IntegrationHub.Tests.ExternalApi;
 using IntegrationHub.Tests.Infrastructure;
 using IntegrationHub.Tests.Scenarios;
 using Microsoft.AspNetCore.Http;
@@ -266,7 +265,7 @@ public sealed class RunsEndpointsTests
         Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
         Assert.Equal((HttpStatusCode)429, second.StatusCode);
         Assert.Equal(TimeSpan.FromSeconds(7), second.Headers.RetryAfter?.Delta);
-        await ExternalApiEndpointsTests.AssertCompleteProblemAsync(second);
+        await ProblemAssert.AssertCompleteProblemAsync(second);
     }
 
     [Theory, AllDatabases]
