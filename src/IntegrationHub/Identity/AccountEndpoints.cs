@@ -83,9 +83,8 @@ internal static class AccountEndpoints
             case SignInStatus.LockedOut:
                 var now = time.GetUtcNow();
                 var until = accounts.LockedOutUntil(login!.Email!) ?? now;
-                context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling((until - now).TotalSeconds)).ToString();
-                return IdentityProblems.Problem(StatusCodes.Status429TooManyRequests, "Too many attempts",
-                    "Too many wrong passwords for this account lately. Try again later.");
+                return IdentityError.TooManyAttempts("Too many wrong passwords for this account lately. Try again later.", until - now)
+                    .ToProblem(context.Response);
             default:
                 throw new InvalidOperationException($"Unknown sign-in status {result}.");
         }

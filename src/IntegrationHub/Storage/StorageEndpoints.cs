@@ -172,18 +172,7 @@ internal static class StorageEndpoints
             // Kestrel's own limit counts the bytes on the wire; a compressed body can only be smaller there.
             limit.MaxRequestBodySize = maxBytes;
         }
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81_920];
-        int read;
-        while ((read = await context.Request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > maxBytes)
-            {
-                throw TooLarge();
-            }
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
+        return await BoundedRead.ReadAtMostAsync(context.Request.Body, maxBytes, cancellationToken) ?? throw TooLarge();
 
         static BadHttpRequestException TooLarge() => new("The body is too large.", StatusCodes.Status413PayloadTooLarge);
     }

@@ -88,30 +88,13 @@
     const seconds = Number(live.dataset.liveRefresh) || 2;
     refreshTimer = setTimeout(function () {
       if (window.Blazor && window.Blazor.navigateTo) {
-        focusBeforeRefresh = document.activeElement !== document.body ? document.activeElement : null;
-        startingRefresh = true;
-        try {
-          window.Blazor.navigateTo(location.pathname + location.search, { replaceHistoryEntry: true });
-        } finally {
-          startingRefresh = false;
-        }
+        // Focus stays where the user left it: this Blazor skips FocusOnNavigate when the path stays the same (the
+        // browser tests check it, so a Blazor that moved it would be noticed).
+        window.Blazor.navigateTo(location.pathname + location.search, { replaceHistoryEntry: true });
       } else {
         location.reload();
       }
     }, seconds * 1000);
-  }
-
-  // A refresh is not a navigation: focus stays where the user left it (a keyboard user on "Cancel run" must not be sent
-  // to the top every two seconds). Blazor's FocusOnNavigate moves focus to the h1 after enhanced navigations (some
-  // versions after every one, same page or not); this runs after it and puts focus back, unless the user moved it
-  // meanwhile or the element is gone (the run ended and its Cancel button with it).
-  let focusBeforeRefresh = null;
-  let startingRefresh = false;
-  function keepFocusThroughRefresh() {
-    const kept = focusBeforeRefresh;
-    if (!kept || !kept.isConnected || document.activeElement === kept) return;
-    const active = document.activeElement;
-    if (active === null || active === document.body || active.matches("h1")) kept.focus({ preventScroll: true });
   }
 
   // A checkbox that enables another control (data-enables) and reveals a block (data-reveals) while checked;
@@ -200,16 +183,6 @@
   // Blazor's enhanced navigation swaps page content without a reload: enhance the new content too.
   function hookBlazor() {
     if (window.Blazor && window.Blazor.addEventListener) {
-      // Added after Blazor's own listeners, so these run after its focus handling. A navigation the user starts (Blazor
-      // announces it while navigateTo runs for a refresh, so any other is theirs) moves focus as it should.
-      window.Blazor.addEventListener("enhancednavigationstart", function () {
-        if (!startingRefresh) focusBeforeRefresh = null;
-      });
-      window.Blazor.addEventListener("enhancedload", keepFocusThroughRefresh);
-      window.Blazor.addEventListener("enhancednavigationend", function () {
-        keepFocusThroughRefresh();
-        focusBeforeRefresh = null;
-      });
       window.Blazor.addEventListener("enhancedload", onPage);
     } else {
       setTimeout(hookBlazor, 50);

@@ -46,30 +46,8 @@ public sealed class RunDetailPageTests
     {
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, RunsTestData.NoWorkers);
         var scenario = await RunsTestData.CreateScenarioAsync(hub);
-        Guid runId;
-        await using (var db = await RunsTestData.CreateDbAsync(hub))
-        {
-            // As a run that failed at its storage target ends: the script passed a record on, no result stored.
-            var now = DateTimeOffset.UtcNow;
-            var run = new Run
-            {
-                WorkspaceId = scenario.WorkspaceId,
-                ScenarioId = scenario.Id,
-                Status = RunStatus.Failed,
-                Trigger = TriggerKind.Manual,
-                QueuedAt = now,
-                AvailableAt = now,
-                StartedAt = now,
-                FinishedAt = now,
-                Attempts = 1,
-                MaxAttempts = 1,
-                RecordsIn = 1,
-                Error = "The record has no key field 'id'.",
-            };
-            db.Runs.Add(run);
-            await db.SaveChangesAsync();
-            runId = run.Id;
-        }
+        // As a run that failed at its storage target ends: no result stored.
+        var runId = await AddEndedRunAsync(hub, scenario, payload: null, result: null, RunStatus.Failed, "The record has no key field 'id'.");
         using var browser = await hub.SignInAsync(HubHost.AdminEmail, HubHost.AdminPassword);
 
         var page = WebUtility.HtmlDecode(await browser.GetStringAsync($"/runs/{runId}"));
@@ -78,7 +56,8 @@ public sealed class RunDetailPageTests
         Assert.DoesNotContain("No records were returned", page, StringComparison.Ordinal);
     }
 
-    private static async Task<Guid> AddEndedRunAsync(HubHost hub, Scenario scenario, string? payload, string result)
+    private static async Task<Guid> AddEndedRunAsync(
+        HubHost hub, Scenario scenario, string? payload, string? result, RunStatus status = RunStatus.Succeeded, string? error = null)
     {
         await using var db = await RunsTestData.CreateDbAsync(hub);
         var now = DateTimeOffset.UtcNow;
@@ -86,7 +65,7 @@ public sealed class RunDetailPageTests
         {
             WorkspaceId = scenario.WorkspaceId,
             ScenarioId = scenario.Id,
-            Status = RunStatus.Succeeded,
+            Status = status,
             Trigger = payload is null ? TriggerKind.Manual : TriggerKind.ExternalPost,
             QueuedAt = now,
             AvailableAt = now,
@@ -96,6 +75,7 @@ public sealed class RunDetailPageTests
             MaxAttempts = 1,
             Payload = payload,
             Result = result,
+            Error = error,
         };
         db.Runs.Add(run);
         await db.SaveChangesAsync();

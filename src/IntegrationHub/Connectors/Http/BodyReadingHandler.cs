@@ -1,3 +1,5 @@
+using IntegrationHub.Hosting;
+
 namespace IntegrationHub.Connectors.Http;
 
 /// <summary>
@@ -46,20 +48,10 @@ internal sealed class BodyReadingHandler(int maxBytes) : DelegatingHandler
             throw new ResponseTooLargeException(maxBytes);
         }
 
-        using var body = new MemoryStream();
-        var chunk = new byte[81920];
         try
         {
             await using var stream = await content.ReadAsStreamAsync(cancellationToken);
-            int read;
-            while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
-            {
-                if (body.Length + read > maxBytes)
-                {
-                    throw new ResponseTooLargeException(maxBytes);
-                }
-                body.Write(chunk, 0, read);
-            }
+            return await BoundedRead.ReadAtMostAsync(stream, maxBytes, cancellationToken) ?? throw new ResponseTooLargeException(maxBytes);
         }
         catch (Exception ex) when (ex is IOException or InvalidDataException)
         {
@@ -67,7 +59,6 @@ internal sealed class BodyReadingHandler(int maxBytes) : DelegatingHandler
             // validation): as transient as a connection that broke before the headers, so retried the same way.
             throw new HttpRequestException($"The body could not be read: {ex.Message}", ex);
         }
-        return body.ToArray();
     }
 }
 
