@@ -16,7 +16,8 @@ namespace IntegrationHub.Runs;
 /// occurrence, but the unique index on (ScenarioId, ScheduledFor) lets only one run in: the others get a Duplicate.
 /// Then NextOccurrenceAt moves on with a conditional UPDATE (only from the value read). Enqueuing before advancing
 /// means a node that dies in between leaves the occurrence due, and the next tick enqueues it (or finds it there).
-/// After downtime only the latest missed occurrence is enqueued: a burst of stale runs helps nobody.
+/// After downtime only the latest missed occurrence is enqueued: a burst of stale runs helps nobody. Occurrences that are
+/// only a few seconds late (a tick that came late) all run.
 /// </remarks>
 internal sealed partial class RunScheduler(
     IDbContextFactory<HubDbContext> dbFactory,
@@ -84,32 +85,47 @@ internal sealed partial class RunScheduler(
                 continue;
             }
 
-            var latest = LatestOccurrence(cron, zone, due, now);
-            var result = await queue.EnqueueAsync(
-                new NewRun(s.WorkspaceId, s.Id, TriggerKind.Schedule, s.MaxAttempts, s.MaxQueuedRuns, ScheduledFor: latest),
-                cancellationToken);
-            switch (result)
+            foreach (var occurrence in OccurrencesToRun(cron, zone, due, now, LateNotMissed))
             {
-                case EnqueueResult.Queued:
-                    queued++;
-                    break;
-                case EnqueueResult.QueueFull:
-                    LogQueueFull(logger, s.Id, latest);
-                    break;
-                case EnqueueResult.Duplicate:
-                    break;
-                case EnqueueResult.ScenarioGone:
-                    // Deleted since it was read: the advance below finds no row to change.
-                    break;
+                var result = await queue.EnqueueAsync(
+                    new NewRun(s.WorkspaceId, s.Id, TriggerKind.Schedule, s.MaxAttempts, s.MaxQueuedRuns, ScheduledFor: occurrence),
+                    cancellationToken);
+                switch (result)
+                {
+                    case EnqueueResult.Queued:
+                        queued++;
+                        break;
+                    case EnqueueResult.QueueFull:
+                        LogQueueFull(logger, s.Id, occurrence);
+                        break;
+                    case EnqueueResult.Duplicate:
+                        break;
+                    case EnqueueResult.ScenarioGone:
+                        // Deleted since it was read: the advance below finds no row to change.
+                        break;
+                }
             }
             await AdvanceAsync(db, s.Id, due, cron.GetNextOccurrence(now, zone), cancellationToken);
         }
         return queued;
     }
 
-    /// <summary>The latest occurrence in [<paramref name="due"/>, <paramref name="now"/>]; <paramref name="due"/> itself is one.</summary>
-    internal static DateTimeOffset LatestOccurrence(CronExpression cron, TimeZoneInfo zone, DateTimeOffset due, DateTimeOffset now) =>
-        cron.GetOccurrences(due, now, zone, fromInclusive: true, toInclusive: true).LastOrDefault(due);
+    /// <summary>
+    /// How late the oldest due occurrence may be for every occurrence since to run: a tick comes a little late now and
+    /// then, and a schedule of every second then has two due. Older than this, they fell while no node was looking.
+    /// </summary>
+    private TimeSpan LateNotMissed => TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(10).Ticks, 3 * options.Value.ScheduleInterval.Ticks));
+
+    /// <summary>
+    /// The occurrences in [<paramref name="due"/>, <paramref name="now"/>] to enqueue (<paramref name="due"/> is one): all
+    /// of them when <paramref name="due"/> is at most <paramref name="lateNotMissed"/> old, else only the latest.
+    /// </summary>
+    internal static IReadOnlyList<DateTimeOffset> OccurrencesToRun(
+        CronExpression cron, TimeZoneInfo zone, DateTimeOffset due, DateTimeOffset now, TimeSpan lateNotMissed)
+    {
+        var occurrences = cron.GetOccurrences(due, now, zone, fromInclusive: true, toInclusive: true);
+        return now - due <= lateNotMissed ? [.. occurrences.DefaultIfEmpty(due)] : [occurrences.LastOrDefault(due)];
+    }
 
     internal static bool TryParse(string expression, string? timeZone, out CronExpression cron, out TimeZoneInfo zone)
     {

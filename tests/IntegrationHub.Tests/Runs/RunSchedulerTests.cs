@@ -52,6 +52,29 @@ public sealed class RunSchedulerTests
     }
 
     [Theory, AllDatabases]
+    public async Task ATickThatComesLate_RunsEveryOccurrenceSinceTheLastOne_DowntimeOnlyTheLatest(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, new Dictionary<string, string?> { ["Runs:ExecuteRuns"] = "false", ["Runs:RunSchedules"] = "false" });
+        var scenario = await RunsTestData.CreateScenarioAsync(hub, s => s.Cron = "* * * * * *");
+        var start = new DateTimeOffset(2031, 1, 6, 7, 0, 0, TimeSpan.Zero);
+        var time = new FakeTimeProvider(start);
+        var scheduler = CreateScheduler(hub, time);
+        await scheduler.TickAsync(CancellationToken.None);
+
+        // A tick 2.5 s on instead of 1 s: the schedule of every second owes two runs, not one.
+        time.Advance(TimeSpan.FromSeconds(2.5));
+        Assert.Equal(2, await scheduler.TickAsync(CancellationToken.None));
+        Assert.Equal(
+            [start.AddSeconds(1), start.AddSeconds(2)],
+            (await RunsTestData.GetRunsAsync(hub, scenario.Id)).Select(r => r.ScheduledFor!.Value).Order());
+
+        // Down for an hour: the 3,600 occurrences that fell meanwhile are one run.
+        time.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(1, await scheduler.TickAsync(CancellationToken.None));
+        Assert.Equal(start.AddSeconds(3_602), (await RunsTestData.GetRunsAsync(hub, scenario.Id)).Max(r => r.ScheduledFor));
+    }
+
+    [Theory, AllDatabases]
     public async Task Hub_RunsAScheduleWithSecondsOnItsOwn(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider, new Dictionary<string, string?> { ["Runs:ScheduleInterval"] = "00:00:00.200" });
