@@ -62,6 +62,43 @@ public sealed class ScenarioListPageTests
         Assert.DoesNotContain("href=\"/runs/", RowOf(html, "Old"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AWorkspaceWithManyScenarios_IsListedPageByPage_WithTheSearchKept()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, RunsTestData.NoWorkers);
+        // 150 matching "Orders" and 60 that do not, created straight in the database: through the API this took minutes.
+        await using (var db = await RunsTestData.CreateDbAsync(hub))
+        {
+            var workspace = await db.Workspaces.Select(w => w.Id).SingleAsync();
+            for (var i = 0; i < 210; i++)
+            {
+                db.Scenarios.Add(new IntegrationHub.Scenarios.Scenario
+                {
+                    WorkspaceId = workspace,
+                    Name = i < 150 ? $"Orders {i:D3}" : $"Invoices {i:D3}",
+                    SourceScript = "return data;",
+                    CreatedAt = DateTimeOffset.UtcNow,
+                });
+            }
+            await db.SaveChangesAsync();
+        }
+        using var admin = hub.CreateAdminClient();
+
+        var first = WebUtility.HtmlDecode(await admin.GetStringAsync("/scenarios?q=Orders"));
+        var second = WebUtility.HtmlDecode(await admin.GetStringAsync("/scenarios?q=Orders&page=2"));
+        var past = WebUtility.HtmlDecode(await admin.GetStringAsync("/scenarios?q=Orders&page=9"));
+
+        Assert.Contains("150 scenarios", first, StringComparison.Ordinal);
+        Assert.Equal(100, Regex.Count(first, "Actions for Orders"));
+        Assert.Contains("Actions for Orders 099\"", first, StringComparison.Ordinal);
+        Assert.Matches("href=\"[^\"]*/scenarios\\?q=Orders&page=2\"", first);
+        Assert.Equal(50, Regex.Count(second, "Actions for Orders"));
+        Assert.Contains("Actions for Orders 149\"", second, StringComparison.Ordinal);
+        Assert.DoesNotContain("Invoices", second, StringComparison.Ordinal);
+        Assert.Matches("href=\"[^\"]*/scenarios\\?q=Orders\"", second);
+        Assert.Contains("No scenarios on page 9", past, StringComparison.Ordinal);
+    }
+
     /// <summary>The table row of the scenario named <paramref name="name"/>.</summary>
     private static string RowOf(string html, string name) =>
         Assert.Single(Regex.Matches(html, "<tr[\\s>].*?</tr>", RegexOptions.Singleline), row => row.Value.Contains($"Actions for {name}\"", StringComparison.Ordinal)).Value;
