@@ -89,6 +89,27 @@ public sealed class AdvancedEditPageTests
         Assert.Equal(scenario.Version, stored!.Version);
     }
 
+    [Fact]
+    public async Task AnOperator_SeesTheTriggerUrlToCall_ButCannotChangeTheSettings()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var admin = hub.CreateAdminClient();
+        var operatorUser = await admin.CreateUserAsync(IntegrationHub.Identity.UserRole.Operator);
+        var cookie = await hub.SignInCookieAsync(operatorUser.Email);
+        using var browser = hub.CreateCookieClient(cookie);
+
+        var html = WebUtility.HtmlDecode(await browser.GetStringAsync($"/scenarios/{scenario.Id}/advanced"));
+        var posted = await PageForm.PostAsync(hub, cookie, $"/scenarios/{scenario.Id}/advanced", "advanced", Fields(scenario.Version, timeout: "5"));
+
+        Assert.Contains($"/ExternalData/Accept/{scenario.Id}", html, StringComparison.Ordinal);
+        Assert.Contains("<fieldset disabled", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("Save advanced settings", html, StringComparison.Ordinal);
+        Assert.Contains("Your role may not change scenarios.", WebUtility.HtmlDecode(await posted.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+        var stored = await admin.GetFromJsonAsync<ScenarioResponse>($"/api/v1/scenarios/{scenario.Id}", TestJson.Options);
+        Assert.Equal(300, stored!.Advanced.TimeoutSeconds);
+    }
+
     internal static Dictionary<string, string> Fields(int version, string timeout = "300", string attempts = "3") => new()
     {
         ["Input.Version"] = version.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -1,5 +1,8 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using IntegrationHub.Data;
+using IntegrationHub.Identity;
 using IntegrationHub.Scenarios;
 using IntegrationHub.Tests.Identity;
 using IntegrationHub.Tests.Infrastructure;
@@ -55,6 +58,41 @@ public sealed class ScenarioEditPageTests
         }));
 
         Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(UserRole.Viewer)]
+    [InlineData(UserRole.Operator)]
+    public async Task ThoseWhoMayNotEdit_SeeTheScenarioReadOnly_WithoutHeaderValues_AndCannotSaveIt(UserRole role)
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(change: json =>
+            json["target"] = new JsonObject
+            {
+                ["type"] = "http",
+                ["url"] = "http://erp.example.test/orders",
+                ["headers"] = new JsonObject { ["X-Api-Key"] = "secret-erp-key" },
+            }));
+        using var admin = hub.CreateAdminClient();
+        var user = await admin.CreateUserAsync(role);
+        var cookie = await hub.SignInCookieAsync(user.Email);
+        using var browser = hub.CreateCookieClient(cookie);
+
+        var html = WebUtility.HtmlDecode(await browser.GetStringAsync($"/scenarios/{scenario.Id}"));
+        var denied = await browser.GetAsync("/scenarios/new");
+        var posted = await PageForm.PostAsync(hub, cookie, $"/scenarios/{scenario.Id}", "edit-scenario", Fields(scenario, f => f["Input.Name"] = "Renamed"));
+
+        Assert.Contains(scenario.SourceScript, html, StringComparison.Ordinal);
+        Assert.Contains("<fieldset disabled", html, StringComparison.Ordinal);
+        Assert.Contains("X-Api-Key: (hidden)", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret-erp-key", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("Save changes", html, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Found, denied.StatusCode);
+        Assert.Equal("/account/denied", denied.Headers.Location?.AbsolutePath);
+        Assert.Contains("Your role may not change scenarios.", WebUtility.HtmlDecode(await posted.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+        var stored = await admin.GetFromJsonAsync<ScenarioResponse>($"/api/v1/scenarios/{scenario.Id}", TestJson.Options);
+        Assert.Equal(scenario.Name, stored!.Name);
+        Assert.Equal("secret-erp-key", stored.Target.Headers!["X-Api-Key"]);
     }
 
     [Fact]

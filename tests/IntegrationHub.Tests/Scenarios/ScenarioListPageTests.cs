@@ -16,7 +16,7 @@ public sealed class ScenarioListPageTests
     [InlineData(UserRole.Viewer, false)]
     [InlineData(UserRole.Operator, false)]
     [InlineData(UserRole.Editor, true)]
-    public async Task ScenarioName_LeadsToEditOnlyForThoseWhoMayEdit_OthersToItsRuns(UserRole role, bool leadsToEdit)
+    public async Task ScenarioName_LeadsToEditForThoseWhoMayEdit_OthersToItsReadOnlyPage(UserRole role, bool leadsToEdit)
     {
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
         var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
@@ -27,6 +27,7 @@ public sealed class ScenarioListPageTests
         var html = WebUtility.HtmlDecode(await browser.GetStringAsync("/scenarios"));
 
         Assert.Equal(leadsToEdit, html.Contains($"href=\"/scenarios/{scenario.Id}/edit\"", StringComparison.Ordinal));
+        Assert.Equal(!leadsToEdit, html.Contains($"href=\"/scenarios/{scenario.Id}\"", StringComparison.Ordinal));
         Assert.Contains($"href=\"/runs?scenario={scenario.Id}\"", html, StringComparison.Ordinal);
     }
 

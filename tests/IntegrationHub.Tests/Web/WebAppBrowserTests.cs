@@ -7,6 +7,7 @@ using IntegrationHub.Data;
 using IntegrationHub.Identity;
 using IntegrationHub.Runs;
 using IntegrationHub.Tests.Connectors;
+using IntegrationHub.Tests.Identity;
 using IntegrationHub.Tests.Infrastructure;
 using IntegrationHub.Tests.Runs;
 using Microsoft.Extensions.DependencyInjection;
@@ -203,6 +204,32 @@ public sealed partial class WebAppBrowserTests(BrowserFixture browser) : IClassF
         using var client = hub.CreateAdminClient();
         var list = await client.GetStringAsync("/api/v1/scenarios");
         Assert.DoesNotContain("Broken script", list, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AViewer_OpensAScenarioFromTheList_AndReadsItsScript_InAnEditorThatDoesNotChange()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        await WebSteps.CreateScenarioAsync(hub, new { name = "Nightly export", sourceScript = "return data.filter(o => o.Body.paid);" });
+        string viewerEmail;
+        using (var api = hub.CreateAdminClient())
+        {
+            viewerEmail = (await api.CreateUserAsync(UserRole.Viewer)).Email;
+        }
+        var page = await browser.NewPageAsync(hub);
+        await WebSteps.SignInAsync(page, viewerEmail, IdentityTestClient.Password);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Nightly export" }).ClickAsync();
+        var editor = page.Locator(".cm-content");
+        await Assertions.Expect(editor).ToContainTextAsync("o.Body.paid");
+        await editor.ClickAsync();
+        await page.Keyboard.TypeAsync("tampered ");
+
+        await Assertions.Expect(page.GetByTestId("read-only")).ToContainTextAsync("takes the Editor role");
+        await Assertions.Expect(editor).Not.ToContainTextAsync("tampered");
+        await Assertions.Expect(page.GetByLabel("Name", new() { Exact = true })).ToBeDisabledAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Save changes" })).ToHaveCountAsync(0);
+        await BrowserFixture.ScreenshotAsync(page, "09b-scenario-read-only");
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 // Progressive enhancement: every <textarea data-code-editor> becomes a CodeMirror 6 JavaScript editor
 // whose text is copied back into the textarea, so the form posts the same field with or without JavaScript.
 import { EditorView, basicSetup } from "codemirror";
+import { EditorState } from "@codemirror/state";
 import { javascript } from "@codemirror/lang-javascript";
 import { keymap, Decoration } from "@codemirror/view";
 import { indentWithTab } from "@codemirror/commands";
@@ -17,10 +18,14 @@ function enhance(textarea) {
     const from = lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0);
     errorMark.push(EditorView.decorations.of(Decoration.set([Decoration.line({ class: "cm-error-line" }).range(from)])));
   }
+  // A textarea in a disabled fieldset (the read-only scenario page of a Viewer) gives an editor that shows, selects and
+  // copies but does not change.
+  const readOnly = textarea.matches(":disabled") ? [EditorState.readOnly.of(true), EditorView.editable.of(false)] : [];
   const view = new EditorView({
     doc,
     extensions: [
       ...errorMark,
+      ...readOnly,
       basicSetup,
       javascript(),
       keymap.of([indentWithTab]),
