@@ -35,6 +35,7 @@ internal sealed class ScriptHost(
 {
     private JsonParser? _parser;
     private JsonSerializer? _serializer;
+    private JsValue? _isArray;
 
     // Deep enough for the data a script is given: the deepest value inside the hub's wrappers around it.
     private JsonParser Parser => _parser ??= new JsonParser(engine, HubJson.MaxDepth);
@@ -42,6 +43,13 @@ internal sealed class ScriptHost(
 
     public void Install()
     {
+        // Array.isArray as the engine made it, before the script could replace it: the hub asks it what the script returned.
+        _isArray = engine.Intrinsics.Array.Get("isArray");
+        // Atomics.wait blocks the script's thread in .NET, where neither the timeout nor a cancel reaches it; a script
+        // runs alone on its engine, so shared memory has no use here anyway.
+        engine.Global.Delete("Atomics");
+        engine.Global.Delete("SharedArrayBuffer");
+
         var storageObject = new JsObject(engine);
         storageObject.Set("get", Function("get", StorageGet, 1));
         storageObject.Set("set", Function("set", StorageSet, 3));
@@ -71,14 +79,27 @@ internal sealed class ScriptHost(
     /// <summary>Parses JSON text into a script value.</summary>
     public JsValue ParseJson(string json) => Parser.Parse(json);
 
+    /// <summary>Whether <paramref name="value"/> is an array by the engine's own <c>Array.isArray</c>, which sees through proxies.</summary>
+    public bool IsArray(JsValue value) =>
+        value is ObjectInstance && TypeConverter.ToBoolean(engine.Invoke(_isArray ?? engine.Intrinsics.Array.Get("isArray"), value));
+
     /// <summary>
-    /// The length of <paramref name="value"/> when it is an array by <c>Array.isArray</c>, which sees through proxies;
-    /// null when it is not one.
+    /// The index of the first element of the array <paramref name="records"/> with no JSON form (undefined, a hole, a
+    /// function, a symbol), which JSON would pass on as <c>null</c>; null when there is none.
     /// </summary>
-    public int? ArrayLength(JsValue value) =>
-        value is ObjectInstance array && TypeConverter.ToBoolean(engine.Invoke(engine.Intrinsics.Array.Get("isArray"), value))
-            ? (int)TypeConverter.ToLength(array.Get("length"))
-            : null;
+    public static ulong? FirstRecordWithoutJson(ObjectInstance records)
+    {
+        var length = TypeConverter.ToLength(records.Get("length"));
+        for (var i = 0UL; i < length; i++)
+        {
+            var record = records.Get(i);
+            if (record.IsUndefined() || record.IsSymbol() || record is Function)
+            {
+                return i;
+            }
+        }
+        return null;
+    }
 
     /// <summary>
     /// Writes a script value as JSON into <paramref name="buffer"/>, no more than its limit; false when the value has no
@@ -88,7 +109,8 @@ internal sealed class ScriptHost(
     /// <exception cref="OutputTooLargeException">The JSON is larger than the buffer's limit.</exception>
     /// <param name="markCycles">Write a member that leads back to an object on its own path as <c>"[Circular]"</c>
     /// (as Node.js logs it) instead of failing: for the log, never for what is stored or passed on.</param>
-    public bool TryWriteJson(JsValue value, CappedBufferWriter buffer, bool cut = false, bool markCycles = false)
+    /// <param name="finiteNumbersOnly">Throw a TypeError for NaN or Infinity anywhere in the value, which JSON writes as null.</param>
+    public bool TryWriteJson(JsValue value, CappedBufferWriter buffer, bool cut = false, bool markCycles = false, bool finiteNumbersOnly = false)
     {
         // Jint builds the whole text before it writes any of it, so the buffer's limit alone would come too late: a
         // replacer that returns each value as it is counts the characters of the strings and names on the way, which
@@ -99,6 +121,10 @@ internal sealed class ScriptHost(
         var replacer = new ClrFunction(engine, "budget", (holder, arguments) =>
         {
             var (key, value) = (Argument(arguments, 0), Argument(arguments, 1));
+            if (finiteNumbersOnly && value.IsNumber() && !double.IsFinite(value.AsNumber()))
+            {
+                throw new NonFiniteNumberException(value);
+            }
             if (path is not null && value is ObjectInstance member)
             {
                 var holderAt = path.FindLastIndex(o => ReferenceEquals(o, holder));
@@ -290,8 +316,7 @@ internal sealed class ScriptHost(
         var buffer = new CappedBufferWriter(4L * StorageKey.MaxBytes);
         try
         {
-            // JSON writes NaN and Infinity as null: every failed parseInt would share the key null.
-            if ((key.IsNumber() && !double.IsFinite(key.AsNumber())) || !TryWriteJson(key, buffer))
+            if (!TryWriteJson(key, buffer, finiteNumbersOnly: true))
             {
                 throw new JavaScriptException(engine.Intrinsics.TypeError, $"{function}: the key must be a JSON value, not {Describe(key)}.");
             }
@@ -299,6 +324,13 @@ internal sealed class ScriptHost(
         catch (OutputTooLargeException)
         {
             return null;
+        }
+        catch (NonFiniteNumberException ex)
+        {
+            // JSON writes NaN and Infinity as null: every failed parseInt would share the key null, [NaN] the key [null].
+            throw new JavaScriptException(engine.Intrinsics.TypeError, key.IsNumber()
+                ? $"{function}: the key must be a JSON value, not {Describe(ex.Number)}."
+                : $"{function}: the key must be a JSON value, and it holds {Describe(ex.Number)}, which JSON would write as null.");
         }
         if (HubJson.FindProblem(buffer.WrittenSpan) is { } problem)
         {
@@ -366,6 +398,12 @@ internal sealed class ScriptHost(
 
     private static string Shortened(string text) =>
         text.Length <= 60 ? text : $"{text[..(char.IsHighSurrogate(text[59]) ? 59 : 60)]}…";
+}
+
+/// <summary>A storage key held NaN or Infinity, which have no JSON form of their own.</summary>
+internal sealed class NonFiniteNumberException(JsValue number) : Exception("A key holds a number with no JSON form.")
+{
+    public JsValue Number { get; } = number;
 }
 
 /// <summary>The hub's own storage failed under a script's helper call: not the script's fault, so the run may be retried.</summary>

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using System.Text.RegularExpressions;
 using Acornima;
@@ -178,6 +177,7 @@ public sealed partial class ScriptSandbox : IDisposable
             // No eval or new Function: every line that runs was parsed, checked and cached up front.
             .DisableStringCompilation()
             .LocalTimeZone(TimeZoneInfo.Utc);
+        options.Modules.ModuleLoader = NoModules.Instance;
         // Without the guard, recursion inside built-ins (JSON.stringify of a deep object) overflows the native stack,
         // and a stack overflow ends the process, not the run.
         options.Constraints.StackOverflowGuard = true;
@@ -218,31 +218,36 @@ public sealed partial class ScriptSandbox : IDisposable
         return prepared;
     }
 
+    /// <summary>
+    /// The records the script passes on, judged by their JSON (what the targets get): a JSON array is the records, any
+    /// other value one record. A <c>toJSON</c> or a proxy may make that JSON differ from the value's own shape.
+    /// </summary>
     /// <param name="maxBytes">The records' JSON may take no more than the memory the script may allocate.</param>
     private static ScriptResult Succeeded(ScriptLog log, ScriptHost host, JsValue result, long maxBytes)
     {
+        if (host.IsArray(result) && ScriptHost.FirstRecordWithoutJson((ObjectInstance)result) is { } hole)
+        {
+            return Failed(log, new ScriptError(ScriptErrorKind.InvalidData,
+                $"The script's records hold undefined, a function or a symbol at index {hole}, which has no JSON form (a callback of map that returned nothing?); leave such entries out, with filter for instance.",
+                null, null));
+        }
+
         var buffer = new CappedBufferWriter(maxBytes);
-        int count;
         bool written;
         try
         {
-            if (host.ArrayLength(result) is { } length)
-            {
-                count = length;
-                written = host.TryWriteJson(result, buffer);
-            }
-            else
-            {
-                count = 1;
-                buffer.Write("["u8);
-                written = host.TryWriteJson(result, buffer);
-                buffer.Write("]"u8);
-            }
+            written = host.TryWriteJson(result, buffer);
         }
         catch (OutputTooLargeException)
         {
             return Failed(log, new ScriptError(ScriptErrorKind.MemoryLimit,
                 $"The script's records take more than {maxBytes:N0} bytes as JSON, the memory a script may use (Scripting:MemoryLimitBytes).", null, null));
+        }
+        catch (JavaScriptException ex)
+        {
+            // A BigInt, a cycle, a toJSON that throws: the script itself had run to its end.
+            return Failed(log, new ScriptError(ScriptErrorKind.InvalidData,
+                $"The script's records cannot be turned into JSON: {ErrorText(ex, host)}.", null, null));
         }
 
         if (!written)
@@ -254,10 +259,31 @@ public sealed partial class ScriptSandbox : IDisposable
         {
             return Failed(log, new ScriptError(ScriptErrorKind.InvalidData, $"The script's records cannot be passed on: {problem}.", null, null));
         }
-        return new ScriptResult(Encoding.UTF8.GetString(buffer.WrittenSpan), count, log.Lines, null);
+
+        var json = Encoding.UTF8.GetString(buffer.WrittenSpan);
+        var reader = new System.Text.Json.Utf8JsonReader(buffer.WrittenSpan);
+        reader.Read();
+        if (reader.TokenType != System.Text.Json.JsonTokenType.StartArray)
+        {
+            return new ScriptResult($"[{json}]", 1, log.Lines, null);
+        }
+        var count = 0;
+        while (reader.Read() && reader.TokenType != System.Text.Json.JsonTokenType.EndArray)
+        {
+            count++;
+            reader.Skip();
+        }
+        return new ScriptResult(json, count, log.Lines, null);
     }
 
-    private static ScriptResult Failed(ScriptLog log, ScriptError error) => new(null, 0, log.Lines, error);
+    private static ScriptResult Failed(ScriptLog log, ScriptError error) =>
+        // A thrown message can be megabytes ('x'.repeat(2e7)); the run's error travels in every list of runs.
+        new(null, 0, log.Lines, error.Message.Length <= MaxErrorChars ? error : error with { Message = $"{error.Message[..CutAt(error.Message, MaxErrorChars)]}… (cut at {MaxErrorChars:N0} characters)" });
+
+    // A run's error, as long as a log line may be by default.
+    private const int MaxErrorChars = 4_096;
+
+    private static int CutAt(string text, int length) => char.IsHighSurrogate(text[length - 1]) ? length - 1 : length;
 
     // Out of memory inside the engine is the script's doing (the helpers' output is capped): its run fails, not the node.
     private static bool IsScriptFailure(Exception ex) =>
@@ -267,9 +293,11 @@ public sealed partial class ScriptSandbox : IDisposable
     {
         if (ex is JavaScriptException js)
         {
+            // Where an error object was made, as for a rejected promise: a catch that throws it again keeps that place.
             // Location.Start.Column is 0-based; users count from 1.
-            var line = js.Location.Start.Line;
-            var column = js.Location.Start.Column + 1;
+            var (line, column) = js.Error is ObjectInstance made && WhereMade(made) is ({ } madeLine, { } madeColumn)
+                ? (madeLine, madeColumn)
+                : (js.Location.Start.Line, js.Location.Start.Column + 1);
             var where = line > 0 ? $" (line {line}, column {column})" : "";
             return new ScriptError(ScriptErrorKind.Runtime, $"{ErrorText(js, host)}{where}.", line > 0 ? line : null, line > 0 ? column : null);
         }

@@ -121,6 +121,90 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public void Execute_ArrayIsArrayReplacedByTheScript_DoesNotChangeWhatItsRecordsAre()
+    {
+        var result = Execute("Array.isArray = () => false;\nreturn [{ id: 1 }, { id: 2 }];");
+
+        Assert.True(result.Succeeded, result.Error?.Message);
+        Assert.Equal(2, result.RecordCount);
+        Assert.Equal("""[{"id":1},{"id":2}]""", result.RecordsJson);
+    }
+
+    [Theory]
+    // An array's toJSON decides its JSON: the records are what that JSON holds, as the targets get them.
+    [InlineData("Array.prototype.toJSON = function () { return [...this, ...this]; };\nreturn [{ id: 1 }, { id: 2 }];", """[{"id":1},{"id":2},{"id":1},{"id":2}]""", 4)]
+    [InlineData("Array.prototype.toJSON = function () { return 'x'; };\nreturn [{ a: 1 }];", """["x"]""", 1)]
+    public void Execute_RecordsAreCountedAsTheirJsonHoldsThem(string script, string expectedJson, int expectedCount)
+    {
+        var result = Execute(script);
+
+        Assert.True(result.Succeeded, result.Error?.Message);
+        Assert.Equal(expectedJson, result.RecordsJson);
+        Assert.Equal(expectedCount, result.RecordCount);
+    }
+
+    [Theory]
+    [InlineData("return data.map(o => { if (o.paid) return o; });", 1)]
+    [InlineData("return [{ id: 1 }, , { id: 3 }];", 1)]
+    [InlineData("return [{ id: 1 }, () => 1];", 1)]
+    [InlineData("Array.isArray = () => false;\nreturn [undefined, { id: 1 }];", 0)]
+    public void Execute_RecordsWithoutJsonForm_FailTheRun_NotPassedOnAsNull(string script, int index)
+    {
+        var result = Execute(script, """[{"paid":true},{"paid":false}]""");
+
+        Assert.Equal(ScriptErrorKind.InvalidData, result.Error?.Kind);
+        Assert.Contains($"at index {index}", result.Error!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Execute_ReturnedBigInt_SaysTheRecordsHaveNoJson()
+    {
+        var result = Execute("const n = 1;\nreturn [{ total: 5n }];");
+
+        Assert.Equal(ScriptErrorKind.InvalidData, result.Error?.Kind);
+        Assert.StartsWith("The script's records cannot be turned into JSON: TypeError:", result.Error!.Message, StringComparison.Ordinal);
+        Assert.Contains("BigInt", result.Error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Execute_AtomicsWait_IsNotThere_ItWouldBlockPastEveryLimit()
+    {
+        // A finite wait, so that a sandbox with Atomics fails this test instead of hanging it.
+        var result = Execute("const b = new Int32Array(new SharedArrayBuffer(4));\nAtomics.wait(b, 0, 0, 3000);", timeout: TimeSpan.FromSeconds(1));
+
+        Assert.Equal(ScriptErrorKind.Runtime, result.Error?.Kind);
+        Assert.StartsWith("ReferenceError: SharedArrayBuffer is not defined", result.Error!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Execute_DynamicImport_RejectsWithATypeErrorTheScriptCanCatch()
+    {
+        var result = Execute("return import('fs').then(() => 'loaded', e => `${e.name}: ${e.message}`);");
+
+        Assert.True(result.Succeeded, result.Error?.Message);
+        Assert.StartsWith("""["TypeError: Cannot import 'fs'""", result.RecordsJson, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Execute_AHugeThrownMessage_IsCutInTheRunsError()
+    {
+        var result = Execute("throw new Error('m'.repeat(100000));");
+
+        Assert.InRange(result.Error!.Message.Length, 4_096, 4_200);
+        Assert.StartsWith("Error: mmm", result.Error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("(cut at 4,096 characters)", result.Error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Execute_AnErrorThrownAgainFromACatch_IsPlacedWhereItHappened()
+    {
+        var result = Execute("try {\n  null.x;\n} catch (err) {\n  throw err;\n}");
+
+        Assert.StartsWith("TypeError", result.Error!.Message, StringComparison.Ordinal);
+        Assert.Equal(2, result.Error.Line);
+    }
+
+    [Fact]
     public void Execute_ReturnedObject_BecomesOneRecord()
     {
         var result = Execute("return { count: data.length };", "[1,2,3]");
@@ -290,6 +374,8 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
     [InlineData("storage.set({ id: '\\udc00' }, 1);", "not valid Unicode")]
     [InlineData("storage.set(NaN, 1);", "must be a JSON value, not NaN")]
     [InlineData("storage.set(parseInt('x') / 0 || -Infinity, 1);", "must be a JSON value, not -Infinity")]
+    [InlineData("storage.set([NaN], 1);", "must be a JSON value, and it holds NaN, which JSON would write as null")]
+    [InlineData("storage.set({ x: Infinity }, 1);", "must be a JSON value, and it holds Infinity, which JSON would write as null")]
     [InlineData("let v = 1;\nfor (let i = 0; i < 300; i++) { v = [v]; }\nstorage.set('k', v);", "nests deeper than 256 levels")]
     public void Execute_StorageSetOfWhatNoKeyCanHold_FailsAtTheCall(string script, string reason)
     {
