@@ -262,7 +262,15 @@ internal sealed class ScriptHost(
         }
         if (value is JsError)
         {
-            return TypeConverter.ToString(value);
+            try
+            {
+                return TypeConverter.ToString(value);
+            }
+            catch (JavaScriptException)
+            {
+                // Its name or message is a getter, or its toString, that throws: logging must never fail the run.
+                return "[an error that cannot be shown]";
+            }
         }
 
         // A character takes at most four bytes of UTF-8.

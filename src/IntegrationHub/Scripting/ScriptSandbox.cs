@@ -252,8 +252,10 @@ public sealed partial class ScriptSandbox : IDisposable
 
         if (!written)
         {
-            return Failed(log, new ScriptError(ScriptErrorKind.InvalidData,
-                "The script returned a value with no JSON form (a function or a symbol); return records, an array of records, or nothing.", null, null));
+            return Failed(log, new ScriptError(ScriptErrorKind.InvalidData, result.IsUndefined()
+                ? "The script returned nothing and left data undefined; return records, an array of records, or leave data holding them."
+                : $"The script returned {(result.IsSymbol() ? "a symbol" : "a function")}, which has no JSON form; return records, an array of records, or nothing.",
+                null, null));
         }
         if (HubJson.FindProblem(buffer.WrittenSpan, HubJson.MaxRecordsDepth) is { } problem)
         {

@@ -220,6 +220,25 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
         var result = Execute("return () => 1;");
 
         Assert.Equal(ScriptErrorKind.InvalidData, result.Error?.Kind);
+        Assert.StartsWith("The script returned a function, which has no JSON form", result.Error!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Execute_DataLeftUndefined_SaysSo_NotThatAFunctionWasReturned()
+    {
+        var result = Execute("data = undefined;");
+
+        Assert.Equal(ScriptErrorKind.InvalidData, result.Error?.Kind);
+        Assert.StartsWith("The script returned nothing and left data undefined", result.Error!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Execute_LoggingAnErrorWhoseNameThrows_LogsAPlaceholder_AndTheRunGoesOn()
+    {
+        var result = Execute("const e = new Error('x');\nObject.defineProperty(e, 'name', { get() { throw new Error('no'); } });\nlog.info(e);\nreturn [1];");
+
+        Assert.True(result.Succeeded, result.Error?.Message);
+        Assert.Equal("[an error that cannot be shown]", Assert.Single(result.Log).Message);
     }
 
     [Fact]
