@@ -87,6 +87,8 @@ public sealed class ScenarioEditPageTests
         Assert.Contains("X-Api-Key: (hidden)", html, StringComparison.Ordinal);
         Assert.DoesNotContain("secret-erp-key", html, StringComparison.Ordinal);
         Assert.DoesNotContain("Save changes", html, StringComparison.Ordinal);
+        // An empty field's example would read as its value.
+        Assert.DoesNotContain("https://api.example.com/orders", html, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Found, denied.StatusCode);
         Assert.Equal("/account/denied", denied.Headers.Location?.AbsolutePath);
         Assert.Contains("Your role may not change scenarios.", WebUtility.HtmlDecode(await posted.Content.ReadAsStringAsync()), StringComparison.Ordinal);
