@@ -642,6 +642,15 @@ public sealed partial class WebAppBrowserTests(BrowserFixture browser) : IClassF
         }
 
         var page = await browser.NewPageAsync(hub);
+        // What the browser's console reports as an error (a script the Content-Security-Policy blocked, a failed load).
+        var consoleErrors = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                consoleErrors.Add(message.Text);
+            }
+        };
         await WebSteps.SignInAsync(page);
         await BrowserFixture.ScreenshotAsync(page, "11-scenarios");
 
@@ -679,6 +688,7 @@ public sealed partial class WebAppBrowserTests(BrowserFixture browser) : IClassF
         await page.GotoAsync("/scenarios");
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Orders to ERP" })).ToBeVisibleAsync();
         await BrowserFixture.ScreenshotAsync(page, "17-scenarios-phone");
+        Assert.Empty(consoleErrors);
     }
 
     [Fact]
