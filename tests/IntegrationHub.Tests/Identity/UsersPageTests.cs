@@ -32,6 +32,22 @@ public sealed class UsersPageTests
     }
 
     [Fact]
+    public async Task AnAdmin_IsNotOfferedToDisableTheirOwnAccount_ButOthers()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var admin = hub.CreateAdminClient();
+        var other = await admin.CreateUserAsync(UserRole.Admin);
+        var viewer = await admin.CreateUserAsync(UserRole.Viewer);
+        using var browser = await hub.SignInAsync(other.Email);
+
+        var html = await browser.GetStringAsync("/users");
+
+        // Blazor names each form in a hidden _handler field.
+        Assert.Contains($"name=\"_handler\" value=\"state-{viewer.Id}\"", html, StringComparison.Ordinal);
+        Assert.DoesNotContain($"name=\"_handler\" value=\"state-{other.Id}\"", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RoleForm_IsNotOfferedForAnInstallationAdmin_AndAPostOfItKeepsTheRole()
     {
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
@@ -97,7 +113,9 @@ public sealed class UsersPageTests
         Assert.DoesNotContain($"role-{installationAdmin.UserId}", seenByWorkspaceAdmin, StringComparison.Ordinal);
         Assert.DoesNotContain($"state-{installationAdmin.UserId}", seenByWorkspaceAdmin, StringComparison.Ordinal);
         Assert.Contains($"role-{workspaceAdmin.Id}", seenByWorkspaceAdmin, StringComparison.Ordinal);
-        Assert.Contains($"state-{installationAdmin.UserId}", seenByInstallationAdmin, StringComparison.Ordinal);
+        Assert.Contains($"state-{workspaceAdmin.Id}", seenByInstallationAdmin, StringComparison.Ordinal);
+        // Their own account they may not disable from here.
+        Assert.DoesNotContain($"state-{installationAdmin.UserId}", seenByInstallationAdmin, StringComparison.Ordinal);
     }
 
     private static void AssertRedirectedToUsersWithMessage(HubHost hub, HttpResponseMessage response)

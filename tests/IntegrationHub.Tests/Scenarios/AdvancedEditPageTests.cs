@@ -110,6 +110,22 @@ public sealed class AdvancedEditPageTests
         Assert.Equal(300, stored!.Advanced.TimeoutSeconds);
     }
 
+    [Fact]
+    public async Task AViewer_IsToldTriggeringTakesTheOperatorRole_AndShownOnlyHowToReadStorage()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var admin = hub.CreateAdminClient();
+        var viewer = await admin.CreateUserAsync(IntegrationHub.Identity.UserRole.Viewer);
+        using var browser = await hub.SignInAsync(viewer.Email);
+
+        var html = WebUtility.HtmlDecode(await browser.GetStringAsync($"/scenarios/{scenario.Id}/advanced"));
+
+        Assert.Contains("triggering it takes the Operator role", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=\"post-example\"", html, StringComparison.Ordinal);
+        Assert.Contains("id=\"cache-example\"", html, StringComparison.Ordinal);
+    }
+
     internal static Dictionary<string, string> Fields(int version, string timeout = "300", string attempts = "3") => new()
     {
         ["Input.Version"] = version.ToString(System.Globalization.CultureInfo.InvariantCulture),

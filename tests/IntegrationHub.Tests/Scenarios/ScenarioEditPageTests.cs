@@ -61,6 +61,25 @@ public sealed class ScenarioEditPageTests
     }
 
     [Theory]
+    [InlineData("*/1 * * *", "", "this one has 4")]
+    [InlineData("0 9 * * *", "Mars/Olympus", "Unknown time zone 'Mars/Olympus'.")]
+    public async Task PreviewSchedule_OfWhatCannotRun_SaysWhatIsWrong(string cron, string timeZone, string expected)
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        var cookie = await hub.SignInCookieAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+
+        var response = await PageForm.PostAsync(hub, cookie, $"/scenarios/{scenario.Id}/edit", "edit-scenario", Fields(scenario, f =>
+        {
+            f["Input.Cron"] = cron;
+            f["Input.TimeZone"] = timeZone;
+            f["Action"] = "preview";
+        }));
+
+        Assert.Contains(expected, WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData(UserRole.Viewer)]
     [InlineData(UserRole.Operator)]
     public async Task ThoseWhoMayNotEdit_SeeTheScenarioReadOnly_WithoutHeaderValues_AndCannotSaveIt(UserRole role)
