@@ -263,7 +263,8 @@ public sealed partial class ScriptSandbox : IDisposable
         }
 
         var json = Encoding.UTF8.GetString(buffer.WrittenSpan);
-        var reader = new System.Text.Json.Utf8JsonReader(buffer.WrittenSpan);
+        // FindProblem has held the records to their depth; the reader's own default (64) is lower.
+        var reader = new System.Text.Json.Utf8JsonReader(buffer.WrittenSpan, new System.Text.Json.JsonReaderOptions { MaxDepth = HubJson.MaxDepth });
         reader.Read();
         if (reader.TokenType != System.Text.Json.JsonTokenType.StartArray)
         {
