@@ -206,9 +206,23 @@ internal static class TriggerBodyReader
         }
         writer.WriteEndObject();
         writer.WriteStartObject(nameof(TriggerRequest.Query));
-        foreach (var (name, value) in request.Query)
+        foreach (var (name, values) in request.Query)
         {
-            writer.WriteString(name, value.ToString());
+            // A parameter sent several times (?a=1&a=2) holds an array, as a repeated form field does: joined, it was
+            // "1,2", which ?a=1,2 is too.
+            if (values.Count > 1)
+            {
+                writer.WriteStartArray(name);
+                foreach (var value in values)
+                {
+                    writer.WriteStringValue(value);
+                }
+                writer.WriteEndArray();
+            }
+            else
+            {
+                writer.WriteString(name, values.ToString());
+            }
         }
         writer.WriteEndObject();
         writer.WriteString(nameof(TriggerRequest.ReceivedAt), receivedAt);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using IntegrationHub.Data;
 using IntegrationHub.Tests.Infrastructure;
 using IntegrationHub.Tests.Runs;
@@ -154,6 +155,25 @@ public sealed class TriggerBodyReaderTests
             Assert.Contains(charset, (await ProblemAsync(response)).GetProperty("detail").GetString(), StringComparison.Ordinal);
         }
         Assert.Empty(await RunsTestData.GetRunsAsync(hub, scenario.Id));
+    }
+
+    [Theory, AllDatabases]
+    public async Task AcceptPost_RepeatedQueryParameter_IsAnArray_WhileASingleOneStaysAString(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}?a=1&a=2&b=1,2&c=&a=3", Json("{}"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var run = await ScenarioTestData.GetRunAsync(hub, RunId(response));
+        using var payload = JsonDocument.Parse(run.Payload!);
+        var query = payload.RootElement.GetProperty("Query");
+        // Joined, ?a=1&a=2 was "1,2", which ?b=1,2 is too; a repeated form field was an array already.
+        Assert.Equal(["1", "2", "3"], query.GetProperty("a").EnumerateArray().Select(v => v.GetString()));
+        Assert.Equal("1,2", query.GetProperty("b").GetString());
+        Assert.Equal("", query.GetProperty("c").GetString());
     }
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
