@@ -158,6 +158,42 @@ public sealed class TriggerBodyReaderTests
     }
 
     [Theory, AllDatabases]
+    public async Task AcceptPost_JsonNestedDeeperThan256Levels_Returns400SayingTheLimit_AndQueuesNothing(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        var url = $"/ExternalData/Accept/{scenario.Id}";
+
+        var tooDeep = await client.PostAsync(url, Json(Nested(HubJson.MaxValueDepth + 1)));
+        var objectsTooDeep = await client.PostAsync(url, Json("{\n" + string.Concat(Enumerable.Repeat("\"a\":{", HubJson.MaxValueDepth)) + new string('}', HubJson.MaxValueDepth + 1)));
+
+        Assert.Equal(HttpStatusCode.BadRequest, tooDeep.StatusCode);
+        var detail = (await ProblemAsync(tooDeep)).GetProperty("detail").GetString();
+        // It said only "not valid JSON at line 1, position 257", as if the JSON were malformed there.
+        Assert.Contains("deeper than 256 levels", detail, StringComparison.Ordinal);
+        Assert.Contains("line 1, position 257", detail, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, objectsTooDeep.StatusCode);
+        var objectsDetail = (await ProblemAsync(objectsTooDeep)).GetProperty("detail").GetString();
+        Assert.Contains("deeper than 256 levels", objectsDetail, StringComparison.Ordinal);
+        Assert.Contains("line 2, position 1280", objectsDetail, StringComparison.Ordinal);
+        Assert.Empty(await RunsTestData.GetRunsAsync(hub, scenario.Id));
+    }
+
+    [Theory, AllDatabases]
+    public async Task AcceptPost_JsonNested256Levels_IsAccepted(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", Json(Nested(HubJson.MaxValueDepth)));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(Nested(HubJson.MaxValueDepth), (await PayloadAsync(hub, response)).RawBody);
+    }
+
+    [Theory, AllDatabases]
     public async Task AcceptPost_RepeatedQueryParameter_IsAnArray_WhileASingleOneStaysAString(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);
@@ -175,6 +211,9 @@ public sealed class TriggerBodyReaderTests
         Assert.Equal("1,2", query.GetProperty("b").GetString());
         Assert.Equal("", query.GetProperty("c").GetString());
     }
+
+    /// <summary>An array nested <paramref name="depth"/> levels deep, the innermost holding 1.</summary>
+    private static string Nested(int depth) => new string('[', depth) + "1" + new string(']', depth);
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 }
