@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.IO.Compression;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -210,6 +212,36 @@ public sealed class TriggerBodyReaderTests
         Assert.Equal(["1", "2", "3"], query.GetProperty("a").EnumerateArray().Select(v => v.GetString()));
         Assert.Equal("1,2", query.GetProperty("b").GetString());
         Assert.Equal("", query.GetProperty("c").GetString());
+    }
+
+    [Theory, AllDatabases]
+    public async Task AcceptPost_CompressedBody_StoresHeadersThatDescribeTheDecodedBody(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        var text = "{\"note\":\"" + new string('x', 1_000) + "\"}";
+        using var gzipped = new MemoryStream();
+        using (var gzip = new GZipStream(gzipped, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(Encoding.UTF8.GetBytes(text));
+        }
+        var coded = RawContent(gzipped.ToArray(), "application/json");
+        coded.Headers.ContentEncoding.Add("gzip");
+        var identity = RawContent(Encoding.UTF8.GetBytes(text), "application/json");
+        identity.Headers.ContentEncoding.Add("identity");
+
+        foreach (var content in new[] { coded, identity })
+        {
+            var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", content);
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var trigger = await PayloadAsync(hub, response);
+            Assert.Equal(text, trigger.RawBody);
+            // It kept the compressed Content-Length, which no longer matched the body the script gets.
+            Assert.Equal(text.Length.ToString(CultureInfo.InvariantCulture), trigger.Headers["Content-Length"]);
+            Assert.DoesNotContain(trigger.Headers.Keys, name => name.Equals("Content-Encoding", StringComparison.OrdinalIgnoreCase));
+        }
     }
 
     /// <summary>An array nested <paramref name="depth"/> levels deep, the innermost holding 1.</summary>
