@@ -14,7 +14,8 @@ namespace IntegrationHub.Hosting;
 /// bearer scheme as optional. What every operation shares: 413 and 415 where it reads a body, 503 when the database
 /// cannot be reached, the headers that come with 401, 429, 503, 201 and 202, and the range of the paging parameters.
 /// Also what the schema generator cannot see: the type of strings (in lists and maps too), which fields of a request
-/// may be left out, JSON values that may be null, and the values of the runs list's filters.
+/// may be left out, that a JSON value (JsonElement) may be any value, null included, and the values of the runs list's
+/// filters.
 /// </summary>
 internal static class HubOpenApi
 {
