@@ -33,7 +33,7 @@ internal static class AcceptOpenApi
             Name = "wait",
             In = ParameterLocation.Query,
             Description = "Seconds to hold the answer until the run ends, cut to ExternalApi:MaxWaitSeconds; "
-                + "the answer is then the run's result as JSON.",
+                + "the answer is then the run's result as JSON. 0 is no wait: the empty 200 at once.",
             Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "0" },
         });
         operation.Parameters.Add(new OpenApiParameter
@@ -52,7 +52,8 @@ internal static class AcceptOpenApi
         };
         foreach (var (status, description) in new[]
         {
-            ("200", "The run is stored. The body is empty, unless wait is given: then it is the ended run's result."),
+            ("200", "The run is stored. The body is empty, with no Content-Type, unless wait is 1 or more: then the run has "
+                + "ended, and the body is its result as application/json, the RunResultResponse that 202 describes."),
             ("202", "With wait: the run is stored but still queued or running when the wait is up; Location is the run."),
         })
         {
@@ -62,6 +63,12 @@ internal static class AcceptOpenApi
                 response.Headers ??= new Dictionary<string, IOpenApiHeader>();
                 response.Headers[ExternalApiEndpoints.RunIdHeader] = runId;
             }
+        }
+        // The 200 a trigger gets is empty (the seed's answer); declared as JSON, a generated client failed to parse it.
+        // Only a caller that waits gets a body with it, and one that waits reads 202's as well.
+        if (operation.Responses?.GetValueOrDefault("200") is OpenApiResponse ok)
+        {
+            ok.Content = null;
         }
         return Task.CompletedTask;
     }

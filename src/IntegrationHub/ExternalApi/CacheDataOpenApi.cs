@@ -18,23 +18,7 @@ internal static class CacheDataOpenApi
 
     public static Task DescribeAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
-        foreach (var parameter in operation.Parameters ?? [])
-        {
-            if (parameter is OpenApiParameter { Name: "keyJson" } keyJson)
-            {
-                keyJson.Description = "The key as JSON, e.g. 42, \"abc\" or [\"north\", 7]. Without it the answer is a page of all entries.";
-            }
-        }
-        if (operation.Responses?.GetValueOrDefault("200") is OpenApiResponse ok
-            && ok.Content?.TryGetValue("application/json", out var json) == true && json.Schema is { } page)
-        {
-            ok.Description = "With keyJson: the JSON value stored under that key, as it was stored (any JSON value). "
-                + "Without: a page of the scenario's entries (CacheDataPage).";
-            json.Schema = new OpenApiSchema
-            {
-                AnyOf = [page, new OpenApiSchema { Description = "The stored value (with keyJson)." }],
-            };
-        }
+        Storage.StorageOpenApi.DescribeValueOrPage(operation, nameof(CacheDataPage));
         return Task.CompletedTask;
     }
 }

@@ -13,11 +13,18 @@ internal static class JsonBody
     /// <summary>Null when <paramref name="json"/> (UTF-8, valid as such) is exactly one JSON value; else what is wrong and where.</summary>
     public static string? Check(ReadOnlySequence<byte> json)
     {
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = MaxDepth });
+        // One level more than allowed, so that the check below, not the reader, finds a body nested too deep and can say
+        // so: the reader's own error gave only a position, as if the JSON were malformed there.
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = MaxDepth + 1 });
         try
         {
             while (reader.Read())
             {
+                if (reader.CurrentDepth >= MaxDepth && reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                {
+                    var (line, position) = LineAndPosition(json, reader.TokenStartIndex);
+                    return $"The body nests deeper than {MaxDepth} levels (the most a JSON body may) at line {line}, position {position}.";
+                }
                 // The bytes are valid UTF-8, so only an escape can make a string invalid Unicode: "\ud800" alone. Stored,
                 // such a string breaks every later read of the run; escapes are rare enough that only they pay for the check.
                 if (reader.ValueIsEscaped && !HubJson.IsValidUnicode(ref reader))

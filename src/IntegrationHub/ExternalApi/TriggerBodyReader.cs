@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
@@ -119,7 +120,7 @@ internal static class TriggerBodyReader
         switch (kind)
         {
             case BodyKind.None:
-                return new(Serialize(request, NoBody.WriteTo, "", contentType, receivedAt), null);
+                return new(Serialize(request, NoBody.WriteTo, "", contentType, body.Length, receivedAt), null);
             case BodyKind.Json:
                 if (!BodyText.TryDecode(body, charset ?? BodyText.Utf8, out text, out error))
                 {
@@ -130,7 +131,7 @@ internal static class TriggerBodyReader
                 var json = text.Encoding.CodePage == BodyText.Utf8CodePage ? text.Bytes : new(Encoding.UTF8.GetBytes(text.Text));
                 return JsonBody.Check(json) is { } malformed
                     ? new(null, ExternalApiProblems.BadRequest("Malformed JSON", malformed))
-                    : new(Serialize(request, writer => writer.WriteRawValue(json, skipInputValidation: true), text.Text, contentType, receivedAt), null);
+                    : new(Serialize(request, writer => writer.WriteRawValue(json, skipInputValidation: true), text.Text, contentType, body.Length, receivedAt), null);
             case BodyKind.Xml:
                 if (XmlBody.EncodingOf(body, charset, out var declared) is not { } xmlEncoding)
                 {
@@ -143,7 +144,7 @@ internal static class TriggerBodyReader
                 try
                 {
                     var root = XmlBody.Parse(text.Text);
-                    return new(Serialize(request, writer => XmlBody.Write(writer, root), text.Text, contentType, receivedAt), null);
+                    return new(Serialize(request, writer => XmlBody.Write(writer, root), text.Text, contentType, body.Length, receivedAt), null);
                 }
                 catch (XmlException ex)
                 {
@@ -161,7 +162,7 @@ internal static class TriggerBodyReader
                 }
                 try
                 {
-                    return new(Serialize(request, FormBody.ParseUrlEncoded(text.Text, text.Encoding).WriteTo, text.Text, contentType, receivedAt), null);
+                    return new(Serialize(request, FormBody.ParseUrlEncoded(text.Text, text.Encoding).WriteTo, text.Text, contentType, body.Length, receivedAt), null);
                 }
                 catch (InvalidDataException ex)
                 {
@@ -173,7 +174,7 @@ internal static class TriggerBodyReader
                     var parsed = await FormBody.ParseMultipartAsync(body.ToArray(), mediaType!, charset ?? BodyText.Utf8, cancellationToken);
                     // Uploaded files are bytes, not text: RawBody shows them as UTF-8 with U+FFFD where that fails, so a
                     // binary upload is still accepted; Body holds each file's exact bytes in base64.
-                    return new(Serialize(request, parsed.WriteTo, Encoding.UTF8.GetString(body), contentType, receivedAt), null);
+                    return new(Serialize(request, parsed.WriteTo, Encoding.UTF8.GetString(body), contentType, body.Length, receivedAt), null);
                 }
                 catch (Exception ex) when (ex is InvalidDataException or IOException)
                 {
@@ -188,7 +189,13 @@ internal static class TriggerBodyReader
     /// Writes the <see cref="TriggerRequest"/> by hand, property for property as <see cref="TriggerRequest.SerializerOptions"/>
     /// would (a test reads it back with them): no dictionaries to build, no serializer pipeline per trigger.
     /// </summary>
-    private static string Serialize(HttpRequest request, Action<Utf8JsonWriter> writeBody, string rawBody, string contentType, DateTimeOffset receivedAt)
+    /// <remarks>
+    /// The headers describe the body as the script gets it: a coded body was decoded before it was read, and the request
+    /// decompression took its Content-Encoding away, so Content-Length, which counted the coded bytes, is set to the
+    /// decoded ones (<paramref name="bodyLength"/>), and a Content-Encoding left (identity, no coding) is left out.
+    /// </remarks>
+    private static string Serialize(
+        HttpRequest request, Action<Utf8JsonWriter> writeBody, string rawBody, string contentType, long bodyLength, DateTimeOffset receivedAt)
     {
         var (buffer, writer) = PayloadWriter.Rent();
         writer.WriteStartObject();
@@ -199,16 +206,36 @@ internal static class TriggerBodyReader
         writer.WriteStartObject(nameof(TriggerRequest.Headers));
         foreach (var (name, value) in request.Headers)
         {
-            if (!HiddenHeaders.Contains(name))
+            if (HiddenHeaders.Contains(name) || name.Equals(HeaderNames.ContentEncoding, StringComparison.OrdinalIgnoreCase))
             {
-                writer.WriteString(name, value.ToString());
+                continue;
             }
+            if (name.Equals(HeaderNames.ContentLength, StringComparison.OrdinalIgnoreCase))
+            {
+                writer.WriteString(name, bodyLength.ToString(CultureInfo.InvariantCulture));
+                continue;
+            }
+            writer.WriteString(name, value.ToString());
         }
         writer.WriteEndObject();
         writer.WriteStartObject(nameof(TriggerRequest.Query));
-        foreach (var (name, value) in request.Query)
+        foreach (var (name, values) in request.Query)
         {
-            writer.WriteString(name, value.ToString());
+            // A parameter sent several times (?a=1&a=2) holds an array, as a repeated form field does: joined, it was
+            // "1,2", which ?a=1,2 is too.
+            if (values.Count > 1)
+            {
+                writer.WriteStartArray(name);
+                foreach (var value in values)
+                {
+                    writer.WriteStringValue(value);
+                }
+                writer.WriteEndArray();
+            }
+            else
+            {
+                writer.WriteString(name, values.ToString());
+            }
         }
         writer.WriteEndObject();
         writer.WriteString(nameof(TriggerRequest.ReceivedAt), receivedAt);

@@ -1,5 +1,8 @@
+using System.Globalization;
+using System.Text.Json;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
+using Microsoft.Net.Http.Headers;
 using Microsoft.OpenApi;
 
 namespace IntegrationHub.Hosting;
@@ -8,8 +11,11 @@ namespace IntegrationHub.Hosting;
 /// What every management operation shares in the OpenAPI document, added in one place instead of on each endpoint:
 /// the bearer scheme (so the reference page can send a token) and the error answers of an authorized endpoint
 /// (401, 403, and 404 where the route names a resource). The external API documents its own answers, but takes the
-/// bearer scheme as optional. Also what the schema generator cannot see: the type of strings, which fields of a
-/// request may be left out, and the values of the runs list's filters.
+/// bearer scheme as optional. What every operation shares: 413 and 415 where it reads a body, 503 when the database
+/// cannot be reached, the headers that come with 401, 429, 503, 201 and 202, and the range of the paging parameters.
+/// Also what the schema generator cannot see: the type of strings (in lists and maps too), which fields of a request
+/// may be left out, that a JSON value (JsonElement) may be any value, null included, and the values of the runs list's
+/// filters.
 /// </summary>
 internal static class HubOpenApi
 {
@@ -35,8 +41,18 @@ internal static class HubOpenApi
         ["trigger"] = Enum.GetNames<Runs.TriggerKind>(),
     };
 
+    /// <summary>The largest page of the lists that allow more than <see cref="Paging.MaxPageSize"/>, by operation id.</summary>
+    private static readonly Dictionary<string, int> LargerPages = new()
+    {
+        ["ListRuns"] = Runs.RunsEndpoints.MaxPageSize,
+    };
+
     public static void Configure(OpenApiOptions options)
     {
+        // Any JSON value is {}, written where it is used. As a component, a nullable one became oneOf [null, JsonElement],
+        // and as {} matches null too, a null matched both and failed oneOf: a validating client refused every null.
+        options.CreateSchemaReferenceId = type =>
+            (Nullable.GetUnderlyingType(type.Type) ?? type.Type) == typeof(JsonElement) ? null : OpenApiOptions.CreateDefaultSchemaReferenceId(type);
         options.AddSchemaTransformer((schema, context, _) =>
         {
             // StringWithoutNulConverter reads every string; the generator writes {} (any value) for a type with a converter.
@@ -49,6 +65,25 @@ internal static class HubOpenApi
             {
                 schema.Type = context.JsonTypeInfo.Type == typeof(int?) ? JsonSchemaType.Integer | JsonSchemaType.Null : JsonSchemaType.Integer;
                 schema.Format = "int32";
+            }
+            // Lists and maps of strings lost their item type to the same converter ("type": "array" with no items).
+            if (schema.Items is null && schema.Type?.HasFlag(JsonSchemaType.Array) == true && IsStrings(context.JsonTypeInfo.Type))
+            {
+                schema.Items = new OpenApiSchema { Type = JsonSchemaType.String };
+            }
+            if (schema.AdditionalProperties is null && schema.Type?.HasFlag(JsonSchemaType.Object) == true
+                && context.JsonTypeInfo.Type.IsAssignableTo(typeof(IEnumerable<KeyValuePair<string, string>>)))
+            {
+                schema.AdditionalProperties = new OpenApiSchema { Type = JsonSchemaType.String };
+            }
+            // {} on purpose: any JSON value, not a type the generator missed.
+            if (context.JsonTypeInfo.Type == typeof(JsonElement))
+            {
+                schema.Description ??= "Any JSON value.";
+            }
+            else if (context.JsonTypeInfo.Type == typeof(JsonElement?))
+            {
+                schema.Description ??= "Any JSON value, or null.";
             }
             if (OptionalFields.TryGetValue(context.JsonTypeInfo.Type, out var optional))
             {
@@ -73,8 +108,6 @@ internal static class HubOpenApi
         });
         options.AddOperationTransformer((operation, context, _) =>
         {
-            var metadata = context.Description.ActionDescriptor.EndpointMetadata;
-            var path = context.Description.RelativePath ?? "";
             if (operation.OperationId == "ListRuns")
             {
                 foreach (var parameter in operation.Parameters ?? [])
@@ -86,38 +119,135 @@ internal static class HubOpenApi
                     }
                 }
             }
-            if (path.StartsWith("ExternalData", StringComparison.OrdinalIgnoreCase))
-            {
-                // Anonymous where the scenario allows it, a token otherwise: the empty requirement says "or none", and
-                // the reference page sends the token it is given.
-                operation.Security ??= [];
-                operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] });
-                operation.Security.Add(new OpenApiSecurityRequirement());
-                return Task.CompletedTask;
-            }
-            if (metadata.OfType<IAllowAnonymous>().Any()
-                || !metadata.OfType<IAuthorizeData>().Any())
-            {
-                return Task.CompletedTask;
-            }
-
-            operation.Security ??= [];
-            operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] });
             operation.Responses ??= [];
-            AddProblem(operation, StatusCodes.Status401Unauthorized, "No credentials, or invalid, expired or revoked ones (WWW-Authenticate says which).");
-            AddProblem(operation, StatusCodes.Status403Forbidden, "Signed in, but the role does not allow this.");
-            if (path.Contains('{', StringComparison.Ordinal))
-            {
-                AddProblem(operation, StatusCodes.Status404NotFound, "No such resource in the caller's workspace.");
-            }
+            DescribeCredentials(operation, context);
+            DescribeCommonAnswers(operation, context);
+            DescribePaging(operation);
             return Task.CompletedTask;
         });
     }
 
+    private static void DescribeCredentials(OpenApiOperation operation, OpenApiOperationTransformerContext context)
+    {
+        var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+        var path = context.Description.RelativePath ?? "";
+        if (path.StartsWith("ExternalData", StringComparison.OrdinalIgnoreCase))
+        {
+            // Anonymous where the scenario allows it, a token otherwise: the empty requirement says "or none", and
+            // the reference page sends the token it is given.
+            operation.Security ??= [];
+            operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] });
+            operation.Security.Add(new OpenApiSecurityRequirement());
+            return;
+        }
+        if (metadata.OfType<IAllowAnonymous>().Any()
+            || !metadata.OfType<IAuthorizeData>().Any())
+        {
+            return;
+        }
+
+        operation.Security ??= [];
+        operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] });
+        AddProblem(operation, StatusCodes.Status401Unauthorized, "No credentials, or invalid, expired or revoked ones (WWW-Authenticate says which).");
+        AddProblem(operation, StatusCodes.Status403Forbidden, "Signed in, but the role does not allow this.");
+        if (path.Contains('{', StringComparison.Ordinal))
+        {
+            AddProblem(operation, StatusCodes.Status404NotFound, "No such resource in the caller's workspace.");
+        }
+    }
+
+    /// <summary>
+    /// The answers that come from the hub's middleware rather than the handler, so no endpoint's signature shows them, and
+    /// the headers that come with them. Problems without a schema (added above) get the one the handlers' problems have.
+    /// </summary>
+    private static void DescribeCommonAnswers(OpenApiOperation operation, OpenApiOperationTransformerContext context)
+    {
+        if (operation.RequestBody is not null)
+        {
+            // Kestrel's limit (30 MB) holds for every body; Accept and the storage PUT have smaller ones of their own.
+            AddProblem(operation, StatusCodes.Status413PayloadTooLarge, "The body is larger than the hub accepts.");
+            AddProblem(operation, StatusCodes.Status415UnsupportedMediaType,
+                "The Content-Type is missing or not one this endpoint reads, or its charset or Content-Encoding is not supported.");
+        }
+        AddProblem(operation, StatusCodes.Status503ServiceUnavailable,
+            "The hub cannot reach its database, or it was busy with other work on the same rows; try again after Retry-After.");
+
+        var problemDetails = new OpenApiSchemaReference(nameof(Microsoft.AspNetCore.Mvc.ProblemDetails), context.Document);
+        foreach (var (status, answer) in operation.Responses!)
+        {
+            if (answer is not OpenApiResponse response)
+            {
+                continue;
+            }
+            if (response.Content?.TryGetValue("application/problem+json", out var problem) == true && problem.Schema is null)
+            {
+                problem.Schema = problemDetails;
+            }
+            var header = status switch
+            {
+                "401" when operation.Security is { Count: > 0 } => (HeaderNames.WWWAuthenticate, WwwAuthenticate),
+                "429" or "503" => (HeaderNames.RetryAfter, RetryAfter),
+                "201" or "202" => (HeaderNames.Location, Location),
+                _ => default((string, OpenApiHeader)?),
+            };
+            if (header is { } named)
+            {
+                response.Headers ??= new Dictionary<string, IOpenApiHeader>();
+                response.Headers.TryAdd(named.Item1, named.Item2);
+            }
+        }
+    }
+
+    /// <summary>page and pageSize, read by <see cref="Paging.TryRead"/>: a page from 1, a size from 1 to the list's largest.</summary>
+    private static void DescribePaging(OpenApiOperation operation)
+    {
+        var maxPageSize = LargerPages.GetValueOrDefault(operation.OperationId ?? "", Paging.MaxPageSize);
+        foreach (var parameter in operation.Parameters ?? [])
+        {
+            if (parameter is not OpenApiParameter { In: ParameterLocation.Query, Schema: OpenApiSchema schema })
+            {
+                continue;
+            }
+            switch (parameter.Name)
+            {
+                case "page":
+                    schema.Minimum = "1";
+                    schema.Default ??= 1;
+                    break;
+                case "pageSize":
+                    schema.Minimum = "1";
+                    schema.Maximum = maxPageSize.ToString(CultureInfo.InvariantCulture);
+                    schema.Default ??= Paging.DefaultPageSize;
+                    break;
+            }
+        }
+    }
+
+    private static readonly OpenApiHeader WwwAuthenticate = new()
+    {
+        Description = "Bearer, with error=\"invalid_token\" (or \"invalid_request\" for a malformed Authorization header) when credentials were sent.",
+        Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+    };
+
+    private static readonly OpenApiHeader RetryAfter = new()
+    {
+        Description = "Seconds to wait before trying again.",
+        Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "1" },
+    };
+
+    private static readonly OpenApiHeader Location = new()
+    {
+        Description = "The path of the created or queued resource.",
+        Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "uri-reference" },
+    };
+
     private static void AddProblem(OpenApiOperation operation, int status, string description) =>
-        operation.Responses!.TryAdd(status.ToString(), new OpenApiResponse
+        operation.Responses!.TryAdd(status.ToString(CultureInfo.InvariantCulture), new OpenApiResponse
         {
             Description = description,
             Content = new Dictionary<string, OpenApiMediaType> { ["application/problem+json"] = new() },
         });
+
+    /// <summary>A list of strings (a string is not one, though it is a list of chars).</summary>
+    private static bool IsStrings(Type type) => type != typeof(string) && type.IsAssignableTo(typeof(IEnumerable<string>));
 }

@@ -23,7 +23,8 @@ internal static class StorageEndpoints
     {
         var group = app.MapGroup("/api/v1/scenarios/{id:guid}/storage").WithTags("Storage").RequireAuthorization(HubPolicies.Viewer);
         group.MapGet("/", GetAsync).WithName("GetStorage")
-            .WithSummary("With keyJson: the stored value. Without: a page of entries, optionally filtered by a text inside the key.");
+            .WithSummary("With keyJson: the stored value. Without: a page of entries, optionally filtered by a text inside the key.")
+            .AddOpenApiOperationTransformer(StorageOpenApi.DescribeGetAsync);
         // The body is described to OpenAPI by hand: Accepts metadata would make routing answer 415 before the
         // caller's credentials and the scenario were checked.
         group.MapPut("/", PutAsync).WithName("PutStorage").WithSummary("Stores the request body (JSON) under keyJson, optionally for ttlSeconds.")

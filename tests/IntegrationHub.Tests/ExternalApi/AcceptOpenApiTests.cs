@@ -1,6 +1,4 @@
-using System.Net.Http.Json;
 using System.Text.Json;
-using IntegrationHub.Data;
 using IntegrationHub.Tests.Infrastructure;
 
 namespace IntegrationHub.Tests.ExternalApi;
@@ -27,8 +25,8 @@ public sealed class AcceptOpenApiTests
         var path = await AcceptPathAsync();
         var operations = new (string Method, string[] Errors)[]
         {
-            ("get", ["400", "401", "403", "404", "409", "429"]),
-            ("post", ["400", "401", "403", "404", "409", "413", "415", "429"]),
+            ("get", ["400", "401", "403", "404", "409", "429", "503"]),
+            ("post", ["400", "401", "403", "404", "409", "413", "415", "429", "503"]),
         };
 
         foreach (var (method, errors) in operations)
@@ -43,11 +41,32 @@ public sealed class AcceptOpenApiTests
             Assert.Contains("empty", ok.GetProperty("description").GetString(), StringComparison.OrdinalIgnoreCase);
             Assert.True(ok.GetProperty("headers").TryGetProperty("X-Run-Id", out _));
             Assert.True(responses.GetProperty("202").GetProperty("headers").TryGetProperty("X-Run-Id", out _));
+            Assert.Contains("Location", operation.Headers("202"));
+            Assert.Contains("WWW-Authenticate", operation.Headers("401"));
+            Assert.Contains("Retry-After", operation.Headers("429"));
+            Assert.Contains("Retry-After", operation.Headers("503"));
             foreach (var status in errors)
             {
                 Assert.True(responses.TryGetProperty(status, out var error), $"{method} does not describe {status}");
                 Assert.True(error.GetProperty("content").TryGetProperty("application/problem+json", out _), $"{method} {status} is not a problem");
             }
+        }
+    }
+
+    [Fact]
+    public async Task Accept200_DeclaresNoContent_And202TheRunResult()
+    {
+        var path = await AcceptPathAsync();
+
+        foreach (var method in new[] { "get", "post" })
+        {
+            var responses = path.GetProperty(method).GetProperty("responses");
+            // Without wait the 200 has no body and no Content-Type: declared as JSON, a generated client tried to parse it.
+            Assert.False(responses.GetProperty("200").TryGetProperty("content", out _), $"{method} 200 declares a body");
+            Assert.Contains("wait", responses.GetProperty("200").GetProperty("description").GetString(), StringComparison.Ordinal);
+            Assert.Equal(
+                "#/components/schemas/RunResultResponse",
+                responses.GetProperty("202").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString());
         }
     }
 
@@ -91,10 +110,5 @@ public sealed class AcceptOpenApiTests
     internal static async Task<JsonElement> AcceptPathAsync() =>
         (await DocumentAsync()).GetProperty("paths").GetProperty("/ExternalData/Accept/{scenarioId}").Clone();
 
-    private static async Task<JsonElement> DocumentAsync()
-    {
-        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
-        using var client = hub.CreateHttpClient();
-        return await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
-    }
+    private static Task<JsonElement> DocumentAsync() => OpenApiTestDocument.FetchAsync();
 }

@@ -822,6 +822,26 @@ public sealed class ExternalApiEndpointsTests
     }
 
     [Theory, AllDatabases]
+    public async Task Accept_WithWaitZero_Answers200WithAnEmptyBody_AsWithoutWait(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        foreach (var response in new[]
+        {
+            await client.GetAsync($"/ExternalData/Accept/{scenario.Id}?wait=0"),
+            await client.PostAsync($"/ExternalData/Accept/{scenario.Id}?wait=0", JsonContent.Create(new { id = 1 })),
+        })
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+            Assert.Null(response.Content.Headers.ContentType);
+            Assert.NotEqual(Guid.Empty, RunId(response));
+        }
+    }
+
+    [Theory, AllDatabases]
     public async Task Accept_WithWaitLargerThanAnyNumberOfSeconds_IsCappedLikeAnyOtherWait(DatabaseProvider provider)
     {
         // Waiting turned off: every wait is cut to 0, so the answer is the plain 200 without waiting for the run.

@@ -1,5 +1,8 @@
+using System.Globalization;
+using System.IO.Compression;
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using IntegrationHub.Data;
 using IntegrationHub.Tests.Infrastructure;
 using IntegrationHub.Tests.Runs;
@@ -155,6 +158,94 @@ public sealed class TriggerBodyReaderTests
         }
         Assert.Empty(await RunsTestData.GetRunsAsync(hub, scenario.Id));
     }
+
+    [Theory, AllDatabases]
+    public async Task AcceptPost_JsonNestedDeeperThan256Levels_Returns400SayingTheLimit_AndQueuesNothing(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        var url = $"/ExternalData/Accept/{scenario.Id}";
+
+        var tooDeep = await client.PostAsync(url, Json(Nested(HubJson.MaxValueDepth + 1)));
+        var objectsTooDeep = await client.PostAsync(url, Json("{\n" + string.Concat(Enumerable.Repeat("\"a\":{", HubJson.MaxValueDepth)) + new string('}', HubJson.MaxValueDepth + 1)));
+
+        Assert.Equal(HttpStatusCode.BadRequest, tooDeep.StatusCode);
+        var detail = (await ProblemAsync(tooDeep)).GetProperty("detail").GetString();
+        // It said only "not valid JSON at line 1, position 257", as if the JSON were malformed there.
+        Assert.Contains("deeper than 256 levels", detail, StringComparison.Ordinal);
+        Assert.Contains("line 1, position 257", detail, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, objectsTooDeep.StatusCode);
+        var objectsDetail = (await ProblemAsync(objectsTooDeep)).GetProperty("detail").GetString();
+        Assert.Contains("deeper than 256 levels", objectsDetail, StringComparison.Ordinal);
+        Assert.Contains("line 2, position 1280", objectsDetail, StringComparison.Ordinal);
+        Assert.Empty(await RunsTestData.GetRunsAsync(hub, scenario.Id));
+    }
+
+    [Theory, AllDatabases]
+    public async Task AcceptPost_JsonNested256Levels_IsAccepted(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", Json(Nested(HubJson.MaxValueDepth)));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(Nested(HubJson.MaxValueDepth), (await PayloadAsync(hub, response)).RawBody);
+    }
+
+    [Theory, AllDatabases]
+    public async Task AcceptPost_RepeatedQueryParameter_IsAnArray_WhileASingleOneStaysAString(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}?a=1&a=2&b=1,2&c=&a=3", Json("{}"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var run = await ScenarioTestData.GetRunAsync(hub, RunId(response));
+        using var payload = JsonDocument.Parse(run.Payload!);
+        var query = payload.RootElement.GetProperty("Query");
+        // Joined, ?a=1&a=2 was "1,2", which ?b=1,2 is too; a repeated form field was an array already.
+        Assert.Equal(["1", "2", "3"], query.GetProperty("a").EnumerateArray().Select(v => v.GetString()));
+        Assert.Equal("1,2", query.GetProperty("b").GetString());
+        Assert.Equal("", query.GetProperty("c").GetString());
+    }
+
+    [Theory, AllDatabases]
+    public async Task AcceptPost_CompressedBody_StoresHeadersThatDescribeTheDecodedBody(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        var text = "{\"note\":\"" + new string('x', 1_000) + "\"}";
+        using var gzipped = new MemoryStream();
+        using (var gzip = new GZipStream(gzipped, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(Encoding.UTF8.GetBytes(text));
+        }
+        var coded = RawContent(gzipped.ToArray(), "application/json");
+        coded.Headers.ContentEncoding.Add("gzip");
+        var identity = RawContent(Encoding.UTF8.GetBytes(text), "application/json");
+        identity.Headers.ContentEncoding.Add("identity");
+
+        foreach (var content in new[] { coded, identity })
+        {
+            var response = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", content);
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var trigger = await PayloadAsync(hub, response);
+            Assert.Equal(text, trigger.RawBody);
+            // It kept the compressed Content-Length, which no longer matched the body the script gets.
+            Assert.Equal(text.Length.ToString(CultureInfo.InvariantCulture), trigger.Headers["Content-Length"]);
+            Assert.DoesNotContain(trigger.Headers.Keys, name => name.Equals("Content-Encoding", StringComparison.OrdinalIgnoreCase));
+        }
+    }
+
+    /// <summary>An array nested <paramref name="depth"/> levels deep, the innermost holding 1.</summary>
+    private static string Nested(int depth) => new string('[', depth) + "1" + new string(']', depth);
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 }

@@ -47,6 +47,29 @@ public sealed partial class ApiTokenPageTests
         Assert.Single(tokens!, t => t.Name == "CI");
     }
 
+    [Fact]
+    public async Task PersonalToken_IsShownOnceWhenMade_AndAfterwardsOnlyItsPrefix_AndThePageSaysSo()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var admin = hub.CreateAdminClient();
+        var viewer = await admin.CreateUserAsync(UserRole.Viewer);
+        var cookie = await hub.SignInCookieAsync(viewer.Email);
+        using var browser = hub.CreateCookieClient(cookie);
+
+        var before = WebUtility.HtmlDecode(await browser.GetStringAsync("/account/token"));
+        var made = WebUtility.HtmlDecode(await (await PageForm.PostAsync(hub, cookie, "/account/token", "create-personal", [])).Content.ReadAsStringAsync());
+        var after = WebUtility.HtmlDecode(await browser.GetStringAsync("/account/token"));
+
+        // The seed says to copy the token from the Personal Token field; only a hash is kept, so that works once.
+        Assert.Contains("It is shown here once, when it is made", before, StringComparison.Ordinal);
+        var token = TokenValue().Match(made).Value;
+        Assert.NotEmpty(token);
+        Assert.Contains("it is shown only this once", made, StringComparison.Ordinal);
+        Assert.DoesNotContain(token, after, StringComparison.Ordinal);
+        Assert.Contains(AccessTokenFormat.Prefix(token), after, StringComparison.Ordinal);
+        Assert.Contains("Only the beginning is shown", after, StringComparison.Ordinal);
+    }
+
     [GeneratedRegex("name=\"Input.Nonce\"[^>]*value=\"([^\"]+)\"")]
     private static partial Regex NonceInput();
 
