@@ -96,6 +96,8 @@ internal static partial class StartupFailure
             DatabaseTrouble.Unreachable => $"the database cannot be reached or opened ({exception.GetBaseException().Message.TrimEnd('.')}). "
                 + "Check Database:Provider and ConnectionStrings:Hub, that the database server runs, and that the hub's user may write to an "
                 + "SQLite file's folder.",
+            DatabaseTrouble.DiskFull => $"the database's disk is full ({exception.GetBaseException().Message.TrimEnd('.')}). "
+                + "Free space on the disk that holds the database (the SQLite file's folder, or the PostgreSQL server's data directory).",
             DatabaseTrouble.Contended => $"the database was busy with another process's work ({exception.GetBaseException().Message.TrimEnd('.')}). "
                 + "An SQLite file serves one hub: give each hub a file of its own, or share a PostgreSQL database.",
             _ => null,
