@@ -27,6 +27,7 @@ internal sealed partial class RunWorker : BackgroundService
     private readonly RunSignals _signals;
     private readonly RunsOptions _options;
     private readonly TimeProvider _time;
+    private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger<RunWorker> _logger;
     private readonly Histogram<double> _duration;
     private readonly ConcurrentDictionary<Guid, InFlight> _inFlight = new();
@@ -45,6 +46,7 @@ internal sealed partial class RunWorker : BackgroundService
         IOptions<RunsOptions> options,
         IOptions<HubOptions> hubOptions,
         TimeProvider time,
+        IHostApplicationLifetime lifetime,
         IMeterFactory meters,
         ILogger<RunWorker> logger)
     {
@@ -55,6 +57,7 @@ internal sealed partial class RunWorker : BackgroundService
         _signals = signals;
         _options = options.Value;
         _time = time;
+        _lifetime = lifetime;
         _logger = logger;
         _duration = meters.Create(HubTelemetry.MeterName).CreateHistogram<double>(
             "integrationhub.run.duration", "s", "Attempts this node ran, from claim to recorded outcome, by the status recorded (Queued: a retry follows).");
@@ -69,7 +72,8 @@ internal sealed partial class RunWorker : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!_options.ExecuteRuns)
+        // Not before the node has started: a node that fails to start must not have claimed runs it then abandons.
+        if (!_options.ExecuteRuns || !await _lifetime.WaitForStartAsync(stoppingToken))
         {
             return;
         }
