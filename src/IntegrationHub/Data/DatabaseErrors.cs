@@ -14,6 +14,9 @@ internal static class DatabaseErrors
         {
             switch (e)
             {
+                // Checked before IsTransient: the server answers, but cannot write until space is freed.
+                case PostgresException { SqlState: PostgresErrorCodes.DiskFull }:
+                    return DatabaseTrouble.DiskFull;
                 // Checked before IsTransient, which Npgsql sets for these too: the server is there, the rows were taken.
                 case PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.LockNotAvailable }:
                     return DatabaseTrouble.Contended;
@@ -22,7 +25,9 @@ internal static class DatabaseErrors
                     return DatabaseTrouble.Unreachable;
                 case SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked }:
                     return DatabaseTrouble.Contended;
-                case SqliteException { SqliteErrorCode: SqliteIoError or SqliteFull or SqliteCantOpen }:
+                case SqliteException { SqliteErrorCode: SqliteFull }:
+                    return DatabaseTrouble.DiskFull;
+                case SqliteException { SqliteErrorCode: SqliteIoError or SqliteCantOpen }:
                     return DatabaseTrouble.Unreachable;
             }
         }
@@ -49,8 +54,13 @@ internal enum DatabaseTrouble
 {
     /// <summary>Not for a reason of the database's: a bug, or bad data.</summary>
     None,
-    /// <summary>The database could not be reached or written: down, restarting, out of connections or disk.</summary>
+    /// <summary>The database could not be reached or written: down, restarting, out of connections.</summary>
     Unreachable,
+    /// <summary>
+    /// The database's disk is full (SQLite's SQLITE_FULL, PostgreSQL's 53100): it answers, but no write commits until
+    /// space is freed. Told apart from <see cref="Unreachable"/> so that the answer says what to fix.
+    /// </summary>
+    DiskFull,
     /// <summary>The database was there, but other work held the same rows: a deadlock, a lock not granted in time.</summary>
     Contended,
 }

@@ -38,7 +38,10 @@ internal static class DatabaseInitializer
         DatabaseErrors.Classify(exception) == DatabaseTrouble.Unreachable
         || exception.GetBaseException() is SqliteException { SqliteErrorCode: SqliteReadOnly or SqliteNotADatabase }
             // Wrong user or password, no such database.
-            or PostgresException { SqlState: "28P01" or "28000" or "3D000" };
+            or PostgresException { SqlState: "28P01" or "28000" or "3D000" }
+            // Npgsql's own, before the server had a say: no password where the server asks for one, SSL Mode=Require
+            // where the server has no SSL. The server's errors are PostgresExceptions, and a migration's faults others.
+            or NpgsqlException and not PostgresException;
 
     private static string CannotConnectMessage(HubConnectionString connection, Exception exception)
     {
@@ -53,7 +56,7 @@ internal static class DatabaseInitializer
         var server = new NpgsqlConnectionStringBuilder(connection.Value);
         return $"PostgreSQL at {server.Host}:{server.Port}, database {server.Database} (ConnectionStrings:Hub) cannot be reached: {reason} "
             + "Check that PostgreSQL runs and accepts connections there, and the connection string's Host, Port, Database, "
-            + "Username and Password.";
+            + "Username, Password and SSL Mode.";
     }
 
     private const int SqliteReadOnly = 8;

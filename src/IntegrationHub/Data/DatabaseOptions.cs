@@ -23,8 +23,9 @@ public sealed class DatabaseOptions
     /// <summary>
     /// SQLite only: how often the write-ahead log is copied into the database file in the background, so that commits
     /// rarely have to do it themselves (see <c>SqliteCheckpointer</c>). Default 20 ms; zero turns it off, leaving
-    /// checkpoints to SQLite's own, inside the commit that takes the log past 1,000 pages.
+    /// checkpoints to SQLite's own, inside the commit that takes the log past 1,000 pages. Range 0 to 1 min.
     /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan SqliteCheckpointInterval { get; set; } = TimeSpan.FromMilliseconds(20);
 
     /// <summary>Apply pending migrations at start. Default true.</summary>

@@ -42,7 +42,37 @@ internal static class HostingExtensions
     public static WebApplication ValidateSettings(this WebApplication app)
     {
         app.Services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
+        ValidateUrls(app.Configuration[WebHostDefaults.ServerUrlsKey]);
         return app;
+    }
+
+    /// <summary>
+    /// Checks that every address of <c>Urls</c> is one Kestrel can listen on. Kestrel reads them only when it binds,
+    /// after the database was migrated, and then threw a bare "Invalid url: 'garbage'" or "Specified argument was out
+    /// of the range of valid values. (Parameter 'port')" with a stack trace, which did not say which setting was wrong.
+    /// </summary>
+    internal static void ValidateUrls(string? urls)
+    {
+        foreach (var url in (urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            string? problem;
+            try
+            {
+                var address = BindingAddress.Parse(url);
+                problem = address.IsUnixPipe || address.IsNamedPipe || address.Port is >= 0 and <= 65535
+                    ? null
+                    : $"its port {address.Port} is not between 0 and 65535";
+            }
+            catch (FormatException ex)
+            {
+                problem = ex.Message.TrimEnd('.');
+            }
+            if (problem is not null)
+            {
+                throw new StartupException($"Urls (ASPNETCORE_URLS, --urls) holds '{url}', which is not an address the hub can listen on: "
+                    + $"{problem}. Give one or more addresses separated by ';', such as http://0.0.0.0:5080 or http://localhost:5080.");
+            }
+        }
     }
 
     public static WebApplication UseHubHosting(this WebApplication app)

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Reflection;
 using System.Text.RegularExpressions;
 using IntegrationHub.Data;
@@ -84,23 +85,46 @@ internal static partial class StartupFailure
             case AggregateException aggregate when aggregate.InnerExceptions.All(e => e is OptionsValidationException):
                 return string.Join(" ", aggregate.InnerExceptions.Select(Describe));
             // The configuration binder: a value that does not convert to the option's type, e.g. Database:Provider=Mysql.
-            // Its message names the key; the inner one says why.
+            // Its message names the key; the inner one says why, and for an enum this adds which values it takes.
             case InvalidOperationException { InnerException: { } inner } when exception.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal):
-                return $"{exception.Message} {inner.Message}";
+                return $"{exception.Message} {inner.Message}{ValidValues(exception.Message)}";
+            // A settings file that is not JSON: its message names the file, the inner one the line and position.
+            case InvalidDataException { InnerException: { } inner } when exception.Message.StartsWith("Failed to load configuration from file", StringComparison.Ordinal):
+                return $"{exception.Message} {inner.Message.TrimEnd('.')}. Correct the file, or remove it to start with the defaults.";
             case IOException { InnerException: AddressInUseException }:
                 return $"{exception.Message} Another process listens there: stop it, or give the hub another address "
                     + "with Urls (ASPNETCORE_URLS, --urls).";
+            // Kestrel binding an address of Urls that is not this machine's: the socket's error names no address.
+            case SocketException { SocketErrorCode: SocketError.AddressNotAvailable }:
+                return $"an address in Urls (ASPNETCORE_URLS, --urls) is not one of this machine's ({exception.Message}). Listen on one "
+                    + "of its addresses, on 0.0.0.0 (every IPv4 address) or on localhost.";
         }
         return DatabaseErrors.Classify(exception) switch
         {
             DatabaseTrouble.Unreachable => $"the database cannot be reached or opened ({exception.GetBaseException().Message.TrimEnd('.')}). "
                 + "Check Database:Provider and ConnectionStrings:Hub, that the database server runs, and that the hub's user may write to an "
                 + "SQLite file's folder.",
+            DatabaseTrouble.DiskFull => $"the database's disk is full ({exception.GetBaseException().Message.TrimEnd('.')}). "
+                + "Free space on the disk that holds the database (the SQLite file's folder, or the PostgreSQL server's data directory).",
             DatabaseTrouble.Contended => $"the database was busy with another process's work ({exception.GetBaseException().Message.TrimEnd('.')}). "
                 + "An SQLite file serves one hub: give each hub a file of its own, or share a PostgreSQL database.",
             _ => null,
         };
     }
+
+    /// <summary>
+    /// The values an enum option takes, for the binder's "Oracle is not a valid value for DatabaseProvider", which does
+    /// not say them; empty when the message names no enum of the hub's.
+    /// </summary>
+    private static string ValidValues(string binderMessage)
+    {
+        var match = BinderTargetType().Match(binderMessage);
+        var type = match.Success ? typeof(StartupFailure).Assembly.GetType(match.Groups["type"].Value) : null;
+        return type is { IsEnum: true } ? $" Valid values: {string.Join(", ", Enum.GetNames(type))} (case-insensitive)." : "";
+    }
+
+    [GeneratedRegex(@" to type '(?<type>[^']+)'")]
+    private static partial Regex BinderTargetType();
 
     /// <summary>
     /// Data annotations name the option's member and its class ("DataAnnotation validation failed for 'RunsOptions'

@@ -1,13 +1,26 @@
+using IntegrationHub.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace IntegrationHub.Housekeeping;
 
-/// <summary>Sweeps at start and then every <see cref="HousekeepingOptions.Interval"/>.</summary>
+/// <summary>Sweeps once the node has started and then every <see cref="HousekeepingOptions.Interval"/>.</summary>
 internal sealed partial class HousekeepingService(
-    Housekeeper housekeeper, IOptions<HousekeepingOptions> options, TimeProvider time, ILogger<HousekeepingService> logger) : BackgroundService
+    Housekeeper housekeeper,
+    IOptions<HousekeepingOptions> options,
+    TimeProvider time,
+    IHostApplicationLifetime lifetime,
+    ILogger<HousekeepingService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Not before the node has started (HostStart): a node that fails to start deletes nothing.
+        if (!await lifetime.WaitForStartAsync(stoppingToken))
+        {
+            return;
+        }
+        // A database outage fails every sweep the same way: its stack trace once, then a line now and then.
+        var failures = new FailureStreak(
+            e => LogSweepFailed(logger, e), (count, reason) => LogSweepFailedAgain(logger, count, reason), count => LogSweeping(logger, count));
         try
         {
             do
@@ -15,6 +28,7 @@ internal sealed partial class HousekeepingService(
                 try
                 {
                     var swept = await housekeeper.SweepAsync(time.GetUtcNow(), stoppingToken);
+                    failures.Succeed();
                     if (swept.Runs > 0 || swept.StorageEntries > 0)
                     {
                         LogSwept(logger, swept.Runs, swept.StorageEntries);
@@ -23,7 +37,7 @@ internal sealed partial class HousekeepingService(
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
                     // Nothing is lost by waiting: the next sweep deletes what this one did not.
-                    LogSweepFailed(logger, ex);
+                    failures.Fail(ex);
                 }
                 await Task.Delay(options.Value.Interval, time, stoppingToken);
             }
@@ -40,4 +54,10 @@ internal sealed partial class HousekeepingService(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Deleting old runs or expired storage entries failed; trying again on the next sweep")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Deleting old runs or expired storage entries failed {Failures} times in a row: {Reason}")]
+    private static partial void LogSweepFailedAgain(ILogger logger, int failures, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deleting old runs and expired storage entries again, after {Failures} failures")]
+    private static partial void LogSweeping(ILogger logger, int failures);
 }

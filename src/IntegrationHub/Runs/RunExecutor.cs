@@ -126,8 +126,9 @@ public sealed partial class RunExecutor(
             {
                 // The payload is the request as the accept stored it, already in the shape scripts see: it becomes
                 // data[0] as it is, after one pass that checks it and finds its content type for the log.
+                // A POST without a body stores an empty content type.
                 var contentType = TriggerRequest.ReadContentType(run.Payload);
-                log.Write("info", $"Took the posted {(contentType is null ? "" : contentType + " ")}request as data[0]; the source is not read.");
+                log.Write("info", $"Took the posted {(string.IsNullOrEmpty(contentType) ? "" : contentType + " ")}request as data[0]; the source is not read.");
                 return ("[" + run.Payload + "]", 1);
             }
             catch (JsonException ex)

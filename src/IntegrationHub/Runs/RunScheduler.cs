@@ -24,11 +24,13 @@ internal sealed partial class RunScheduler(
     RunQueue queue,
     IOptions<RunsOptions> options,
     TimeProvider time,
+    IHostApplicationLifetime lifetime,
     ILogger<RunScheduler> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!options.Value.RunSchedules)
+        // Not before the node has started (HostStart): a node that fails to start enqueues nothing.
+        if (!options.Value.RunSchedules || !await lifetime.WaitForStartAsync(stoppingToken))
         {
             return;
         }

@@ -81,12 +81,13 @@ internal sealed partial class RunStore
         """;
 
     // What a worker needs of a run it claimed, returned by the claim itself instead of read again afterwards: the run,
-    // and the version of its scenario, by which the worker knows whether the scenario it keeps is still current.
+    // the version of its scenario, by which the worker knows whether the scenario it keeps is still current, and the
+    // error of its previous attempt, if any, which the new attempt's log begins with.
     private const string ClaimedColumns =
         """
         RETURNING "Id", "QueuedAt", "WorkspaceId", "ScenarioId", "Trigger", "Payload", "TriggeredBy", "RetryOf", "ScheduledFor",
             "IdempotencyKey", "AvailableAt", "Attempts", "MaxAttempts",
-            (SELECT s."Version" FROM "Scenarios" s WHERE s."Id" = "Runs"."ScenarioId")
+            (SELECT s."Version" FROM "Scenarios" s WHERE s."Id" = "Runs"."ScenarioId"), "Error"
         """;
 
     // The unary + keeps SQLite's planner on the primary key: once it chose an index on Status instead, and the claim
@@ -217,7 +218,7 @@ internal sealed partial class RunStore
         StartedAt = now,
         LeaseOwner = owner,
         LeaseExpiresAt = lease,
-    }, reader.GetInt32(13));
+    }, reader.GetInt32(13), reader.IsDBNull(14) ? null : reader.GetString(14));
 
     private static async Task<List<(Guid ScenarioId, int Free)>> ReadFreeSlotsAsync(
         PreparedCommands commands, DbTransaction transaction, DateTimeOffset now, CancellationToken cancellationToken)

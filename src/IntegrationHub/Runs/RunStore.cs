@@ -130,13 +130,28 @@ internal sealed partial class RunStore(HubConnectionString connection, SqliteWri
     /// <summary>
     /// Returns Running runs whose lease expired (their node died or hung) to the queue, or fails them when that was
     /// their last attempt, or cancels them when a user had asked them to stop. The claim already counted the attempt.
-    /// Returns how many runs were swept.
+    /// Each keeps, as its error, which node stopped renewing its lease: the next attempt's log starts with it
+    /// (<see cref="ClaimedRun.PreviousError"/>), so a run that succeeded on another node still tells of the attempt it
+    /// lost. Returns how many runs were swept, and the nodes they were taken from.
     /// </summary>
-    public async Task<int> SweepExpiredLeasesAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<SweptLeases> SweepExpiredLeasesAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         using var turn = await writeGate.EnterAsync(SqliteWriteGate.Writers.LeaseSweep, cancellationToken);
         await using var db = await HubSql.OpenAsync(connection, cancellationToken);
         await using var transaction = await db.BeginTransactionAsync(cancellationToken);
+        // The nodes, for the node's log; the update cannot return them, as it clears them (and SQLite's RETURNING sees
+        // only the row as written). On PostgreSQL a renewal may come between the two: the log then names a node too many.
+        var nodes = new SortedSet<string>(StringComparer.Ordinal);
+        await using (var owners = HubSql.Command(db, transaction,
+            """SELECT DISTINCT "LeaseOwner" FROM "Runs" WHERE "Status" = 'Running' AND "LeaseExpiresAt" < @now AND "LeaseOwner" IS NOT NULL"""))
+        {
+            owners.Add("now", now);
+            await using var reader = await owners.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                nodes.Add(reader.GetString(0));
+            }
+        }
         var requeued = new List<Guid>();
         var swept = 0;
         await using (var command = HubSql.Command(db, transaction,
@@ -144,7 +159,10 @@ internal sealed partial class RunStore(HubConnectionString connection, SqliteWri
             UPDATE "Runs" SET
                 "Status" = CASE WHEN "CancelRequestedAt" IS NOT NULL THEN 'Cancelled' WHEN "Attempts" >= "MaxAttempts" THEN 'Failed' ELSE 'Queued' END,
                 "FinishedAt" = CASE WHEN "CancelRequestedAt" IS NOT NULL OR "Attempts" >= "MaxAttempts" THEN @now ELSE NULL END,
-                "Error" = 'The node running this attempt (' || COALESCE("LeaseOwner", '?') || ') stopped renewing its lease.',
+                "Error" = 'The node running it (' || COALESCE("LeaseOwner", '?') || ') stopped renewing its lease: it died, hung or lost its database'
+                    || CASE WHEN "CancelRequestedAt" IS NOT NULL THEN '; the run was cancelled, as asked.'
+                            WHEN "Attempts" >= "MaxAttempts" THEN '; it was the last attempt.'
+                            ELSE '; the run returned to the queue.' END,
                 "AvailableAt" = @now, "LeaseOwner" = NULL, "LeaseExpiresAt" = NULL
             WHERE "Status" = 'Running' AND "LeaseExpiresAt" < @now
             RETURNING "ScenarioId", "Status"
@@ -163,7 +181,7 @@ internal sealed partial class RunStore(HubConnectionString connection, SqliteWri
         }
         await HubSql.ExecuteAsync(db, transaction, [.. QueuedRunsBound.Raise(requeued)], cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return swept;
+        return new SweptLeases(swept, [.. nodes]);
     }
 
     /// <summary>
@@ -214,6 +232,9 @@ internal sealed partial class RunStore(HubConnectionString connection, SqliteWri
 
 /// <summary>What a lease renewal found: the runs the node still holds, and those of them users asked to stop.</summary>
 internal sealed record LeaseRenewal(HashSet<Guid> Held, HashSet<Guid> CancelRequested);
+
+/// <summary>What a sweep of expired leases did: how many runs it swept, and the nodes whose leases they were.</summary>
+internal sealed record SweptLeases(int Count, IReadOnlyList<string> Nodes);
 
 /// <summary>The log so far of one attempt (<paramref name="Attempt"/>) of a run still running.</summary>
 internal sealed record LiveRunLog(Guid RunId, int Attempt, RunLogLine[] Lines);

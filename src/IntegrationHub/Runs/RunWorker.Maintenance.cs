@@ -26,8 +26,13 @@ internal sealed partial class RunWorker
                     }
                     foreach (var (runId, inFlight) in _inFlight)
                     {
+                        if (renewal.Held.Contains(runId))
+                        {
+                            // As the renewal set it; an outcome that fails to record is tried again until then.
+                            inFlight.LeaseExpiresAt = now + _options.LeaseDuration;
+                        }
                         // Runs claimed after the renewal started are not in its answer but are ours all the same.
-                        if (!renewal.Held.Contains(runId) && inFlight.ClaimedAt < now)
+                        else if (inFlight.ClaimedAt < now)
                         {
                             try
                             {
@@ -43,9 +48,9 @@ internal sealed partial class RunWorker
 
                 var swept = await _store.SweepExpiredLeasesAsync(now, cancellationToken);
                 failures.Succeed();
-                if (swept > 0)
+                if (swept.Count > 0)
                 {
-                    LogSwept(_logger, swept);
+                    LogSwept(_logger, swept.Count, string.Join(", ", swept.Nodes));
                     _signals.WorkAvailable();
                 }
                 await Task.Delay(period, _time, cancellationToken);
@@ -106,8 +111,8 @@ internal sealed partial class RunWorker
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Returned {Count} runs with expired leases to the queue")]
-    private static partial void LogSwept(ILogger logger, int count);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Returned {Count} runs with expired leases to the queue (or ended them, when they had no attempts left or were asked to stop); they were the runs of {Nodes}, which stopped renewing them")]
+    private static partial void LogSwept(ILogger logger, int count, string nodes);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Renewing leases or sweeping expired ones failed")]
     private static partial void LogLeaseMaintenanceFailed(ILogger logger, Exception exception);

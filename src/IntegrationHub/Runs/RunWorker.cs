@@ -27,6 +27,7 @@ internal sealed partial class RunWorker : BackgroundService
     private readonly RunSignals _signals;
     private readonly RunsOptions _options;
     private readonly TimeProvider _time;
+    private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger<RunWorker> _logger;
     private readonly Histogram<double> _duration;
     private readonly ConcurrentDictionary<Guid, InFlight> _inFlight = new();
@@ -45,6 +46,7 @@ internal sealed partial class RunWorker : BackgroundService
         IOptions<RunsOptions> options,
         IOptions<HubOptions> hubOptions,
         TimeProvider time,
+        IHostApplicationLifetime lifetime,
         IMeterFactory meters,
         ILogger<RunWorker> logger)
     {
@@ -55,6 +57,7 @@ internal sealed partial class RunWorker : BackgroundService
         _signals = signals;
         _options = options.Value;
         _time = time;
+        _lifetime = lifetime;
         _logger = logger;
         _duration = meters.Create(HubTelemetry.MeterName).CreateHistogram<double>(
             "integrationhub.run.duration", "s", "Attempts this node ran, from claim to recorded outcome, by the status recorded (Queued: a retry follows).");
@@ -69,7 +72,8 @@ internal sealed partial class RunWorker : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!_options.ExecuteRuns)
+        // Not before the node has started: a node that fails to start must not have claimed runs it then abandons.
+        if (!_options.ExecuteRuns || !await _lifetime.WaitForStartAsync(stoppingToken))
         {
             return;
         }
@@ -171,14 +175,19 @@ internal sealed partial class RunWorker : BackgroundService
         // Not cancellable: these runs are ours now, and must be executed (or released) rather than left Running.
         var scenarios = await _scenarios.GetAsync(
             claimed.DistinctBy(c => c.Run.ScenarioId).ToDictionary(c => c.Run.ScenarioId, c => c.ScenarioVersion), CancellationToken.None);
-        foreach (var (run, _) in claimed)
+        foreach (var (run, _, previousError) in claimed)
         {
             if (!scenarios.TryGetValue(run.ScenarioId, out var scenario))
             {
                 continue; // Deleted a moment ago, and its runs with it.
             }
             var lease = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
-            var inFlight = new InFlight(run.Attempts, claimedAt, lease, new CancellationTokenSource(), new RunLog(_time));
+            var inFlight = new InFlight(run.Attempts, claimedAt, run.LeaseExpiresAt ?? claimedAt, lease, new CancellationTokenSource(), new RunLog(_time));
+            if (previousError is not null && run.Attempts > 1)
+            {
+                // This attempt's outcome replaces the run's log and error: the earlier attempt stays told of in the log.
+                inFlight.Log.Write("warn", $"Attempt {run.Attempts - 1}: {previousError}");
+            }
             _inFlight[run.Id] = inFlight;
             inFlight.Execution = Task.Run(() => ExecuteOneAsync(run, scenario, inFlight));
         }
@@ -227,7 +236,7 @@ internal sealed partial class RunWorker : BackgroundService
                 outcome = Failure(ex.Message, retryable: true);
             }
 
-            var status = await RecordAsync(new RunCompletion(run, outcome, NodeId));
+            var status = await RecordAsync(new RunCompletion(run, outcome, NodeId), inFlight);
             if (status is null)
             {
                 LogLeaseLost(_logger, run.Id);
@@ -241,8 +250,8 @@ internal sealed partial class RunWorker : BackgroundService
         }
         catch (Exception ex)
         {
-            // Recording failed for as long as a lease lasts (the database is unreachable): the run is no longer renewed,
-            // so its lease expires and the sweeper requeues it.
+            // Recording failed until this node's lease on the run ran out (the database is unreachable or full): the run
+            // is no longer renewed, and the sweeper requeues it.
             LogRecordFailed(_logger, run.Id, ex);
         }
         finally
@@ -262,31 +271,49 @@ internal sealed partial class RunWorker : BackgroundService
         }
     }
 
+    /// <summary>The first pause before an outcome is tried again, and the longest, as the pause doubles.</summary>
+    private static readonly TimeSpan FirstRecordPause = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan LongestRecordPause = TimeSpan.FromSeconds(8);
+
     /// <summary>
-    /// Records an outcome, trying again with a growing pause while the database is unreachable or busy (a restart, a
-    /// deadlock) for up to a lease's length. Meanwhile the run stays this node's, its lease renewed; giving up at once
-    /// would leave it to wait out its lease and run again, although it ran. Any other failure is a fault another try
-    /// would meet again.
+    /// Records an outcome, trying again with a growing pause while the database is unreachable, full or busy (a restart,
+    /// a full disk, a deadlock) for as long as the run is still this node's as far as it knows: its lease, renewed
+    /// meanwhile as long as renewals get through, has not expired, and no renewal found it taken. Giving up sooner (after
+    /// a fixed 16 s, as before) left a run that had finished to wait out its lease and run again: an HTTP target got
+    /// its data twice although this node held the run and its result all along. Any other failure is a fault another
+    /// try would meet again.
     /// </summary>
-    private async Task<RunStatus?> RecordAsync(RunCompletion completion)
+    private async Task<RunStatus?> RecordAsync(RunCompletion completion, InFlight inFlight)
     {
-        var pause = TimeSpan.FromMilliseconds(250);
-        var giveUpAt = _time.GetUtcNow() + _options.LeaseDuration;
+        var runId = completion.Run.Id;
+        var failures = new FailureStreak(
+            e => LogRecordRetried(_logger, runId, e), (count, reason) => LogRecordRetriedAgain(_logger, runId, count, reason), count => LogRecorded(_logger, runId, count));
+        var pause = FirstRecordPause;
         while (true)
         {
             try
             {
-                return await _completer.CompleteAsync(completion);
+                var status = await _completer.CompleteAsync(completion);
+                failures.Succeed();
+                return status;
             }
-            catch (Exception ex) when (DatabaseErrors.Classify(ex) != DatabaseTrouble.None
-                && _time.GetUtcNow() + pause < giveUpAt && !_abort.IsCancellationRequested)
+            catch (Exception ex) when (DatabaseErrors.Classify(ex) != DatabaseTrouble.None && StillHeld(inFlight))
             {
-                LogRecordRetried(_logger, completion.Run.Id, pause.TotalSeconds, ex.GetBaseException().Message);
-                await Task.Delay(pause, _time, _abort.Token);
-                pause *= 2;
+                failures.Fail(ex);
+                // Never past the lease as this node knows it: the last try comes as it runs out, before a sweeper
+                // (which waits for it to pass) can have requeued the run.
+                var wait = Min(pause, inFlight.LeaseExpiresAt - _time.GetUtcNow());
+                await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, _time, _abort.Token);
+                pause = Min(pause * 2, LongestRecordPause);
             }
         }
     }
+
+    /// <summary>Whether the run is still this node's as far as it knows, and the node is not aborting its runs.</summary>
+    private bool StillHeld(InFlight inFlight) =>
+        !_abort.IsCancellationRequested && !inFlight.Lease.IsCancellationRequested && _time.GetUtcNow() < inFlight.LeaseExpiresAt;
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run worker {NodeId} started with {Concurrency} slots")]
     private static partial void LogStarted(ILogger logger, string nodeId, int concurrency);
@@ -306,8 +333,14 @@ internal sealed partial class RunWorker : BackgroundService
     [LoggerMessage(Level = LogLevel.Error, Message = "Recording the outcome of run {RunId} failed; it returns to the queue when its lease expires")]
     private static partial void LogRecordFailed(ILogger logger, Guid runId, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording the outcome of run {RunId} failed; trying again in {Seconds} s: {Reason}")]
-    private static partial void LogRecordRetried(ILogger logger, Guid runId, double seconds, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording the outcome of run {RunId} failed; trying again while this node holds its lease")]
+    private static partial void LogRecordRetried(ILogger logger, Guid runId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording the outcome of run {RunId} failed {Failures} times in a row: {Reason}")]
+    private static partial void LogRecordRetriedAgain(ILogger logger, Guid runId, int failures, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Recorded the outcome of run {RunId}, after {Failures} failures")]
+    private static partial void LogRecorded(ILogger logger, Guid runId, int failures);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} is no longer this node's: it was deleted with its scenario, or another node took it over after this node's lease expired")]
     private static partial void LogLeaseLost(ILogger logger, Guid runId);
@@ -315,10 +348,24 @@ internal sealed partial class RunWorker : BackgroundService
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} released to the queue at shutdown")]
     private static partial void LogReleased(ILogger logger, Guid runId);
 
-    private sealed class InFlight(int attempt, DateTimeOffset claimedAt, CancellationTokenSource lease, CancellationTokenSource cancel, RunLog log)
+    private sealed class InFlight(
+        int attempt, DateTimeOffset claimedAt, DateTimeOffset leaseExpiresAt, CancellationTokenSource lease, CancellationTokenSource cancel, RunLog log)
     {
+        private long _leaseExpiresAtTicks = leaseExpiresAt.UtcTicks;
+
         public int Attempt { get; } = attempt;
         public DateTimeOffset ClaimedAt { get; } = claimedAt;
+
+        /// <summary>
+        /// When this node's lease on the run expires, as far as it knows: from the claim, then from each renewal that
+        /// held it. Written by the lease loop, read by the run's own task.
+        /// </summary>
+        public DateTimeOffset LeaseExpiresAt
+        {
+            get => new(Interlocked.Read(ref _leaseExpiresAtTicks), TimeSpan.Zero);
+            set => Interlocked.Exchange(ref _leaseExpiresAtTicks, value.UtcTicks);
+        }
+
         /// <summary>Cancelled when this node lost the run (its lease) or shuts down past its timeout.</summary>
         public CancellationTokenSource Lease { get; } = lease;
         /// <summary>Cancelled when a user cancelled the run.</summary>

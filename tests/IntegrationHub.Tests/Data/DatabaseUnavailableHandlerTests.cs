@@ -51,11 +51,40 @@ public sealed class DatabaseUnavailableHandlerTests
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode);
     }
 
+    [Fact]
+    public async Task WhileTheDatabaseDiskIsFull_ATriggerGets503SayingSo_WithRetryAfter()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Postgres, new Dictionary<string, string?> { ["Runs:ExecuteRuns"] = "false" });
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        // As PostgreSQL refuses a write when its disk is full (53100).
+        await using (var connection = new NpgsqlConnection(hub.Database.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(
+                """
+                CREATE FUNCTION refuse_insert() RETURNS trigger LANGUAGE plpgsql AS
+                $$ BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full'; END $$;
+                CREATE TRIGGER refuse_insert BEFORE INSERT ON "Runs" FOR EACH ROW EXECUTE FUNCTION refuse_insert();
+                """, connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var trigger = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", new StringContent("{\"id\":1}", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, trigger.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(DatabaseUnavailableHandler.RetryAfterSeconds), trigger.Headers.RetryAfter?.Delta);
+        var problem = await ProblemAsync(trigger);
+        Assert.Equal("Database disk full", problem.GetProperty("title").GetString());
+        Assert.Contains("disk of the hub's database is full", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("40P01", nameof(DatabaseTrouble.Contended))] // deadlock detected
     [InlineData("40001", nameof(DatabaseTrouble.Contended))] // serialization failure
     [InlineData("57P01", nameof(DatabaseTrouble.Unreachable))] // the server is shutting down
     [InlineData("53300", nameof(DatabaseTrouble.Unreachable))] // too many connections
+    [InlineData("53100", nameof(DatabaseTrouble.DiskFull))] // disk full
     [InlineData("23505", nameof(DatabaseTrouble.None))] // a unique violation: the hub's own fault, a 500
     public void PostgresErrors_AreTold_ByWhetherTheServerWasThereButBusy(string sqlState, string expected)
     {
@@ -68,6 +97,7 @@ public sealed class DatabaseUnavailableHandlerTests
     [Theory]
     [InlineData(5, nameof(DatabaseTrouble.Contended))] // SQLITE_BUSY: another process held the write lock past the busy timeout
     [InlineData(6, nameof(DatabaseTrouble.Contended))] // SQLITE_LOCKED
+    [InlineData(13, nameof(DatabaseTrouble.DiskFull))] // SQLITE_FULL
     [InlineData(14, nameof(DatabaseTrouble.Unreachable))] // SQLITE_CANTOPEN
     [InlineData(19, nameof(DatabaseTrouble.None))] // SQLITE_CONSTRAINT
     public void SqliteErrors_AreTold_ByWhetherTheFileWasThereButBusy(int code, string expected) =>

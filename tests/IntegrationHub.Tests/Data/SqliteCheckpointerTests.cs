@@ -2,6 +2,7 @@ using IntegrationHub.Data;
 using IntegrationHub.Tests.Infrastructure;
 using IntegrationHub.Tests.Runs;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
 
 namespace IntegrationHub.Tests.Data;
 
@@ -29,6 +30,40 @@ public sealed class SqliteCheckpointerTests
         }
 
         Assert.Equal(50, inFile);
+    }
+
+    [Fact]
+    public async Task FailingCheckpoints_LogTheFirstWithItsTrace_ThenAShortLineNowAndThen()
+    {
+        // Not a database: every checkpoint fails, as on a full disk, at every tick.
+        var file = Path.Combine(Path.GetTempPath(), "hub-not-a-db-" + Guid.NewGuid().ToString("N"));
+        await File.WriteAllTextAsync(file, new string('x', 8192));
+        var log = new LogCapture();
+        using var checkpointer = new SqliteCheckpointer(
+            new HubConnectionString(DatabaseProvider.Sqlite, $"Data Source={file};Pooling=False"),
+            Options.Create(new DatabaseOptions { SqliteCheckpointInterval = TimeSpan.FromMilliseconds(1) }),
+            TimeProvider.System, new StartedLifetime(), log.LoggerFor<SqliteCheckpointer>());
+        try
+        {
+            await checkpointer.StartAsync(CancellationToken.None);
+            // Eight failures in a row are logged by the 8th; a checkpointer that logs each one never writes that line.
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (!log.Entries.Any(e => e.Message.Contains("failed 8 times in a row", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(10);
+            }
+            await checkpointer.StopAsync(CancellationToken.None);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        var entries = log.Entries.TakeWhile(e => !e.Message.Contains("failed 16 times", StringComparison.Ordinal)).ToList();
+        Assert.Equal(4, entries.Count);
+        Assert.NotNull(entries[0].Exception);
+        Assert.All(entries.Skip(1), entry => Assert.Null(entry.Exception));
+        Assert.Equal(["2 times", "4 times", "8 times"], entries.Skip(1).Select(e => e.Message.Split("failed ")[1].Split(" in a row")[0]));
     }
 
     private static async Task<long> CountRunsInFileAsync(string file, Guid scenarioId)

@@ -27,6 +27,49 @@ public sealed class HousekeeperTests
         ["Housekeeping:BatchSize"] = "2",
     };
 
+    [Fact]
+    public async Task FailingSweeps_LogTheFirstWithItsTrace_ThenAShortLineNowAndThen()
+    {
+        // Not a database: every sweep fails, as during an outage.
+        var file = Path.Combine(Path.GetTempPath(), "hub-not-a-db-" + Guid.NewGuid().ToString("N"));
+        await File.WriteAllTextAsync(file, new string('x', 8192));
+        var connection = new HubConnectionString(DatabaseProvider.Sqlite, $"Data Source={file};Pooling=False");
+        var options = Microsoft.Extensions.Options.Options.Create(new HousekeepingOptions());
+        using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var housekeeper = new Housekeeper(connection, new SqliteWriteGate(connection, meters.GetRequiredService<IMeterFactory>()), options, meters.GetRequiredService<IMeterFactory>());
+        var time = new FakeTimeProvider();
+        var log = new LogCapture();
+        using var service = new HousekeepingService(housekeeper, options, time, new StartedLifetime(), log.LoggerFor<HousekeepingService>());
+        try
+        {
+            await service.StartAsync(CancellationToken.None);
+            await SweepUntilAsync(() => log.Entries.Any(e => e.Message.Contains("failed 8 times in a row", StringComparison.Ordinal)));
+            await service.StopAsync(CancellationToken.None);
+
+            var failures = log.Entries.TakeWhile(e => !e.Message.Contains("failed 16 times", StringComparison.Ordinal)).ToList();
+            Assert.Equal(4, failures.Count);
+            Assert.NotNull(failures[0].Exception);
+            Assert.All(failures.Skip(1), entry => Assert.Null(entry.Exception));
+            Assert.Equal(["2 times", "4 times", "8 times"], failures.Skip(1).Select(e => e.Message.Split("failed ")[1].Split(" in a row")[0]));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        async Task SweepUntilAsync(Func<bool> condition)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (!condition() && DateTime.UtcNow < deadline)
+            {
+                // The service may not wait yet: advancing again does no harm.
+                time.Advance(options.Value.Interval);
+                await Task.Delay(10);
+            }
+            Assert.True(condition());
+        }
+    }
+
     [Theory, AllDatabases]
     public async Task EndedRunsPastTheirRetention_AreDeletedInEveryWorkspace_WhileQueuedAndRunningRunsStay(DatabaseProvider provider)
     {

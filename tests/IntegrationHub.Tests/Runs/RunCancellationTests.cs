@@ -105,7 +105,7 @@ public sealed class RunCancellationTests
 
         // One node died: the sweep finds its lease expired (and only its). Another failed its run as retryable before it
         // heard of the request, and released the other as it shut down.
-        Assert.Equal(1, await store.SweepExpiredLeasesAsync(now.AddSeconds(15), CancellationToken.None));
+        Assert.Equal(1, (await store.SweepExpiredLeasesAsync(now.AddSeconds(15), CancellationToken.None)).Count);
         await store.CompleteAsync(await RunsTestData.GetRunAsync(hub, failing),
             new RunOutcome(false, 0, 0, [], Error: "503 from the target", Retryable: true), "node-a", now, CancellationToken.None);
         await store.ReleaseAsync(leaving, "node-a", now, CancellationToken.None);

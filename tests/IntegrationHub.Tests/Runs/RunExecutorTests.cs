@@ -223,6 +223,19 @@ public sealed class RunExecutorTests
         Assert.Contains("Unknown source type \"ftp\"", outcome.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ExternalPostWithoutABody_LogsTheRequestWithoutAnEmptyContentType()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, Settings);
+        var scenario = await ScriptSandboxTests.CreateScenarioAsync(hub);
+        // As the accept stores a POST without a body: no content type.
+        var request = new TriggerRequest(JsonSerializer.SerializeToElement<object?>(null), "", "", new Dictionary<string, string>(), new Dictionary<string, string>(), DateTimeOffset.UtcNow);
+
+        var outcome = await ExecuteAsync(hub, Run(scenario, TriggerKind.ExternalPost, JsonSerializer.Serialize(request, TriggerRequest.SerializerOptions)), scenario);
+
+        Assert.Contains("Took the posted request as data[0]; the source is not read.", outcome.Log.Select(line => line.Message));
+    }
+
     [Theory, AllDatabases]
     public async Task ExternalPostWithoutStoredRequest_FailsNotRetryable(DatabaseProvider provider)
     {

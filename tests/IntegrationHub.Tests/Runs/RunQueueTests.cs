@@ -156,7 +156,7 @@ public sealed class RunQueueTests
     [Theory, AllDatabases]
     public Task Enqueue_CountsARunWhoseLeaseExpired(DatabaseProvider provider) =>
         AssertARunPutBackCountsAsync(provider, async (store, run, time) =>
-            Assert.Equal(1, await store.SweepExpiredLeasesAsync(time.GetUtcNow().AddMinutes(10), CancellationToken.None)));
+            Assert.Equal(1, (await store.SweepExpiredLeasesAsync(time.GetUtcNow().AddMinutes(10), CancellationToken.None)).Count));
 
     private static async Task AssertARunPutBackCountsAsync(DatabaseProvider provider, Func<RunStore, Run, FakeTimeProvider, Task> putBack)
     {

@@ -123,7 +123,7 @@ public sealed class RunSchedulerTests
         var log = new LogCapture();
         // The hub's own scheduler is off (above); this one is not.
         var options = Options.Create(new RunsOptions());
-        using var scheduler = new RunScheduler(database, hub.Services.GetRequiredService<RunQueue>(), options, time, log.LoggerFor<RunScheduler>());
+        using var scheduler = new RunScheduler(database, hub.Services.GetRequiredService<RunQueue>(), options, time, new StartedLifetime(), log.LoggerFor<RunScheduler>());
         await scheduler.StartAsync(CancellationToken.None);
 
         // Ten ticks in a row fail: once with the stack trace, then at the 2nd, 4th and 8th, in a line.
@@ -179,6 +179,7 @@ public sealed class RunSchedulerTests
         hub.Services.GetRequiredService<RunQueue>(),
         hub.Services.GetRequiredService<IOptions<RunsOptions>>(),
         time,
+        new StartedLifetime(),
         NullLogger<RunScheduler>.Instance);
 
     private static async Task<DateTimeOffset?> NextOccurrenceAsync(HubHost hub, Guid scenarioId)

@@ -230,12 +230,17 @@ public sealed class RunStoreTests
         var beforeExpiry = await store.SweepExpiredLeasesAsync(time.GetUtcNow(), CancellationToken.None);
         time.Advance(TimeSpan.FromSeconds(2));
         var afterExpiry = await store.SweepExpiredLeasesAsync(time.GetUtcNow(), CancellationToken.None);
-        var reclaimed = (await store.ClaimAsync(Node, time, 10, CancellationToken.None)).Select(c => c.Run.Id);
+        var reclaimed = await store.ClaimAsync(Node, time, 10, CancellationToken.None);
         var lateRecord = await store.CompleteAsync(await RunsTestData.GetRunAsync(hub, runId), Success(), "dead-node", time.GetUtcNow(), CancellationToken.None);
 
-        Assert.Equal(0, beforeExpiry);
-        Assert.Equal(1, afterExpiry);
-        Assert.Equal([runId], reclaimed);
+        Assert.Equal(0, beforeExpiry.Count);
+        Assert.Equal(1, afterExpiry.Count);
+        Assert.Equal(["dead-node"], afterExpiry.Nodes);
+        Assert.Equal([runId], reclaimed.Select(c => c.Run.Id));
+        // The next attempt learns of the lost one, to begin its log with it: its outcome replaces the run's error.
+        Assert.Equal(
+            "The node running it (dead-node) stopped renewing its lease: it died, hung or lost its database; the run returned to the queue.",
+            reclaimed[0].PreviousError);
         Assert.Null(lateRecord);
         var run = await RunsTestData.GetRunAsync(hub, runId);
         Assert.Equal(RunStatus.Running, run.Status);
@@ -278,7 +283,7 @@ public sealed class RunStoreTests
         var swept = await store.SweepExpiredLeasesAsync(time.GetUtcNow(), CancellationToken.None);
 
         Assert.Equal([executing], renewal.Held);
-        Assert.Equal(1, swept);
+        Assert.Equal(1, swept.Count);
         Assert.Equal(RunStatus.Running, (await RunsTestData.GetRunAsync(hub, executing)).Status);
         Assert.Equal(RunStatus.Queued, (await RunsTestData.GetRunAsync(hub, orphaned)).Status);
     }

@@ -168,6 +168,39 @@ public sealed class RunWorkerTests
         Assert.Equal($"\"{runId}\"", stored);
     }
 
+    [Fact]
+    public async Task Outcome_TheDiskIsFullForLongerThanALease_IsRecordedWhenSpaceReturns_WhileTheNodeStillHoldsTheRun()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Postgres, new Dictionary<string, string?> { ["Runs:LeaseDuration"] = "00:00:03" });
+        var scenario = await RunsTestData.CreateScenarioAsync(hub, s => s.MaxAttempts = 3);
+        // Recording the success fails as on a full disk (53100), while the lease renewals, which are small updates, get
+        // through. The worker gave up after 16 s of pauses whatever its lease (here after 1.75 s, with a 3 s lease), and
+        // the run went back to the queue and ran again.
+        await using (var db = await RunsTestData.CreateDbAsync(hub))
+        {
+            await db.Database.ExecuteSqlRawAsync(
+                """
+                CREATE FUNCTION refuse_success() RETURNS trigger LANGUAGE plpgsql AS
+                $$ BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full'; END $$;
+                CREATE TRIGGER refuse_success BEFORE UPDATE ON "Runs" FOR EACH ROW WHEN (NEW."Status" = 'Succeeded') EXECUTE FUNCTION refuse_success();
+                """);
+        }
+
+        var runId = await RunsTestData.EnqueueAsync(hub, scenario);
+        await RunsTestData.WaitForRunsAsync(hub, scenario.Id, 1, r => r.Status != RunStatus.Queued);
+        // Past two and a half leases: long enough for a worker that gave up to have the run swept and claimed again.
+        await Task.Delay(TimeSpan.FromSeconds(8));
+        var whileFull = await RunsTestData.GetRunAsync(hub, runId);
+        await using (var db = await RunsTestData.CreateDbAsync(hub))
+        {
+            await db.Database.ExecuteSqlRawAsync("""DROP TRIGGER refuse_success ON "Runs" """);
+        }
+        var run = (await RunsTestData.WaitForRunsAsync(hub, scenario.Id, 1, r => r.Status == RunStatus.Succeeded)).Single();
+
+        Assert.Equal((RunStatus.Running, 1), (whileFull.Status, whileFull.Attempts));
+        Assert.Equal(1, run.Attempts);
+    }
+
     [Theory, AllDatabases]
     public async Task StorageWrites_LandWhenTheRunSucceeds_AndAFailedRunLeavesNone(DatabaseProvider provider)
     {
@@ -248,6 +281,10 @@ public sealed class RunWorkerTests
         Assert.Equal(RunStatus.Succeeded, run.Status);
         Assert.Equal(2, run.Attempts);
         Assert.NotEqual("dead-node", run.LeaseOwner);
+        // Its log, which the second attempt's outcome wrote, still tells of the first one.
+        var first = StoredRunLog.Parse(run.Log)[0];
+        Assert.Equal(("warn", "Attempt 1: The node running it (dead-node) stopped renewing its lease: it died, hung or lost its database; the run returned to the queue."),
+            (first.Level, first.Message));
     }
 
     /// <summary>The only run of <paramref name="scenarioId"/>, once it satisfies <paramref name="done"/>.</summary>
