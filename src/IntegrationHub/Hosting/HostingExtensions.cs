@@ -4,9 +4,20 @@ namespace IntegrationHub.Hosting;
 
 internal static class HostingExtensions
 {
+    /// <summary>Where the hub listens when no address is configured, with <c>dotnet run</c> or <c>dotnet IntegrationHub.dll</c>.</summary>
+    public const string DefaultUrl = "http://localhost:5080";
+
     public static WebApplicationBuilder AddHubHosting(this WebApplicationBuilder builder)
     {
         builder.QuietHostStartFailures();
+        // The default address is set here, not as launchSettings.json's applicationUrl: under dotnet run that overrode
+        // ASPNETCORE_URLS, so a user who asked for another port got 5080 anyway.
+        var configuration = builder.Configuration;
+        if (string.IsNullOrEmpty(configuration[WebHostDefaults.ServerUrlsKey]) && string.IsNullOrEmpty(configuration[WebHostDefaults.HttpPortsKey])
+            && string.IsNullOrEmpty(configuration[WebHostDefaults.HttpsPortsKey]) && !configuration.GetSection("Kestrel:Endpoints").Exists())
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddOptions<HubOptions>()
             .BindConfiguration(HubOptions.SectionName)
@@ -93,7 +104,8 @@ internal static class HostingExtensions
     public static WebApplication MapHubHosting(this WebApplication app)
     {
         app.MapOpenApi();
-        app.MapScalarApiReference("/api/reference");
+        // Its own fonts, not fonts.scalar.com's: a self-hosted hub may not reach, or want to call, a third party.
+        app.MapScalarApiReference("/api/reference", options => options.DisableDefaultFonts());
         // Ready: the node and its database answer. Live: the process answers, for probes that restart what fails them.
         app.MapHealthChecks("/health");
         app.MapHealthChecks("/health/live", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = _ => false });

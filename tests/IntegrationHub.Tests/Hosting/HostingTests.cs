@@ -216,6 +216,8 @@ public sealed class HostingTests
         Assert.Contains("/ExternalData/Accept/{scenarioId}", document, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, reference.StatusCode);
         Assert.Equal("text/html", reference.Content.Headers.ContentType?.MediaType);
+        // A self-hosted hub's page loads no fonts from fonts.scalar.com.
+        Assert.Contains("\"withDefaultFonts\":false", await reference.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
