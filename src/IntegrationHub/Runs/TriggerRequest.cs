@@ -10,12 +10,13 @@ namespace IntegrationHub.Runs;
 /// </summary>
 /// <param name="Body">The parsed body: JSON as is, XML and forms turned into objects at accept time.</param>
 /// <param name="RawBody">The body as text.</param>
+/// <param name="Query">Each query parameter: a string, or an array of strings for one sent several times.</param>
 public sealed record TriggerRequest(
     JsonElement Body,
     string RawBody,
     string ContentType,
     IReadOnlyDictionary<string, string> Headers,
-    IReadOnlyDictionary<string, string> Query,
+    IReadOnlyDictionary<string, JsonElement> Query,
     DateTimeOffset ReceivedAt)
 {
     /// <summary>The stored form: PascalCase as scripts see it, and deep enough for the deepest body the external API accepts.</summary>

@@ -40,7 +40,7 @@ public sealed class RunExecutorTests
             """{"id":"o-1","total":12}""",
             "application/json",
             new Dictionary<string, string> { ["X-Source"] = "shop" },
-            new Dictionary<string, string> { ["mode"] = "fast" },
+            new Dictionary<string, JsonElement> { ["mode"] = JsonSerializer.SerializeToElement("fast") },
             new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
         var run = Run(scenario, TriggerKind.ExternalPost, JsonSerializer.Serialize(request, TriggerRequest.SerializerOptions));
 
@@ -61,7 +61,7 @@ public sealed class RunExecutorTests
         await using var hub = await HubHost.StartAsync(provider, Settings);
         var scenario = await ScriptSandboxTests.CreateScenarioAsync(hub, s => s.SourceScript = "return [{ id: data[0].Body.id, n: data.length }];");
         var request = new TriggerRequest(JsonDocument.Parse("""{"id":5}""").RootElement, """{"id":5}""", "application/json",
-            new Dictionary<string, string>(), new Dictionary<string, string>(), DateTimeOffset.UnixEpoch);
+            new Dictionary<string, string>(), new Dictionary<string, JsonElement>(), DateTimeOffset.UnixEpoch);
 
         var outcome = await ExecuteAsync(hub,
             Run(scenario, TriggerKind.Retry, JsonSerializer.Serialize(request, TriggerRequest.SerializerOptions)), scenario);
@@ -229,7 +229,7 @@ public sealed class RunExecutorTests
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, Settings);
         var scenario = await ScriptSandboxTests.CreateScenarioAsync(hub);
         // As the accept stores a POST without a body: no content type.
-        var request = new TriggerRequest(JsonSerializer.SerializeToElement<object?>(null), "", "", new Dictionary<string, string>(), new Dictionary<string, string>(), DateTimeOffset.UtcNow);
+        var request = new TriggerRequest(JsonSerializer.SerializeToElement<object?>(null), "", "", new Dictionary<string, string>(), new Dictionary<string, JsonElement>(), DateTimeOffset.UtcNow);
 
         var outcome = await ExecuteAsync(hub, Run(scenario, TriggerKind.ExternalPost, JsonSerializer.Serialize(request, TriggerRequest.SerializerOptions)), scenario);
 
