@@ -56,6 +56,25 @@ public sealed class RunDetailPageTests
         Assert.DoesNotContain("No records were returned", page, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ASucceededRun_OffersToRunAgain_AskingFirst_AFailedOneToRetry()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, RunsTestData.NoWorkers);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub);
+        var succeeded = await AddEndedRunAsync(hub, scenario, payload: null, result: "[]");
+        var failed = await AddEndedRunAsync(hub, scenario, payload: null, result: null, RunStatus.Failed, "Target answered 500.");
+        using var browser = await hub.SignInAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+
+        var succeededPage = WebUtility.HtmlDecode(await browser.GetStringAsync($"/runs/{succeeded}"));
+        var failedPage = WebUtility.HtmlDecode(await browser.GetStringAsync($"/runs/{failed}"));
+
+        // Its records went out once already: running it again sends them again.
+        Assert.Matches("data-confirm=\"[^\"]*target again[^\"]*\">Run again</button>", succeededPage);
+        Assert.DoesNotContain(">Retry</button>", succeededPage, StringComparison.Ordinal);
+        Assert.Contains(">Retry</button>", failedPage, StringComparison.Ordinal);
+        Assert.DoesNotContain("data-confirm", failedPage, StringComparison.Ordinal);
+    }
+
     private static async Task<Guid> AddEndedRunAsync(
         HubHost hub, Scenario scenario, string? payload, string? result, RunStatus status = RunStatus.Succeeded, string? error = null)
     {
