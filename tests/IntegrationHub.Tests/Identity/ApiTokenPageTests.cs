@@ -70,6 +70,27 @@ public sealed partial class ApiTokenPageTests
         Assert.Contains("Only the beginning is shown", after, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task PersonalTokenForms_SentAgainByAReload_AreAnsweredByThePage_AndMakeNoSecondToken()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var cookie = await hub.SignInCookieAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+        using var browser = hub.CreateCookieClient(cookie);
+
+        await PageForm.PostAsync(hub, cookie, "/account/token", "create-personal", []);
+        // The reload: the page now has a personal token, so it shows Regenerate and Revoke instead of Create.
+        var createdAgain = await PageForm.PostAsync(hub, cookie, "/account/token", "create-personal", []);
+        await PageForm.PostAsync(hub, cookie, "/account/token", "revoke-personal", []);
+        var revokedAgain = await PageForm.PostAsync(hub, cookie, "/account/token", "revoke-personal", []);
+
+        Assert.Equal(HttpStatusCode.OK, createdAgain.StatusCode);
+        Assert.Contains("You have a personal token already", WebUtility.HtmlDecode(await createdAgain.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, revokedAgain.StatusCode);
+        Assert.Contains("You have no personal token now", WebUtility.HtmlDecode(await revokedAgain.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+        var tokens = await browser.GetFromJsonAsync<List<AccessTokenInfo>>("/api/v1/me/tokens", TestJson.Options);
+        Assert.Single(tokens!, t => t.Name == ApiTokenPage.PersonalTokenName);
+    }
+
     [GeneratedRegex("name=\"Input.Nonce\"[^>]*value=\"([^\"]+)\"")]
     private static partial Regex NonceInput();
 
