@@ -91,6 +91,23 @@ public sealed partial class ApiTokenPageTests
         Assert.Single(tokens!, t => t.Name == ApiTokenPage.PersonalTokenName);
     }
 
+    [Fact]
+    public async Task RevokingANamedToken_SentAgainByAReload_IsAnsweredByThePage()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var cookie = await hub.SignInCookieAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+        using var browser = hub.CreateCookieClient(cookie);
+        var created = await browser.PostAsJsonAsync("/api/v1/me/tokens", new CreateTokenRequest("CI", null), TestJson.Options);
+        var token = (await created.Content.ReadFromJsonAsync<CreatedAccessToken>(TestJson.Options))!.Info;
+
+        var revoked = await PageForm.PostAsync(hub, cookie, "/account/token", $"revoke-{token.Id}", []);
+        var revokedAgain = await PageForm.PostAsync(hub, cookie, "/account/token", $"revoke-{token.Id}", []);
+
+        Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, revokedAgain.StatusCode);
+        Assert.Contains("CI", WebUtility.HtmlDecode(await revokedAgain.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+    }
+
     [GeneratedRegex("name=\"Input.Nonce\"[^>]*value=\"([^\"]+)\"")]
     private static partial Regex NonceInput();
 
