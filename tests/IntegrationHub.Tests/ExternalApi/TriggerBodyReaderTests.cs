@@ -159,6 +159,27 @@ public sealed class TriggerBodyReaderTests
         Assert.Empty(await RunsTestData.GetRunsAsync(hub, scenario.Id));
     }
 
+    [Fact]
+    public async Task AcceptPost_TheWrongContentTypeForTheBody_Gets400SayingWhichToSend_AndQueuesNothing()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        var url = $"/ExternalData/Accept/{scenario.Id}";
+
+        // What curl -d '{"id":42}' sends: JSON labelled as a form.
+        var jsonAsForm = await client.PostAsync(url, RawContent("""{"customer":"ada","total":12}"""u8.ToArray(), "application/x-www-form-urlencoded"));
+        var xmlAsJson = await client.PostAsync(url, RawContent("<order><id>42</id></order>"u8.ToArray(), "application/json"));
+        var plainForm = await client.PostAsync(url, RawContent("customer=ada&total=12"u8.ToArray(), "application/x-www-form-urlencoded"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, jsonAsForm.StatusCode);
+        Assert.Contains("send Content-Type: application/json", (await ProblemAsync(jsonAsForm)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, xmlAsJson.StatusCode);
+        Assert.Contains("if it is XML, send Content-Type: application/xml", (await ProblemAsync(xmlAsJson)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, plainForm.StatusCode);
+        Assert.Single(await RunsTestData.GetRunsAsync(hub, scenario.Id));
+    }
+
     [Theory, AllDatabases]
     public async Task AcceptPost_JsonNestedDeeperThan256Levels_Returns400SayingTheLimit_AndQueuesNothing(DatabaseProvider provider)
     {
