@@ -62,6 +62,8 @@ public sealed partial class ApiTokenPageTests
 
         // The seed says to copy the token from the Personal Token field; only a hash is kept, so that works once.
         Assert.Contains("It is shown here once, when it is made", before, StringComparison.Ordinal);
+        // A Viewer's token reads; it is not offered as a way to trigger.
+        Assert.Contains("your role does not trigger scenarios", before, StringComparison.Ordinal);
         var token = TokenValue().Match(made).Value;
         Assert.NotEmpty(token);
         Assert.Contains("it is shown only this once", made, StringComparison.Ordinal);
