@@ -44,22 +44,22 @@ internal static class JsonBody
         {
             var where = $"The body is not valid JSON at line {(ex.LineNumber ?? 0) + 1}, position {(ex.BytePositionInLine ?? 0) + 1}.";
             // XML sent with the JSON content type is a mistake a caller makes, not malformed JSON to hunt for.
-            return StartsWith(json, (byte)'<') ? where + " It starts with '<': if it is XML, send Content-Type: application/xml." : where;
+            return FirstByte(json) == '<' ? where + " It starts with '<': if it is XML, send Content-Type: application/xml." : where;
         }
     }
 
-    /// <summary>Whether the first byte after white space is <paramref name="first"/>.</summary>
-    public static bool StartsWith(ReadOnlySequence<byte> bytes, byte first)
+    /// <summary>The first byte after JSON's white space; null when there is none.</summary>
+    public static byte? FirstByte(ReadOnlySequence<byte> bytes)
     {
         foreach (var segment in bytes)
         {
             var rest = segment.Span.TrimStart(" \t\r\n"u8);
             if (!rest.IsEmpty)
             {
-                return rest[0] == first;
+                return rest[0];
             }
         }
-        return false;
+        return null;
     }
 
     /// <summary>Line and position (from 1, in bytes, as <see cref="JsonException"/> counts them) of <paramref name="offset"/>.</summary>

@@ -161,7 +161,7 @@ internal static class TriggerBodyReader
                     return new(null, ExternalApiProblems.InvalidText(error));
                 }
                 // curl -d '{"id":42}' sends JSON as a form: the script would get one field named after the whole text.
-                if ((JsonBody.StartsWith(body, (byte)'{') || JsonBody.StartsWith(body, (byte)'[')) && JsonBody.Check(body) is null)
+                if (JsonBody.FirstByte(body) is (byte)'{' or (byte)'[' && JsonBody.Check(body) is null)
                 {
                     return new(null, ExternalApiProblems.BadRequest("JSON sent as a form",
                         "The body is JSON, but its Content-Type says a form (application/x-www-form-urlencoded, which curl -d sends unless told otherwise): send Content-Type: application/json."));

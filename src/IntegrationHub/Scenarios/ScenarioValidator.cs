@@ -79,7 +79,7 @@ internal static class ScenarioValidator
             }
             if (!string.IsNullOrWhiteSpace(schedule.TimeZone) && !TryFindTimeZone(schedule.TimeZone, out _))
             {
-                errors["schedule.timeZone"] = [$"Unknown time zone '{schedule.TimeZone}'."];
+                errors["schedule.timeZone"] = [UnknownTimeZone(schedule.TimeZone)];
             }
         }
         else if (!string.IsNullOrWhiteSpace(request.Schedule?.TimeZone))
@@ -183,6 +183,9 @@ internal static class ScenarioValidator
     }
 
     /// <summary>An IANA or a Windows time zone id, on every platform (the hub runs without ICU, which .NET would need to map them).</summary>
+    /// <summary>What a save, and the schedule's preview, say of a zone <see cref="TryFindTimeZone"/> does not know.</summary>
+    public static string UnknownTimeZone(string id) => $"Unknown time zone '{id}'.";
+
     public static bool TryFindTimeZone(string id, out TimeZoneInfo zone)
     {
         if (TZConvert.TryGetTimeZoneInfo(id.Trim(), out var found))

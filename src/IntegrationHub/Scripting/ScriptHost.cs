@@ -404,8 +404,7 @@ internal sealed class ScriptHost(
         value.IsUndefined() ? "undefined" : value is Function ? "a function" : value.IsSymbol() ? "a symbol"
         : value.IsString() ? $"the string \"{Shortened(value.AsString())}\"" : Shortened(TypeConverter.ToString(value));
 
-    private static string Shortened(string text) =>
-        text.Length <= 60 ? text : $"{text[..(char.IsHighSurrogate(text[59]) ? 59 : 60)]}…";
+    private static string Shortened(string text) => TextCut.Shorten(text, 60, "…");
 }
 
 /// <summary>A storage key held NaN or Infinity, which have no JSON form of their own.</summary>

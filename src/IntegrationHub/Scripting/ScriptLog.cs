@@ -30,11 +30,7 @@ internal sealed class ScriptLog(TimeProvider time, int maxLines, int maxLineLeng
             return;
         }
 
-        if (message.Length > maxLineLength)
-        {
-            message = string.Concat(message.AsSpan(0, maxLineLength), "… (cut)");
-        }
-        Add(new RunLogLine(time.GetUtcNow(), level, message));
+        Add(new RunLogLine(time.GetUtcNow(), level, TextCut.Shorten(message, maxLineLength, "… (cut)")));
     }
 
     private void Add(RunLogLine line)

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Acornima;
 using Acornima.Ast;
@@ -263,30 +264,35 @@ public sealed partial class ScriptSandbox : IDisposable
         }
 
         var json = Encoding.UTF8.GetString(buffer.WrittenSpan);
-        // FindProblem has held the records to their depth; the reader's own default (64) is lower.
-        var reader = new System.Text.Json.Utf8JsonReader(buffer.WrittenSpan, new System.Text.Json.JsonReaderOptions { MaxDepth = HubJson.MaxDepth });
-        reader.Read();
-        if (reader.TokenType != System.Text.Json.JsonTokenType.StartArray)
+        return ArrayLength(buffer.WrittenSpan) is { } count
+            ? new ScriptResult(json, count, log.Lines, null)
+            : new ScriptResult($"[{json}]", 1, log.Lines, null);
+    }
+
+    /// <summary>How many elements the JSON <paramref name="json"/> holds when it is an array; null for any other value.</summary>
+    private static int? ArrayLength(ReadOnlySpan<byte> json)
+    {
+        // The records were held to their depth already; the reader's own default (64) is lower.
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = HubJson.MaxDepth });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
         {
-            return new ScriptResult($"[{json}]", 1, log.Lines, null);
+            return null;
         }
         var count = 0;
-        while (reader.Read() && reader.TokenType != System.Text.Json.JsonTokenType.EndArray)
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             count++;
             reader.Skip();
         }
-        return new ScriptResult(json, count, log.Lines, null);
+        return count;
     }
 
     private static ScriptResult Failed(ScriptLog log, ScriptError error) =>
         // A thrown message can be megabytes ('x'.repeat(2e7)); the run's error travels in every list of runs.
-        new(null, 0, log.Lines, error.Message.Length <= MaxErrorChars ? error : error with { Message = $"{error.Message[..CutAt(error.Message, MaxErrorChars)]}… (cut at {MaxErrorChars:N0} characters)" });
+        new(null, 0, log.Lines, error with { Message = TextCut.Shorten(error.Message, MaxErrorChars, $"… (cut at {MaxErrorChars:N0} characters)") });
 
     // A run's error, as long as a log line may be by default.
     private const int MaxErrorChars = 4_096;
-
-    private static int CutAt(string text, int length) => char.IsHighSurrogate(text[length - 1]) ? length - 1 : length;
 
     // Out of memory inside the engine is the script's doing (the helpers' output is capped): its run fails, not the node.
     private static bool IsScriptFailure(Exception ex) =>

@@ -263,18 +263,13 @@ public sealed partial class WebAppBrowserTests(BrowserFixture browser) : IClassF
     public async Task RunningRun_ItsPageShowsTheLogAsItGrows_ThenTheOutcome_WithoutAReload()
     {
         // The ERP answers only when the test lets it: until then the run is Running, with its script's line logged.
-        var erpAnswers = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var erp = await LoopbackHttpServer.StartAsync(async (_, _) =>
-        {
-            await erpAnswers.Task;
-            return (200, "{}");
-        });
+        await using var erp = await HeldHttpTarget.StartAsync();
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
         await WebSteps.CreateScenarioAsync(hub, new
         {
             name = "Slow ERP",
             sourceScript = "log.info('sending the order to the ERP'); return [{ id: 1 }];",
-            target = new { type = "http", url = erp.Url("orders") },
+            target = new { type = "http", url = erp.Url },
         });
         var page = await browser.NewPageAsync(hub);
         await WebSteps.SignInAsync(page);
@@ -285,7 +280,7 @@ public sealed partial class WebAppBrowserTests(BrowserFixture browser) : IClassF
         await BrowserFixture.ScreenshotAsync(page, "20-run-live-log");
         var runUrl = page.Url;
 
-        erpAnswers.SetResult();
+        erp.Release();
         await Assertions.Expect(page.Locator(".page-header .badge")).ToHaveTextAsync("Succeeded", new() { Timeout = (float)RunTimeout.TotalMilliseconds });
         await Assertions.Expect(page.GetByTestId("run-log")).ToContainTextAsync("Wrote 1 record to the http target.");
         Assert.Equal(runUrl, page.Url);
@@ -294,18 +289,13 @@ public sealed partial class WebAppBrowserTests(BrowserFixture browser) : IClassF
     [Fact]
     public async Task RunningRun_KeepsKeyboardFocusWhereTheUserLeftIt_WhileItsPageRefreshes_AndAnnouncesOnlyTheStatusLine()
     {
-        var erpAnswers = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var erp = await LoopbackHttpServer.StartAsync(async (_, _) =>
-        {
-            await erpAnswers.Task;
-            return (200, "{}");
-        });
+        await using var erp = await HeldHttpTarget.StartAsync();
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
         await WebSteps.CreateScenarioAsync(hub, new
         {
             name = "Focus keeper",
             sourceScript = "return [{ id: 1 }];",
-            target = new { type = "http", url = erp.Url("orders") },
+            target = new { type = "http", url = erp.Url },
         });
         var page = await browser.NewPageAsync(hub);
         await WebSteps.SignInAsync(page);
@@ -325,7 +315,7 @@ public sealed partial class WebAppBrowserTests(BrowserFixture browser) : IClassF
         await Assertions.Expect(live).ToHaveCountAsync(1);
         await Assertions.Expect(live).ToHaveTextAsync("This run is running; the page updates by itself.");
 
-        erpAnswers.SetResult();
+        erp.Release();
         await Assertions.Expect(page.Locator(".page-header .badge")).ToHaveTextAsync("Succeeded", new() { Timeout = (float)RunTimeout.TotalMilliseconds });
         await Assertions.Expect(live).ToHaveTextAsync("This run succeeded.");
     }
@@ -758,4 +748,32 @@ public sealed partial class WebAppBrowserTests(BrowserFixture browser) : IClassF
 
     [GeneratedRegex(@"URL:\s*(?<url>\S+)")]
     private static partial Regex UrlHint();
+
+    /// <summary>An HTTP target that holds every request until the test releases it: a run writing to it stays Running.</summary>
+    private sealed class HeldHttpTarget : IAsyncDisposable
+    {
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private LoopbackHttpServer _server = null!;
+
+        public string Url => _server.Url("orders");
+
+        public static async Task<HeldHttpTarget> StartAsync()
+        {
+            var target = new HeldHttpTarget();
+            target._server = await LoopbackHttpServer.StartAsync(async (_, _) =>
+            {
+                await target._released.Task;
+                return (200, "{}");
+            });
+            return target;
+        }
+
+        public void Release() => _released.TrySetResult();
+
+        public ValueTask DisposeAsync()
+        {
+            Release();
+            return _server.DisposeAsync();
+        }
+    }
 }
