@@ -16,6 +16,7 @@ public abstract class HubDbContext(DbContextOptions options) : DbContext(options
     public DbSet<Workspace> Workspaces => Set<Workspace>();
     public DbSet<User> Users => Set<User>();
     public DbSet<AccessToken> AccessTokens => Set<AccessToken>();
+    public DbSet<CookieSession> CookieSessions => Set<CookieSession>();
     public DbSet<Scenario> Scenarios => Set<Scenario>();
     public DbSet<Run> Runs => Set<Run>();
     public DbSet<StorageEntry> StorageEntries => Set<StorageEntry>();

@@ -6,8 +6,9 @@ using Microsoft.Extensions.Options;
 namespace IntegrationHub.Housekeeping;
 
 /// <summary>
-/// Deletes what the hub no longer keeps: runs that ended longer ago than <see cref="HousekeepingOptions.RunRetention"/>
-/// and storage entries whose time to live ran out (reads already pass over those; this frees their space). Every node
+/// Deletes what the hub no longer keeps: runs that ended longer ago than <see cref="HousekeepingOptions.RunRetention"/>,
+/// storage entries whose time to live ran out (reads already pass over those; this frees their space) and browser
+/// sessions whose cookie expired. Every node
 /// may sweep at the same time: a row is deleted once, whoever comes first.
 /// </summary>
 internal sealed class Housekeeper(
@@ -29,16 +30,23 @@ internal sealed class Housekeeper(
             SELECT "Id" FROM "StorageEntries" WHERE "ExpiresAt" <= @now ORDER BY "ExpiresAt" LIMIT @batch {lockClause})
         """;
 
+    private static string DeleteExpiredSessions(string lockClause) =>
+        $"""
+        DELETE FROM "CookieSessions" WHERE "KeyHash" IN (
+            SELECT "KeyHash" FROM "CookieSessions" WHERE "ExpiresAt" <= @now ORDER BY "ExpiresAt" LIMIT @batch {lockClause})
+        """;
+
     // PostgreSQL: a sweep passes over rows another transaction holds instead of waiting for them, so it never takes
     // part in a deadlock: not with another node's sweep, nor with a run's outcome writing a storage key that expired.
     // What it passes over, the next sweep deletes. SQLite has one writer at a time.
     private readonly string _deleteEndedRuns = DeleteEndedRuns(SkipLocked(connection));
     private readonly string _deleteExpiredEntries = DeleteExpiredEntries(SkipLocked(connection));
+    private readonly string _deleteExpiredSessions = DeleteExpiredSessions(SkipLocked(connection));
     private readonly HousekeepingOptions _options = options.Value;
     private readonly Counter<long> _deleted = meters.Create(HubTelemetry.MeterName).CreateCounter<long>(
-        "integrationhub.housekeeping.deleted", "{row}", "Rows housekeeping deleted: runs past their retention and expired storage entries.");
+        "integrationhub.housekeeping.deleted", "{row}", "Rows housekeeping deleted: runs past their retention, expired storage entries and browser sessions.");
 
-    /// <summary>Deletes, as of <paramref name="now"/>, the runs past their retention and the expired storage entries.</summary>
+    /// <summary>Deletes, as of <paramref name="now"/>, the runs past their retention, the expired storage entries and sessions.</summary>
     public async Task<SweepResult> SweepAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var runs = 0;
@@ -49,7 +57,9 @@ internal sealed class Housekeeper(
         _deleted.Add(runs, new KeyValuePair<string, object?>("kind", "runs"));
         var entries = await DeleteInBatchesAsync(_deleteExpiredEntries, [("now", now)], cancellationToken);
         _deleted.Add(entries, new KeyValuePair<string, object?>("kind", "storage_entries"));
-        return new SweepResult(runs, entries);
+        var sessions = await DeleteInBatchesAsync(_deleteExpiredSessions, [("now", now)], cancellationToken);
+        _deleted.Add(sessions, new KeyValuePair<string, object?>("kind", "sessions"));
+        return new SweepResult(runs, entries, sessions);
     }
 
     /// <summary>
@@ -109,4 +119,4 @@ internal sealed class Housekeeper(
 }
 
 /// <summary>What one sweep deleted.</summary>
-internal readonly record struct SweepResult(int Runs, int StorageEntries);
+internal readonly record struct SweepResult(int Runs, int StorageEntries, int Sessions);

@@ -29,9 +29,9 @@ internal sealed partial class HousekeepingService(
                 {
                     var swept = await housekeeper.SweepAsync(time.GetUtcNow(), stoppingToken);
                     failures.Succeed();
-                    if (swept.Runs > 0 || swept.StorageEntries > 0)
+                    if (swept.Runs > 0 || swept.StorageEntries > 0 || swept.Sessions > 0)
                     {
-                        LogSwept(logger, swept.Runs, swept.StorageEntries);
+                        LogSwept(logger, swept.Runs, swept.StorageEntries, swept.Sessions);
                     }
                 }
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
@@ -49,8 +49,8 @@ internal sealed partial class HousekeepingService(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Runs} runs past their retention and {Entries} expired storage entries")]
-    private static partial void LogSwept(ILogger logger, int runs, int entries);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Runs} runs past their retention, {Entries} expired storage entries and {Sessions} expired browser sessions")]
+    private static partial void LogSwept(ILogger logger, int runs, int entries, int sessions);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Deleting old runs or expired storage entries failed; trying again on the next sweep")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception);

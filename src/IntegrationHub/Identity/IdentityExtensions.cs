@@ -13,6 +13,9 @@ namespace IntegrationHub.Identity;
 
 internal static class IdentityExtensions
 {
+    /// <summary>How long a browser stays signed in without using the hub (the cookie's expiration slides).</summary>
+    internal static readonly TimeSpan CookieLifetime = TimeSpan.FromDays(7);
+
     public static WebApplicationBuilder AddHubIdentity(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -48,6 +51,9 @@ internal static class IdentityExtensions
         services.AddSingleton<SignInThrottle>();
         services.AddSingleton<TokenFormNonces>();
         services.AddSingleton<CookieSessionValidator>();
+        services.AddSingleton<CookieSessionStore>();
+        services.AddOptions<CookieAuthenticationOptions>(HubSchemes.Cookie)
+            .Configure<CookieSessionStore>((options, store) => options.SessionStore = store);
         services.AddSingleton<DefaultWorkspace>();
         services.AddScoped<PersonalAccessTokens>();
         services.AddScoped<UserDirectory>();
@@ -71,7 +77,7 @@ internal static class IdentityExtensions
                 options.LogoutPath = AccountPaths.Logout;
                 options.AccessDeniedPath = AccountPaths.Denied;
                 options.SlidingExpiration = true;
-                options.ExpireTimeSpan = TimeSpan.FromDays(7);
+                options.ExpireTimeSpan = CookieLifetime;
                 // Machines calling the API get status codes, people in the browser get the sign-in page.
                 options.Events.OnRedirectToLogin = context => AnswerApiOr(context, StatusCodes.Status401Unauthorized);
                 options.Events.OnRedirectToAccessDenied = context => AnswerApiOr(context, StatusCodes.Status403Forbidden);

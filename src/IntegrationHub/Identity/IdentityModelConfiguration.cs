@@ -37,3 +37,15 @@ internal sealed class AccessTokenConfiguration : IEntityTypeConfiguration<Access
         builder.HasOne<User>().WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
     }
 }
+
+internal sealed class CookieSessionConfiguration : IEntityTypeConfiguration<CookieSession>
+{
+    public void Configure(EntityTypeBuilder<CookieSession> builder)
+    {
+        builder.HasKey(s => s.KeyHash);
+        builder.Property(s => s.KeyHash).HasMaxLength(64);
+        builder.HasIndex(s => s.ExpiresAt);
+        builder.HasIndex(s => s.UserId);
+        builder.HasOne<User>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

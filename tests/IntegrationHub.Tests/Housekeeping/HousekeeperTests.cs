@@ -5,6 +5,7 @@ using IntegrationHub.Housekeeping;
 using IntegrationHub.Identity;
 using IntegrationHub.Runs;
 using IntegrationHub.Storage;
+using IntegrationHub.Tests.Identity;
 using IntegrationHub.Tests.Infrastructure;
 using IntegrationHub.Tests.Runs;
 using Microsoft.EntityFrameworkCore;
@@ -14,7 +15,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace IntegrationHub.Tests.Housekeeping;
 
 /// <summary>
-/// The sweep deletes ended runs past their retention and expired storage entries, and nothing else, on both databases.
+/// The sweep deletes ended runs past their retention, expired storage entries and browser sessions, and nothing else, on both databases.
 /// The tests sweep as of a later moment instead of waiting for it; batches of two make every sweep take several.
 /// </summary>
 public sealed class HousekeeperTests
@@ -103,8 +104,8 @@ public sealed class HousekeeperTests
         var withinRetention = await housekeeper.SweepAsync(time.GetUtcNow().AddDays(7).AddMinutes(-1), CancellationToken.None);
         var pastRetention = await housekeeper.SweepAsync(time.GetUtcNow().AddDays(7).AddMinutes(1), CancellationToken.None);
 
-        Assert.Equal(new SweepResult(0, 0), withinRetention);
-        Assert.Equal(new SweepResult(4, 0), pastRetention);
+        Assert.Equal(new SweepResult(0, 0, 0), withinRetention);
+        Assert.Equal(new SweepResult(4, 0, 0), pastRetention);
         Assert.Equal(4, deleted.Of("runs"));
         await using var after = await RunsTestData.CreateDbAsync(hub);
         var left = await after.Runs.Select(r => r.Id).ToListAsync();
@@ -136,10 +137,37 @@ public sealed class HousekeeperTests
 
         var swept = await hub.Services.GetRequiredService<Housekeeper>().SweepAsync(now.AddMinutes(90), CancellationToken.None);
 
-        Assert.Equal(new SweepResult(0, 3), swept);
+        Assert.Equal(new SweepResult(0, 3, 0), swept);
         Assert.Equal(3, deleted.Of("storage_entries"));
         await using var after = await RunsTestData.CreateDbAsync(hub);
         Assert.Equal(["\"forever\"", "\"in a day\""], (await after.StorageEntries.Select(e => e.Key).ToListAsync()).Order());
+    }
+
+    [Theory, AllDatabases]
+    public async Task ExpiredBrowserSessions_AreDeleted_WhileLiveOnesStay(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, Settings);
+        var now = DateTimeOffset.UtcNow;
+        for (var i = 0; i < 3; i++)
+        {
+            await hub.SignInCookieAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+        }
+        var renewed = await hub.SignInCookieAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+        await using (var db = await RunsTestData.CreateDbAsync(hub))
+        {
+            // As sliding expiration does for a browser that keeps using the hub.
+            var newest = await db.CookieSessions.OrderByDescending(s => s.CreatedAt).Select(s => s.KeyHash).FirstAsync();
+            await db.CookieSessions.Where(s => s.KeyHash == newest).ExecuteUpdateAsync(u => u.SetProperty(s => s.ExpiresAt, now.AddDays(30)));
+        }
+        var housekeeper = hub.Services.GetRequiredService<Housekeeper>();
+
+        var beforeExpiry = await housekeeper.SweepAsync(now.AddDays(6), CancellationToken.None);
+        var afterExpiry = await housekeeper.SweepAsync(now.AddDays(8), CancellationToken.None);
+
+        Assert.Equal(new SweepResult(0, 0, 0), beforeExpiry);
+        Assert.Equal(new SweepResult(0, 0, 3), afterExpiry);
+        using var browser = hub.CreateCookieClient(renewed);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await browser.GetAsync("/api/v1/me")).StatusCode);
     }
 
     [Fact]
@@ -161,10 +189,10 @@ public sealed class HousekeeperTests
             await db.StorageEntries.Where(e => e.Id == held.Id).ExecuteUpdateAsync(u => u.SetProperty(e => e.Value, "2"));
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
 
-            Assert.Equal(new SweepResult(0, 1), await housekeeper.SweepAsync(now.AddMinutes(1), timeout.Token));
+            Assert.Equal(new SweepResult(0, 1, 0), await housekeeper.SweepAsync(now.AddMinutes(1), timeout.Token));
             await transaction.RollbackAsync();
         }
-        Assert.Equal(new SweepResult(0, 1), await housekeeper.SweepAsync(now.AddMinutes(1), CancellationToken.None));
+        Assert.Equal(new SweepResult(0, 1, 0), await housekeeper.SweepAsync(now.AddMinutes(1), CancellationToken.None));
     }
 
     /// <summary>The <c>integrationhub.housekeeping.deleted</c> counter of one hub (its meter factory), by <c>kind</c>.</summary>

@@ -240,6 +240,27 @@ public sealed class AccountEndpointsTests
     }
 
     [Theory, AllDatabases]
+    public async Task Logout_EndsTheSession_ACopyOfTheCookieStopsWorkingOnEveryNode_OtherSessionsStay(DatabaseProvider provider)
+    {
+        var database = await TestDatabase.CreateAsync(provider);
+        await using var first = HubHost.Start(database);
+        await using var second = HubHost.Start(database);
+        var cookie = await first.SignInCookieAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+        var otherBrowser = await first.SignInCookieAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+        using var browser = first.CreateCookieClient(cookie);
+        using var copyOnTheSecondNode = second.CreateCookieClient(cookie);
+        Assert.Equal(HttpStatusCode.OK, (await copyOnTheSecondNode.GetAsync("/api/v1/me")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await browser.PostAsync("/account/logout", null)).StatusCode);
+
+        using var copyOnTheFirstNode = first.CreateCookieClient(cookie);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await copyOnTheFirstNode.GetAsync("/api/v1/me")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await copyOnTheSecondNode.GetAsync("/api/v1/me")).StatusCode);
+        using var other = second.CreateCookieClient(otherBrowser);
+        Assert.Equal(HttpStatusCode.OK, (await other.GetAsync("/api/v1/me")).StatusCode);
+    }
+
+    [Theory, AllDatabases]
     public async Task Login_OfDisabledUser_Returns403_AndTheirExistingCookieStopsWorking(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);

@@ -68,6 +68,34 @@ namespace IntegrationHub.Data.Migrations.Postgres
                     b.ToTable("AccessTokens");
                 });
 
+            modelBuilder.Entity("IntegrationHub.Identity.CookieSession", b =>
+                {
+                    b.Property<string>("KeyHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<byte[]>("Ticket")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<Guid?>("UserId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("KeyHash");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("CookieSessions");
+                });
+
             modelBuilder.Entity("IntegrationHub.Identity.User", b =>
                 {
                     b.Property<Guid>("Id")
@@ -413,6 +441,14 @@ namespace IntegrationHub.Data.Migrations.Postgres
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("IntegrationHub.Identity.CookieSession", b =>
+                {
+                    b.HasOne("IntegrationHub.Identity.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade);
                 });
 
             modelBuilder.Entity("IntegrationHub.Identity.User", b =>

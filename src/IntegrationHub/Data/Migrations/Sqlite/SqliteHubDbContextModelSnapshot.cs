@@ -63,6 +63,34 @@ namespace IntegrationHub.Data.Migrations.Sqlite
                     b.ToTable("AccessTokens");
                 });
 
+            modelBuilder.Entity("IntegrationHub.Identity.CookieSession", b =>
+                {
+                    b.Property<string>("KeyHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Ticket")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<Guid?>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("KeyHash");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("CookieSessions");
+                });
+
             modelBuilder.Entity("IntegrationHub.Identity.User", b =>
                 {
                     b.Property<Guid>("Id")
@@ -405,6 +433,14 @@ namespace IntegrationHub.Data.Migrations.Sqlite
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("IntegrationHub.Identity.CookieSession", b =>
+                {
+                    b.HasOne("IntegrationHub.Identity.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade);
                 });
 
             modelBuilder.Entity("IntegrationHub.Identity.User", b =>
