@@ -145,6 +145,11 @@ internal sealed class UserDirectory(HubDbContext db, IPasswordHasher<User> passw
         return [.. workspaces.OrderBy(w => w.CreatedAt).ThenBy(w => w.Id).Select(w => new WorkspaceInfo(w.Id, w.Name, w.CreatedAt))];
     }
 
+    /// <summary>How many users (enabled or not) each workspace has; workspaces without any are missing.</summary>
+    public async Task<IReadOnlyDictionary<Guid, int>> CountUsersByWorkspaceAsync(CancellationToken cancellationToken) =>
+        await db.Users.GroupBy(u => u.WorkspaceId).Select(g => new { g.Key, Count = g.Count() })
+            .ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
+
     /// <summary>One workspace, for installation admins.</summary>
     public async Task<Outcome<WorkspaceInfo>> GetWorkspaceAsync(Guid id, CancellationToken cancellationToken)
     {

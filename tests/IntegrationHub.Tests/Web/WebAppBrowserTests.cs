@@ -568,6 +568,40 @@ public sealed partial class WebAppBrowserTests(BrowserFixture browser) : IClassF
     }
 
     [Fact]
+    public async Task Workspaces_InstallationAdminCreatesOne_AndItsFirstAdmin_WhoSeesOnlyTheirWorkspace()
+    {
+        const string Email = "lead@northwind.test";
+        const string Password = "Northwind-Lead-42-lamps";
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var admin = await browser.NewPageAsync(hub);
+        await WebSteps.SignInAsync(admin);
+
+        var workspacesLink = admin.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Workspaces" });
+        await workspacesLink.ClickAsync();
+        await admin.GetByLabel("Name").FillAsync("Northwind");
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Create workspace" }).ClickAsync();
+
+        await Assertions.Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync("Workspace Northwind created. Add its first Admin.");
+        await Assertions.Expect(admin.Locator(".breadcrumb")).ToHaveTextAsync("Workspaces / Northwind");
+        await Assertions.Expect(admin.GetByLabel("Role", new() { Exact = true })).ToHaveValueAsync("Admin");
+        await admin.GetByLabel("Email").FillAsync(Email);
+        await admin.GetByLabel("Password").FillAsync(Password);
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Add user" }).ClickAsync();
+        await Assertions.Expect(admin.Locator("tbody tr", new() { HasText = Email })).ToContainTextAsync("Admin");
+        await Assertions.Expect(admin.Locator("tbody tr", new() { HasText = HubHost.AdminEmail })).ToHaveCountAsync(0);
+        await BrowserFixture.ScreenshotAsync(admin, "19-workspace-users");
+        await workspacesLink.ClickAsync();
+        await Assertions.Expect(admin.Locator("tbody tr", new() { HasText = "Northwind" })).ToContainTextAsync("1");
+
+        var lead = await browser.NewPageAsync(hub);
+        await WebSteps.SignInAsync(lead, Email, Password);
+        await Assertions.Expect(lead.GetByRole(AriaRole.Link, new() { Name = "Workspaces" })).ToHaveCountAsync(0);
+        await lead.GetByRole(AriaRole.Link, new() { Name = "Users" }).ClickAsync();
+        await Assertions.Expect(lead.Locator("tbody tr")).ToHaveCountAsync(1);
+        await Assertions.Expect(lead.Locator("tbody tr")).ToContainTextAsync(Email);
+    }
+
+    [Fact]
     public async Task Users_AdminAddsAUser_WhoSignsIn_ThenChangesTheirRole_AndDisablesThem()
     {
         const string Email = "operator@hub.test";
