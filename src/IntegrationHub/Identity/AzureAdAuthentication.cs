@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using IntegrationHub.Data;
 using Microsoft.AspNetCore.Authentication;
@@ -77,7 +78,13 @@ internal static partial class AzureAdAuthentication
                         {
                             // A browser outside the group gets no cookie at all (not a cookie that is refused everywhere).
                             context.Fail("The account is not in the group this hub admits.");
+                            return;
                         }
+                        // What the cookie's session is checked against on every request (CookieSessionValidator).
+                        var identity = (ClaimsIdentity)context.Principal!.Identity!;
+                        var now = context.HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+                        identity.AddClaim(new Claim(HubClaims.MicrosoftSignedInAt, now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
+                        identity.AddClaim(new Claim(HubClaims.MicrosoftGroup, settings.Group?.Trim() ?? ""));
                     },
                     OnRemoteFailure = context =>
                     {

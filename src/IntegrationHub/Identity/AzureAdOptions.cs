@@ -43,6 +43,13 @@ public sealed class AzureAdOptions
     /// <summary>The redirect path registered in Entra ID for "Sign in with Microsoft". Default <c>/signin-microsoft</c>.</summary>
     public string CallbackPath { get; set; } = "/signin-microsoft";
 
+    /// <summary>
+    /// How long a "Sign in with Microsoft" session lasts before the browser is sent through Microsoft again, used or not.
+    /// Such a session has no hub user to disable: this is when a person removed from the group, or disabled in Entra ID,
+    /// loses it at the latest. Default 8 hours (a working day); 5 minutes to 7 days.
+    /// </summary>
+    public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
+
     /// <summary>True when both <see cref="TenantId"/> and <see cref="ClientId"/> are set.</summary>
     public bool IsEnabled => !string.IsNullOrWhiteSpace(TenantId) && !string.IsNullOrWhiteSpace(ClientId);
 
@@ -74,6 +81,10 @@ public sealed class AzureAdOptions
         if (!Enum.IsDefined(Role))
         {
             return "AzureAd:Role must be Viewer, Operator, Editor or Admin.";
+        }
+        if (SessionLifetime < TimeSpan.FromMinutes(5) || SessionLifetime > TimeSpan.FromDays(7))
+        {
+            return $"AzureAd:SessionLifetime must be between 00:05:00 and 7.00:00:00 (it is {SessionLifetime}).";
         }
         return null;
     }

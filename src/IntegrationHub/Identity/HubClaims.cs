@@ -13,6 +13,12 @@ public static class HubClaims
     /// <summary>When the personal access token that authenticated the request expires (ISO 8601); absent when it never does.</summary>
     public const string TokenExpiresAt = "hub:token-expires-at";
 
+    /// <summary>A "Sign in with Microsoft" session: when the person signed in at Microsoft (Unix seconds).</summary>
+    public const string MicrosoftSignedInAt = "hub:microsoft-signed-in-at";
+
+    /// <summary>A "Sign in with Microsoft" session: the group <c>AzureAd:Group</c> named when it began (empty for none).</summary>
+    public const string MicrosoftGroup = "hub:microsoft-group";
+
     /// <summary>
     /// Every claim type the hub issues or reads to decide who a caller is and what they may do. A principal built from
     /// someone else's token (Azure AD) has these removed before the hub adds its own: the first of each is the one read,
@@ -22,6 +28,6 @@ public static class HubClaims
     internal static readonly IReadOnlySet<string> Reserved = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
         UserId, WorkspaceId, Role, InstallationAdmin, ClaimTypes.Name, CookieSessionValidator.PasswordStampClaim,
-        CookieSessionValidator.SessionStampClaim, TokenExpiresAt,
+        CookieSessionValidator.SessionStampClaim, TokenExpiresAt, MicrosoftSignedInAt, MicrosoftGroup,
     };
 }

@@ -1,9 +1,13 @@
+using System.Globalization;
 using System.Net;
+using System.Security.Claims;
 using System.Net.Http.Json;
 using IntegrationHub.Data;
 using IntegrationHub.Identity;
 using IntegrationHub.Tests.Infrastructure;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.EntityFrameworkCore;
 
 namespace IntegrationHub.Tests.Identity;
 
@@ -55,6 +59,78 @@ public sealed class MicrosoftSignInTests
         var response = await client.GetAsync("/account/login/microsoft");
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("AzureAd:ClientSecret", null)]
+    [InlineData("AzureAd:TenantId", null)]
+    [InlineData("AzureAd:Group", "another-group")]
+    [InlineData("AzureAd:Group", null)]
+    public async Task MicrosoftSession_Ends_WhenSignInWithMicrosoftIsOffOrAdmitsAnotherGroup_OnTheNodeItComesTo(string setting, string? value)
+    {
+        await using var idp = await LocalIdentityProvider.StartAsync();
+        var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        await using var first = HubHost.Start(database, Settings(idp));
+        var (_, cookie) = await SignInAsync(first, idp, groups: [LocalIdentityProvider.Group]);
+        var changed = Settings(idp);
+        changed[setting] = value;
+        if (setting == "AzureAd:TenantId")
+        {
+            changed["AzureAd:ClientId"] = null;
+        }
+        await using var second = HubHost.Start(database, changed);
+
+        using var browser = second.CreateCookieClient(cookie!);
+        var refused = await browser.GetAsync("/api/v1/me");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        // Ended, not only refused there: the first node, whose settings admit it, does not take it back either.
+        using var back = first.CreateCookieClient(cookie!);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await back.GetAsync("/api/v1/me")).StatusCode);
+    }
+
+    [Theory, AllDatabases]
+    public async Task MicrosoftSession_TakesANewRoleOrWorkspaceAtOnce(DatabaseProvider provider)
+    {
+        await using var idp = await LocalIdentityProvider.StartAsync();
+        var database = await TestDatabase.CreateAsync(provider);
+        await using var first = HubHost.Start(database, Settings(idp));
+        var (_, cookie) = await SignInAsync(first, idp, groups: [LocalIdentityProvider.Group]);
+        using var api = first.CreateAdminClient();
+        var other = (await (await api.PostAsJsonAsync("/api/v1/workspaces", new { name = "Northwind" })).Content.ReadFromJsonAsync<WorkspaceInfo>(TestJson.Options))!;
+        var changed = Settings(idp);
+        changed["AzureAd:Role"] = "Viewer";
+        changed["AzureAd:WorkspaceId"] = other.Id.ToString();
+        await using var second = HubHost.Start(database, changed);
+
+        using var browser = second.CreateCookieClient(cookie!);
+        var me = await browser.GetFromJsonAsync<MeResponse>("/api/v1/me", TestJson.Options);
+
+        Assert.Equal((UserRole.Viewer, other.Id), (me!.Role, me.WorkspaceId));
+    }
+
+    [Fact]
+    public async Task MicrosoftSession_EndsAfterTheSessionLifetime_EvenWhileInUse()
+    {
+        await using var idp = await LocalIdentityProvider.StartAsync();
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, Settings(idp));
+        var (_, cookie) = await SignInAsync(hub, idp, groups: [LocalIdentityProvider.Group]);
+        using var browser = hub.CreateCookieClient(cookie!);
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/api/v1/me")).StatusCode);
+
+        // As if the person signed in at Microsoft 8 hours (the default lifetime) ago; the session's ticket is on the server.
+        await using (var db = await Runs.RunsTestData.CreateDbAsync(hub))
+        {
+            var session = await db.CookieSessions.SingleAsync(s => s.UserId == null);
+            var ticket = TicketSerializer.Default.Deserialize(session.Ticket)!;
+            var identity = (ClaimsIdentity)ticket.Principal.Identity!;
+            identity.RemoveClaim(identity.FindFirst(HubClaims.MicrosoftSignedInAt));
+            identity.AddClaim(new Claim(HubClaims.MicrosoftSignedInAt, DateTimeOffset.UtcNow.AddHours(-8).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
+            session.Ticket = TicketSerializer.Default.Serialize(ticket);
+            await db.SaveChangesAsync();
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await browser.GetAsync("/api/v1/me")).StatusCode);
     }
 
     /// <summary>Plays the browser: start, "sign in" at the provider, post the code back; returns where the hub sends it and its auth cookie.</summary>
