@@ -70,11 +70,20 @@ internal static class AccountEndpoints
             return IdentityProblems.Problem(StatusCodes.Status400BadRequest, "Malformed JSON", Hosting.RequestErrorText.Describe(ex, typeof(LoginRequest)));
         }
 
-        var (result, user) = await accounts.CheckPasswordAsync(login?.Email, login?.Password, cancellationToken);
+        // A request without the fields is a client's mistake, not a wrong password: it says which field is missing.
+        var missing = new[] { ("email", login?.Email), ("password", login?.Password) }
+            .Where(f => string.IsNullOrEmpty(f.Item2)).Select(f => f.Item1).ToList();
+        if (missing.Count > 0)
+        {
+            return IdentityError.Invalid(missing.ToDictionary(f => f, f => new[] { $"{f} is required." }))
+                .ToProblem(context.Response);
+        }
+
+        var (result, user) = await accounts.CheckPasswordAsync(login!.Email, login.Password, cancellationToken);
         switch (result)
         {
             case SignInStatus.SignedIn:
-                await accounts.SignInAsync(context, user!, login?.RememberMe ?? false);
+                await accounts.SignInAsync(context, user!, login.RememberMe ?? false);
                 return TypedResults.Ok(new MeResponse(user!.Id, user.Email, user.WorkspaceId, user.Role, user.IsInstallationAdmin));
             case SignInStatus.InvalidCredentials:
                 return IdentityProblems.Problem(StatusCodes.Status401Unauthorized, "Unauthorized", "The email or password is wrong.");
@@ -82,7 +91,7 @@ internal static class AccountEndpoints
                 return IdentityProblems.Problem(StatusCodes.Status403Forbidden, "Forbidden", "This account is disabled. Ask an admin of your workspace.");
             case SignInStatus.LockedOut:
                 var now = time.GetUtcNow();
-                var until = accounts.LockedOutUntil(login!.Email!) ?? now;
+                var until = accounts.LockedOutUntil(login.Email!) ?? now;
                 return IdentityError.TooManyAttempts("Too many wrong passwords for this account lately. Try again later.", until - now)
                     .ToProblem(context.Response);
             default:
@@ -93,12 +102,13 @@ internal static class AccountEndpoints
     public static async Task<Results<NoContent, RedirectHttpResult, ProblemHttpResult>> Logout(
         HttpContext context, AccountSignIn accounts, CancellationToken cancellationToken)
     {
+        // Whatever the body: another site's page may post text/plain or nothing at all without a preflight.
+        if (IsCrossSite(context.Request))
+        {
+            return CrossSite();
+        }
         if (context.Request.HasFormContentType)
         {
-            if (IsCrossSite(context.Request))
-            {
-                return CrossSite();
-            }
             var form = await context.Request.ReadFormAsync(cancellationToken);
             await accounts.SignOutAsync(context);
             return TypedResults.LocalRedirect(form.ContainsKey("returnUrl") ? SafeReturnUrl(form["returnUrl"]) : AccountPaths.Login);
@@ -155,8 +165,8 @@ internal static class AccountEndpoints
     }
 
     /// <summary>
-    /// Browsers say where a form post came from; one from another site is a login or logout forgery
-    /// (the SameSite=Lax cookie protects everything else, but not these two, which work without a cookie).
+    /// Browsers say where a post came from; one from another site is a login or logout forgery (the SameSite=Lax cookie
+    /// protects everything else, but not these two: a cross-site form post carries the cookie, and a login needs none).
     /// A browser without Fetch Metadata is judged by its <c>Origin</c>, or it could be made to sign in as the attacker.
     /// </summary>
     private static bool IsCrossSite(HttpRequest request) => RequestOrigin.IsFromAnotherSite(request, sameSiteToo: false);

@@ -113,6 +113,40 @@ public sealed class AccountEndpointsTests
     }
 
     [Theory]
+    [InlineData("text/plain")]
+    [InlineData(null)]
+    public async Task Logout_PostedFromAnotherSite_WithAnyBody_Returns403_AndTheSessionStays(string? contentType)
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var browser = await hub.SignInAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/account/logout")
+        {
+            Content = contentType is null ? null : new StringContent("x", System.Text.Encoding.UTF8, contentType),
+        };
+        request.Headers.Add("Sec-Fetch-Site", "cross-site");
+
+        var response = await browser.SendAsync(request);
+
+        await IdentityTestClient.AssertProblemAsync(response, HttpStatusCode.Forbidden);
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/api/v1/me")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("{\"password\":\"x\"}", "email")]
+    [InlineData("{\"email\":\"a@b.c\"}", "password")]
+    [InlineData("{\"email\":\"\",\"password\":\"x\"}", "email")]
+    [InlineData("null", "email")]
+    public async Task Login_WithJsonMissingAField_Returns400NamingIt(string body, string field)
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var client = hub.CreateHttpClient();
+
+        var response = await client.PostAsync("/account/login", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        await IdentityTestClient.AssertValidationProblemAsync(response, field);
+    }
+
+    [Theory]
     [InlineData("https://evil.example")]
     [InlineData("null")]
     public async Task Login_WithFormPostedFromAnotherOriginByABrowserWithoutFetchMetadata_Returns403WithoutCookie(string origin)
