@@ -63,7 +63,10 @@ internal sealed partial class AccountSignIn(
     /// </summary>
     public async Task<(SignInStatus Status, User? User)> CheckPasswordAsync(string? email, string? password, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(email) || string.IsNullOrEmpty(password) || password.Length > CredentialRules.MaximumPasswordLength)
+        // No account has a longer email, and the throttle keeps one entry per email tried: megabyte-long ones would
+        // make its memory the limit of how fast sign-ins can be tried.
+        if (string.IsNullOrWhiteSpace(email) || email.Length > CredentialRules.MaximumEmailLength
+            || string.IsNullOrEmpty(password) || password.Length > CredentialRules.MaximumPasswordLength)
         {
             return (SignInStatus.InvalidCredentials, null);
         }

@@ -112,6 +112,24 @@ public sealed class AccountEndpointsTests
         await IdentityTestClient.AssertProblemAsync(response, HttpStatusCode.Forbidden);
     }
 
+    [Fact]
+    public async Task Login_WithAnEmailLongerThanAnyAccountHas_Is401_WithoutBeingCountedByTheThrottle()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var client = hub.CreateHttpClient();
+        // Remembered per email tried, megabyte-long emails would fill the node's memory instead of locking anything.
+        var email = new string('a', 1_000_000) + "@hub.test";
+
+        var answers = new List<HttpStatusCode>();
+        for (var i = 0; i <= SignInThrottle.MaximumFailures; i++)
+        {
+            var response = await client.PostAsJsonAsync("/account/login", new LoginRequest(email, "wrong-password", null), TestJson.Options);
+            answers.Add(response.StatusCode);
+        }
+
+        Assert.All(answers, status => Assert.Equal(HttpStatusCode.Unauthorized, status));
+    }
+
     [Theory]
     [InlineData("text/plain")]
     [InlineData(null)]
