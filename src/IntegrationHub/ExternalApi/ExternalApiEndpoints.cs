@@ -175,7 +175,7 @@ internal static class ExternalApiEndpoints
     /// The access rules, in this order: invalid credentials are 401 even where anonymous callers are welcome; a caller
     /// without credentials gets 404 for an unknown scenario and for one without external triggers alike (so neither
     /// tells the other apart), and 401 for one that takes external triggers but not anonymous ones; an Azure AD caller
-    /// without the configured group gets the same 404s, then 403 saying the group is missing; a browser signed in
+    /// without the configured group gets 403 saying the group is missing, whatever the scenario; a browser signed in
     /// by its cookie gets 403 for a trigger that a page of another site or a sibling subdomain made it send (or goes ahead
     /// as an anonymous caller where those are welcome); a signed-in caller gets 404 for scenarios outside their workspace
     /// (and, when triggering, for scenarios without external triggers), then 403 when their role is too low. Null means go ahead.
@@ -187,11 +187,10 @@ internal static class ExternalApiEndpoints
         {
             if (context.User.Identity?.IsAuthenticated == true)
             {
-                // Signed in, but given no hub role: an Azure AD token without the configured group. A scenario no one could
-                // trigger here is 404 for it as for everyone; the 403 is only for what the group would have allowed.
-                return settings is null || (trigger && !settings.EnableExternalTriggers)
-                    ? ExternalApiProblems.ScenarioNotFound(scenarioId)
-                    : IdentityProblems.AzureAdGroupMissing();
+                // Signed in, but given no hub role: an Azure AD token without the configured group. The same 403 for every
+                // scenario id: telling unknown ids from known ones would show such a token which scenarios exist, in
+                // every workspace.
+                return IdentityProblems.AzureAdGroupMissing();
             }
             // The authentication middleware already ran the handler; this reads its cached result.
             var authentication = await context.AuthenticateAsync();
