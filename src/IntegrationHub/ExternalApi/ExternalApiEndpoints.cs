@@ -125,14 +125,21 @@ internal static class ExternalApiEndpoints
         }
 
         string? payload = null;
+        var fingerprint = idempotencyKey.Length > 0 && IdempotencyScope.NeedsFingerprint(context.User);
+        byte[]? requestFingerprint = null;
         if (kind == TriggerKind.ExternalPost)
         {
-            var body = await TriggerBodyReader.ReadAsync(context.Request, options.MaxBodyBytes, time.GetUtcNow(), cancellationToken);
+            var body = await TriggerBodyReader.ReadAsync(context.Request, options.MaxBodyBytes, time.GetUtcNow(), fingerprint, cancellationToken);
             if (body.Problem is { } problem)
             {
                 return problem;
             }
             payload = body.Payload;
+            requestFingerprint = body.Fingerprint;
+        }
+        else if (fingerprint)
+        {
+            requestFingerprint = IdempotencyScope.Fingerprint(context.Request, default);
         }
 
         var caller = HubCaller.From(context.User);
@@ -145,7 +152,7 @@ internal static class ExternalApiEndpoints
                 settings.MaxQueuedRuns,
                 payload,
                 TriggeredBy: caller?.UserId,
-                IdempotencyKey: idempotencyKey.Length == 0 ? null : IdempotencyScope.Key(context.User, idempotencyKey)),
+                IdempotencyKey: idempotencyKey.Length == 0 ? null : IdempotencyScope.Key(context.User, idempotencyKey, requestFingerprint)),
             cancellationToken);
 
         if (result is EnqueueResult.ScenarioGone)

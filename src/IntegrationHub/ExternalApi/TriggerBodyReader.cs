@@ -11,8 +11,11 @@ using Microsoft.Net.Http.Headers;
 
 namespace IntegrationHub.ExternalApi;
 
-/// <summary>What reading a trigger's body gave: the run payload (a serialized <see cref="TriggerRequest"/>), or the problem to answer.</summary>
-internal readonly record struct TriggerBody(string? Payload, ProblemHttpResult? Problem);
+/// <summary>
+/// What reading a trigger's body gave: the run payload (a serialized <see cref="TriggerRequest"/>), or the problem to
+/// answer; and the request's <see cref="IdempotencyScope.Fingerprint"/> when it was asked for.
+/// </summary>
+internal readonly record struct TriggerBody(string? Payload, ProblemHttpResult? Problem, byte[]? Fingerprint = null);
 
 /// <summary>
 /// Reads a <c>POST /ExternalData/Accept</c> body once, within the size limit, and turns it into the stored
@@ -30,7 +33,9 @@ internal static class TriggerBodyReader
     /// <summary>What a body-less POST carries as <c>Body</c>.</summary>
     private static readonly JsonElement NoBody = JsonSerializer.SerializeToElement<object?>(null);
 
-    public static async Task<TriggerBody> ReadAsync(HttpRequest request, long maxBytes, DateTimeOffset receivedAt, CancellationToken cancellationToken)
+    /// <param name="fingerprint">Also take the request's fingerprint (an Idempotency-Key without credentials).</param>
+    public static async Task<TriggerBody> ReadAsync(
+        HttpRequest request, long maxBytes, DateTimeOffset receivedAt, bool fingerprint, CancellationToken cancellationToken)
     {
         var contentTypeHeader = request.ContentType;
         BodyKind kind;
@@ -103,7 +108,8 @@ internal static class TriggerBodyReader
             {
                 return new(null, ExternalApiProblems.UnsupportedContentType(contentTypeHeader));
             }
-            return await ParseAsync(request, kind, mediaType, charset, contentTypeHeader ?? "", body, receivedAt, cancellationToken);
+            var parsed = await ParseAsync(request, kind, mediaType, charset, contentTypeHeader ?? "", body, receivedAt, cancellationToken);
+            return fingerprint && parsed.Problem is null ? parsed with { Fingerprint = IdempotencyScope.Fingerprint(request, body) } : parsed;
         }
         finally
         {

@@ -668,11 +668,34 @@ public sealed class ExternalApiEndpointsTests
         var first = await admin.SendAsync(WithKey(scenario.Id, "order-7", new { card = "4111-secret" }));
         var byOperator = await operatorClient.SendAsync(WithKey(scenario.Id, "order-7", new { card = "operator" }));
         var byAnyone = await anonymous.SendAsync(WithKey(scenario.Id, "order-7", new { card = "anyone" }, wait: true));
-        var anyoneAgain = await anonymous.SendAsync(WithKey(scenario.Id, "order-7", new { card = "anyone again" }));
+        var anyoneRetrying = await anonymous.SendAsync(WithKey(scenario.Id, "order-7", new { card = "anyone" }));
+        var bySomeoneElse = await anonymous.SendAsync(WithKey(scenario.Id, "order-7", new { card = "someone else" }, wait: true));
 
         Assert.Equal(3, new[] { RunId(first), RunId(byOperator), RunId(byAnyone) }.Distinct().Count());
         Assert.DoesNotContain("secret", await byAnyone.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Equal(RunId(byAnyone), RunId(anyoneAgain));
+        // Without credentials the request is the scope: a retry of it is one trigger, another body under the key another.
+        Assert.Equal(RunId(byAnyone), RunId(anyoneRetrying));
+        Assert.NotEqual(RunId(byAnyone), RunId(bySomeoneElse));
+        var answered = await bySomeoneElse.Content.ReadAsStringAsync();
+        Assert.Contains("someone else", answered, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"anyone\"", answered, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AcceptGet_RepeatedIdempotencyKeyWithoutCredentials_QueuesOnce()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(anonymous: true));
+        using var anonymous = hub.CreateHttpClient();
+
+        async Task<Guid> TriggerAsync(string query)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/ExternalData/Accept/{scenario.Id}{query}");
+            request.Headers.Add("Idempotency-Key", "nightly-2026-11-30");
+            return RunId(await anonymous.SendAsync(request));
+        }
+
+        Assert.Equal(await TriggerAsync(""), await TriggerAsync("?wait=0"));
     }
 
     [Fact]
