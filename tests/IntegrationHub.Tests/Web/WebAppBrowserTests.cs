@@ -592,6 +592,7 @@ public sealed partial class WebAppBrowserTests(BrowserFixture browser) : IClassF
         await BrowserFixture.ScreenshotAsync(admin, "19-workspace-users");
         await workspacesLink.ClickAsync();
         await Assertions.Expect(admin.Locator("tbody tr", new() { HasText = "Northwind" })).ToContainTextAsync("1");
+        await BrowserFixture.ScreenshotAsync(admin, "19-workspaces");
 
         var lead = await browser.NewPageAsync(hub);
         await WebSteps.SignInAsync(lead, Email, Password);
