@@ -1,5 +1,7 @@
 using IntegrationHub.Data;
 using IntegrationHub.Hosting;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Options;
 
 namespace IntegrationHub.Secrets;
@@ -25,6 +27,14 @@ internal static class SecretsExtensions
     {
         app.Services.GetRequiredService<SecretsKey>();
         return app;
+    }
+
+    /// <summary>Has Data Protection encrypt the keys it stores with <see cref="SecretsKey"/> (<see cref="KeyRingXmlEncryptor"/>).</summary>
+    public static IDataProtectionBuilder ProtectKeysWithSecretsKey(this IDataProtectionBuilder builder)
+    {
+        builder.Services.AddOptions<KeyManagementOptions>()
+            .Configure<SecretsKey>((options, key) => options.XmlEncryptor = new KeyRingXmlEncryptor(key));
+        return builder;
     }
 
     private static SecretsKey LoadKey(IServiceProvider services)
