@@ -67,6 +67,11 @@ internal sealed class HubProcess : IAsyncDisposable
         start.Environment["Urls"] = $"http://127.0.0.1:{port}";
         start.Environment["Database__Provider"] = provider == "postgres" ? "Postgres" : "Sqlite";
         start.Environment["ConnectionStrings__Hub"] = connectionString;
+        if (provider == "postgres")
+        {
+            // PostgreSQL hubs make no key of their own (SQLite ones keep it in a file beside the database).
+            start.Environment["Secrets__Key"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        }
         start.Environment["Bootstrap__AdminEmail"] = "bench@hub.test";
         start.Environment["Bootstrap__AdminToken"] = AdminToken;
         start.Environment["Logging__LogLevel__Default"] = "Warning";

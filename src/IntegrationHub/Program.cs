@@ -8,6 +8,7 @@ using IntegrationHub.Identity;
 using IntegrationHub.Runs;
 using IntegrationHub.Scenarios;
 using IntegrationHub.Scripting;
+using IntegrationHub.Secrets;
 using IntegrationHub.Storage;
 using IntegrationHub.Telemetry;
 
@@ -21,6 +22,7 @@ try
     builder.AddHubHosting();
     builder.AddHubTelemetry();
     builder.AddHubDatabase();
+    builder.AddSecrets();
     builder.AddHubIdentity();
     builder.AddScripting();
     builder.AddConnectors();
@@ -35,6 +37,7 @@ try
 
     app.ValidateSettings();
     await app.MigrateHubDatabaseAsync();
+    app.LoadSecretsKey();
     await app.BootstrapIdentityAsync();
 
     app.UseHubHosting();

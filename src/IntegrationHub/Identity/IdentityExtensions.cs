@@ -1,5 +1,6 @@
 using IntegrationHub.Data;
 using IntegrationHub.Hosting;
+using IntegrationHub.Secrets;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
@@ -58,10 +59,12 @@ internal static class IdentityExtensions
         services.AddScoped<PersonalAccessTokens>();
         services.AddScoped<UserDirectory>();
 
-        // Keys in the database: cookies and antiforgery tokens survive restarts and work on every node.
+        // Keys in the database: cookies and antiforgery tokens survive restarts and work on every node. Encrypted with
+        // Secrets:Key, or whoever reads the database (a backup) could make a sign-in cookie.
         services.AddDataProtection()
             .PersistKeysToDbContext<HubDbContext>()
-            .SetApplicationName("IntegrationHub");
+            .SetApplicationName("IntegrationHub")
+            .ProtectKeysWithSecretsKey();
 
         var authentication = services.AddAuthentication(HubSchemes.Hub)
             .AddPolicyScheme(HubSchemes.Hub, "Token, Azure AD or cookie", options =>

@@ -9,8 +9,10 @@ namespace IntegrationHub.Runs;
 /// The scenarios this node's runs start with, kept by version. A claim returns the current version of each run's
 /// scenario, and mostly starts runs of scenarios this node saw before, so a scenario is loaded again only after it
 /// changed: every change bumps <see cref="Scenario.Version"/>. The instances are shared: nothing may modify them.
+/// Their header values are decrypted when they are loaded, once per version, so a run costs no decryption and the
+/// connectors get the values they send (<see cref="ScenarioSecrets"/>).
 /// </summary>
-internal sealed class ScenarioSnapshots(IDbContextFactory<HubDbContext> dbFactory) : IDisposable
+internal sealed class ScenarioSnapshots(IDbContextFactory<HubDbContext> dbFactory, ScenarioSecrets secrets) : IDisposable
 {
     private static readonly MemoryCacheEntryOptions Entry = new() { Size = 1, SlidingExpiration = TimeSpan.FromHours(1) };
 
@@ -37,8 +39,9 @@ internal sealed class ScenarioSnapshots(IDbContextFactory<HubDbContext> dbFactor
         if (changed.Count > 0)
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            foreach (var scenario in await db.Scenarios.AsNoTracking().Where(s => changed.Contains(s.Id)).ToListAsync(cancellationToken))
+            foreach (var loaded in await db.Scenarios.AsNoTracking().Where(s => changed.Contains(s.Id)).ToListAsync(cancellationToken))
             {
+                var scenario = secrets.DecryptForRuns(loaded);
                 _byId.Set(scenario.Id, scenario, Entry);
                 current[scenario.Id] = scenario;
             }

@@ -35,24 +35,25 @@ public sealed record ScenarioResponse(
 
     /// <summary>
     /// The scenario as <paramref name="withHeaderValues"/> says: header values are where credentials for the source and
-    /// target live (an Authorization or API key header), so only those who may edit the scenario see them.
+    /// target live (an Authorization or API key header), so only those who may edit the scenario see them, decrypted
+    /// by <paramref name="secrets"/>; the others never cause a value to be decrypted.
     /// </summary>
-    public static ScenarioResponse From(Scenario s, bool withHeaderValues) => new(
+    internal static ScenarioResponse From(Scenario s, bool withHeaderValues, ScenarioSecrets secrets) => new(
         s.Id,
         s.Name,
         s.Description,
         s.Enabled,
-        new SourceDto(s.Source.Type, s.Source.Url, Headers(s.Source.Headers, withHeaderValues)),
+        new SourceDto(s.Source.Type, s.Source.Url, Headers(s.Source.Headers, withHeaderValues, secrets)),
         s.SourceScript,
-        new TargetDto(s.Target.Type, s.Target.Url, s.Target.Method, s.Target.Batch, Headers(s.Target.Headers, withHeaderValues), s.Target.KeyFields),
+        new TargetDto(s.Target.Type, s.Target.Url, s.Target.Method, s.Target.Batch, Headers(s.Target.Headers, withHeaderValues, secrets), s.Target.KeyFields),
         s.Cron is null ? null : new ScheduleDto(s.Cron, s.TimeZone),
         new AdvancedDto(s.EnableExternalTriggers, s.AllowAnonymousTriggers, s.MaxConcurrentRuns, s.MaxQueuedRuns, s.TimeoutSeconds, s.MaxAttempts),
         s.Version,
         s.CreatedAt,
         s.UpdatedAt);
 
-    private static IReadOnlyDictionary<string, string>? Headers(IReadOnlyDictionary<string, string>? headers, bool withValues) =>
-        withValues || headers is null ? headers : headers.ToDictionary(h => h.Key, _ => HiddenHeaderValue, StringComparer.OrdinalIgnoreCase);
+    private static IReadOnlyDictionary<string, string>? Headers(IReadOnlyDictionary<string, string>? headers, bool withValues, ScenarioSecrets secrets) =>
+        withValues ? secrets.Decrypt(headers) : headers?.ToDictionary(h => h.Key, _ => HiddenHeaderValue, StringComparer.OrdinalIgnoreCase);
 }
 
 /// <param name="Type"><c>none</c>, <c>http</c> or <c>storage</c> (case-insensitive).</param>

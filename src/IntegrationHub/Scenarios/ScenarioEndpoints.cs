@@ -35,7 +35,7 @@ internal static class ScenarioEndpoints
     }
 
     public static async Task<Results<Ok<ScenarioPage>, ValidationProblem>> ListAsync(
-        HttpContext context, HubDbContext db, string? search, int? page, int? pageSize, CancellationToken cancellationToken)
+        HttpContext context, HubDbContext db, ScenarioSecrets secrets, string? search, int? page, int? pageSize, CancellationToken cancellationToken)
     {
         var caller = context.Caller();
         var errors = new Dictionary<string, string[]>();
@@ -47,19 +47,19 @@ internal static class ScenarioEndpoints
         var query = db.Scenarios.AsNoTracking().Where(s => s.WorkspaceId == caller.WorkspaceId).Matching(search);
         var total = await query.CountAsync(cancellationToken);
         var items = await query.OrderBy(s => s.Name).ThenBy(s => s.Id).ToPageAsync(p, size, cancellationToken);
-        return TypedResults.Ok(new ScenarioPage([.. items.Select(s => ScenarioResponse.From(s, caller.CanEdit))], total, p, size));
+        return TypedResults.Ok(new ScenarioPage([.. items.Select(s => ScenarioResponse.From(s, caller.CanEdit, secrets))], total, p, size));
     }
 
     public static async Task<Results<Ok<ScenarioResponse>, ProblemHttpResult>> GetAsync(
-        Guid id, HttpContext context, HubDbContext db, CancellationToken cancellationToken)
+        Guid id, HttpContext context, HubDbContext db, ScenarioSecrets secrets, CancellationToken cancellationToken)
     {
         var scenario = await FindAsync(db.Scenarios.AsNoTracking(), id, context, cancellationToken);
-        return scenario is null ? NotFound(id) : TypedResults.Ok(ScenarioResponse.From(scenario, context.Caller().CanEdit));
+        return scenario is null ? NotFound(id) : TypedResults.Ok(ScenarioResponse.From(scenario, context.Caller().CanEdit, secrets));
     }
 
     public static async Task<Results<Created<ScenarioResponse>, ValidationProblem>> CreateAsync(
         ScenarioRequest request, HttpContext context, HubDbContext db, ScriptSandbox sandbox, ScenarioTriggerCache triggerCache,
-        TimeProvider time, CancellationToken cancellationToken)
+        ScenarioSecrets secrets, TimeProvider time, CancellationToken cancellationToken)
     {
         var caller = context.Caller();
         var errors = ScenarioValidator.Validate(request, sandbox, out var scriptError);
@@ -71,16 +71,20 @@ internal static class ScenarioEndpoints
         var now = time.GetUtcNow();
         var scenario = new Scenario { Name = "", WorkspaceId = caller.WorkspaceId, CreatedAt = now };
         ScenarioValidator.Apply(request, scenario, now);
+        if (secrets.Encrypt(scenario, null, null) is { Count: > 0 } unreadable)
+        {
+            return Invalid(unreadable, null);
+        }
         db.Scenarios.Add(scenario);
         await db.SaveChangesAsync(cancellationToken);
         // An unknown id may have been cached as absent by a trigger that came too early.
         triggerCache.Evict(scenario.Id);
-        return TypedResults.Created($"/api/v1/scenarios/{scenario.Id}", ScenarioResponse.From(scenario, withHeaderValues: true));
+        return TypedResults.Created($"/api/v1/scenarios/{scenario.Id}", ScenarioResponse.From(scenario, withHeaderValues: true, secrets));
     }
 
     public static async Task<Results<Ok<ScenarioResponse>, ProblemHttpResult, ValidationProblem>> ReplaceAsync(
         Guid id, ScenarioRequest request, HttpContext context, HubDbContext db, ScriptSandbox sandbox, ScenarioTriggerCache triggerCache,
-        TimeProvider time, CancellationToken cancellationToken)
+        ScenarioSecrets secrets, TimeProvider time, CancellationToken cancellationToken)
     {
         var scenario = await FindAsync(db.Scenarios, id, context, cancellationToken);
         if (scenario is null)
@@ -102,13 +106,18 @@ internal static class ScenarioEndpoints
                 {
                     return StaleVersion(scenario.Version);
                 }
+                var (storedSource, storedTarget) = (scenario.Source.Headers, scenario.Target.Headers);
                 ScenarioValidator.Apply(request, scenario, time.GetUtcNow());
+                if (secrets.Encrypt(scenario, storedSource, storedTarget) is { Count: > 0 } unreadable)
+                {
+                    return Invalid(unreadable, null);
+                }
                 // Version is the concurrency token: a save that raced ours since we read it fails here instead of being overwritten.
                 scenario.Version++;
                 try
                 {
                     await db.SaveChangesAsync(cancellationToken);
-                    return TypedResults.Ok(ScenarioResponse.From(scenario, withHeaderValues: true));
+                    return TypedResults.Ok(ScenarioResponse.From(scenario, withHeaderValues: true, secrets));
                 }
                 catch (DbUpdateConcurrencyException) when (attempt < MaxSaveAttempts)
                 {

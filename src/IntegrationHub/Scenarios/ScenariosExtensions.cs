@@ -5,6 +5,7 @@ internal static class ScenariosExtensions
     public static WebApplicationBuilder AddScenarios(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<ScenarioTriggerCache>();
+        builder.Services.AddSingleton<ScenarioSecrets>();
         return builder;
     }
 

@@ -61,6 +61,10 @@ internal sealed class HubHost : WebApplicationFactory<Program>
             ["Bootstrap:AdminPassword"] = AdminPassword,
             ["Bootstrap:AdminToken"] = AdminToken,
         };
+        if (database.SecretsKey is not null)
+        {
+            all["Secrets:Key"] = database.SecretsKey;
+        }
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             all[key] = value;

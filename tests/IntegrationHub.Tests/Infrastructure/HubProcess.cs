@@ -52,6 +52,10 @@ internal sealed class HubProcess : IAsyncDisposable
             ["ConnectionStrings__Hub"] = database.ConnectionString,
             ["Logging__LogLevel__Default"] = "Warning",
         };
+        if (database.SecretsKey is not null)
+        {
+            all["Secrets__Key"] = database.SecretsKey;
+        }
         foreach (var (name, value) in settings)
         {
             all[name] = value;
@@ -110,7 +114,8 @@ internal sealed class HubProcess : IAsyncDisposable
 
     /// <summary>
     /// Runs the hub with <paramref name="settings"/> (environment variables) until it exits on its own, as a hub that
-    /// cannot start does, on a free port and an SQLite file in a new temporary folder unless the settings say otherwise.
+    /// cannot start does, on a free port and an SQLite file in a new temporary folder unless the settings say otherwise
+    /// (on PostgreSQL with a <c>Secrets:Key</c>).
     /// Killed after a minute, which fails the test: a hub that started after all would run forever.
     /// </summary>
     public static async Task<ExitedHub> RunUntilExitAsync(IReadOnlyDictionary<string, string> settings)
@@ -125,6 +130,12 @@ internal sealed class HubProcess : IAsyncDisposable
         foreach (var (name, value) in settings)
         {
             start.Environment[name] = value;
+        }
+        if (string.Equals(start.Environment["Database__Provider"], "Postgres", StringComparison.OrdinalIgnoreCase) && !settings.ContainsKey("Secrets__Key"))
+        {
+            // A key, so that a hub pointed at PostgreSQL gets as far as the failure a test is about ("" takes it away).
+            // An SQLite hub uses the key file beside its database, as it would without the setting.
+            start.Environment["Secrets__Key"] = TestDatabase.NewSecretsKey();
         }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the hub process.");

@@ -1,0 +1,60 @@
+using IntegrationHub.Data;
+using IntegrationHub.Hosting;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.Options;
+
+namespace IntegrationHub.Secrets;
+
+internal static class SecretsExtensions
+{
+    public static WebApplicationBuilder AddSecrets(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<SecretsOptions>().BindConfiguration(SecretsOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SecretsOptions>, SecretsOptionsValidator>();
+        services.AddSingleton(LoadKey);
+        services.AddSingleton<SecretValues>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Reads the key, or on SQLite without <c>Secrets:Key</c> makes its key file, now: after the settings were checked
+    /// and the database opened (a wrong setting leaves no key file behind, and an unwritable folder is reported as the
+    /// database's), before anything encrypts or decrypts, so that a key file it cannot read stops the start.
+    /// </summary>
+    public static WebApplication LoadSecretsKey(this WebApplication app)
+    {
+        app.Services.GetRequiredService<SecretsKey>();
+        return app;
+    }
+
+    /// <summary>Has Data Protection encrypt the keys it stores with <see cref="SecretsKey"/> (<see cref="KeyRingXmlEncryptor"/>).</summary>
+    public static IDataProtectionBuilder ProtectKeysWithSecretsKey(this IDataProtectionBuilder builder)
+    {
+        builder.Services.AddOptions<KeyManagementOptions>()
+            .Configure<SecretsKey>((options, key) => options.XmlEncryptor = new KeyRingXmlEncryptor(key));
+        return builder;
+    }
+
+    private static SecretsKey LoadKey(IServiceProvider services)
+    {
+        // Checked at start by SecretsOptionsValidator; checked again here for a host that skipped that.
+        var configured = services.GetRequiredService<IOptions<SecretsOptions>>().Value.Key;
+        var database = services.GetRequiredService<HubConnectionString>();
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return SecretsKey.TryParse(configured, out var key, out var problem)
+                ? key
+                : throw new StartupException($"Secrets:Key is not a key: {problem}, and {SecretsKey.Expected}.");
+        }
+        if (database.Provider == DatabaseProvider.Postgres)
+        {
+            throw new StartupException(SecretsOptionsValidator.MissingOnPostgres);
+        }
+        // An in-memory database ends with the process, and its secrets with it.
+        return SecretsKeyFile.PathFor(database.Value) is { } path
+            ? SecretsKeyFile.LoadOrCreate(path, services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SecretsKeyFile)))
+            : SecretsKey.CreateRandom();
+    }
+}
