@@ -106,6 +106,25 @@ public sealed class RunExecutorTests
         Assert.Equal("""[{"id":1},{"id":2}]""", Assert.Single(server.Received, r => r.Method == "POST").Body);
     }
 
+    // The key 1e400 was stored and the run succeeded; GetCacheData, the storage API and storage.delete all refuse that key.
+    [Theory, AllDatabases]
+    public async Task HttpSourceWithoutScript_RecordWhoseKeyNoStorageCallCouldName_FailsTheRunWithoutARetry(DatabaseProvider provider)
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, _) => (200, """[{"id":1},{"id":1e400}]"""));
+        await using var hub = await HubHost.StartAsync(provider, Settings);
+        var scenario = await ScriptSandboxTests.CreateScenarioAsync(hub, s =>
+        {
+            s.Source = new SourceSettings("http", server.Url("orders"));
+            s.Target = new TargetSettings("storage", KeyFields: ["id"]);
+        });
+
+        var outcome = await ExecuteAsync(hub, Run(scenario, TriggerKind.Manual), scenario);
+
+        Assert.False(outcome.Succeeded);
+        Assert.False(outcome.Retryable);
+        Assert.Equal("Record 2 of 2: its key (keyFields: id) cannot be stored: the number 1e400 is beyond what a JavaScript number holds.", outcome.Error);
+    }
+
     [Theory, AllDatabases]
     public async Task TargetRefusingTheRecords_CountsNoneOutAndLogsWhatTheScriptPassedOn(DatabaseProvider provider)
     {
