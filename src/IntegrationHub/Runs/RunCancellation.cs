@@ -52,6 +52,22 @@ internal sealed class RunCancellation(HubDbContext db, RunSignals signals, HubCo
         return (result, run);
     }
 
+    /// <summary>
+    /// Stops the runs of <paramref name="scenarioId"/>, just deleted, that are still executing: at once on this node and,
+    /// through NOTIFY, on the others (a node that misses it finds the runs gone at its next lease renewal). Their rows
+    /// went with the scenario, so nothing is recorded: without this they went on calling their targets for up to a
+    /// renewal's period, runs nobody could see or cancel any more.
+    /// </summary>
+    public async Task StopRunsOfDeletedScenarioAsync(Guid scenarioId, CancellationToken cancellationToken)
+    {
+        signals.DeletedScenario(scenarioId);
+        if (connection.Provider == DatabaseProvider.Postgres)
+        {
+            var payload = RunNotificationListener.DeletedPayload(scenarioId);
+            await db.Database.ExecuteSqlAsync($"SELECT pg_notify({RunNotificationListener.Channel}, {payload})", cancellationToken);
+        }
+    }
+
     private async Task TellTheNodeAsync(Guid runId, CancellationToken cancellationToken)
     {
         signals.RequestCancel(runId);
