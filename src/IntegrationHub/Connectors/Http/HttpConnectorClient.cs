@@ -150,6 +150,12 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
         {
             throw new ConnectorException($"{what}: {endpoint} timed out.", retryable: true, ex);
         }
+        catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested && context.Properties.TryGetValue(RetriedAnswer, out var answer))
+        {
+            // The run's own token (its timeoutSeconds, usually) ended the call while it waited to retry an answer, or
+            // during the retry: the run's error says what the server last answered, as HttpTotalTimeout's does.
+            throw new ConnectorInterruptedException(null, $"{endpoint} answered {answer}", ex, cancellationToken);
+        }
         finally
         {
             // The request's disposal would dispose the content, which a 307 or 308 sends again.
