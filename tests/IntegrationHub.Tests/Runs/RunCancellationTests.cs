@@ -166,7 +166,37 @@ public sealed class RunCancellationTests
             var run = await RunsTestData.GetRunAsync(hub, runId);
             Assert.Equal((RunStatus.Cancelled, true), (run.Status, run.FinishedAt is not null));
         }
+        // Not "503 from the target", as if that had ended it.
+        Assert.Equal(RunStore.CancelledBeforeItsRetry, (await RunsTestData.GetRunAsync(hub, failing)).Error);
         Assert.Empty(await store.ClaimAsync("node-b", new FakeTimeProvider(now.AddHours(1)), 10, CancellationToken.None));
+    }
+
+    // It ended Cancelled with the failed attempt's "503" as its error, and no line of its log said it was cancelled.
+    [Theory, AllDatabases]
+    public async Task Cancel_OfARunWaitingForItsRetry_SaysItWasCancelled_AndItsLogKeepsTheFailedAttempt(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub, s => s.MaxAttempts = 5);
+        var runId = await RunsTestData.EnqueueAsync(hub, scenario);
+        var store = hub.Services.GetRequiredService<RunStore>();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow.AddSeconds(1));
+        var claimed = Assert.Single(await store.ClaimAsync("node-a", time, 1, CancellationToken.None));
+        await store.CompleteAsync(claimed.Run,
+            new RunOutcome(false, 0, 0, [new RunLogLine(time.GetUtcNow(), "error", "The http source: GET http://erp/orders answered 503 Service Unavailable.")],
+                Error: "The http source: GET http://erp/orders answered 503 Service Unavailable.", Retryable: true),
+            "node-a", time.GetUtcNow(), CancellationToken.None);
+        Assert.Equal(RunStatus.Queued, (await RunsTestData.GetRunAsync(hub, runId)).Status);
+        using var admin = hub.CreateAdminClient();
+
+        var cancel = await admin.PostAsync($"/api/v1/runs/{runId}/cancel", null);
+
+        Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+        var run = (await (await admin.GetAsync($"/api/v1/runs/{runId}")).Content.ReadFromJsonAsync<RunDetails>(TestJson.Options))!;
+        Assert.Equal(RunStatus.Cancelled, run.Status);
+        Assert.Equal(RunCancellation.CancelledWhileQueued, run.Error?.Message);
+        Assert.Equal(
+            [("error", "The http source: GET http://erp/orders answered 503 Service Unavailable."), ("warn", RunCancellation.CancelledWhileQueued)],
+            run.Log.Select(l => (l.Level, l.Message)));
     }
 
     [Theory, AllDatabases]
