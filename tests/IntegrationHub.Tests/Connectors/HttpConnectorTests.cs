@@ -237,6 +237,36 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
         Assert.Contains("not JSON", error.Message, StringComparison.Ordinal);
     }
 
+    // The message was System.Text.Json's: "LineNumber: 0 | BytePositionInLine: 0", counted from 0 unlike the hub's.
+    [Theory]
+    [InlineData("text/plain", "hello world", "(text/plain): 'h' is an invalid start of a value, at line 1, position 1.")]
+    [InlineData("application/json", "[1,\n 2,\n x]", "(application/json): 'x' is an invalid start of a value, at line 3, position 2.")]
+    public async Task HttpSource_NotJson_SaysWhereItBreaks_CountingFromOne(string contentType, string body, string expected)
+    {
+        await using var server = await ServeAsync(contentType, Encoding.UTF8.GetBytes(body));
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() =>
+            fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", server.Url("page"))), CancellationToken.None));
+
+        Assert.False(error.Retryable);
+        Assert.Equal($"The http source answered with something that is not JSON {expected}", error.Message);
+    }
+
+    // Valid JSON, yet it was called "not JSON": "The maximum configured depth of 256 has been exceeded".
+    [Theory]
+    [InlineData(HubJson.MaxValueDepth + 1)]
+    [InlineData(100_000)]
+    public async Task HttpSource_JsonNestedDeeperThanTheHubHolds_SaysSo(int depth)
+    {
+        await using var server = await ServeAsync("application/json", Encoding.UTF8.GetBytes(new string('[', depth) + new string(']', depth)));
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() =>
+            fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", server.Url("deep"))), CancellationToken.None));
+
+        Assert.False(error.Retryable);
+        Assert.Equal($"The http source answered with JSON the hub cannot hold: it nests deeper than {HubJson.MaxValueDepth} levels.", error.Message);
+    }
+
     // Past the limit the answer was downloaded again by every attempt of the run, which failed each time with .NET's
     // "Cannot write more bytes to the buffer than the configured maximum buffer size".
     [Theory]
