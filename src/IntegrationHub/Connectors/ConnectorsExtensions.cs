@@ -5,6 +5,7 @@ using IntegrationHub.Connectors.Storage;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
+using Polly.Telemetry;
 
 namespace IntegrationHub.Connectors;
 
@@ -91,6 +92,18 @@ internal static class ConnectorsExtensions
                 pipeline.AddRetry(retry);
             }
             pipeline.AddTimeout(options.HttpAttemptTimeout);
+        });
+        // Polly logs each retried attempt at Warning and a call that failed after its retries at Error, network errors
+        // with their stack traces: an ordinary 503 from a customer's API paged whoever alerts on errors. The run's own
+        // log holds every such failure already, so the connectors' events go to Debug (hidden by the Polly: Warning of
+        // appsettings.json); other pipelines keep Polly's severities.
+        builder.Services.Configure<TelemetryOptions>(telemetry =>
+        {
+            var other = telemetry.SeverityProvider;
+            telemetry.SeverityProvider = args =>
+                args.Source.PipelineName?.StartsWith(HttpConnectorClient.ClientName + "-", StringComparison.Ordinal) == true
+                    ? ResilienceEventSeverity.Debug
+                    : other?.Invoke(args) ?? args.Event.Severity;
         });
         // Added after the resilience handler, so inside it: a body is read within the attempt's and the call's timeouts.
         client.AddHttpMessageHandler(services =>

@@ -11,10 +11,16 @@ namespace IntegrationHub.Runs;
 /// </summary>
 internal sealed class RunCancellation(HubDbContext db, RunSignals signals, HubConnectionString connection, TimeProvider time)
 {
+    /// <summary>The error of a run cancelled while Queued, for its next attempt (a retry's backoff) or its first.</summary>
+    public const string CancelledWhileQueued = "Cancelled on request while queued for its next attempt.";
+
     /// <summary>Cancels, or asks to stop, the run of <paramref name="workspaceId"/>; null when it has no such run.</summary>
     public async Task<(CancelResult Result, Run Run)?> CancelAsync(Guid runId, Guid workspaceId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        // A run waiting out a retry's backoff kept the failed attempt's error (a 503) as if that had ended it: the error
+        // now says it was cancelled, and its log, which tells of the failed attempt, says so as its last line.
+        var cancelLine = StoredRunLog.ToJson([new RunLogLine(now, "warn", CancelledWhileQueued)])[1..^1];
         // Both conditional: a worker may claim the run, end it or queue it for a retry at this very moment. A run that
         // went from Running back to Queued between the two is met by the next round.
         var result = CancelResult.Cancelled;
@@ -24,7 +30,17 @@ internal sealed class RunCancellation(HubDbContext db, RunSignals signals, HubCo
             result = CancelResult.Cancelled;
             changed = await db.Runs
                 .Where(r => r.Id == runId && r.WorkspaceId == workspaceId && r.Status == RunStatus.Queued)
-                .ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, RunStatus.Cancelled).SetProperty(r => r.FinishedAt, now), cancellationToken);
+                .ExecuteUpdateAsync(u => u
+                    .SetProperty(r => r.Status, RunStatus.Cancelled)
+                    .SetProperty(r => r.FinishedAt, now)
+                    .SetProperty(r => r.Error, CancelledWhileQueued)
+                    .SetProperty(r => r.ErrorLine, (int?)null)
+                    .SetProperty(r => r.ErrorColumn, (int?)null)
+#pragma warning disable CA1845 // SQL (substr), not .NET: spans do not translate.
+                    .SetProperty(r => r.Log, r => r.Log == null || r.Log.Length < 3
+                        ? "[" + cancelLine + "]"
+                        : r.Log.Substring(0, r.Log.Length - 1) + "," + cancelLine + "]"), cancellationToken);
+#pragma warning restore CA1845
             if (changed == 0)
             {
                 result = CancelResult.Stopping;
@@ -50,6 +66,22 @@ internal sealed class RunCancellation(HubDbContext db, RunSignals signals, HubCo
             await TellTheNodeAsync(runId, cancellationToken);
         }
         return (result, run);
+    }
+
+    /// <summary>
+    /// Stops the runs of <paramref name="scenarioId"/>, just deleted, that are still executing: at once on this node and,
+    /// through NOTIFY, on the others (a node that misses it finds the runs gone at its next lease renewal). Their rows
+    /// went with the scenario, so nothing is recorded: without this they went on calling their targets for up to a
+    /// renewal's period, runs nobody could see or cancel any more.
+    /// </summary>
+    public async Task StopRunsOfDeletedScenarioAsync(Guid scenarioId, CancellationToken cancellationToken)
+    {
+        signals.DeletedScenario(scenarioId);
+        if (connection.Provider == DatabaseProvider.Postgres)
+        {
+            var payload = RunNotificationListener.DeletedPayload(scenarioId);
+            await db.Database.ExecuteSqlAsync($"SELECT pg_notify({RunNotificationListener.Channel}, {payload})", cancellationToken);
+        }
     }
 
     private async Task TellTheNodeAsync(Guid runId, CancellationToken cancellationToken)

@@ -93,10 +93,14 @@ public sealed partial class RunExecutor(
             LogConnectorFailed(logger, run.Id, scenario.Id, ex.Retryable, ex.Message);
             return Failed(log, recordsIn, ex.Message, null, null, ex.Retryable);
         }
-        catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException ex) when (timeoutSource.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            // Timed out waiting on a source or target: a slow system, which another attempt may find faster.
-            return Failed(log, recordsIn, $"The run timed out after {timeout.TotalSeconds:0} s (TimeoutSeconds) while {phase}.", null, null, retryable: true);
+            // Timed out waiting on a source or target: a slow system, which another attempt may find faster. The
+            // connector may say which record it was sending and what the server last answered (a 429 it waited out).
+            var interrupted = ex as ConnectorInterruptedException;
+            var message = $"The run timed out after {timeout.TotalSeconds:0} s (TimeoutSeconds) while {phase}"
+                + (interrupted?.LastAnswer is { } answer ? $"; before that {answer}." : ".");
+            return Failed(log, recordsIn, interrupted?.Record is { } record ? $"{record}: {message}" : message, null, null, retryable: true);
         }
         catch (DbException ex)
         {

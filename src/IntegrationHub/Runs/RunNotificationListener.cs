@@ -7,7 +7,7 @@ namespace IntegrationHub.Runs;
 
 /// <summary>
 /// PostgreSQL only: keeps a connection LISTENing on <see cref="Channel"/> so this node's workers wake within
-/// milliseconds when another node enqueues, instead of on the next poll.
+/// milliseconds when another node enqueues, cancels a run or deletes a scenario, instead of on the next poll or renewal.
 /// </summary>
 internal sealed partial class RunNotificationListener(
     HubConnectionString connection,
@@ -18,13 +18,17 @@ internal sealed partial class RunNotificationListener(
 {
     /// <summary>
     /// The notification channel nodes LISTEN on. A NOTIFY on it without a payload means runs became claimable; one with
-    /// <see cref="CancelPayload"/> asks the node running that run to stop it.
+    /// <see cref="CancelPayload"/> asks the node running that run to stop it, and one with <see cref="DeletedPayload"/>
+    /// asks every node to stop the runs of a scenario that was deleted.
     /// </summary>
     public const string Channel = "hub_runs";
 
     private const string CancelPrefix = "cancel:";
+    private const string DeletedPrefix = "deleted:";
 
     public static string CancelPayload(Guid runId) => CancelPrefix + runId.ToString("D");
+
+    public static string DeletedPayload(Guid scenarioId) => DeletedPrefix + scenarioId.ToString("D");
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -74,6 +78,10 @@ internal sealed partial class RunNotificationListener(
         if (payload.StartsWith(CancelPrefix, StringComparison.Ordinal) && Guid.TryParse(payload.AsSpan(CancelPrefix.Length), out var runId))
         {
             signals.RequestCancel(runId);
+        }
+        else if (payload.StartsWith(DeletedPrefix, StringComparison.Ordinal) && Guid.TryParse(payload.AsSpan(DeletedPrefix.Length), out var scenarioId))
+        {
+            signals.DeletedScenario(scenarioId);
         }
         else
         {

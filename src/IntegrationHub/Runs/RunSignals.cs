@@ -5,7 +5,7 @@ namespace IntegrationHub.Runs;
 
 /// <summary>
 /// In-process wake-ups: the queue tells the workers that runs arrived (so they claim within milliseconds instead of on
-/// the next poll), the workers tell waiters that a run ended, and cancellations tell the workers to stop a run.
+/// the next poll), the workers tell waiters that a run ended, and cancellations and deleted scenarios tell the workers to stop runs.
 /// </summary>
 public sealed class RunSignals
 {
@@ -39,6 +39,11 @@ public sealed class RunSignals
     public event Action<Guid>? CancelRequested;
 
     public void RequestCancel(Guid runId) => CancelRequested?.Invoke(runId);
+
+    /// <summary>Raised with the id of a deleted scenario; the workers stop its runs, which were deleted with it.</summary>
+    public event Action<Guid>? ScenarioDeleted;
+
+    public void DeletedScenario(Guid scenarioId) => ScenarioDeleted?.Invoke(scenarioId);
 
     /// <summary>A task that completes when this node records the end of <paramref name="runId"/>.</summary>
     public Task RunEnded(Guid runId) =>

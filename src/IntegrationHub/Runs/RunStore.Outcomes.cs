@@ -60,6 +60,12 @@ internal sealed partial class RunStore
         : outcome.Retryable && run.Attempts < run.MaxAttempts ? RunStatus.Queued
         : RunStatus.Failed;
 
+    /// <summary>
+    /// The error of a run asked to stop that failed, as retryable, before its node heard of the request: it ends
+    /// Cancelled, and the failure it had (a 503) stays in its log rather than reading as what ended it.
+    /// </summary>
+    internal const string CancelledBeforeItsRetry = "Cancelled on request; its attempt had failed meanwhile, and was not retried.";
+
     private HubSql.Statement CompleteStatement(RunCompletion completion, RunStatus status, DateTimeOffset now)
     {
         var (run, outcome, owner) = completion;
@@ -72,13 +78,14 @@ internal sealed partial class RunStore
             UPDATE "Runs" SET
                 "Status" = CASE WHEN "CancelRequestedAt" IS NOT NULL AND @status = 'Queued' THEN 'Cancelled' ELSE @status END,
                 "FinishedAt" = CASE WHEN "CancelRequestedAt" IS NOT NULL AND @status = 'Queued' THEN @now ELSE @finished END, "AvailableAt" = @available, "LeaseExpiresAt" = NULL, "RecordsIn" = @in, "RecordsOut" = @out, "Log" = @log,
-                "Result" = @result, "Error" = @error, "ErrorLine" = @line, "ErrorColumn" = @column
+                "Result" = @result, "Error" = CASE WHEN "CancelRequestedAt" IS NOT NULL AND @status = 'Queued' THEN @cancelled ELSE @error END,
+                "ErrorLine" = @line, "ErrorColumn" = @column
             WHERE "Id" = @id AND "Status" = 'Running' AND "LeaseOwner" = @owner
             """,
             [
                 ("status", status), ("finished", retry ? null : now), ("now", now), ("available", availableAt), ("in", outcome.RecordsIn),
                 ("out", outcome.RecordsOut), ("log", StoredRunLog.ToJson(outcome.Log)), ("result", outcome.ResultJson),
-                ("error", DatabaseText.Valid(outcome.Error)), ("line", outcome.ErrorLine), ("column", outcome.ErrorColumn), ("id", run.Id), ("owner", owner),
+                ("error", DatabaseText.Valid(outcome.Error)), ("cancelled", CancelledBeforeItsRetry), ("line", outcome.ErrorLine), ("column", outcome.ErrorColumn), ("id", run.Id), ("owner", owner),
             ]);
     }
 }

@@ -10,8 +10,8 @@ namespace IntegrationHub.Runs;
 
 /// <summary>
 /// Executes queued runs on this node: claims them in batches into free slots, holds their leases while they run,
-/// publishes the logs of long runs as they grow, stops the runs users cancel, records their outcomes and returns runs of
-/// dead nodes to the queue.
+/// publishes the logs of long runs as they grow, stops the runs users cancel and those of deleted scenarios, records
+/// their outcomes and returns runs of dead nodes to the queue.
 /// On shutdown it stops claiming and lets the running runs finish within <c>Hub:ShutdownTimeout</c>; runs still going
 /// then are released to the queue.
 /// </summary>
@@ -79,6 +79,7 @@ internal sealed partial class RunWorker : BackgroundService
         }
 
         _signals.CancelRequested += Cancel;
+        _signals.ScenarioDeleted += StopRunsOf;
         using var maintenanceStop = new CancellationTokenSource();
         var maintenance = Task.WhenAll(MaintainLeasesAsync(maintenanceStop.Token), PublishLiveLogsAsync(maintenanceStop.Token));
         LogStarted(_logger, NodeId, _options.Concurrency);
@@ -96,6 +97,7 @@ internal sealed partial class RunWorker : BackgroundService
         await maintenanceStop.CancelAsync();
         await maintenance;
         _signals.CancelRequested -= Cancel;
+        _signals.ScenarioDeleted -= StopRunsOf;
     }
 
     /// <summary>Stops <paramref name="runId"/> if this node is executing it; it is then recorded Cancelled.</summary>
@@ -108,6 +110,28 @@ internal sealed partial class RunWorker : BackgroundService
                 // Not Cancel(): its callbacks (the HTTP client's, the script engine's) would run on the thread that
                 // raised the request, an HTTP request or the notification listener.
                 _ = inFlight.Cancel.CancelAsync();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The run ended meanwhile.
+            }
+        }
+    }
+
+    /// <summary>Stops this node's runs of <paramref name="scenarioId"/>, deleted with it: there is nothing to record.</summary>
+    private void StopRunsOf(Guid scenarioId)
+    {
+        foreach (var inFlight in _inFlight.Values)
+        {
+            if (inFlight.ScenarioId != scenarioId)
+            {
+                continue;
+            }
+            inFlight.ScenarioDeleted = true;
+            try
+            {
+                // As a lost lease ends a run: no outcome, the run's row is gone. Not Cancel(), as in Cancel above.
+                _ = inFlight.Lease.CancelAsync();
             }
             catch (ObjectDisposedException)
             {
@@ -182,7 +206,7 @@ internal sealed partial class RunWorker : BackgroundService
                 continue; // Deleted a moment ago, and its runs with it.
             }
             var lease = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
-            var inFlight = new InFlight(run.Attempts, claimedAt, run.LeaseExpiresAt ?? claimedAt, lease, new CancellationTokenSource(), new RunLog(_time));
+            var inFlight = new InFlight(run.ScenarioId, run.Attempts, claimedAt, run.LeaseExpiresAt ?? claimedAt, lease, new CancellationTokenSource(), new RunLog(_time));
             if (previousError is not null && run.Attempts > 1)
             {
                 // This attempt's outcome replaces the run's log and error: the earlier attempt stays told of in the log.
@@ -220,7 +244,14 @@ internal sealed partial class RunWorker : BackgroundService
             catch (OperationCanceledException) when (inFlight.Lease.IsCancellationRequested)
             {
                 // The run was deleted, or another node took it over after our lease expired and records the outcome.
-                LogLeaseLost(_logger, run.Id);
+                if (inFlight.ScenarioDeleted)
+                {
+                    LogStoppedWithItsScenario(_logger, run.Id, run.ScenarioId);
+                }
+                else
+                {
+                    LogLeaseLost(_logger, run.Id);
+                }
                 return;
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested)
@@ -345,13 +376,26 @@ internal sealed partial class RunWorker : BackgroundService
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} is no longer this node's: it was deleted with its scenario, or another node took it over after this node's lease expired")]
     private static partial void LogLeaseLost(ILogger logger, Guid runId);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} stopped: its scenario {ScenarioId} was deleted, and the run with it")]
+    private static partial void LogStoppedWithItsScenario(ILogger logger, Guid runId, Guid scenarioId);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} released to the queue at shutdown")]
     private static partial void LogReleased(ILogger logger, Guid runId);
 
     private sealed class InFlight(
-        int attempt, DateTimeOffset claimedAt, DateTimeOffset leaseExpiresAt, CancellationTokenSource lease, CancellationTokenSource cancel, RunLog log)
+        Guid scenarioId, int attempt, DateTimeOffset claimedAt, DateTimeOffset leaseExpiresAt, CancellationTokenSource lease, CancellationTokenSource cancel, RunLog log)
     {
         private long _leaseExpiresAtTicks = leaseExpiresAt.UtcTicks;
+        private volatile bool _scenarioDeleted;
+
+        public Guid ScenarioId { get; } = scenarioId;
+
+        /// <summary>Set before <see cref="Lease"/> is cancelled because the run's scenario was deleted, for the node's log.</summary>
+        public bool ScenarioDeleted
+        {
+            get => _scenarioDeleted;
+            set => _scenarioDeleted = value;
+        }
 
         public int Attempt { get; } = attempt;
         public DateTimeOffset ClaimedAt { get; } = claimedAt;

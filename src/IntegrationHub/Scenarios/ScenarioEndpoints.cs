@@ -172,6 +172,8 @@ internal static class ScenarioEndpoints
             }
         }
         triggerCache.Evict(id);
+        // Its runs in flight went with it: stop them now, not at their node's next lease renewal (Runs/RunCancellation).
+        await context.RequestServices.GetRequiredService<Runs.RunCancellation>().StopRunsOfDeletedScenarioAsync(id, CancellationToken.None);
         return deleted == 0 ? NotFound(id) : TypedResults.NoContent();
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using IntegrationHub.Data;
@@ -114,6 +115,25 @@ public static class StorageKey
             error = $"keyJson is not valid JSON (it breaks at {where}); a text key is written in double quotes, such as \"order-1\".";
             return false;
         }
+    }
+
+    /// <summary>
+    /// The canonical text of <paramref name="key"/>, a value that came in as data (a record's key fields), or why no
+    /// entry may have it: what <see cref="TryCanonicalize(string, out string?, out string?)"/> refuses for the API, and
+    /// <c>storage.set</c> for a script. A key stored past these checks could never be read, replaced or deleted by key.
+    /// </summary>
+    /// <param name="problem">Why it cannot be a key, such as "the number 1e400 is beyond what a JavaScript number holds".</param>
+    public static bool TryCanonicalize(JsonElement key, [NotNullWhen(true)] out string? canonical, [NotNullWhen(false)] out string? problem)
+    {
+        canonical = null;
+        problem = HubJson.FindProblem(JsonMarshal.GetRawUtf8Value(key))
+            ?? (NumberOutOfRange(key) is { } huge ? $"the number {huge} is beyond what a JavaScript number holds" : null);
+        if (problem is not null)
+        {
+            return false;
+        }
+        canonical = Canonicalize(key);
+        return true;
     }
 
     /// <summary>The canonical text of an already parsed JSON value.</summary>

@@ -97,8 +97,35 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
             fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", server.Url("moved"))), CancellationToken.None));
 
         Assert.False(failure.Retryable);
-        Assert.Contains("169.254.169.254", failure.Message, StringComparison.Ordinal);
+        // It said "GET .../moved was not called", although that address was called and answered the redirect.
+        Assert.StartsWith(
+            $"The http source: GET http://169.254.169.254/latest/meta-data/iam/ (redirected from {server.Url("moved")}) was not called: ",
+            failure.Message, StringComparison.Ordinal);
         Assert.Single(server.Received);
+    }
+
+    // The message named the address first requested, which had answered 302, not the one that answered 404.
+    [Fact]
+    public async Task HttpSource_RedirectedToAnAddressThatFails_NamesThatAddress()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, n) => n == 0 ? (302, "/v2/orders?page=1") : (404, "{}"));
+
+        var failure = await Assert.ThrowsAsync<ConnectorException>(() =>
+            fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", server.Url("orders?token=secret"))), CancellationToken.None));
+
+        Assert.False(failure.Retryable);
+        Assert.Equal($"The http source: GET {server.Url("v2/orders")} (redirected from {server.Url("orders")}) answered 404 Not Found.", failure.Message);
+    }
+
+    [Fact]
+    public async Task HttpTarget_RedirectedToAnAddressThatRefusesTheRecord_NamesThatAddress()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, n) => n == 0 ? (307, "/v2/in") : (400, "{}"));
+
+        var failure = await Assert.ThrowsAsync<ConnectorException>(() =>
+            fixture.Registry.FindTarget("http")!.WriteAsync(Run(Scenario(target: new TargetSettings("http", server.Url("in")))), Records("[{}]"), CancellationToken.None));
+
+        Assert.Equal($"Record 1 of 1: The http target: POST {server.Url("v2/in")} (redirected from {server.Url("in")}) answered 400 Bad Request.", failure.Message);
     }
 
     [Fact]
@@ -208,6 +235,36 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
 
         Assert.False(error.Retryable);
         Assert.Contains("not JSON", error.Message, StringComparison.Ordinal);
+    }
+
+    // The message was System.Text.Json's: "LineNumber: 0 | BytePositionInLine: 0", counted from 0 unlike the hub's.
+    [Theory]
+    [InlineData("text/plain", "hello world", "(text/plain): 'h' is an invalid start of a value, at line 1, position 1.")]
+    [InlineData("application/json", "[1,\n 2,\n x]", "(application/json): 'x' is an invalid start of a value, at line 3, position 2.")]
+    public async Task HttpSource_NotJson_SaysWhereItBreaks_CountingFromOne(string contentType, string body, string expected)
+    {
+        await using var server = await ServeAsync(contentType, Encoding.UTF8.GetBytes(body));
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() =>
+            fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", server.Url("page"))), CancellationToken.None));
+
+        Assert.False(error.Retryable);
+        Assert.Equal($"The http source answered with something that is not JSON {expected}", error.Message);
+    }
+
+    // Valid JSON, yet it was called "not JSON": "The maximum configured depth of 256 has been exceeded".
+    [Theory]
+    [InlineData(HubJson.MaxValueDepth + 1)]
+    [InlineData(100_000)]
+    public async Task HttpSource_JsonNestedDeeperThanTheHubHolds_SaysSo(int depth)
+    {
+        await using var server = await ServeAsync("application/json", Encoding.UTF8.GetBytes(new string('[', depth) + new string(']', depth)));
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() =>
+            fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", server.Url("deep"))), CancellationToken.None));
+
+        Assert.False(error.Retryable);
+        Assert.Equal($"The http source answered with JSON the hub cannot hold: it nests deeper than {HubJson.MaxValueDepth} levels.", error.Message);
     }
 
     // Past the limit the answer was downloaded again by every attempt of the run, which failed each time with .NET's

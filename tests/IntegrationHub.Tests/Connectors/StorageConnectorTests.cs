@@ -1,3 +1,4 @@
+using System.Text.Json;
 using IntegrationHub.Connectors;
 using IntegrationHub.Connectors.Storage;
 using IntegrationHub.Data;
@@ -55,6 +56,51 @@ public sealed class StorageConnectorTests
 
         Assert.False(error.Retryable);
         Assert.Contains("at most 2 storage keys (Storage:MaxChangesPerRun)", error.Message, StringComparison.Ordinal);
+    }
+
+    // 1e400 was stored as a key that GetCacheData, the storage API and storage.delete all refuse: nothing could remove it.
+    [Theory]
+    [InlineData("""{"id":1e400}""", "id", "the number 1e400 is beyond what a JavaScript number holds")]
+    [InlineData("""{"id":[1,-2e999]}""", "id", "the number -2e999 is beyond what a JavaScript number holds")]
+    [InlineData("""{"shop":"n","id":1e400}""", "shop,id", "the number 1e400 is beyond what a JavaScript number holds")]
+    public async Task StorageTarget_KeyNoStorageCallCouldName_FailsNotRetryable_NamingTheRecord(string record, string keyFields, string problem)
+    {
+        var run = Run(new TargetSettings("storage", KeyFields: keyFields.Split(',')));
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() =>
+            Target.WriteAsync(run, HttpConnectorTests.Records($"[{{\"shop\":\"s\",\"id\":1}},{record}]"), CancellationToken.None));
+
+        Assert.False(error.Retryable);
+        Assert.Equal($"Record 2 of 2: its key (keyFields: {keyFields.Replace(",", ", ", StringComparison.Ordinal)}) cannot be stored: {problem}.", error.Message);
+    }
+
+    [Fact]
+    public async Task StorageTarget_KeyOfSeveralFieldsNestedDeeperThanAKeyMay_FailsNotRetryable()
+    {
+        // A record may nest one level deeper than a stored value; the key's object of fields adds one more.
+        var deep = new string('[', HubJson.MaxValueDepth - 1) + new string(']', HubJson.MaxValueDepth - 1);
+        using var records = JsonDocument.Parse($$"""[{"a":{"b":{{deep}}},"id":1}]""", HubJson.DocumentOptions);
+        var run = Run(new TargetSettings("storage", KeyFields: ["a", "id"]));
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() =>
+            Target.WriteAsync(run, [.. records.RootElement.EnumerateArray()], CancellationToken.None));
+
+        Assert.False(error.Retryable);
+        Assert.Equal($"Record 1 of 1: its key (keyFields: a, id) cannot be stored: it nests deeper than {HubJson.MaxValueDepth} levels.", error.Message);
+        Assert.Empty(run.Storage.Changes);
+    }
+
+    [Fact]
+    public async Task StorageTarget_KeyLongerThanAKeyMayBe_SaysWhichRecord()
+    {
+        var run = Run(new TargetSettings("storage", KeyFields: ["id"]));
+        var longId = new string('x', StorageKey.MaxBytes);
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() =>
+            Target.WriteAsync(run, HttpConnectorTests.Records($$"""[{"id":1},{"id":"{{longId}}"}]"""), CancellationToken.None));
+
+        Assert.False(error.Retryable);
+        Assert.StartsWith($"Record 2 of 2: A storage key may hold at most {StorageKey.MaxBytes:N0} bytes", error.Message, StringComparison.Ordinal);
     }
 
     [Theory, AllDatabases]

@@ -84,6 +84,57 @@ public sealed class RunCancellationTests
         Assert.Equal(RunStatus.Cancelled, (await WaitForAsync(hub, runId, RunStatus.Cancelled, timeoutSeconds: 60)).Status);
     }
 
+    // The delete answered 204 and the run 404, yet it went on calling its target until its next lease renewal.
+    [Theory, AllDatabases]
+    public async Task DeletingTheScenario_StopsItsRunningRunAtOnce_SoItsTargetHearsNoMore(DatabaseProvider provider)
+    {
+        var target = await TargetThatHoldsItsFirstRequestAsync();
+        await using var server = target.Server;
+        // Renewals every 200 s and attempts of 5 min: within the test's wait only the delete can stop the run.
+        await using var hub = await HubHost.StartAsync(provider, new Dictionary<string, string?>
+        {
+            ["Runs:LeaseDuration"] = "00:10:00",
+            ["Connectors:HttpAttemptTimeout"] = "00:05:00",
+        });
+        var scenario = await CreateScenarioAsync(hub, server, records: 3);
+        var runId = await RunsTestData.EnqueueAsync(hub, scenario);
+        await target.FirstRequest.WaitAsync(TimeSpan.FromSeconds(60));
+        using var admin = hub.CreateAdminClient();
+
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/v1/scenarios/{scenario.Id}")).StatusCode);
+
+        await target.FirstRequestAborted.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/api/v1/runs/{runId}")).StatusCode);
+        // The records after the first are not sent: the run is over, not merely its request.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Single(server.Received);
+    }
+
+    [Fact]
+    public async Task DeletingTheScenarioThroughAnotherNode_StopsItsRunAtOnce_NotAtTheNextLeaseRenewal()
+    {
+        var target = await TargetThatHoldsItsFirstRequestAsync();
+        await using var server = target.Server;
+        var database = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
+        // Renewals every 200 s: within the test's wait only the notification can reach the executing node.
+        await using var executing = HubHost.Start(database, new Dictionary<string, string?>
+        {
+            ["Runs:LeaseDuration"] = "00:10:00",
+            ["Connectors:HttpAttemptTimeout"] = "00:05:00",
+        });
+        await using var other = HubHost.Start(database, RunsTestData.NoWorkers);
+        var scenario = await CreateScenarioAsync(executing, server, records: 3);
+        await RunsTestData.EnqueueAsync(executing, scenario);
+        await target.FirstRequest.WaitAsync(TimeSpan.FromSeconds(60));
+        using var admin = other.CreateAdminClient();
+
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/v1/scenarios/{scenario.Id}")).StatusCode);
+
+        await target.FirstRequestAborted.WaitAsync(TimeSpan.FromSeconds(60));
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Single(server.Received);
+    }
+
     [Theory, AllDatabases]
     public async Task RunAskedToStop_EndsCancelled_WhenItsNodeDiesRetriesItOrLeaves(DatabaseProvider provider)
     {
@@ -115,7 +166,37 @@ public sealed class RunCancellationTests
             var run = await RunsTestData.GetRunAsync(hub, runId);
             Assert.Equal((RunStatus.Cancelled, true), (run.Status, run.FinishedAt is not null));
         }
+        // Not "503 from the target", as if that had ended it.
+        Assert.Equal(RunStore.CancelledBeforeItsRetry, (await RunsTestData.GetRunAsync(hub, failing)).Error);
         Assert.Empty(await store.ClaimAsync("node-b", new FakeTimeProvider(now.AddHours(1)), 10, CancellationToken.None));
+    }
+
+    // It ended Cancelled with the failed attempt's "503" as its error, and no line of its log said it was cancelled.
+    [Theory, AllDatabases]
+    public async Task Cancel_OfARunWaitingForItsRetry_SaysItWasCancelled_AndItsLogKeepsTheFailedAttempt(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub, s => s.MaxAttempts = 5);
+        var runId = await RunsTestData.EnqueueAsync(hub, scenario);
+        var store = hub.Services.GetRequiredService<RunStore>();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow.AddSeconds(1));
+        var claimed = Assert.Single(await store.ClaimAsync("node-a", time, 1, CancellationToken.None));
+        await store.CompleteAsync(claimed.Run,
+            new RunOutcome(false, 0, 0, [new RunLogLine(time.GetUtcNow(), "error", "The http source: GET http://erp/orders answered 503 Service Unavailable.")],
+                Error: "The http source: GET http://erp/orders answered 503 Service Unavailable.", Retryable: true),
+            "node-a", time.GetUtcNow(), CancellationToken.None);
+        Assert.Equal(RunStatus.Queued, (await RunsTestData.GetRunAsync(hub, runId)).Status);
+        using var admin = hub.CreateAdminClient();
+
+        var cancel = await admin.PostAsync($"/api/v1/runs/{runId}/cancel", null);
+
+        Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+        var run = (await (await admin.GetAsync($"/api/v1/runs/{runId}")).Content.ReadFromJsonAsync<RunDetails>(TestJson.Options))!;
+        Assert.Equal(RunStatus.Cancelled, run.Status);
+        Assert.Equal(RunCancellation.CancelledWhileQueued, run.Error?.Message);
+        Assert.Equal(
+            [("error", "The http source: GET http://erp/orders answered 503 Service Unavailable."), ("warn", RunCancellation.CancelledWhileQueued)],
+            run.Log.Select(l => (l.Level, l.Message)));
     }
 
     [Theory, AllDatabases]
@@ -147,12 +228,38 @@ public sealed class RunCancellationTests
             await response.WriteAsync("{}");
         });
 
-    /// <summary>One run at a time; each stores a key under its run id before it writes the target.</summary>
-    private static Task<Scenario> CreateScenarioAsync(HubHost hub, LoopbackHttpServer target) =>
+    /// <summary>A target that holds its first request until the hub gives up on it, and says when it came and when it was given up.</summary>
+    private static async Task<(LoopbackHttpServer Server, Task FirstRequest, Task FirstRequestAborted)> TargetThatHoldsItsFirstRequestAsync()
+    {
+        var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var server = await LoopbackHttpServer.StartAsync(async (_, count, response) =>
+        {
+            if (count == 0)
+            {
+                first.TrySetResult();
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, response.HttpContext.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    aborted.TrySetResult();
+                    return;
+                }
+            }
+            response.ContentType = "application/json";
+            await response.WriteAsync("{}");
+        });
+        return (server, first.Task, aborted.Task);
+    }
+
+    /// <summary>One run at a time; each stores a key under its run id before it writes the target, one request per record.</summary>
+    private static Task<Scenario> CreateScenarioAsync(HubHost hub, LoopbackHttpServer target, int records = 1) =>
         RunsTestData.CreateScenarioAsync(hub, s =>
         {
             s.MaxConcurrentRuns = 1;
-            s.SourceScript = "storage.set(run.id, 1); return [{ id: 1 }];";
+            s.SourceScript = $"storage.set(run.id, 1); return Array.from({{ length: {records} }}, (_, i) => ({{ id: i + 1 }}));";
             s.Target = new TargetSettings("http", target.Url("orders"));
         });
 

@@ -6,6 +6,7 @@ using IntegrationHub.Storage;
 using IntegrationHub.Tests.Connectors;
 using IntegrationHub.Tests.Infrastructure;
 using IntegrationHub.Tests.Scripting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace IntegrationHub.Tests.Runs;
@@ -104,6 +105,82 @@ public sealed class RunExecutorTests
         Assert.Equal(2, outcome.RecordsOut);
         Assert.Equal("""[{"id":1},{"id":2}]""", outcome.ResultJson);
         Assert.Equal("""[{"id":1},{"id":2}]""", Assert.Single(server.Received, r => r.Method == "POST").Body);
+    }
+
+    // The key 1e400 was stored and the run succeeded; GetCacheData, the storage API and storage.delete all refuse that key.
+    [Theory, AllDatabases]
+    public async Task HttpSourceWithoutScript_RecordWhoseKeyNoStorageCallCouldName_FailsTheRunWithoutARetry(DatabaseProvider provider)
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, _) => (200, """[{"id":1},{"id":1e400}]"""));
+        await using var hub = await HubHost.StartAsync(provider, Settings);
+        var scenario = await ScriptSandboxTests.CreateScenarioAsync(hub, s =>
+        {
+            s.Source = new SourceSettings("http", server.Url("orders"));
+            s.Target = new TargetSettings("storage", KeyFields: ["id"]);
+        });
+
+        var outcome = await ExecuteAsync(hub, Run(scenario, TriggerKind.Manual), scenario);
+
+        Assert.False(outcome.Succeeded);
+        Assert.False(outcome.Retryable);
+        Assert.Equal("Record 2 of 2: its key (keyFields: id) cannot be stored: the number 1e400 is beyond what a JavaScript number holds.", outcome.Error);
+    }
+
+    // The error said only "timed out after 2 s" for a server that had answered 429 at once: the run's timeoutSeconds
+    // cut the wait for the retry, and only Connectors:HttpTotalTimeout's message told of the answer.
+    [Theory, AllDatabases]
+    public async Task SourceRetryCutShortByTheRunsTimeout_SaysWhatTheServerLastAnswered(DatabaseProvider provider)
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, _, response) =>
+        {
+            response.StatusCode = 429;
+            // Capped at Connectors:HttpMaxRetryDelay (30 s): far past the run's 2 s either way.
+            response.Headers.RetryAfter = "100";
+            return Task.CompletedTask;
+        });
+        await using var hub = await HubHost.StartAsync(provider, Settings);
+        var scenario = await ScriptSandboxTests.CreateScenarioAsync(hub, s =>
+        {
+            s.Source = new SourceSettings("http", server.Url("orders"));
+            s.TimeoutSeconds = 2;
+        });
+
+        var outcome = await ExecuteAsync(hub, Run(scenario, TriggerKind.Manual), scenario);
+
+        Assert.False(outcome.Succeeded);
+        Assert.True(outcome.Retryable);
+        Assert.Equal(
+            $"The run timed out after 2 s (TimeoutSeconds) while reading the source; before that GET {server.Url("orders")} answered 429 Too Many Requests.",
+            outcome.Error);
+    }
+
+    // connectors.md promises "Record 3 of 10: ..." for every failure of a per-record target; a timeout said only
+    // "while writing the target", so the user could not tell how many records had been delivered.
+    [Theory, AllDatabases]
+    public async Task PerRecordTargetCutShortByTheRunsTimeout_SaysWhichRecord(DatabaseProvider provider)
+    {
+        await using var server = await LoopbackHttpServer.StartAsync(async (_, count, response) =>
+        {
+            if (count == 1)
+            {
+                await Task.Delay(Timeout.Infinite, response.HttpContext.RequestAborted);
+            }
+            response.ContentType = "application/json";
+            await response.WriteAsync("{}");
+        });
+        await using var hub = await HubHost.StartAsync(provider, Settings);
+        var scenario = await ScriptSandboxTests.CreateScenarioAsync(hub, s =>
+        {
+            s.SourceScript = "return [{ id: 1 }, { id: 2 }, { id: 3 }];";
+            s.Target = new TargetSettings("http", server.Url("erp"));
+            s.TimeoutSeconds = 2;
+        });
+
+        var outcome = await ExecuteAsync(hub, Run(scenario, TriggerKind.Manual), scenario);
+
+        Assert.False(outcome.Succeeded);
+        Assert.True(outcome.Retryable);
+        Assert.Equal("Record 2 of 3: The run timed out after 2 s (TimeoutSeconds) while writing the target.", outcome.Error);
     }
 
     [Theory, AllDatabases]

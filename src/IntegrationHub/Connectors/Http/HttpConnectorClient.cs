@@ -46,6 +46,7 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
         }
 
         var endpoint = $"{method} {Shown(uri)}";
+        var requested = endpoint;
         var origin = uri;
         // The handler follows no redirect itself (ConnectorsExtensions): it would send a scenario's API key header on
         // to whatever host a redirect names. Here, as curl does, the headers go to the url's own origin only.
@@ -62,7 +63,7 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
             response.Dispose();
             if (redirects == MaxRedirects)
             {
-                throw new ConnectorException($"{what}: {endpoint} redirected more than {MaxRedirects} times.", retryable: false);
+                throw new ConnectorException($"{what}: {requested} redirected more than {MaxRedirects} times.", retryable: false);
             }
             if (!Uri.TryCreate(uri, location, out var next) || !IsHttp(next))
             {
@@ -75,6 +76,9 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
                 (method, content) = (HttpMethod.Get, null);
             }
             uri = next;
+            // Messages name the address that answered, or was refused, and how the call got there: "GET .../redirect
+            // answered 404" sent users looking at an address that had answered 302.
+            endpoint = $"{method} {Shown(uri)} (redirected from {Shown(origin)})";
         }
     }
 
@@ -145,6 +149,12 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
         catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
             throw new ConnectorException($"{what}: {endpoint} timed out.", retryable: true, ex);
+        }
+        catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested && context.Properties.TryGetValue(RetriedAnswer, out var answer))
+        {
+            // The run's own token (its timeoutSeconds, usually) ended the call while it waited to retry an answer, or
+            // during the retry: the run's error says what the server last answered, as HttpTotalTimeout's does.
+            throw new ConnectorInterruptedException(null, $"{endpoint} answered {answer}", ex, cancellationToken);
         }
         finally
         {

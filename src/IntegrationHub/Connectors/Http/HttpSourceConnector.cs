@@ -11,6 +11,13 @@ internal sealed class HttpSourceConnector(HttpConnectorClient client) : ISourceC
 {
     private const string What = "The http source";
 
+    /// <summary>
+    /// Any depth, so that a document nested too deep is told apart from one that is not JSON (the reader's depth error
+    /// called it "not JSON"); <see cref="HubJson.FindProblem"/> then holds it to the hub's depth. The parse is not
+    /// recursive, and Connectors:HttpMaxResponseBytes bounds how deep an answer can go.
+    /// </summary>
+    private static readonly JsonDocumentOptions AnyDepth = new() { MaxDepth = int.MaxValue };
+
     public string Type => ConnectorTypes.Http;
 
     public async Task<IReadOnlyList<JsonElement>> ReadAsync(Scenario scenario, CancellationToken cancellationToken)
@@ -28,7 +35,7 @@ internal sealed class HttpSourceConnector(HttpConnectorClient client) : ISourceC
         var json = Utf8(body, MediaTypeHeaderValue.TryParse(contentType, out var mediaType) ? mediaType : null);
         try
         {
-            using var document = JsonDocument.Parse(json, HubJson.ValueOptions);
+            using var document = JsonDocument.Parse(json, AnyDepth);
             // Checked as every value that comes in is: an unpaired surrogate ("\ud800") parses, but failed the run
             // later, as retryable, in System.Text.Json's words.
             if (HubJson.FindProblem(json.Span) is { } problem)
@@ -42,8 +49,11 @@ internal sealed class HttpSourceConnector(HttpConnectorClient client) : ISourceC
         }
         catch (JsonException ex)
         {
+            // System.Text.Json's own "LineNumber: 0 | BytePositionInLine: 0" counts from 0; the hub's positions count from 1.
+            var reason = ex.Message.Split([" LineNumber:", " Path:"], 2, StringSplitOptions.None)[0].TrimEnd().TrimEnd('.');
             throw new ConnectorException(
-                $"{What} answered with something that is not JSON ({mediaType?.MediaType.Value ?? "no content type"}): {ex.Message.Split(" Path:")[0]}", retryable: false, ex);
+                $"{What} answered with something that is not JSON ({mediaType?.MediaType.Value ?? "no content type"}): {reason}, "
+                + $"at line {(ex.LineNumber ?? 0) + 1}, position {(ex.BytePositionInLine ?? 0) + 1}.", retryable: false, ex);
         }
     }
 

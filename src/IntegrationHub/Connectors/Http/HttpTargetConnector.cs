@@ -45,6 +45,15 @@ internal sealed class HttpTargetConnector(HttpConnectorClient client) : ITargetC
             {
                 throw new ConnectorException($"Record {i + 1} of {records.Count}: {ex.Message}", ex.Retryable, ex);
             }
+            catch (ConnectorInterruptedException ex)
+            {
+                throw ex.ForRecord($"Record {i + 1} of {records.Count}");
+            }
+            catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
+            {
+                // The run's timeout: its message says which record was on its way, as every other failure's does.
+                throw new ConnectorInterruptedException($"Record {i + 1} of {records.Count}", null, ex, cancellationToken);
+            }
         }
     }
 

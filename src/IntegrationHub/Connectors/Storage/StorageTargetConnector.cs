@@ -22,16 +22,16 @@ internal sealed class StorageTargetConnector : ITargetConnector
             throw new ConnectorException("The storage target needs keyFields: the record fields whose values form each record's key.", retryable: false);
         }
 
-        try
+        for (var i = 0; i < records.Count; i++)
         {
-            for (var i = 0; i < records.Count; i++)
+            try
             {
                 run.Storage.Set(Key(records[i], keyFields, i, records.Count), records[i].GetRawText(), expiresAt: null);
             }
-        }
-        catch (StorageChangeLimitException ex)
-        {
-            throw new ConnectorException(ex.Message, retryable: false, ex);
+            catch (StorageChangeLimitException ex)
+            {
+                throw new ConnectorException($"Record {i + 1} of {records.Count}: {ex.Message}", retryable: false, ex);
+            }
         }
         return Task.CompletedTask;
     }
@@ -47,7 +47,7 @@ internal sealed class StorageTargetConnector : ITargetConnector
 
         if (keyFields.Count == 1)
         {
-            return StorageKey.Canonicalize(Field(record, keyFields[0], keyFields, index, count));
+            return Checked(Field(record, keyFields[0], keyFields, index, count), keyFields, index, count);
         }
 
         var buffer = new ArrayBufferWriter<byte>(128);
@@ -63,8 +63,20 @@ internal sealed class StorageTargetConnector : ITargetConnector
         }
 
         using var key = JsonDocument.Parse(buffer.WrittenMemory, HubJson.DocumentOptions);
-        return StorageKey.Canonicalize(key.RootElement);
+        return Checked(key.RootElement, keyFields, index, count);
     }
+
+    /// <summary>
+    /// The key's canonical text, held to what the storage API and <c>storage.set</c> accept: a source's <c>1e400</c> (or
+    /// a key nested too deep) was stored, and then no API call or script could read, replace or delete that entry. The
+    /// same record fails the same way every time, so no retry.
+    /// </summary>
+    private static string Checked(JsonElement key, List<string> keyFields, int index, int count) =>
+        StorageKey.TryCanonicalize(key, out var canonical, out var problem)
+            ? canonical
+            : throw new ConnectorException(
+                $"Record {index + 1} of {count}: its key (keyFields: {string.Join(", ", keyFields)}) cannot be stored: {problem}.",
+                retryable: false);
 
     private static JsonElement Field(JsonElement record, string field, List<string> keyFields, int index, int count) =>
         record.TryGetProperty(field, out var value)
