@@ -1,0 +1,41 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using IntegrationHub.Data;
+using IntegrationHub.Tests.Identity;
+using IntegrationHub.Tests.Infrastructure;
+using IntegrationHub.Tests.Scripting;
+
+namespace IntegrationHub.Tests.Scenarios;
+
+/// <summary>What a save refuses, through the API as a client meets it (the web form shares the validator).</summary>
+public sealed class ScenarioValidatorTests
+{
+    // A generated concatenation of 300 terms was a 500 on POST and PUT: the depth error escaped the syntax check.
+    [Theory, AllDatabases]
+    public async Task Save_WithAScriptNestedTooDeep_Returns400OnSourceScript_OnCreateAndUpdate(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var client = hub.CreateAdminClient();
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        var json = ScenarioTestData.ScenarioJson(change: j => j["sourceScript"] = ScriptSandboxTests.DeepScript("sum"));
+
+        var created = await client.PostAsJsonAsync("/api/v1/scenarios", json, TestJson.Options);
+        var updated = await client.PutAsJsonAsync($"/api/v1/scenarios/{scenario.Id}", json, TestJson.Options);
+
+        foreach (var response in new[] { created, updated })
+        {
+            var problem = await IdentityTestClient.ReadProblemAsync(response, HttpStatusCode.BadRequest);
+            Assert.Contains("nests more than 256 levels", problem.GetProperty("errors").GetProperty("sourceScript")[0].GetString(), StringComparison.Ordinal);
+            Assert.Equal(1, problem.GetProperty("scriptError").GetProperty("line").GetInt32());
+        }
+    }
+
+    private static async Task<JsonElement> SaveRefusedAsync(HubHost hub, JsonObject json)
+    {
+        using var client = hub.CreateAdminClient();
+        var response = await client.PostAsJsonAsync("/api/v1/scenarios", json, TestJson.Options);
+        return await IdentityTestClient.ReadProblemAsync(response, HttpStatusCode.BadRequest);
+    }
+}
