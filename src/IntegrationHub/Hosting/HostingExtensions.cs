@@ -27,6 +27,7 @@ internal static class HostingExtensions
         builder.Services.AddOptions<HostOptions>()
             .Configure<Microsoft.Extensions.Options.IOptions<HubOptions>>((host, hub) => host.ShutdownTimeout = hub.Value.ShutdownTimeout);
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemDefaults.Complete);
+        ApiProblemWriter.Replace(builder.Services);
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         // Without it a JSON body that does not bind is a bare 400; thrown, BadRequestExceptionHandler says where it breaks.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
