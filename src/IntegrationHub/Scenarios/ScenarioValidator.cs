@@ -14,6 +14,15 @@ internal static class ScenarioValidator
 {
     private static readonly string[] HttpMethods = ["POST", "PUT", "PATCH"];
 
+    /// <summary>
+    /// Headers that say how a request travels rather than what it says. Set by a scenario they broke every run: a
+    /// Content-Length that did not match the body failed each one (and was retried), a Host sent the request to another
+    /// site's name on the URL's server, Transfer-Encoding and Expect changed the framing under HttpClient.
+    /// </summary>
+    private static readonly FrozenSet<string> ConnectionHeaders = FrozenSet.ToFrozenSet(
+        ["Connection", "Content-Length", "Expect", "Host", "Keep-Alive", "TE", "Trailer", "Transfer-Encoding", "Upgrade"],
+        StringComparer.OrdinalIgnoreCase);
+
     /// <summary>The problems with <paramref name="request"/>; empty when it may be saved.</summary>
     /// <param name="scriptError">The script's syntax error, reported with its line and column.</param>
     public static Dictionary<string, string[]> Validate(ScenarioRequest request, ScriptSandbox sandbox, out ScriptSyntaxError? scriptError)
@@ -271,6 +280,11 @@ internal static class ScenarioValidator
             else if (value is null || !value.All(c => c == '\t' || c is >= ' ' and <= '~'))
             {
                 problems.Add($"The value of '{name}' must be printable ASCII text on one line (no line breaks or control characters).");
+            }
+            else if (ConnectionHeaders.Contains(name) || name.StartsWith("Proxy-", StringComparison.OrdinalIgnoreCase))
+            {
+                problems.Add($"'{name}' cannot be set: the hub's HTTP client sets the headers that frame and route a request itself "
+                    + $"({string.Join(", ", ConnectionHeaders.Order(StringComparer.Ordinal))} and Proxy-*).");
             }
         }
         // Header names ignore case: 'X-A' and 'x-a' are one header, which a run could not send (the source failed every
