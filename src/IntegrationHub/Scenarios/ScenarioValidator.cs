@@ -315,6 +315,17 @@ internal static class ScenarioValidator
         {
             errors[field] = ["A storage target needs at least one key field, none of them empty."];
         }
+        // A key field is a top-level property name as written (case and dots included: "a.b" names a property of that
+        // name, not a path). " id " was saved as typed and then failed every run for want of that property, and a field
+        // given twice made one key of both.
+        else if (required && keyFields!.FirstOrDefault(f => f.Trim().Length != f.Length) is { } spaced)
+        {
+            errors[field] = [$"The key field '{spaced}' begins or ends with white space; give the record's property name as written, without it."];
+        }
+        else if (required && keyFields!.GroupBy(f => f, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            errors[field] = [$"The key field '{twice.Key}' is given {twice.Count()} times; give each once."];
+        }
     }
 
     /// <summary>

@@ -74,6 +74,39 @@ public sealed class ScenarioValidatorTests
         }));
     }
 
+    // " id " was saved as typed and failed every run for want of that property; ["a", "a"] was saved too.
+    [Theory]
+    [InlineData(" id ", "begins or ends with white space")]
+    [InlineData("id\t", "begins or ends with white space")]
+    [InlineData("id,id", "'id' is given 2 times")]
+    public async Task Save_WithStorageKeyFieldsSpacedOrRepeated_Returns400SayingWhich(string keyFields, string expected)
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var json = ScenarioTestData.ScenarioJson(change: j => j["target"] = new JsonObject
+        {
+            ["type"] = "storage",
+            ["keyFields"] = new JsonArray([.. keyFields.Split(',').Select(f => (JsonNode)f)]),
+        });
+
+        var problem = await SaveRefusedAsync(hub, json);
+
+        Assert.Contains(expected, problem.GetProperty("errors").GetProperty("target.keyFields")[0].GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory, AllDatabases]
+    public async Task Save_WithADottedKeyField_KeepsItAsOnePropertyName(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(change: j => j["target"] = new JsonObject
+        {
+            ["type"] = "storage",
+            ["keyFields"] = new JsonArray("order.id", "Order.id"),
+        }));
+
+        Assert.Equal(["order.id", "Order.id"], scenario.Target.KeyFields);
+    }
+
     private static async Task<JsonElement> SaveRefusedAsync(HubHost hub, JsonObject json)
     {
         using var client = hub.CreateAdminClient();
