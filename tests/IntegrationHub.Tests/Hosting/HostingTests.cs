@@ -180,6 +180,25 @@ public sealed class HostingTests
         await IdentityTestClient.AssertProblemAsync(apiUnknown, HttpStatusCode.NotFound);
     }
 
+    // {"name":"a","name":"b"} was saved as "b": a body that says two things at once is refused, naming the property.
+    [Theory]
+    [InlineData("/api/v1/scenarios", """{"name":"a","name":"b"}""", "$.name")]
+    [InlineData("/api/v1/scenarios", """{"name":"a","Name":"b"}""", "$.Name")]
+    [InlineData("/api/v1/scenarios", """{"name":"a","advanced":{"maxAttempts":1,"maxAttempts":2}}""", "$.advanced.maxAttempts")]
+    [InlineData("/api/v1/me/tokens", """{"name":"ci","expiresInDays":5,"expiresInDays":6}""", "$.expiresInDays")]
+    public async Task JsonBody_WithAPropertyGivenTwice_Returns400NamingIt(string path, string body, string property)
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var client = hub.CreateAdminClient();
+
+        var response = await client.PostAsync(path, new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        var problem = await IdentityTestClient.ReadProblemAsync(response, HttpStatusCode.BadRequest);
+        var detail = problem.GetProperty("detail").GetString()!;
+        Assert.StartsWith(property + " (line 1, position ", detail, StringComparison.Ordinal);
+        Assert.EndsWith("is given more than once; give each property once.", detail, StringComparison.Ordinal);
+    }
+
     private static readonly string[] ProblemMembers = ["type", "title", "detail", "traceId"];
 
     // With an Accept that left out JSON, a malformed body was an empty 400 logged as an unhandled exception, a validation
