@@ -44,7 +44,7 @@ internal static partial class RequestErrorText
         {
             return $"{path} ({where}) is given more than once; give each property once.";
         }
-        if (message == StringWithoutNulConverter.Refusal || message == WholeNumberConverter.Refusal)
+        if (message is StringWithoutNulConverter.Refusal or WholeNumberConverter.NotWrittenWhole || message == WholeNumberConverter.Refusal)
         {
             return $"{path} ({where}) {message}.";
         }
