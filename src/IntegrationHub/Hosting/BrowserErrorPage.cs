@@ -6,7 +6,7 @@ namespace IntegrationHub.Hosting;
 /// A browser that lands on an error gets a page it can read, with a way back: a bare 404 was the text
 /// "Status Code: 404; Not Found", and a page's form posted twice or from a stale page (its entry deleted meanwhile, the
 /// session changed) an empty 400 that the browser shows as "This page isn't working". Only for requests that ask for
-/// HTML and answers that wrote nothing yet; API clients keep their problem details (UseStatusCodePages, outside this).
+/// HTML and answers that wrote nothing yet, outside the API's addresses; API clients keep their problem details (UseStatusCodePages, outside this).
 /// </summary>
 internal static class BrowserErrorPage
 {
@@ -25,8 +25,10 @@ internal static class BrowserErrorPage
         await response.WriteAsync(Render(title, text), context.RequestAborted);
     });
 
+    // The API's errors are problem details whatever the Accept (ApiProblemWriter): a browser opening /api/v1/... gets JSON.
     private static bool WantsHtml(HttpRequest request) =>
-        (HttpMethods.IsGet(request.Method) || HttpMethods.IsPost(request.Method))
+        !ApiProblemWriter.IsApi(request)
+        && (HttpMethods.IsGet(request.Method) || HttpMethods.IsPost(request.Method))
         && request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
 
     private static (string Title, string Text) Describe(int status) => status switch

@@ -27,6 +27,7 @@ internal static class HostingExtensions
         builder.Services.AddOptions<HostOptions>()
             .Configure<Microsoft.Extensions.Options.IOptions<HubOptions>>((host, hub) => host.ShutdownTimeout = hub.Value.ShutdownTimeout);
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemDefaults.Complete);
+        ApiProblemWriter.Replace(builder.Services);
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         // Without it a JSON body that does not bind is a bare 400; thrown, BadRequestExceptionHandler says where it breaks.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
@@ -41,6 +42,9 @@ internal static class HostingExtensions
             options.SerializerOptions.Converters.Add(new WholeNumberConverter());
             // Answers carry stored values and run results, which may nest as deep as the hub allows.
             options.SerializerOptions.MaxDepth = Data.HubJson.MaxDepth;
+            // {"name":"a","name":"b"} was saved as "b": a body that says two things is refused, naming the property.
+            // Only the management API's bodies are read with these options; a trigger's body is the caller's data.
+            options.SerializerOptions.AllowDuplicateProperties = false;
         });
         return builder;
     }

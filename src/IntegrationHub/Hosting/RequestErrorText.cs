@@ -39,7 +39,12 @@ internal static partial class RequestErrorText
                 : expected is null ? $"{path} ({where}) has a value of the wrong kind."
                 : $"{path} ({where}) must be {expected}.";
         }
-        if (message == StringWithoutNulConverter.Refusal || message == WholeNumberConverter.Refusal)
+        // AllowDuplicateProperties is off: System.Text.Json names the C# type that held the property, not where it is.
+        if (message.StartsWith("Duplicate propert", StringComparison.Ordinal))
+        {
+            return $"{path} ({where}) is given more than once; give each property once.";
+        }
+        if (message is StringWithoutNulConverter.Refusal or WholeNumberConverter.NotWrittenWhole || message == WholeNumberConverter.Refusal)
         {
             return $"{path} ({where}) {message}.";
         }

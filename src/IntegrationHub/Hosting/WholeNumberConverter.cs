@@ -13,6 +13,9 @@ internal sealed class WholeNumberConverter : JsonConverter<int>
 {
     public static readonly string Refusal = $"is out of range: a whole number from {int.MinValue:N0} to {int.MaxValue:N0}";
 
+    /// <summary>For 2.0 or 2e0: a whole number in range, but not written as one, which was answered "out of range".</summary>
+    public const string NotWrittenWhole = "must be a whole number, written without a decimal point or exponent (2, not 2.0)";
+
     public override int Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         // The web defaults read "42" as 42; a converter of its own has to do so itself, or it would refuse it.
@@ -30,7 +33,7 @@ internal sealed class WholeNumberConverter : JsonConverter<int>
             // 99999999999 and 1e10 are whole numbers; 1.5 is not. A double holds any JSON number's size, if not its digits.
             if (reader.TryGetDouble(out var number) && double.IsFinite(number) && Math.Floor(number) == number)
             {
-                throw new JsonException(Refusal);
+                throw new JsonException(number is >= int.MinValue and <= int.MaxValue ? NotWrittenWhole : Refusal);
             }
         }
         // Without a message the serializer says what it says for any value of the wrong kind, path included.

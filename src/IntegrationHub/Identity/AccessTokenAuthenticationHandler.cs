@@ -93,7 +93,11 @@ internal sealed partial class AccessTokenAuthenticationHandler(
         }
     }
 
-    /// <summary>401 with <c>WWW-Authenticate: Bearer</c>, naming the error when credentials were sent, and a problem body.</summary>
+    /// <summary>
+    /// 401 with <c>WWW-Authenticate: Bearer</c>, naming the error when credentials were sent, and a problem body where
+    /// one can be written. TryWriteAsync, not WriteAsync: a caller whose Accept leaves out JSON on a page's address
+    /// (no writer takes it there) made WriteAsync throw, and the 401 a 500 with an empty body.
+    /// </summary>
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         var result = await HandleAuthenticateOnceSafeAsync();
@@ -106,7 +110,7 @@ internal sealed partial class AccessTokenAuthenticationHandler(
 
         var error = result.Properties?.GetString(ErrorItem) ?? InvalidToken;
         Response.Headers.WWWAuthenticate = $"Bearer error=\"{error}\"";
-        await problems.WriteAsync(new ProblemDetailsContext
+        await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = Context,
             ProblemDetails = { Status = StatusCodes.Status401Unauthorized, Title = "Invalid credentials", Detail = result.Failure.Message },

@@ -13,7 +13,9 @@ internal static class IdentityProblems
         {
             Status = StatusCodes.Status400BadRequest,
             Title = "One or more validation errors occurred.",
-            Detail = error.Detail,
+            // Without a detail, ProblemDefaults writes the errors in one line ("email: ..."), as the scenario endpoints
+            // answer: a client that shows only the detail read "One or more fields are invalid." and not which.
+            Detail = error.Errors is { Count: > 0 } ? null : error.Detail,
         }),
         IdentityErrorKind.Forbidden => Problem(StatusCodes.Status403Forbidden, "Forbidden", error.Detail),
         IdentityErrorKind.NotFound => Problem(StatusCodes.Status404NotFound, "Not found", error.Detail),

@@ -14,6 +14,15 @@ internal static class ScenarioValidator
 {
     private static readonly string[] HttpMethods = ["POST", "PUT", "PATCH"];
 
+    /// <summary>
+    /// Headers that say how a request travels rather than what it says. Set by a scenario they broke every run: a
+    /// Content-Length that did not match the body failed each one (and was retried), a Host sent the request to another
+    /// site's name on the URL's server, Transfer-Encoding and Expect changed the framing under HttpClient.
+    /// </summary>
+    private static readonly FrozenSet<string> ConnectionHeaders = FrozenSet.ToFrozenSet(
+        ["Connection", "Content-Length", "Expect", "Host", "Keep-Alive", "TE", "Trailer", "Transfer-Encoding", "Upgrade"],
+        StringComparer.OrdinalIgnoreCase);
+
     /// <summary>The problems with <paramref name="request"/>; empty when it may be saved.</summary>
     /// <param name="scriptError">The script's syntax error, reported with its line and column.</param>
     public static Dictionary<string, string[]> Validate(ScenarioRequest request, ScriptSandbox sandbox, out ScriptSyntaxError? scriptError)
@@ -272,6 +281,11 @@ internal static class ScenarioValidator
             {
                 problems.Add($"The value of '{name}' must be printable ASCII text on one line (no line breaks or control characters).");
             }
+            else if (ConnectionHeaders.Contains(name) || name.StartsWith("Proxy-", StringComparison.OrdinalIgnoreCase))
+            {
+                problems.Add($"'{name}' cannot be set: the hub's HTTP client sets the headers that frame and route a request itself "
+                    + $"({string.Join(", ", ConnectionHeaders.Order(StringComparer.Ordinal))} and Proxy-*).");
+            }
         }
         // Header names ignore case: 'X-A' and 'x-a' are one header, which a run could not send (the source failed every
         // run with "An item with the same key has already been added", the target sent both values as one).
@@ -300,6 +314,17 @@ internal static class ScenarioValidator
         else if (required && (keyFields is not { Count: > 0 } || keyFields.Any(string.IsNullOrWhiteSpace)))
         {
             errors[field] = ["A storage target needs at least one key field, none of them empty."];
+        }
+        // A key field is a top-level property name as written (case and dots included: "a.b" names a property of that
+        // name, not a path). " id " was saved as typed and then failed every run for want of that property, and a field
+        // given twice made one key of both.
+        else if (required && keyFields!.FirstOrDefault(f => f.Trim().Length != f.Length) is { } spaced)
+        {
+            errors[field] = [$"The key field '{spaced}' begins or ends with white space; give the record's property name as written, without it."];
+        }
+        else if (required && keyFields!.GroupBy(f => f, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            errors[field] = [$"The key field '{twice.Key}' is given {twice.Count()} times; give each once."];
         }
     }
 

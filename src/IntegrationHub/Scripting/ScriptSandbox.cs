@@ -69,6 +69,40 @@ public sealed partial class ScriptSandbox : IDisposable
         {
             return new ScriptSyntaxError(parse.Description, parse.LineNumber, parse.Column + 1);
         }
+        // Jint prepares no script nested more than 256 levels deep (a sum of 300 terms is 300 levels), and the parser
+        // runs out of stack at some thousands; both escaped as a 500 on save, and as an exception out of a run.
+        catch (ScriptPreparationException ex) when (ex.InnerException is ScriptPreparationException or InsufficientExecutionStackException)
+        {
+            var (line, column) = ex.InnerException is InsufficientExecutionStackException ? (1, 1) : FirstTooDeep(script);
+            return new ScriptSyntaxError(
+                $"The script nests more than {MaxNesting} levels deep (brackets, operators or calls inside one another; "
+                + "a + b + c ... counts one level per +), which the engine cannot run. Split long expressions into steps, "
+                + "with a loop or an array's join for instance.", line, column);
+        }
+    }
+
+    // Jint's own limit on the depth of a script's syntax tree (its ScriptWalker), not a setting.
+    private const int MaxNesting = 256;
+
+    /// <summary>Where the syntax tree first goes deeper than <see cref="MaxNesting"/> (1-based), read without recursion.</summary>
+    private static (int Line, int Column) FirstTooDeep(string script)
+    {
+        var parser = new Parser(new ParserOptions { AllowReturnOutsideFunction = true });
+        var pending = new Stack<(Node Node, int Depth)>();
+        pending.Push((parser.ParseScript(script, SourceName, strict: true), 1));
+        while (pending.TryPop(out var next))
+        {
+            if (next.Depth > MaxNesting)
+            {
+                return (next.Node.Location.Start.Line, next.Node.Location.Start.Column + 1);
+            }
+            foreach (var child in next.Node.ChildNodes)
+            {
+                // Jint walks each function's body on its own: nested functions do not add up.
+                pending.Push((child, child is IFunction ? 1 : next.Depth + 1));
+            }
+        }
+        return (1, 1);
     }
 
     /// <summary>

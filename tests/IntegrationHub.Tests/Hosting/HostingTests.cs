@@ -180,6 +180,70 @@ public sealed class HostingTests
         await IdentityTestClient.AssertProblemAsync(apiUnknown, HttpStatusCode.NotFound);
     }
 
+    // {"name":"a","name":"b"} was saved as "b": a body that says two things at once is refused, naming the property.
+    [Theory]
+    [InlineData("/api/v1/scenarios", """{"name":"a","name":"b"}""", "$.name")]
+    [InlineData("/api/v1/scenarios", """{"name":"a","Name":"b"}""", "$.Name")]
+    [InlineData("/api/v1/scenarios", """{"name":"a","advanced":{"maxAttempts":1,"maxAttempts":2}}""", "$.advanced.maxAttempts")]
+    [InlineData("/api/v1/me/tokens", """{"name":"ci","expiresInDays":5,"expiresInDays":6}""", "$.expiresInDays")]
+    public async Task JsonBody_WithAPropertyGivenTwice_Returns400NamingIt(string path, string body, string property)
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var client = hub.CreateAdminClient();
+
+        var response = await client.PostAsync(path, new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        var problem = await IdentityTestClient.ReadProblemAsync(response, HttpStatusCode.BadRequest);
+        var detail = problem.GetProperty("detail").GetString()!;
+        Assert.StartsWith(property + " (line 1, position ", detail, StringComparison.Ordinal);
+        Assert.EndsWith("is given more than once; give each property once.", detail, StringComparison.Ordinal);
+    }
+
+    private static readonly string[] ProblemMembers = ["type", "title", "detail", "traceId"];
+
+    // With an Accept that left out JSON, a malformed body was an empty 400 logged as an unhandled exception, a validation
+    // problem lost its detail, and bare status codes were "Status Code: 401; Unauthorized" as text or an HTML page.
+    [Theory]
+    [InlineData("application/xml")]
+    [InlineData("text/html")]
+    public async Task ApiErrors_AreProblemJsonWithDetail_WhateverTheAccept(string accept)
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var log = new LogCapture();
+        hub.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().AddProvider(log);
+        using var admin = hub.CreateAdminClient();
+        admin.DefaultRequestHeaders.Accept.ParseAdd(accept);
+        using var anonymous = hub.CreateHttpClient();
+        anonymous.DefaultRequestHeaders.Accept.ParseAdd(accept);
+        StringContent Json(string text) => new(text, System.Text.Encoding.UTF8, "application/json");
+
+        (HttpResponseMessage Response, HttpStatusCode Status)[] answers =
+        [
+            (await admin.PostAsync("/api/v1/scenarios", Json("{\"name\":")), HttpStatusCode.BadRequest),
+            (await admin.GetAsync("/api/v1/runs?page=abc"), HttpStatusCode.BadRequest),
+            (await admin.PostAsync("/api/v1/scenarios", Json("{\"name\":\"\"}")), HttpStatusCode.BadRequest),
+            (await anonymous.GetAsync("/api/v1/scenarios"), HttpStatusCode.Unauthorized),
+            (await admin.GetAsync("/api/v1/no-such-thing"), HttpStatusCode.NotFound),
+            (await admin.GetAsync($"/api/v1/scenarios/{Guid.NewGuid()}"), HttpStatusCode.NotFound),
+            (await admin.GetAsync("/api/v1/me/password"), HttpStatusCode.MethodNotAllowed),
+            (await admin.PostAsync("/api/v1/scenarios", new StringContent("x")), HttpStatusCode.UnsupportedMediaType),
+            (await admin.PostAsync($"/ExternalData/Accept/{Guid.NewGuid()}", Json("{}")), HttpStatusCode.NotFound),
+        ];
+
+        var details = new List<string?>();
+        foreach (var (response, status) in answers)
+        {
+            Assert.Equal(status, response.StatusCode);
+            var problem = await ProblemAssert.ProblemAsync(response);
+            Assert.All(ProblemMembers, member =>
+                Assert.False(string.IsNullOrEmpty(problem.TryGetProperty(member, out var value) ? value.GetString() : null), $"{status} has no {member}"));
+            details.Add(problem.GetProperty("detail").GetString());
+        }
+        Assert.StartsWith("name: ", details[2], StringComparison.Ordinal);
+        // A client's malformed body is not the hub's failure.
+        Assert.DoesNotContain(log.Entries, entry => entry.Level >= Microsoft.Extensions.Logging.LogLevel.Error);
+    }
+
     [Theory]
     [InlineData("/")]
     [InlineData("/api/v1/me")]

@@ -47,6 +47,9 @@ public sealed class RequestErrorTextTests
     [InlineData("""{"name": "Orders", "advanced": {"maxAttempts": 99999999999}}""", "$.advanced.maxAttempts", "is out of range: a whole number from -2,147,483,648 to 2,147,483,647.")]
     [InlineData("""{"name": "Orders", "advanced": {"maxAttempts": -1e12}}""", "$.advanced.maxAttempts", "is out of range")]
     [InlineData("""{"name": "Orders", "advanced": {"maxAttempts": 2.5}}""", "$.advanced.maxAttempts", "must be a whole number.")]
+    // A whole number written with a decimal point or exponent was told it "is out of range".
+    [InlineData("""{"name": "Orders", "advanced": {"maxAttempts": 1.0}}""", "$.advanced.maxAttempts", "must be a whole number, written without a decimal point or exponent (2, not 2.0).")]
+    [InlineData("""{"name": "Orders", "advanced": {"maxAttempts": 2e0}}""", "$.advanced.maxAttempts", "must be a whole number, written without a decimal point or exponent")]
     [InlineData("""{"name": "Orders", "source": {"headers": ["X-A"]}}""", "$.source.headers", "must be an object.")]
     public async Task ValueOfTheRightKindThatCannotBeHeld_Returns400SayingWhy(string body, string path, string why)
     {

@@ -121,6 +121,24 @@ public sealed class AccessTokenAuthenticationTests
         Assert.False(string.IsNullOrEmpty(problem.GetProperty("detail").GetString()));
     }
 
+    // A caller whose Accept leaves out JSON got a 500 with an empty body: the challenge insisted on writing a problem
+    // that no writer would take.
+    [Theory]
+    [InlineData("/api/v1/scenarios", "application/xml")]
+    [InlineData("/api/v1/scenarios", "text/html")]
+    [InlineData("/scenarios", "application/xml")]
+    public async Task WrongToken_WithAnAcceptThatLeavesOutJson_Returns401NotA500(string path, string accept)
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var client = hub.CreateHttpClient(AccessTokenFormat.Generate());
+        client.DefaultRequestHeaders.Accept.ParseAdd(accept);
+
+        var response = await client.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("Bearer error=\"invalid_token\"", response.Headers.WwwAuthenticate.ToString());
+    }
+
     [Theory, AllDatabases]
     public async Task TokenPastItsExpiry_Gets401_OnTheApiAndOnTriggers(DatabaseProvider provider)
     {

@@ -58,6 +58,47 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
         Assert.Contains("Unexpected token", error.Message, StringComparison.Ordinal);
     }
 
+    // Jint prepares nothing nested past 256 levels, and the parser runs out of stack at some thousands: both threw out
+    // of CheckSyntax, a 500 on save.
+    [Theory]
+    [InlineData("sum")]
+    [InlineData("brackets")]
+    [InlineData("nots")]
+    [InlineData("objects")]
+    [InlineData("thousands")]
+    public void CheckSyntax_NestedTooDeep_ReportsItAsAnErrorOfTheScript(string shape)
+    {
+        var error = fixture.Sandbox().CheckSyntax(DeepScript(shape));
+
+        Assert.NotNull(error);
+        Assert.Contains("nests more than 256 levels", error.Message, StringComparison.Ordinal);
+        Assert.True(error.Line >= 1 && error.Column >= 1);
+    }
+
+    [Fact]
+    public void CheckSyntax_NestedTooDeep_PointsIntoTheDeepPart()
+    {
+        var error = fixture.Sandbox().CheckSyntax("const ok = 1;\nreturn " + string.Concat(Enumerable.Repeat("[", 300)) + string.Concat(Enumerable.Repeat("]", 300)) + ";");
+
+        Assert.Equal(2, error!.Line);
+        Assert.InRange(error.Column, 250, 310);
+    }
+
+    [Fact]
+    public void CheckSyntax_NestedFunctions_DoNotAddUpTowardsTheDepthLimit() =>
+        Assert.Null(fixture.Sandbox().CheckSyntax(string.Concat(Enumerable.Repeat("function f() {", 300)) + string.Concat(Enumerable.Repeat("}", 300))));
+
+    /// <summary>A script deeper than Jint prepares; "thousands" deep enough that the parser itself runs out of stack.</summary>
+    internal static string DeepScript(string shape) => shape switch
+    {
+        "sum" => "return " + string.Concat(Enumerable.Repeat("data.length + ", 300)) + "1;",
+        "brackets" => "return " + new string('[', 300) + new string(']', 300) + ";",
+        "nots" => "return " + new string('!', 300) + "data;",
+        "objects" => "return " + string.Concat(Enumerable.Repeat("{ a: ", 300)) + "1" + new string('}', 300) + ";",
+        "thousands" => "return " + new string('[', 100_000) + new string(']', 100_000) + ";",
+        _ => throw new ArgumentOutOfRangeException(nameof(shape)),
+    };
+
     [Fact]
     public void CheckSyntax_SloppyModeOnlyConstruct_IsRejectedBecauseScriptsAreStrict() =>
         Assert.NotNull(fixture.Sandbox().CheckSyntax("with (data) { }"));
@@ -250,6 +291,19 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
         Assert.Equal(ScriptErrorKind.Syntax, result.Error!.Kind);
         Assert.Equal(3, result.Error.Line);
         Assert.Equal(12, result.Error.Column);
+        Assert.False(result.Error.Retryable);
+    }
+
+    // A script saved before the save checked its depth: its run fails as a script error, and the worker goes on.
+    [Theory]
+    [InlineData("sum")]
+    [InlineData("thousands")]
+    public void Execute_NestedTooDeep_FailsTheRunWithoutRetry(string shape)
+    {
+        var result = Execute(DeepScript(shape));
+
+        Assert.Equal(ScriptErrorKind.Syntax, result.Error!.Kind);
+        Assert.Contains("nests more than 256 levels", result.Error.Message, StringComparison.Ordinal);
         Assert.False(result.Error.Retryable);
     }
 
