@@ -107,9 +107,7 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
     {
         using var request = new HttpRequestMessage(method, uri) { Content = content };
         request.Options.Set(BodyReadingHandler.ReadBody, readBody);
-        // Our own context, to read back what the pipeline kept in it (RetriedAnswer).
-        var context = ResilienceContextPool.Shared.Get(cancellationToken);
-        request.SetResilienceContext(context);
+        // Before the pooled context is taken: headers whose values cannot be read throw here (UnreadableHeaders).
         foreach (var (name, value) in headers ?? new Dictionary<string, string>())
         {
             if (!request.Headers.TryAddWithoutValidation(name, value) && content is not null)
@@ -122,6 +120,9 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
         {
             request.Headers.TryAddWithoutValidation("Accept", accept);
         }
+        // Our own context, to read back what the pipeline kept in it (RetriedAnswer).
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        request.SetResilienceContext(context);
 
         try
         {
