@@ -107,12 +107,28 @@ internal sealed partial class AccountSignIn(
         return (SignInStatus.SignedIn, user);
     }
 
-    /// <summary>Issues the hub cookie for <paramref name="user"/> (after first-run setup, say). Does not check the password.</summary>
+    /// <summary>
+    /// Issues the hub cookie for <paramref name="user"/> (after first-run setup, say), with a session of its own. Does not
+    /// check the password. A session the browser came with ends: the cookie scheme would otherwise put the new sign-in
+    /// into it, under the same key, and every earlier copy of that cookie (one an attacker planted, one stolen before a
+    /// password change) would be signed in as this user.
+    /// </summary>
     public async Task SignInAsync(HttpContext httpContext, User user, bool isPersistent = false)
     {
+        await EndSessionOfRequestAsync(httpContext);
         var properties = new AuthenticationProperties { IsPersistent = isPersistent };
-        await httpContext.SignInAsync(HubSchemes.Cookie, CreateCookiePrincipal(user), properties);
+        await httpContext.SignInAsync(HubSchemes.NewSession, CreateCookiePrincipal(user), properties);
         LogSignedIn(logger, user.Id);
+    }
+
+    /// <summary>Ends the session the request's cookie holds, if it holds one; the cookie itself is then replaced or removed.</summary>
+    internal static async Task EndSessionOfRequestAsync(HttpContext httpContext)
+    {
+        var current = await httpContext.AuthenticateAsync(HubSchemes.Cookie);
+        if (current.Succeeded)
+        {
+            await httpContext.SignOutAsync(HubSchemes.Cookie);
+        }
     }
 
     /// <summary>Removes the hub cookie.</summary>

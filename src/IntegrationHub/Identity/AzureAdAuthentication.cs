@@ -62,7 +62,7 @@ internal static partial class AzureAdAuthentication
                 options.CallbackPath = settings.CallbackPath;
                 options.ResponseType = OpenIdConnectResponseType.Code;
                 options.UsePkce = true;
-                options.SignInScheme = HubSchemes.Cookie;
+                options.SignInScheme = HubSchemes.NewSession;
                 options.MapInboundClaims = false;
                 options.Scope.Clear();
                 options.Scope.Add("openid");

@@ -8,7 +8,12 @@ public static class HubSchemes
     public const string AccessToken = "AccessToken";
     public const string AzureAd = "AzureAd";
     public const string Cookie = "Cookies";
-    /// <summary>"Sign in with Microsoft" (OpenID Connect), registered only when <c>AzureAd:ClientSecret</c> is set; signs into <see cref="Cookie"/>.</summary>
+    /// <summary>
+    /// Signs in with a new server-side session (<see cref="FreshSessionStore"/>): the same cookie as <see cref="Cookie"/>,
+    /// which reads it, but never the session the request came with.
+    /// </summary>
+    public const string NewSession = "NewSession";
+    /// <summary>"Sign in with Microsoft" (OpenID Connect), registered only when <c>AzureAd:ClientSecret</c> is set; signs in through <see cref="NewSession"/>.</summary>
     public const string Microsoft = "Microsoft";
 }
 

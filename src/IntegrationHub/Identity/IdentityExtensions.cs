@@ -54,7 +54,17 @@ internal static class IdentityExtensions
         services.AddSingleton<CookieSessionValidator>();
         services.AddSingleton<CookieSessionStore>();
         services.AddOptions<CookieAuthenticationOptions>(HubSchemes.Cookie)
-            .Configure<CookieSessionStore>((options, store) => options.SessionStore = store);
+            .Configure<CookieSessionStore, IDataProtectionProvider>((options, store, protection) =>
+            {
+                options.SessionStore = store;
+                options.TicketDataFormat = CookieFormat(protection);
+            });
+        services.AddOptions<CookieAuthenticationOptions>(HubSchemes.NewSession)
+            .Configure<CookieSessionStore, IDataProtectionProvider>((options, store, protection) =>
+            {
+                options.SessionStore = new FreshSessionStore(store);
+                options.TicketDataFormat = CookieFormat(protection);
+            });
         services.AddSingleton<DefaultWorkspace>();
         services.AddScoped<PersonalAccessTokens>();
         services.AddScoped<UserDirectory>();
@@ -70,17 +80,13 @@ internal static class IdentityExtensions
             .AddPolicyScheme(HubSchemes.Hub, "Token, Azure AD or cookie", options =>
                 options.ForwardDefaultSelector = context => SelectScheme(context, azureAd.IsEnabled))
             .AddScheme<AuthenticationSchemeOptions, AccessTokenAuthenticationHandler>(HubSchemes.AccessToken, null)
+            .AddCookie(HubSchemes.NewSession, ConfigureCookie)
             .AddCookie(HubSchemes.Cookie, options =>
             {
-                options.Cookie.Name = "IntegrationHub.Auth";
-                options.Cookie.HttpOnly = true;
-                options.Cookie.SameSite = SameSiteMode.Lax;
-                options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                ConfigureCookie(options);
                 options.LoginPath = AccountPaths.Login;
                 options.LogoutPath = AccountPaths.Logout;
                 options.AccessDeniedPath = AccountPaths.Denied;
-                options.SlidingExpiration = true;
-                options.ExpireTimeSpan = CookieLifetime;
                 // Machines calling the API get status codes, people in the browser get the sign-in page.
                 options.Events.OnRedirectToLogin = context => AnswerApiOr(context, StatusCodes.Status401Unauthorized);
                 options.Events.OnRedirectToAccessDenied = context => AnswerApiOr(context, StatusCodes.Status403Forbidden);
@@ -118,6 +124,24 @@ internal static class IdentityExtensions
             app.Lifetime.ApplicationStarted.Register(() => setup.Announce(PublicBaseUrl(app), code));
         }
     }
+
+    /// <summary>The cookie both cookie schemes write: <see cref="HubSchemes.Cookie"/> reads what <see cref="HubSchemes.NewSession"/> issues.</summary>
+    private static void ConfigureCookie(CookieAuthenticationOptions options)
+    {
+        options.Cookie.Name = "IntegrationHub.Auth";
+        options.Cookie.HttpOnly = true;
+        options.Cookie.SameSite = SameSiteMode.Lax;
+        options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        options.SlidingExpiration = true;
+        options.ExpireTimeSpan = CookieLifetime;
+    }
+
+    /// <summary>
+    /// The cookie's protection, shared by both cookie schemes; the purposes are those ASP.NET Core gives
+    /// <see cref="HubSchemes.Cookie"/> by default, so cookies issued before stay readable.
+    /// </summary>
+    private static TicketDataFormat CookieFormat(IDataProtectionProvider protection) =>
+        new(protection.CreateProtector("Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationMiddleware", HubSchemes.Cookie, "v2"));
 
     public static WebApplication UseHubIdentity(this WebApplication app)
     {

@@ -313,6 +313,47 @@ public sealed class AccountEndpointsTests
     }
 
     [Theory, AllDatabases]
+    public async Task Login_FromABrowserWithASession_StartsANewOne_SoACopyOfTheOldCookieIsNotSignedInAsTheNewUser(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var admin = hub.CreateAdminClient();
+        var viewer = await admin.CreateUserAsync(UserRole.Viewer);
+        // Session fixation: someone's own cookie, planted in the browser (or copied from it) before another person signs in.
+        var planted = await hub.SignInCookieAsync(viewer.Email);
+        using var browser = hub.CreateCookieClient(planted);
+
+        var signIn = await browser.PostAsJsonAsync("/account/login", new LoginRequest(HubHost.AdminEmail, HubHost.AdminPassword, null), TestJson.Options);
+
+        Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+        var issued = IdentityTestClient.AuthCookie(signIn)!;
+        Assert.NotEqual(planted, issued);
+        using var signedIn = hub.CreateCookieClient(issued);
+        Assert.Equal(HubHost.AdminEmail, (await signedIn.GetFromJsonAsync<MeResponse>("/api/v1/me", TestJson.Options))!.Email);
+        using var copy = hub.CreateCookieClient(planted);
+        var copied = await copy.GetAsync("/api/v1/me");
+        Assert.Equal(HttpStatusCode.Unauthorized, copied.StatusCode);
+    }
+
+    [Theory, AllDatabases]
+    public async Task ChangePassword_GivesThisBrowserANewSession_SoACopyOfItsCookieStopsWorking(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var admin = hub.CreateAdminClient();
+        var user = await admin.CreateUserAsync(UserRole.Viewer);
+        var cookie = await hub.SignInCookieAsync(user.Email);
+        using var browser = hub.CreateCookieClient(cookie);
+
+        var response = await browser.PostAsJsonAsync("/api/v1/me/password", new ChangePasswordRequest(IdentityTestClient.Password, "A-new-passw0rd"), TestJson.Options);
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        using var renewed = hub.CreateCookieClient(IdentityTestClient.AuthCookie(response)!);
+        Assert.Equal(HttpStatusCode.OK, (await renewed.GetAsync("/api/v1/me")).StatusCode);
+        // A copy taken before the change (a stolen cookie) is what changing the password is meant to shut out.
+        using var stolen = hub.CreateCookieClient(cookie);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await stolen.GetAsync("/api/v1/me")).StatusCode);
+    }
+
+    [Theory, AllDatabases]
     public async Task Login_OfDisabledUser_Returns403_AndTheirExistingCookieStopsWorking(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);

@@ -53,10 +53,14 @@ internal static class IdentityTestClient
         return client;
     }
 
-    /// <summary>The auth cookie a response sets, as <c>name=value</c>; null when it sets none.</summary>
+    /// <summary>
+    /// The auth cookie a response sets, as <c>name=value</c>; null when it sets none. A sign-in from a browser that had a
+    /// session removes the old cookie, then sets the new one: the last one counts, as it does for a browser.
+    /// </summary>
     public static string? AuthCookie(HttpResponseMessage response) =>
         response.Headers.TryGetValues("Set-Cookie", out var values)
-            ? values.Where(v => v.StartsWith("IntegrationHub.Auth=", StringComparison.Ordinal)).Select(v => v.Split(';')[0]).FirstOrDefault()
+            ? values.Where(v => v.StartsWith("IntegrationHub.Auth=", StringComparison.Ordinal)).Select(v => v.Split(';')[0])
+                .LastOrDefault(v => v != "IntegrationHub.Auth=")
             : null;
 
     public static Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status) => ReadProblemAsync(response, status);
