@@ -16,7 +16,7 @@ internal sealed class SecretValues(SecretsKey key)
     /// <summary>The HKDF purpose of the values' subkey; changing it makes every stored value unreadable.</summary>
     public const string Purpose = "IntegrationHub.SecretValues.v1";
 
-    private const string Prefix = "ih-secret:v1:";
+    public const string Prefix = "ih-secret:v1:";
 
     private readonly SecretCipher _cipher = new(key.Derive(Purpose));
 

@@ -37,6 +37,19 @@ internal static class SecretsExtensions
         return builder;
     }
 
+    /// <summary>Whether the SQLite database holds a Data Protection key or a header value encrypted with a Secrets:Key.</summary>
+    private static bool HoldsEncryptedSecrets(string connectionString)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection(connectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT EXISTS (SELECT 1 FROM "DataProtectionKeys" WHERE "Xml" LIKE '%{KeyRingXmlEncryptor.ElementName}%')
+                OR EXISTS (SELECT 1 FROM "Scenarios" WHERE "Source" LIKE '%{SecretValues.Prefix}%' OR "Target" LIKE '%{SecretValues.Prefix}%')
+            """;
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 1;
+    }
+
     private static SecretsKey LoadKey(IServiceProvider services)
     {
         // Checked at start by SecretsOptionsValidator; checked again here for a host that skipped that.
@@ -53,8 +66,18 @@ internal static class SecretsExtensions
             throw new StartupException(SecretsOptionsValidator.MissingOnPostgres);
         }
         // An in-memory database ends with the process, and its secrets with it.
-        return SecretsKeyFile.PathFor(database.Value) is { } path
-            ? SecretsKeyFile.LoadOrCreate(path, services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SecretsKeyFile)))
-            : SecretsKey.CreateRandom();
+        if (SecretsKeyFile.PathFor(database.Value) is not { } path)
+        {
+            return SecretsKey.CreateRandom();
+        }
+        // A new key for a database that holds secrets would make every one of them unreadable, silently: the key file
+        // was lost (not restored with the database), and the operator has to bring it back.
+        if (!File.Exists(path) && HoldsEncryptedSecrets(database.Value))
+        {
+            throw new StartupException($"the key file {path} is missing, but the database holds secrets encrypted with a key: restore "
+                + "the key file from your backup (or set Secrets:Key to the key it held). A new key would read none of them: every "
+                + "header value of HTTP sources and targets, and every sign-in, would be lost.");
+        }
+        return SecretsKeyFile.LoadOrCreate(path, services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SecretsKeyFile)));
     }
 }

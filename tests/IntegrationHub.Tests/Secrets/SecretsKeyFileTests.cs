@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using IntegrationHub.Data;
 using IntegrationHub.Scenarios;
+using IntegrationHub.Tests.Identity;
 using IntegrationHub.Tests.Infrastructure;
 using IntegrationHub.Tests.Scenarios;
 using Microsoft.Data.Sqlite;
@@ -36,6 +37,31 @@ public sealed class SecretsKeyFileTests
         Assert.Equal(32, Convert.FromBase64String(key.Trim()).Length);
         Assert.Equal(key, await File.ReadAllTextAsync(keyFile));
         Assert.Equal("Bearer kept", read!.Source.Headers!["Authorization"]);
+    }
+
+    [Fact]
+    public async Task Start_WithTheKeyFileGone_OfADatabaseHoldingSecrets_ExitsWith1_InsteadOfMakingANewKey()
+    {
+        var folder = Directory.CreateTempSubdirectory("hub-key-").FullName;
+        var settings = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Hub"] = $"Data Source={Path.Combine(folder, "hub.db")}",
+            ["Secrets__Key"] = "",
+        };
+        var keyFile = Path.Combine(folder, "hub.key");
+        // A first start makes the database, its key file and a Data Protection key encrypted with it (for the cookie).
+        await using (var first = HubHost.Start(new TestDatabase(DatabaseProvider.Sqlite, settings["ConnectionStrings__Hub"])))
+        {
+            await first.SignInCookieAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+        }
+        Assert.True(File.Exists(keyFile));
+        File.Delete(keyFile);
+
+        var hub = await HubProcess.RunUntilExitAsync(settings);
+
+        Assert.Equal(1, hub.ExitCode);
+        Assert.Contains($"IntegrationHub could not start: the key file {keyFile} is missing, but the database holds secrets", hub.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(keyFile));
     }
 
     [Fact]
