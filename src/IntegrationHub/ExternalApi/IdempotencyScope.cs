@@ -48,14 +48,35 @@ internal static class IdempotencyScope
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         if (HttpMethods.IsPost(request.Method))
         {
-            var query = string.Join('&', request.Query.Where(p => p.Key != "wait").Select(p => $"{p.Key}={p.Value}"));
-            hash.AppendData(Encoding.UTF8.GetBytes($"{request.ContentType}\n{query}\n"));
+            // Every part with its length before it, so that no two different requests run together into the same bytes
+            // (?a=1&b=2 against ?a=1%26b%3D2, a newline moved from the query into the body).
+            Append(hash, request.ContentType ?? "");
+            // The query as the script sees it, by name, each value apart (?a=1&a=2 is not ?a=1,2); "wait" in any case.
+            var query = request.Query.Where(p => !string.Equals(p.Key, "wait", StringComparison.OrdinalIgnoreCase)).ToList();
+            Append(hash, query.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            foreach (var (name, values) in query)
+            {
+                Append(hash, name);
+                Append(hash, values.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                foreach (var value in values)
+                {
+                    Append(hash, value ?? "");
+                }
+            }
+            Append(hash, body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
             foreach (var segment in body)
             {
                 hash.AppendData(segment.Span);
             }
         }
         return hash.GetHashAndReset();
+    }
+
+    private static void Append(IncrementalHash hash, string part)
+    {
+        var bytes = Encoding.UTF8.GetBytes(part);
+        hash.AppendData(BitConverter.GetBytes(bytes.Length));
+        hash.AppendData(bytes);
     }
 
     /// <summary>

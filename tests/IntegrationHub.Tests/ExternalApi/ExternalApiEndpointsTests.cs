@@ -682,6 +682,30 @@ public sealed class ExternalApiEndpointsTests
     }
 
     [Fact]
+    public async Task AcceptPost_IdempotencyKeyWithoutCredentials_TellsApartRequestsThatDifferOnlyInHowTheirPartsRunTogether()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(anonymous: true));
+        using var anonymous = hub.CreateHttpClient();
+
+        async Task<Guid> TriggerAsync(string query, string body)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/ExternalData/Accept/{scenario.Id}{query}")
+            {
+                Content = new StringContent(body, Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Add("Idempotency-Key", "order-7");
+            return RunId(await anonymous.SendAsync(request));
+        }
+
+        Assert.NotEqual(await TriggerAsync("?a=1&b=2", "{}"), await TriggerAsync("?a=1%26b%3D2", "{}"));
+        Assert.NotEqual(await TriggerAsync("?a=1&a=2", "{}"), await TriggerAsync("?a=1,2", "{}"));
+        Assert.NotEqual(await TriggerAsync("?a=1", "\n{}"), await TriggerAsync("?a=1%0A", "{}"));
+        // wait says how to answer, in any case: a retry that adds it is the same trigger.
+        Assert.Equal(await TriggerAsync("?c=3", "{}"), await TriggerAsync("?c=3&Wait=0", "{}"));
+    }
+
+    [Fact]
     public async Task AcceptGet_RepeatedIdempotencyKeyWithoutCredentials_QueuesOnce()
     {
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
