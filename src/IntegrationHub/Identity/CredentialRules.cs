@@ -16,6 +16,29 @@ internal static class CredentialRules
     /// <summary>The form emails are compared in: unique across the installation, case-insensitive.</summary>
     public static string NormalizeEmail(string email) => email.Trim().ToUpperInvariant();
 
+    /// <summary>
+    /// Null when <paramref name="name"/> can name a workspace, else why not: 1 to
+    /// <see cref="FirstRunSetup.MaximumWorkspaceNameLength"/> characters once trimmed, on one line, with something to
+    /// see (a name of only a zero-width space shows as no name at all, and a tab or line break breaks the pages' lists).
+    /// </summary>
+    public static string? CheckWorkspaceName(string? name)
+    {
+        var trimmed = name?.Trim();
+        if (string.IsNullOrEmpty(trimmed) || trimmed.Length > FirstRunSetup.MaximumWorkspaceNameLength)
+        {
+            return $"A name of 1 to {FirstRunSetup.MaximumWorkspaceNameLength} characters is required.";
+        }
+        if (trimmed.Any(char.IsControl))
+        {
+            return "A name is one line of text, without tabs, line breaks or other control characters.";
+        }
+        if (!trimmed.Any(c => !char.IsWhiteSpace(c) && System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c) != System.Globalization.UnicodeCategory.Format))
+        {
+            return "A name needs at least one visible character.";
+        }
+        return null;
+    }
+
     /// <summary>Null when <paramref name="email"/> is usable, else why not.</summary>
     public static string? CheckEmail(string? email)
     {

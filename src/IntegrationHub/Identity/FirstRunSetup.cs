@@ -57,9 +57,9 @@ internal sealed partial class FirstRunSetup(
         }
 
         var errors = CredentialRules.Check(email, password);
-        if (workspaceName is not null && (string.IsNullOrWhiteSpace(workspaceName) || workspaceName.Trim().Length > MaximumWorkspaceNameLength))
+        if (workspaceName is not null && CredentialRules.CheckWorkspaceName(workspaceName) is { } workspaceProblem)
         {
-            errors["workspaceName"] = [$"The workspace name must be 1 to {MaximumWorkspaceNameLength} characters."];
+            errors["workspaceName"] = [workspaceProblem];
         }
         if (errors.Count > 0)
         {

@@ -160,12 +160,12 @@ internal sealed class UserDirectory(HubDbContext db, IPasswordHasher<User> passw
     /// <summary>Creates a workspace; names are unique (case-insensitive) so people can tell them apart.</summary>
     public async Task<Outcome<WorkspaceInfo>> CreateWorkspaceAsync(string? name, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(name) || name.Trim().Length > FirstRunSetup.MaximumWorkspaceNameLength)
+        if (CredentialRules.CheckWorkspaceName(name) is { } problem)
         {
-            return IdentityError.Invalid("name", $"A name of 1 to {FirstRunSetup.MaximumWorkspaceNameLength} characters is required.");
+            return IdentityError.Invalid("name", problem);
         }
 
-        var workspace = new Workspace { Name = name.Trim(), CreatedAt = time.GetUtcNow() };
+        var workspace = new Workspace { Name = name!.Trim(), CreatedAt = time.GetUtcNow() };
         if (await db.Workspaces.AnyAsync(w => w.NormalizedName == workspace.NormalizedName, cancellationToken))
         {
             return DuplicateWorkspace(workspace.Name);

@@ -70,6 +70,22 @@ public sealed class WorkspacesPageTests
         Assert.Equal(2, (await api.GetFromJsonAsync<WorkspaceInfo[]>("/api/v1/workspaces", TestJson.Options))!.Length);
     }
 
+    [Theory]
+    [InlineData("North\twind", "one line of text")]
+    [InlineData("North\nwind", "one line of text")]
+    [InlineData("\u200B", "at least one visible character")]
+    public async Task AWorkspaceName_ThatIsNotOneVisibleLine_IsRefused(string name, string expected)
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var api = hub.CreateAdminClient();
+
+        var response = await api.PostAsJsonAsync("/api/v1/workspaces", new { name });
+
+        await IdentityTestClient.AssertValidationProblemAsync(response, "name");
+        Assert.Contains(expected, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Single((await api.GetFromJsonAsync<WorkspaceInfo[]>("/api/v1/workspaces", TestJson.Options))!);
+    }
+
     [Fact]
     public async Task AWorkspaceAdmin_HasNoWorkspacesPage_NorTheUsersOfAnotherWorkspace()
     {
