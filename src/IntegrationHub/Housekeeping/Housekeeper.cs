@@ -24,24 +24,19 @@ internal sealed class Housekeeper(
             ORDER BY "QueuedAt" LIMIT @batch {lockClause})
         """;
 
-    private static string DeleteExpiredEntries(string lockClause) =>
+    /// <summary>Rows of <paramref name="table"/> (keyed by <paramref name="key"/>) whose "ExpiresAt" has passed, soonest first.</summary>
+    private static string DeleteExpired(string table, string key, string lockClause) =>
         $"""
-        DELETE FROM "StorageEntries" WHERE "Id" IN (
-            SELECT "Id" FROM "StorageEntries" WHERE "ExpiresAt" <= @now ORDER BY "ExpiresAt" LIMIT @batch {lockClause})
-        """;
-
-    private static string DeleteExpiredSessions(string lockClause) =>
-        $"""
-        DELETE FROM "CookieSessions" WHERE "KeyHash" IN (
-            SELECT "KeyHash" FROM "CookieSessions" WHERE "ExpiresAt" <= @now ORDER BY "ExpiresAt" LIMIT @batch {lockClause})
+        DELETE FROM "{table}" WHERE "{key}" IN (
+            SELECT "{key}" FROM "{table}" WHERE "ExpiresAt" <= @now ORDER BY "ExpiresAt" LIMIT @batch {lockClause})
         """;
 
     // PostgreSQL: a sweep passes over rows another transaction holds instead of waiting for them, so it never takes
     // part in a deadlock: not with another node's sweep, nor with a run's outcome writing a storage key that expired.
     // What it passes over, the next sweep deletes. SQLite has one writer at a time.
     private readonly string _deleteEndedRuns = DeleteEndedRuns(SkipLocked(connection));
-    private readonly string _deleteExpiredEntries = DeleteExpiredEntries(SkipLocked(connection));
-    private readonly string _deleteExpiredSessions = DeleteExpiredSessions(SkipLocked(connection));
+    private readonly string _deleteExpiredEntries = DeleteExpired("StorageEntries", "Id", SkipLocked(connection));
+    private readonly string _deleteExpiredSessions = DeleteExpired("CookieSessions", "KeyHash", SkipLocked(connection));
     private readonly HousekeepingOptions _options = options.Value;
     private readonly Counter<long> _deleted = meters.Create(HubTelemetry.MeterName).CreateCounter<long>(
         "integrationhub.housekeeping.deleted", "{row}", "Rows housekeeping deleted: runs past their retention, expired storage entries and browser sessions.");

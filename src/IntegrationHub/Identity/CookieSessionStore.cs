@@ -1,6 +1,5 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
-using System.Text;
 using IntegrationHub.Data;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -78,5 +77,6 @@ internal sealed class CookieSessionStore(IDbContextFactory<HubDbContext> dbFacto
     private DateTimeOffset ExpiresAt(AuthenticationTicket ticket) =>
         ticket.Properties.ExpiresUtc ?? time.GetUtcNow() + IdentityExtensions.CookieLifetime;
 
-    private static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+    /// <summary>Kept as a personal access token is: its SHA-256.</summary>
+    private static string Hash(string key) => AccessTokenFormat.Hash(key);
 }
