@@ -63,7 +63,9 @@ internal sealed class ScenarioSecrets(SecretValues values)
                     encrypted[name] = kept;
                     continue;
                 }
-                errors[field] = [$"The value of {name} reads \"{UnreadableValue}\", and there is no stored value to keep: enter the value."];
+                // Every such header is named, not only the last: each needs its value entered.
+                errors[field] = [.. errors.GetValueOrDefault(field, []),
+                    $"The value of {name} reads \"{UnreadableValue}\", and there is no stored value to keep: enter the value."];
             }
             // Always encrypted, even a value that looks encrypted: what the editor typed is what the run sends.
             encrypted[name] = values.Encrypt(value);
