@@ -30,22 +30,26 @@ public sealed record ScenarioResponse(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt)
 {
-    /// <summary>What a header's value reads as for callers who may not edit the scenario.</summary>
-    public const string HiddenHeaderValue = "(hidden)";
+    /// <summary>
+    /// What a value that may hold a credential reads as for callers who may not edit the scenario: a header's value, and
+    /// a URL's query values.
+    /// </summary>
+    public const string HiddenValue = "(hidden)";
 
     /// <summary>
     /// The scenario as <paramref name="withHeaderValues"/> says: header values are where credentials for the source and
     /// target live (an Authorization or API key header), so only those who may edit the scenario see them, decrypted
-    /// by <paramref name="secrets"/>; the others never cause a value to be decrypted.
+    /// by <paramref name="secrets"/>; the others never cause a value to be decrypted. For them the URLs' query values
+    /// are hidden too, as many APIs take their key there (<c>?api_key=...</c>).
     /// </summary>
     internal static ScenarioResponse From(Scenario s, bool withHeaderValues, ScenarioSecrets secrets) => new(
         s.Id,
         s.Name,
         s.Description,
         s.Enabled,
-        new SourceDto(s.Source.Type, s.Source.Url, Headers(s.Source.Headers, withHeaderValues, secrets)),
+        new SourceDto(s.Source.Type, Url(s.Source.Url, withHeaderValues), Headers(s.Source.Headers, withHeaderValues, secrets)),
         s.SourceScript,
-        new TargetDto(s.Target.Type, s.Target.Url, s.Target.Method, s.Target.Batch, Headers(s.Target.Headers, withHeaderValues, secrets), s.Target.KeyFields),
+        new TargetDto(s.Target.Type, Url(s.Target.Url, withHeaderValues), s.Target.Method, s.Target.Batch, Headers(s.Target.Headers, withHeaderValues, secrets), s.Target.KeyFields),
         s.Cron is null ? null : new ScheduleDto(s.Cron, s.TimeZone),
         new AdvancedDto(s.EnableExternalTriggers, s.AllowAnonymousTriggers, s.MaxConcurrentRuns, s.MaxQueuedRuns, s.TimeoutSeconds, s.MaxAttempts),
         s.Version,
@@ -53,7 +57,24 @@ public sealed record ScenarioResponse(
         s.UpdatedAt);
 
     private static IReadOnlyDictionary<string, string>? Headers(IReadOnlyDictionary<string, string>? headers, bool withValues, ScenarioSecrets secrets) =>
-        withValues ? secrets.Decrypt(headers) : headers?.ToDictionary(h => h.Key, _ => HiddenHeaderValue, StringComparer.OrdinalIgnoreCase);
+        withValues ? secrets.Decrypt(headers) : headers?.ToDictionary(h => h.Key, _ => HiddenValue, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// <paramref name="url"/> with each query value as <see cref="HiddenValue"/> unless <paramref name="withSecrets"/>;
+    /// the parameters' names stay, so a reader still sees what the URL asks for. (A URL with a user name or password
+    /// is refused on save.)
+    /// </summary>
+    private static string? Url(string? url, bool withSecrets)
+    {
+        if (withSecrets || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Query.Length <= 1)
+        {
+            return url;
+        }
+        var query = string.Join('&', uri.Query[1..].Split('&').Select(
+            // A parameter without a value ("?SECRET") may be the key itself.
+            parameter => parameter.IndexOf('=', StringComparison.Ordinal) is > 0 and var equals ? parameter[..(equals + 1)] + HiddenValue : HiddenValue));
+        return $"{uri.GetLeftPart(UriPartial.Path)}?{query}";
+    }
 }
 
 /// <param name="Type"><c>none</c>, <c>http</c> or <c>storage</c> (case-insensitive).</param>

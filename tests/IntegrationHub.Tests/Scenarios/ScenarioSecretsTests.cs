@@ -39,7 +39,25 @@ public sealed class ScenarioSecretsTests
         Assert.Equal(TargetSecret, Assert.Single(listed!.Items).Target.Headers!["X-Api-Key"]);
         using var viewer = hub.CreateHttpClient(await ScenarioTestData.CreateUserTokenAsync(hub, UserRole.Viewer));
         var hidden = await viewer.GetFromJsonAsync<ScenarioResponse>($"/api/v1/scenarios/{created.Id}", TestJson.Options);
-        Assert.Equal(ScenarioResponse.HiddenHeaderValue, hidden!.Source.Headers!["Authorization"]);
+        Assert.Equal(ScenarioResponse.HiddenValue, hidden!.Source.Headers!["Authorization"]);
+    }
+
+    [Fact]
+    public async Task Viewers_ReadTheUrlsWithTheirQueryValuesHidden_EditorsReadThemWhole()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        const string SourceUrl = "https://api.example.com/v2/orders?api_key=k-77f1&page=2&SECRETONLY#top";
+        const string TargetUrl = "https://erp.example.com/import";
+        var created = await ScenarioTestData.CreateScenarioAsync(hub, HttpScenarioJson(SourceUrl, TargetUrl));
+        using var viewer = hub.CreateHttpClient(await ScenarioTestData.CreateUserTokenAsync(hub, UserRole.Viewer));
+        using var admin = hub.CreateAdminClient();
+
+        var asViewer = await viewer.GetFromJsonAsync<ScenarioResponse>($"/api/v1/scenarios/{created.Id}", TestJson.Options);
+        var asEditor = await admin.GetFromJsonAsync<ScenarioResponse>($"/api/v1/scenarios/{created.Id}", TestJson.Options);
+
+        Assert.Equal("https://api.example.com/v2/orders?api_key=(hidden)&page=(hidden)&(hidden)", asViewer!.Source.Url);
+        Assert.Equal(TargetUrl, asViewer.Target.Url);
+        Assert.Equal((SourceUrl, TargetUrl), (asEditor!.Source.Url, asEditor.Target.Url));
     }
 
     [Theory, AllDatabases]
