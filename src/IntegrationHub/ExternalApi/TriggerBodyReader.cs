@@ -38,13 +38,10 @@ internal static class TriggerBodyReader
         HttpRequest request, long maxBytes, DateTimeOffset receivedAt, bool fingerprint, CancellationToken cancellationToken)
     {
         var contentTypeHeader = request.ContentType;
-        BodyKind kind;
         MediaTypeHeaderValue? mediaType = null;
-        if (string.IsNullOrEmpty(contentTypeHeader))
-        {
-            kind = BodyKind.None;
-        }
-        else if (!MediaTypeHeaderValue.TryParse(contentTypeHeader, out mediaType) || (kind = KindOf(mediaType.MediaType.Value)) == BodyKind.None)
+        var known = string.IsNullOrEmpty(contentTypeHeader) ? BodyKind.None
+            : MediaTypeHeaderValue.TryParse(contentTypeHeader, out mediaType) ? KindOf(mediaType.MediaType.Value) : null;
+        if (known is not { } kind)
         {
             return new(null, ExternalApiProblems.UnsupportedContentType(contentTypeHeader));
         }
@@ -293,13 +290,14 @@ internal static class TriggerBodyReader
         }
     }
 
-    private static BodyKind KindOf(string? mediaType) => mediaType?.ToLowerInvariant() switch
+    /// <summary>The kind of body a media type names; null for one the Accept endpoint does not take.</summary>
+    private static BodyKind? KindOf(string? mediaType) => mediaType?.ToLowerInvariant() switch
     {
         "application/json" => BodyKind.Json,
         "application/xml" or "text/xml" => BodyKind.Xml,
         "application/x-www-form-urlencoded" => BodyKind.UrlEncodedForm,
         "multipart/form-data" => BodyKind.MultipartForm,
-        _ => BodyKind.None,
+        _ => null,
     };
 
     private enum BodyKind
