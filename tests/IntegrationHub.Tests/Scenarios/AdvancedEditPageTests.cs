@@ -10,6 +10,9 @@ namespace IntegrationHub.Tests.Scenarios;
 /// <summary>The server-rendered Advanced edit page, read as HTML (the browser tests cover using it).</summary>
 public sealed class AdvancedEditPageTests
 {
+    private static readonly string[] IdKey = ["id"];
+    private static readonly string[] ShopAndIdKey = ["shop", "id"];
+
     [Fact]
     public async Task TriggerHint_IsBuiltFromTheConfiguredPublicAddress_NotFromTheRequest()
     {
@@ -52,6 +55,50 @@ public sealed class AdvancedEditPageTests
         var hint = System.Text.RegularExpressions.Regex.Match(html, "id=\"allow-anonymous-hint\"[^>]*>([^<]*)<");
         Assert.True(hint.Success, "The page has no hint for Allow Anonymous Triggers.");
         Assert.Contains("read its data storage with GetCacheData", hint.Groups[1].Value, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CacheExample_FollowedAsShown_ReadsWhatThePostExampleStored()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenarioId = await IntegrationHub.Tests.Web.WebSteps.CreateScenarioAsync(hub, new
+        {
+            name = "Orders in",
+            sourceScript = "return data.map(d => d.Body);",
+            target = new { type = "storage", keyFields = IdKey },
+            advanced = new { enableExternalTriggers = true, allowAnonymousTriggers = true },
+        });
+        using var browser = await hub.SignInAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+        var html = WebUtility.HtmlDecode(await browser.GetStringAsync($"/scenarios/{scenarioId}/advanced"));
+        using var anonymous = hub.CreateHttpClient();
+
+        var posted = await anonymous.PostAsync($"/ExternalData/Accept/{scenarioId}?wait=30", JsonContent.Create(new { id = 42, total = 99.5 }));
+        var cacheUrl = System.Text.RegularExpressions.Regex.Match(html, "id=\"cache-example\">curl \"([^\"]+)\"([^<]*)</pre>");
+        var read = await anonymous.GetAsync(new Uri(cacheUrl.Groups[1].Value).PathAndQuery);
+
+        Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+        Assert.True(cacheUrl.Success, "The page shows no GetCacheData example.");
+        Assert.Equal("", cacheUrl.Groups[2].Value);
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        Assert.Equal(99.5, (await read.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("total").GetDouble());
+    }
+
+    [Fact]
+    public async Task CacheExample_ForSeveralKeyFields_ShowsAnObjectOfThem()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenarioId = await IntegrationHub.Tests.Web.WebSteps.CreateScenarioAsync(hub, new
+        {
+            name = "Orders by shop",
+            sourceScript = "return data.map(d => d.Body);",
+            target = new { type = "storage", keyFields = ShopAndIdKey },
+            advanced = new { enableExternalTriggers = true },
+        });
+        using var browser = await hub.SignInAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+
+        var html = WebUtility.HtmlDecode(await browser.GetStringAsync($"/scenarios/{scenarioId}/advanced"));
+
+        Assert.Contains($"GetCacheData/{scenarioId}?keyJson={Uri.EscapeDataString("{\"shop\":42,\"id\":42}")}\" \\\n  -H \"Authorization: Bearer <token>\"", html, StringComparison.Ordinal);
     }
 
     [Fact]
