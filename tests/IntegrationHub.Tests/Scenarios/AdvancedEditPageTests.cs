@@ -61,15 +61,7 @@ public sealed class AdvancedEditPageTests
     public async Task CacheExample_FollowedAsShown_ReadsWhatThePostExampleStored()
     {
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
-        var scenarioId = await IntegrationHub.Tests.Web.WebSteps.CreateScenarioAsync(hub, new
-        {
-            name = "Orders in",
-            sourceScript = "return data.map(d => d.Body);",
-            target = new { type = "storage", keyFields = IdKey },
-            advanced = new { enableExternalTriggers = true, allowAnonymousTriggers = true },
-        });
-        using var browser = await hub.SignInAsync(HubHost.AdminEmail, HubHost.AdminPassword);
-        var html = WebUtility.HtmlDecode(await browser.GetStringAsync($"/scenarios/{scenarioId}/advanced"));
+        var (scenarioId, html) = await StorageScenarioPageAsync(hub, IdKey, allowAnonymous: true);
         using var anonymous = hub.CreateHttpClient();
 
         var posted = await anonymous.PostAsync($"/ExternalData/Accept/{scenarioId}?wait=30", JsonContent.Create(new { id = 42, total = 99.5 }));
@@ -87,16 +79,8 @@ public sealed class AdvancedEditPageTests
     public async Task CacheExample_ForSeveralKeyFields_ShowsAnObjectOfThem()
     {
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
-        var scenarioId = await IntegrationHub.Tests.Web.WebSteps.CreateScenarioAsync(hub, new
-        {
-            name = "Orders by shop",
-            sourceScript = "return data.map(d => d.Body);",
-            target = new { type = "storage", keyFields = ShopAndIdKey },
-            advanced = new { enableExternalTriggers = true },
-        });
-        using var browser = await hub.SignInAsync(HubHost.AdminEmail, HubHost.AdminPassword);
 
-        var html = WebUtility.HtmlDecode(await browser.GetStringAsync($"/scenarios/{scenarioId}/advanced"));
+        var (scenarioId, html) = await StorageScenarioPageAsync(hub, ShopAndIdKey, allowAnonymous: false);
 
         Assert.Contains($"GetCacheData/{scenarioId}?keyJson={Uri.EscapeDataString("{\"shop\":42,\"id\":42}")}\" \\\n  -H \"Authorization: Bearer <token>\"", html, StringComparison.Ordinal);
     }
@@ -182,4 +166,18 @@ public sealed class AdvancedEditPageTests
         ["Input.MaxQueuedRuns"] = "1000",
         ["Input.EnableExternalTriggers"] = "true",
     };
+
+    /// <summary>A scenario storing each posted body under <paramref name="keyFields"/>, and its Advanced page as the admin reads it.</summary>
+    private static async Task<(Guid ScenarioId, string Html)> StorageScenarioPageAsync(HubHost hub, string[] keyFields, bool allowAnonymous)
+    {
+        var scenarioId = await IntegrationHub.Tests.Web.WebSteps.CreateScenarioAsync(hub, new
+        {
+            name = "Orders in",
+            sourceScript = "return data.map(d => d.Body);",
+            target = new { type = "storage", keyFields },
+            advanced = new { enableExternalTriggers = true, allowAnonymousTriggers = allowAnonymous },
+        });
+        using var browser = await hub.SignInAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+        return (scenarioId, WebUtility.HtmlDecode(await browser.GetStringAsync($"/scenarios/{scenarioId}/advanced")));
+    }
 }
