@@ -8,7 +8,8 @@ internal sealed partial class RunStore
 {
     /// <summary>
     /// Records an attempt's outcome. A failure the executor calls retryable, with attempts left, goes back to the queue
-    /// after a backoff; any other failure is final. Returns the status recorded, or null when the lease was lost.
+    /// after a backoff; any other failure is final. Returns the status recorded, or null when the lease was lost: the
+    /// run is another node's now, or another attempt's (the same node may claim it again once its lease expired).
     /// </summary>
     public async Task<RunStatus?> CompleteAsync(Run run, RunOutcome outcome, string owner, DateTimeOffset now, CancellationToken cancellationToken) =>
         (await CompleteAsync([new RunCompletion(run, outcome, owner)], now, cancellationToken))[0];
@@ -80,12 +81,12 @@ internal sealed partial class RunStore
                 "FinishedAt" = CASE WHEN "CancelRequestedAt" IS NOT NULL AND @status = 'Queued' THEN @now ELSE @finished END, "AvailableAt" = @available, "LeaseExpiresAt" = NULL, "RecordsIn" = @in, "RecordsOut" = @out, "Log" = @log,
                 "Result" = @result, "Error" = CASE WHEN "CancelRequestedAt" IS NOT NULL AND @status = 'Queued' THEN @cancelled ELSE @error END,
                 "ErrorLine" = @line, "ErrorColumn" = @column
-            WHERE "Id" = @id AND "Status" = 'Running' AND "LeaseOwner" = @owner
+            WHERE "Id" = @id AND "Status" = 'Running' AND "LeaseOwner" = @owner AND "Attempts" = @attempt
             """,
             [
                 ("status", status), ("finished", retry ? null : now), ("now", now), ("available", availableAt), ("in", outcome.RecordsIn),
                 ("out", outcome.RecordsOut), ("log", StoredRunLog.ToJson(outcome.Log)), ("result", outcome.ResultJson),
-                ("error", DatabaseText.Valid(outcome.Error)), ("cancelled", CancelledBeforeItsRetry), ("line", outcome.ErrorLine), ("column", outcome.ErrorColumn), ("id", run.Id), ("owner", owner),
+                ("error", DatabaseText.Valid(outcome.Error)), ("cancelled", CancelledBeforeItsRetry), ("line", outcome.ErrorLine), ("column", outcome.ErrorColumn), ("id", run.Id), ("owner", owner), ("attempt", run.Attempts),
             ]);
     }
 }

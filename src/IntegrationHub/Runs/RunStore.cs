@@ -187,8 +187,9 @@ internal sealed partial class RunStore(HubConnectionString connection, SqliteWri
     /// <summary>
     /// Puts a run this node started but will not finish (shutting down) back on the queue, available at once, or ends it
     /// Cancelled when a user had asked it to stop. The attempt is not counted: the run did not fail, the node left.
+    /// Only <paramref name="run"/>'s attempt is released, never a later one the same node claimed after losing its lease.
     /// </summary>
-    public async Task<bool> ReleaseAsync(Guid runId, string owner, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<bool> ReleaseAsync(Run run, string owner, DateTimeOffset now, CancellationToken cancellationToken)
     {
         using var turn = await writeGate.EnterAsync(SqliteWriteGate.Writers.Release, cancellationToken);
         await using var db = await HubSql.OpenAsync(connection, cancellationToken);
@@ -197,11 +198,12 @@ internal sealed partial class RunStore(HubConnectionString connection, SqliteWri
             """
             UPDATE "Runs" SET "Status" = 'Queued', "Attempts" = "Attempts" - 1, "AvailableAt" = @now, "StartedAt" = NULL,
                 "LeaseOwner" = NULL, "LeaseExpiresAt" = NULL
-            WHERE "Id" = @id AND "Status" = 'Running' AND "LeaseOwner" = @owner AND "CancelRequestedAt" IS NULL
+            WHERE "Id" = @id AND "Status" = 'Running' AND "LeaseOwner" = @owner AND "Attempts" = @attempt AND "CancelRequestedAt" IS NULL
             RETURNING "ScenarioId"
             """);
-        command.Add("id", runId);
+        command.Add("id", run.Id);
         command.Add("owner", owner);
+        command.Add("attempt", run.Attempts);
         command.Add("now", now);
         var released = await ReadIdsAsync(command, cancellationToken);
         await HubSql.ExecuteAsync(db, transaction,
@@ -210,9 +212,9 @@ internal sealed partial class RunStore(HubConnectionString connection, SqliteWri
             new HubSql.Statement(
                 """
                 UPDATE "Runs" SET "Status" = 'Cancelled', "FinishedAt" = @now, "LeaseExpiresAt" = NULL, "Error" = 'Cancelled on request while running.'
-                WHERE "Id" = @id AND "Status" = 'Running' AND "LeaseOwner" = @owner AND "CancelRequestedAt" IS NOT NULL
+                WHERE "Id" = @id AND "Status" = 'Running' AND "LeaseOwner" = @owner AND "Attempts" = @attempt AND "CancelRequestedAt" IS NOT NULL
                 """,
-                [("id", runId), ("owner", owner), ("now", now)]),
+                [("id", run.Id), ("owner", owner), ("attempt", run.Attempts), ("now", now)]),
         ], cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return released.Count == 1;

@@ -237,7 +237,7 @@ internal sealed partial class RunWorker : BackgroundService
             }
             catch (OperationCanceledException) when (_abort.IsCancellationRequested)
             {
-                await _store.ReleaseAsync(run.Id, NodeId, _time.GetUtcNow(), CancellationToken.None);
+                await _store.ReleaseAsync(run, NodeId, _time.GetUtcNow(), CancellationToken.None);
                 LogReleased(_logger, run.Id);
                 return;
             }

@@ -159,7 +159,7 @@ public sealed class RunCancellationTests
         Assert.Equal(1, (await store.SweepExpiredLeasesAsync(now.AddSeconds(15), CancellationToken.None)).Count);
         await store.CompleteAsync(await RunsTestData.GetRunAsync(hub, failing),
             new RunOutcome(false, 0, 0, [], Error: "503 from the target", Retryable: true), "node-a", now, CancellationToken.None);
-        await store.ReleaseAsync(leaving, "node-a", now, CancellationToken.None);
+        await store.ReleaseAsync(await RunsTestData.GetRunAsync(hub, leaving), "node-a", now, CancellationToken.None);
 
         foreach (var runId in new[] { dead, failing, leaving })
         {

@@ -151,7 +151,7 @@ public sealed class RunQueueTests
     [Theory, AllDatabases]
     public Task Enqueue_CountsARunReleasedByAStoppingNode(DatabaseProvider provider) =>
         AssertARunPutBackCountsAsync(provider, async (store, run, time) =>
-            Assert.True(await store.ReleaseAsync(run.Id, "node-a", time.GetUtcNow(), CancellationToken.None)));
+            Assert.True(await store.ReleaseAsync(run, "node-a", time.GetUtcNow(), CancellationToken.None)));
 
     [Theory, AllDatabases]
     public Task Enqueue_CountsARunWhoseLeaseExpired(DatabaseProvider provider) =>

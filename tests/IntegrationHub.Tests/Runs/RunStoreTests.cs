@@ -289,6 +289,33 @@ public sealed class RunStoreTests
     }
 
     [Theory, AllDatabases]
+    public async Task ExpiredLease_ReclaimedByTheSameNode_TheStaleAttemptCanNeitherRecordNorReleaseTheNewOne(DatabaseProvider provider)
+    {
+        // A node that stalled past its lease (a long GC pause, a suspended VM) may claim its own run again while its
+        // first attempt still executes: both attempts are that node's, and only the second may end the run.
+        await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
+        var scenario = await RunsTestData.CreateScenarioAsync(hub);
+        var runId = await RunsTestData.EnqueueAsync(hub, scenario);
+        var store = hub.Services.GetRequiredService<RunStore>();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow.AddSeconds(1));
+        var stale = Assert.Single(await store.ClaimAsync(Node, time, 10, CancellationToken.None)).Run;
+        time.Advance(TimeSpan.FromSeconds(31));
+        await store.SweepExpiredLeasesAsync(time.GetUtcNow(), CancellationToken.None);
+        var current = Assert.Single(await store.ClaimAsync(Node, time, 10, CancellationToken.None)).Run;
+
+        var staleRecord = await store.CompleteAsync(stale, Success(), Node, time.GetUtcNow(), CancellationToken.None);
+        var staleRelease = await store.ReleaseAsync(stale, Node, time.GetUtcNow(), CancellationToken.None);
+        var whileCurrentRuns = await RunsTestData.GetRunAsync(hub, runId);
+        var currentRecord = await store.CompleteAsync(current, Success(), Node, time.GetUtcNow(), CancellationToken.None);
+
+        Assert.Equal((1, 2), (stale.Attempts, current.Attempts));
+        Assert.Null(staleRecord);
+        Assert.False(staleRelease);
+        Assert.Equal((RunStatus.Running, 2), (whileCurrentRuns.Status, whileCurrentRuns.Attempts));
+        Assert.Equal(RunStatus.Succeeded, currentRecord);
+    }
+
+    [Theory, AllDatabases]
     public async Task Release_PutsTheRunBackWithoutCountingTheAttempt(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
@@ -299,7 +326,7 @@ public sealed class RunStoreTests
         var now = time.GetUtcNow();
         await store.ClaimAsync(Node, time, 10, CancellationToken.None);
 
-        Assert.True(await store.ReleaseAsync(runId, Node, now, CancellationToken.None));
+        Assert.True(await store.ReleaseAsync(await RunsTestData.GetRunAsync(hub, runId), Node, now, CancellationToken.None));
 
         var run = await RunsTestData.GetRunAsync(hub, runId);
         Assert.Equal(RunStatus.Queued, run.Status);
