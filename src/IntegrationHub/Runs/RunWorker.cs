@@ -221,52 +221,11 @@ internal sealed partial class RunWorker : BackgroundService
     {
         try
         {
-            RunOutcome outcome;
-            // The executor enforces the scenario's timeout itself and reports where the script was when it hit it. This is
-            // the backstop a few seconds later, so an executor that fails to stop still cannot hold a slot forever.
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(Math.Max(1, scenario.TimeoutSeconds)) + TimeoutBackstopGrace, _time);
-            using var token = CancellationTokenSource.CreateLinkedTokenSource(inFlight.Lease.Token, inFlight.Cancel.Token, timeout.Token);
-            try
+            var outcome = await ExecuteToOutcomeAsync(run, scenario, inFlight);
+            if (outcome is null)
             {
-                outcome = await _executor.ExecuteAsync(run, scenario, inFlight.Log, token.Token);
-            }
-            catch (OperationCanceledException) when (inFlight.Cancel.IsCancellationRequested && !inFlight.Lease.IsCancellationRequested)
-            {
-                inFlight.Log.Write("warn", "Cancelled on request while running.");
-                outcome = new(false, 0, 0, inFlight.Log.Lines(), Error: "Cancelled on request while running.", Cancelled: true);
-            }
-            catch (OperationCanceledException) when (_abort.IsCancellationRequested)
-            {
-                await _store.ReleaseAsync(run.Id, NodeId, _time.GetUtcNow(), CancellationToken.None);
-                LogReleased(_logger, run.Id);
                 return;
             }
-            catch (OperationCanceledException) when (inFlight.Lease.IsCancellationRequested)
-            {
-                // The run was deleted, or another node took it over after our lease expired and records the outcome.
-                if (inFlight.ScenarioDeleted)
-                {
-                    LogStoppedWithItsScenario(_logger, run.Id, run.ScenarioId);
-                }
-                else
-                {
-                    LogLeaseLost(_logger, run.Id);
-                }
-                return;
-            }
-            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
-            {
-                // Not retried: an attempt that used the whole timeout would most likely do so again, holding a slot each time.
-                outcome = Failure($"The run exceeded its timeout of {scenario.TimeoutSeconds} s.", retryable: false);
-            }
-            catch (Exception ex)
-            {
-                // The executor reports expected failures as outcomes; an exception is a surprise (the database went
-                // away, a bug), which another attempt may well not meet.
-                LogExecutionFailed(_logger, run.Id, ex);
-                outcome = Failure(ex.Message, retryable: true);
-            }
-
             var status = await RecordAsync(new RunCompletion(run, outcome, NodeId), inFlight);
             if (status is null)
             {
@@ -292,6 +251,58 @@ internal sealed partial class RunWorker : BackgroundService
             inFlight.Cancel.Dispose();
             // The slot is free, and the scenario may now start its next run.
             _signals.WorkAvailable();
+        }
+    }
+
+    /// <summary>
+    /// Executes the run and turns how it ended into the outcome to record: null when there is none for this node to
+    /// record, because the run was released at shutdown, or deleted, or taken over by another node.
+    /// </summary>
+    private async Task<RunOutcome?> ExecuteToOutcomeAsync(Run run, Scenario scenario, InFlight inFlight)
+    {
+        // The executor enforces the scenario's timeout itself and reports where the script was when it hit it. This is
+        // the backstop a few seconds later, so an executor that fails to stop still cannot hold a slot forever.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(Math.Max(1, scenario.TimeoutSeconds)) + TimeoutBackstopGrace, _time);
+        using var token = CancellationTokenSource.CreateLinkedTokenSource(inFlight.Lease.Token, inFlight.Cancel.Token, timeout.Token);
+        try
+        {
+            return await _executor.ExecuteAsync(run, scenario, inFlight.Log, token.Token);
+        }
+        catch (OperationCanceledException) when (inFlight.Cancel.IsCancellationRequested && !inFlight.Lease.IsCancellationRequested)
+        {
+            inFlight.Log.Write("warn", "Cancelled on request while running.");
+            return new(false, 0, 0, inFlight.Log.Lines(), Error: "Cancelled on request while running.", Cancelled: true);
+        }
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        {
+            await _store.ReleaseAsync(run.Id, NodeId, _time.GetUtcNow(), CancellationToken.None);
+            LogReleased(_logger, run.Id);
+            return null;
+        }
+        catch (OperationCanceledException) when (inFlight.Lease.IsCancellationRequested)
+        {
+            // The run was deleted, or another node took it over after our lease expired and records the outcome.
+            if (inFlight.ScenarioDeleted)
+            {
+                LogStoppedWithItsScenario(_logger, run.Id, run.ScenarioId);
+            }
+            else
+            {
+                LogLeaseLost(_logger, run.Id);
+            }
+            return null;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            // Not retried: an attempt that used the whole timeout would most likely do so again, holding a slot each time.
+            return Failure($"The run exceeded its timeout of {scenario.TimeoutSeconds} s.", retryable: false);
+        }
+        catch (Exception ex)
+        {
+            // The executor reports expected failures as outcomes; an exception is a surprise (the database went
+            // away, a bug), which another attempt may well not meet.
+            LogExecutionFailed(_logger, run.Id, ex);
+            return Failure(ex.Message, retryable: true);
         }
 
         RunOutcome Failure(string error, bool retryable)
