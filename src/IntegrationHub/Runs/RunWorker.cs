@@ -105,16 +105,7 @@ internal sealed partial class RunWorker : BackgroundService
     {
         if (_inFlight.TryGetValue(runId, out var inFlight))
         {
-            try
-            {
-                // Not Cancel(): its callbacks (the HTTP client's, the script engine's) would run on the thread that
-                // raised the request, an HTTP request or the notification listener.
-                _ = inFlight.Cancel.CancelAsync();
-            }
-            catch (ObjectDisposedException)
-            {
-                // The run ended meanwhile.
-            }
+            _ = CancelUnlessEndedAsync(inFlight.Cancel);
         }
     }
 
@@ -128,15 +119,25 @@ internal sealed partial class RunWorker : BackgroundService
                 continue;
             }
             inFlight.ScenarioDeleted = true;
-            try
-            {
-                // As a lost lease ends a run: no outcome, the run's row is gone. Not Cancel(), as in Cancel above.
-                _ = inFlight.Lease.CancelAsync();
-            }
-            catch (ObjectDisposedException)
-            {
-                // The run ended meanwhile.
-            }
+            // As a lost lease ends a run: no outcome, the run's row is gone.
+            _ = CancelUnlessEndedAsync(inFlight.Lease);
+        }
+    }
+
+    /// <summary>
+    /// Cancels one of a run's token sources, unless the run ended meanwhile and disposed it. Not
+    /// <see cref="CancellationTokenSource.Cancel()"/>: its callbacks (the HTTP client's, the script engine's) would run
+    /// on the thread that asked, an HTTP request or the notification listener.
+    /// </summary>
+    private static Task CancelUnlessEndedAsync(CancellationTokenSource source)
+    {
+        try
+        {
+            return source.CancelAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+            return Task.CompletedTask;
         }
     }
 
