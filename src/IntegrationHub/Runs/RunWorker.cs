@@ -321,10 +321,10 @@ internal sealed partial class RunWorker : BackgroundService
     /// <summary>
     /// Records an outcome, trying again with a growing pause while the database is unreachable, full or busy (a restart,
     /// a full disk, a deadlock) for as long as the run is still this node's as far as it knows: its lease, renewed
-    /// meanwhile as long as renewals get through, has not expired, and no renewal found it taken. Giving up sooner (after
-    /// a fixed 16 s, as before) left a run that had finished to wait out its lease and run again: an HTTP target got
-    /// its data twice although this node held the run and its result all along. Any other failure is a fault another
-    /// try would meet again.
+    /// meanwhile as long as renewals get through, has not expired, and no renewal found it taken. Giving up sooner would
+    /// leave a run that had finished to wait out its lease and run again: an HTTP target would get its data twice
+    /// although this node held the run and its result all along. Any other failure is a fault another try would meet
+    /// again.
     /// </summary>
     private async Task<RunStatus?> RecordAsync(RunCompletion completion, InFlight inFlight)
     {
