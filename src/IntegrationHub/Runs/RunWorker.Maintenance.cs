@@ -34,14 +34,7 @@ internal sealed partial class RunWorker
                         // Runs claimed after the renewal started are not in its answer but are ours all the same.
                         else if (inFlight.ClaimedAt < now)
                         {
-                            try
-                            {
-                                await inFlight.Lease.CancelAsync();
-                            }
-                            catch (ObjectDisposedException)
-                            {
-                                // The run ended meanwhile.
-                            }
+                            await CancelUnlessEndedAsync(inFlight.Lease);
                         }
                     }
                 }

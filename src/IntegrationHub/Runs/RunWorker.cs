@@ -105,16 +105,7 @@ internal sealed partial class RunWorker : BackgroundService
     {
         if (_inFlight.TryGetValue(runId, out var inFlight))
         {
-            try
-            {
-                // Not Cancel(): its callbacks (the HTTP client's, the script engine's) would run on the thread that
-                // raised the request, an HTTP request or the notification listener.
-                _ = inFlight.Cancel.CancelAsync();
-            }
-            catch (ObjectDisposedException)
-            {
-                // The run ended meanwhile.
-            }
+            _ = CancelUnlessEndedAsync(inFlight.Cancel);
         }
     }
 
@@ -128,15 +119,25 @@ internal sealed partial class RunWorker : BackgroundService
                 continue;
             }
             inFlight.ScenarioDeleted = true;
-            try
-            {
-                // As a lost lease ends a run: no outcome, the run's row is gone. Not Cancel(), as in Cancel above.
-                _ = inFlight.Lease.CancelAsync();
-            }
-            catch (ObjectDisposedException)
-            {
-                // The run ended meanwhile.
-            }
+            // As a lost lease ends a run: no outcome, the run's row is gone.
+            _ = CancelUnlessEndedAsync(inFlight.Lease);
+        }
+    }
+
+    /// <summary>
+    /// Cancels one of a run's token sources, unless the run ended meanwhile and disposed it. Not
+    /// <see cref="CancellationTokenSource.Cancel()"/>: its callbacks (the HTTP client's, the script engine's) would run
+    /// on the thread that asked, an HTTP request or the notification listener.
+    /// </summary>
+    private static Task CancelUnlessEndedAsync(CancellationTokenSource source)
+    {
+        try
+        {
+            return source.CancelAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+            return Task.CompletedTask;
         }
     }
 
@@ -212,6 +213,13 @@ internal sealed partial class RunWorker : BackgroundService
                 // This attempt's outcome replaces the run's log and error: the earlier attempt stays told of in the log.
                 inFlight.Log.Write("warn", $"Attempt {run.Attempts - 1}: {previousError}");
             }
+            // An attempt of this run still here is one whose lease this node lost while it stalled (a long pause, a
+            // suspended VM), claimed again now: it stops as a lost lease does, and records nothing (RunStore checks
+            // the attempt), while this one is renewed in its place.
+            if (_inFlight.TryGetValue(run.Id, out var stale))
+            {
+                _ = CancelUnlessEndedAsync(stale.Lease);
+            }
             _inFlight[run.Id] = inFlight;
             inFlight.Execution = Task.Run(() => ExecuteOneAsync(run, scenario, inFlight));
         }
@@ -221,52 +229,11 @@ internal sealed partial class RunWorker : BackgroundService
     {
         try
         {
-            RunOutcome outcome;
-            // The executor enforces the scenario's timeout itself and reports where the script was when it hit it. This is
-            // the backstop a few seconds later, so an executor that fails to stop still cannot hold a slot forever.
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(Math.Max(1, scenario.TimeoutSeconds)) + TimeoutBackstopGrace, _time);
-            using var token = CancellationTokenSource.CreateLinkedTokenSource(inFlight.Lease.Token, inFlight.Cancel.Token, timeout.Token);
-            try
+            var outcome = await ExecuteToOutcomeAsync(run, scenario, inFlight);
+            if (outcome is null)
             {
-                outcome = await _executor.ExecuteAsync(run, scenario, inFlight.Log, token.Token);
-            }
-            catch (OperationCanceledException) when (inFlight.Cancel.IsCancellationRequested && !inFlight.Lease.IsCancellationRequested)
-            {
-                inFlight.Log.Write("warn", "Cancelled on request while running.");
-                outcome = new(false, 0, 0, inFlight.Log.Lines(), Error: "Cancelled on request while running.", Cancelled: true);
-            }
-            catch (OperationCanceledException) when (_abort.IsCancellationRequested)
-            {
-                await _store.ReleaseAsync(run, NodeId, _time.GetUtcNow(), CancellationToken.None);
-                LogReleased(_logger, run.Id);
                 return;
             }
-            catch (OperationCanceledException) when (inFlight.Lease.IsCancellationRequested)
-            {
-                // The run was deleted, or another node took it over after our lease expired and records the outcome.
-                if (inFlight.ScenarioDeleted)
-                {
-                    LogStoppedWithItsScenario(_logger, run.Id, run.ScenarioId);
-                }
-                else
-                {
-                    LogLeaseLost(_logger, run.Id);
-                }
-                return;
-            }
-            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
-            {
-                // Not retried: an attempt that used the whole timeout would most likely do so again, holding a slot each time.
-                outcome = Failure($"The run exceeded its timeout of {scenario.TimeoutSeconds} s.", retryable: false);
-            }
-            catch (Exception ex)
-            {
-                // The executor reports expected failures as outcomes; an exception is a surprise (the database went
-                // away, a bug), which another attempt may well not meet.
-                LogExecutionFailed(_logger, run.Id, ex);
-                outcome = Failure(ex.Message, retryable: true);
-            }
-
             var status = await RecordAsync(new RunCompletion(run, outcome, NodeId), inFlight);
             if (status is null)
             {
@@ -287,11 +254,64 @@ internal sealed partial class RunWorker : BackgroundService
         }
         finally
         {
-            _inFlight.TryRemove(run.Id, out _);
+            // Only this attempt's entry: a later attempt of the run (above) may have taken its place.
+            _inFlight.TryRemove(KeyValuePair.Create(run.Id, inFlight));
             inFlight.Lease.Dispose();
             inFlight.Cancel.Dispose();
             // The slot is free, and the scenario may now start its next run.
             _signals.WorkAvailable();
+        }
+    }
+
+    /// <summary>
+    /// Executes the run and turns how it ended into the outcome to record: null when there is none for this node to
+    /// record, because the run was released at shutdown, or deleted, or taken over by another node.
+    /// </summary>
+    private async Task<RunOutcome?> ExecuteToOutcomeAsync(Run run, Scenario scenario, InFlight inFlight)
+    {
+        // The executor enforces the scenario's timeout itself and reports where the script was when it hit it. This is
+        // the backstop a few seconds later, so an executor that fails to stop still cannot hold a slot forever.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(Math.Max(1, scenario.TimeoutSeconds)) + TimeoutBackstopGrace, _time);
+        using var token = CancellationTokenSource.CreateLinkedTokenSource(inFlight.Lease.Token, inFlight.Cancel.Token, timeout.Token);
+        try
+        {
+            return await _executor.ExecuteAsync(run, scenario, inFlight.Log, token.Token);
+        }
+        catch (OperationCanceledException) when (inFlight.Cancel.IsCancellationRequested && !inFlight.Lease.IsCancellationRequested)
+        {
+            inFlight.Log.Write("warn", "Cancelled on request while running.");
+            return new(false, 0, 0, inFlight.Log.Lines(), Error: "Cancelled on request while running.", Cancelled: true);
+        }
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        {
+            await _store.ReleaseAsync(run, NodeId, _time.GetUtcNow(), CancellationToken.None);
+            LogReleased(_logger, run.Id);
+            return null;
+        }
+        catch (OperationCanceledException) when (inFlight.Lease.IsCancellationRequested)
+        {
+            // The run was deleted, or another node took it over after our lease expired and records the outcome.
+            if (inFlight.ScenarioDeleted)
+            {
+                LogStoppedWithItsScenario(_logger, run.Id, run.ScenarioId);
+            }
+            else
+            {
+                LogLeaseLost(_logger, run.Id);
+            }
+            return null;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            // Not retried: an attempt that used the whole timeout would most likely do so again, holding a slot each time.
+            return Failure($"The run exceeded its timeout of {scenario.TimeoutSeconds} s.", retryable: false);
+        }
+        catch (Exception ex)
+        {
+            // The executor reports expected failures as outcomes; an exception is a surprise (the database went
+            // away, a bug), which another attempt may well not meet.
+            LogExecutionFailed(_logger, run.Id, ex);
+            return Failure(ex.Message, retryable: true);
         }
 
         RunOutcome Failure(string error, bool retryable)
@@ -309,10 +329,10 @@ internal sealed partial class RunWorker : BackgroundService
     /// <summary>
     /// Records an outcome, trying again with a growing pause while the database is unreachable, full or busy (a restart,
     /// a full disk, a deadlock) for as long as the run is still this node's as far as it knows: its lease, renewed
-    /// meanwhile as long as renewals get through, has not expired, and no renewal found it taken. Giving up sooner (after
-    /// a fixed 16 s, as before) left a run that had finished to wait out its lease and run again: an HTTP target got
-    /// its data twice although this node held the run and its result all along. Any other failure is a fault another
-    /// try would meet again.
+    /// meanwhile as long as renewals get through, has not expired, and no renewal found it taken. Giving up sooner would
+    /// leave a run that had finished to wait out its lease and run again: an HTTP target would get its data twice
+    /// although this node held the run and its result all along. Any other failure is a fault another try would meet
+    /// again.
     /// </summary>
     private async Task<RunStatus?> RecordAsync(RunCompletion completion, InFlight inFlight)
     {
@@ -381,42 +401,4 @@ internal sealed partial class RunWorker : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} released to the queue at shutdown")]
     private static partial void LogReleased(ILogger logger, Guid runId);
-
-    private sealed class InFlight(
-        Guid scenarioId, int attempt, DateTimeOffset claimedAt, DateTimeOffset leaseExpiresAt, CancellationTokenSource lease, CancellationTokenSource cancel, RunLog log)
-    {
-        private long _leaseExpiresAtTicks = leaseExpiresAt.UtcTicks;
-        private volatile bool _scenarioDeleted;
-
-        public Guid ScenarioId { get; } = scenarioId;
-
-        /// <summary>Set before <see cref="Lease"/> is cancelled because the run's scenario was deleted, for the node's log.</summary>
-        public bool ScenarioDeleted
-        {
-            get => _scenarioDeleted;
-            set => _scenarioDeleted = value;
-        }
-
-        public int Attempt { get; } = attempt;
-        public DateTimeOffset ClaimedAt { get; } = claimedAt;
-
-        /// <summary>
-        /// When this node's lease on the run expires, as far as it knows: from the claim, then from each renewal that
-        /// held it. Written by the lease loop, read by the run's own task.
-        /// </summary>
-        public DateTimeOffset LeaseExpiresAt
-        {
-            get => new(Interlocked.Read(ref _leaseExpiresAtTicks), TimeSpan.Zero);
-            set => Interlocked.Exchange(ref _leaseExpiresAtTicks, value.UtcTicks);
-        }
-
-        /// <summary>Cancelled when this node lost the run (its lease) or shuts down past its timeout.</summary>
-        public CancellationTokenSource Lease { get; } = lease;
-        /// <summary>Cancelled when a user cancelled the run.</summary>
-        public CancellationTokenSource Cancel { get; } = cancel;
-        public RunLog Log { get; } = log;
-        // Only the publisher's loop reads and writes it.
-        public int PublishedLines { get; set; }
-        public Task Execution { get; set; } = Task.CompletedTask;
-    }
 }
