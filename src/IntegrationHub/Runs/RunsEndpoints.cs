@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Linq.Expressions;
 using System.Text.Json;
 using IntegrationHub.Data;
@@ -170,8 +171,10 @@ internal static class RunsEndpoints
         {
             CancelResult.Cancelled => TypedResults.Ok(RunDetails.From(run)),
             CancelResult.Stopping => TypedResults.Accepted($"/api/v1/runs/{id}", RunDetails.From(run)),
-            _ => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The run has ended",
+            CancelResult.Ended => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The run has ended",
                 detail: $"Run {id} is {run.Status}; only a Queued or Running run can be cancelled."),
+            // Every value is named above: a new one fails here until it is given its own answer, instead of passing for Ended.
+            _ => throw new UnreachableException($"CancelAsync answered {result}, which CancelRun does not know."),
         };
     }
 
