@@ -1,4 +1,3 @@
-using Cronos;
 using IntegrationHub.Data;
 using IntegrationHub.Hosting;
 using IntegrationHub.Scenarios;
@@ -70,7 +69,8 @@ internal sealed partial class RunScheduler(
         var queued = 0;
         foreach (var s in scenarios)
         {
-            if (!TryParse(s.Cron!, s.TimeZone, out var cron, out var zone))
+            // By the rules the save checked, so that a schedule that was saved runs.
+            if (!ScenarioSchedule.TryParse(s.Cron!, s.TimeZone, out var schedule, out _))
             {
                 LogInvalidSchedule(logger, s.Id, s.Cron!, s.TimeZone);
                 continue;
@@ -79,7 +79,7 @@ internal sealed partial class RunScheduler(
             if (s.NextOccurrenceAt is not { } due)
             {
                 // Newly scheduled: the first occurrence is the next one from now.
-                await AdvanceAsync(db, s.Id, null, cron.GetNextOccurrence(now, zone), cancellationToken);
+                await AdvanceAsync(db, s.Id, null, schedule.Next(now), cancellationToken);
                 continue;
             }
             if (due > now)
@@ -87,7 +87,7 @@ internal sealed partial class RunScheduler(
                 continue;
             }
 
-            foreach (var occurrence in OccurrencesToRun(cron, zone, due, now, LateNotMissed))
+            foreach (var occurrence in OccurrencesToRun(schedule, due, now, LateNotMissed))
             {
                 var result = await queue.EnqueueAsync(
                     new NewRun(s.WorkspaceId, s.Id, TriggerKind.Schedule, s.MaxAttempts, s.MaxQueuedRuns, ScheduledFor: occurrence),
@@ -107,7 +107,7 @@ internal sealed partial class RunScheduler(
                         break;
                 }
             }
-            await AdvanceAsync(db, s.Id, due, cron.GetNextOccurrence(now, zone), cancellationToken);
+            await AdvanceAsync(db, s.Id, due, schedule.Next(now), cancellationToken);
         }
         return queued;
     }
@@ -123,20 +123,10 @@ internal sealed partial class RunScheduler(
     /// of them when <paramref name="due"/> is at most <paramref name="lateNotMissed"/> old, else only the latest.
     /// </summary>
     internal static IReadOnlyList<DateTimeOffset> OccurrencesToRun(
-        CronExpression cron, TimeZoneInfo zone, DateTimeOffset due, DateTimeOffset now, TimeSpan lateNotMissed)
+        ScenarioSchedule schedule, DateTimeOffset due, DateTimeOffset now, TimeSpan lateNotMissed)
     {
-        var occurrences = cron.GetOccurrences(due, now, zone, fromInclusive: true, toInclusive: true);
+        var occurrences = schedule.Occurrences(due, now);
         return now - due <= lateNotMissed ? [.. occurrences.DefaultIfEmpty(due)] : [occurrences.LastOrDefault(due)];
-    }
-
-    internal static bool TryParse(string expression, string? timeZone, out CronExpression cron, out TimeZoneInfo zone)
-    {
-        // As the save checked it, so that a schedule that was saved runs.
-        zone = TimeZoneInfo.Utc;
-        var parsed = ScenarioValidator.TryParseCron(expression, out var expressionParsed, out _)
-            && (string.IsNullOrWhiteSpace(timeZone) || ScenarioValidator.TryFindTimeZone(timeZone, out zone));
-        cron = expressionParsed!;
-        return parsed;
     }
 
     private static Task<int> AdvanceAsync(HubDbContext db, Guid scenarioId, DateTimeOffset? from, DateTimeOffset? next, CancellationToken cancellationToken) =>

@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using System.Linq.Expressions;
 using System.Text.Json;
 using IntegrationHub.Data;
 using IntegrationHub.Hosting;
 using IntegrationHub.Identity;
+using IntegrationHub.Scenarios;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -54,7 +56,7 @@ internal static class RunsEndpoints
             .FirstOrDefaultAsync(cancellationToken);
         if (scenario is null)
         {
-            return NotFound("scenario", id);
+            return ScenarioProblems.NotFound(id);
         }
 
         var result = await queue.EnqueueAsync(
@@ -98,7 +100,7 @@ internal static class RunsEndpoints
         Guid id, HttpContext context, HubDbContext db, CancellationToken cancellationToken)
     {
         var run = await FindAsync(db, id, context.Caller(), cancellationToken);
-        return run is null ? NotFound("run", id) : TypedResults.Ok(RunDetails.From(run));
+        return run is null ? RunNotFound(id) : TypedResults.Ok(RunDetails.From(run));
     }
 
     public static async Task<Results<Accepted<RunDetails>, ProblemHttpResult>> RetryRun(
@@ -108,7 +110,7 @@ internal static class RunsEndpoints
         var run = await FindAsync(db, id, caller, cancellationToken);
         if (run is null)
         {
-            return NotFound("run", id);
+            return RunNotFound(id);
         }
         if (run.Status is RunStatus.Queued or RunStatus.Running)
         {
@@ -121,7 +123,7 @@ internal static class RunsEndpoints
             .FirstOrDefaultAsync(cancellationToken);
         if (scenario is null)
         {
-            return NotFound("scenario", run.ScenarioId);
+            return ScenarioProblems.NotFound(run.ScenarioId);
         }
 
         var result = await queue.EnqueueAsync(
@@ -152,7 +154,7 @@ internal static class RunsEndpoints
             .Select(column)
             .Select(json => new { json })
             .FirstOrDefaultAsync(cancellationToken);
-        return found is null ? NotFound("run", id)
+        return found is null ? RunNotFound(id)
             : found.json is null ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No {what}", detail: $"Run {id} has no stored {what}.")
             : TypedResults.Text(found.json, "application/json");
     }
@@ -163,14 +165,16 @@ internal static class RunsEndpoints
         var caller = context.Caller();
         if (await cancellation.CancelAsync(id, caller.WorkspaceId, cancellationToken) is not var (result, run))
         {
-            return NotFound("run", id);
+            return RunNotFound(id);
         }
         return result switch
         {
             CancelResult.Cancelled => TypedResults.Ok(RunDetails.From(run)),
             CancelResult.Stopping => TypedResults.Accepted($"/api/v1/runs/{id}", RunDetails.From(run)),
-            _ => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The run has ended",
+            CancelResult.Ended => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The run has ended",
                 detail: $"Run {id} is {run.Status}; only a Queued or Running run can be cancelled."),
+            // Every value is named above: a new one fails here until it is given its own answer, instead of passing for Ended.
+            _ => throw new UnreachableException($"CancelAsync answered {result}, which CancelRun does not know."),
         };
     }
 
@@ -180,7 +184,7 @@ internal static class RunsEndpoints
     {
         if (result is EnqueueResult.ScenarioGone gone)
         {
-            return NotFound("scenario", gone.ScenarioId);
+            return ScenarioProblems.NotFound(gone.ScenarioId);
         }
         if (result.AcceptedRunId is not { } runId)
         {
@@ -189,14 +193,14 @@ internal static class RunsEndpoints
         // The scenario may be deleted between the enqueue's commit and this read; its delete cascades to its runs, so
         // the run is gone with it (this was a 500). It answers as if the delete had come first.
         var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
-        return run is null ? NotFound("scenario", scenarioId) : TypedResults.Accepted($"/api/v1/runs/{runId}", RunDetails.From(run));
+        return run is null ? ScenarioProblems.NotFound(scenarioId) : TypedResults.Accepted($"/api/v1/runs/{runId}", RunDetails.From(run));
     }
 
     private static Task<Run?> FindAsync(HubDbContext db, Guid id, HubCaller caller, CancellationToken cancellationToken) =>
         db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id && r.WorkspaceId == caller.WorkspaceId, cancellationToken);
 
-    private static ProblemHttpResult NotFound(string what, Guid id) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No such {what}", detail: $"There is no {what} {id}.");
+    private static ProblemHttpResult RunNotFound(Guid id) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such run", detail: $"There is no run {id}.");
 }
 
 /// <summary>A run as lists show it.</summary>

@@ -54,7 +54,7 @@ internal static class ScenarioEndpoints
         Guid id, HttpContext context, HubDbContext db, ScenarioSecrets secrets, CancellationToken cancellationToken)
     {
         var scenario = await FindAsync(db.Scenarios.AsNoTracking(), id, context, cancellationToken);
-        return scenario is null ? NotFound(id) : TypedResults.Ok(ScenarioResponse.From(scenario, context.Caller().CanEdit, secrets));
+        return scenario is null ? ScenarioProblems.NotFound(id) : TypedResults.Ok(ScenarioResponse.From(scenario, context.Caller().CanEdit, secrets));
     }
 
     public static async Task<Results<Created<ScenarioResponse>, ValidationProblem>> CreateAsync(
@@ -89,7 +89,7 @@ internal static class ScenarioEndpoints
         var scenario = await FindAsync(db.Scenarios, id, context, cancellationToken);
         if (scenario is null)
         {
-            return NotFound(id);
+            return ScenarioProblems.NotFound(id);
         }
 
         var errors = ScenarioValidator.Validate(request, sandbox, out var scriptError);
@@ -104,7 +104,7 @@ internal static class ScenarioEndpoints
             {
                 if (request.Version is { } expected && expected != scenario.Version)
                 {
-                    return StaleVersion(scenario.Version);
+                    return ScenarioProblems.StaleVersion(scenario.Version);
                 }
                 var (storedSource, storedTarget) = (scenario.Source.Headers, scenario.Target.Headers);
                 ScenarioValidator.Apply(request, scenario, time.GetUtcNow());
@@ -127,15 +127,12 @@ internal static class ScenarioEndpoints
                     scenario = await FindAsync(db.Scenarios, id, context, cancellationToken);
                     if (scenario is null)
                     {
-                        return NotFound(id);
+                        return ScenarioProblems.NotFound(id);
                     }
                 }
                 catch (DbUpdateConcurrencyException)
                 {
-                    return TypedResults.Problem(
-                        statusCode: StatusCodes.Status409Conflict,
-                        title: "Scenario busy",
-                        detail: "The scenario was saved by others again and again while this request tried to; send it again.");
+                    return ScenarioProblems.Busy();
                 }
             }
         }
@@ -152,7 +149,7 @@ internal static class ScenarioEndpoints
         var scenario = db.Scenarios.Where(s => s.Id == id && s.WorkspaceId == caller.WorkspaceId);
         if (!await scenario.AnyAsync(cancellationToken))
         {
-            return NotFound(id);
+            return ScenarioProblems.NotFound(id);
         }
         // Once begun, the deletion is finished even if the caller goes away: a scenario is not left with half its history.
         await housekeeper.DeleteRunsOfScenarioAsync(id, CancellationToken.None);
@@ -174,7 +171,7 @@ internal static class ScenarioEndpoints
         triggerCache.Evict(id);
         // Its runs in flight went with it: stop them now, not at their node's next lease renewal (Runs/RunCancellation).
         await context.RequestServices.GetRequiredService<Runs.RunCancellation>().StopRunsOfDeletedScenarioAsync(id, CancellationToken.None);
-        return deleted == 0 ? NotFound(id) : TypedResults.NoContent();
+        return deleted == 0 ? ScenarioProblems.NotFound(id) : TypedResults.NoContent();
     }
 
     /// <summary>The scenario when it belongs to the caller's workspace; another workspace's reads as absent.</summary>
@@ -183,11 +180,6 @@ internal static class ScenarioEndpoints
         var caller = context.Caller();
         return scenarios.FirstOrDefaultAsync(s => s.Id == id && s.WorkspaceId == caller.WorkspaceId, cancellationToken);
     }
-
-    internal static ProblemHttpResult NotFound(Guid id) => TypedResults.Problem(
-        statusCode: StatusCodes.Status404NotFound,
-        title: "Scenario not found",
-        detail: $"There is no scenario {id} in your workspace.");
 
     private static ValidationProblem Invalid(Dictionary<string, string[]> errors, Scripting.ScriptSyntaxError? scriptError) =>
         TypedResults.ValidationProblem(
@@ -199,9 +191,4 @@ internal static class ScenarioEndpoints
                 {
                     ["scriptError"] = new { message = scriptError.Message, line = scriptError.Line, column = scriptError.Column },
                 });
-
-    private static ProblemHttpResult StaleVersion(int current) => TypedResults.Problem(
-        statusCode: StatusCodes.Status409Conflict,
-        title: "The scenario was changed meanwhile",
-        detail: $"Someone saved this scenario after you read it (it is now at version {current}). Read it again and reapply your changes.");
 }

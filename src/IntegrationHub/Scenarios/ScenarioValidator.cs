@@ -1,8 +1,6 @@
 using System.Collections.Frozen;
-using Cronos;
 using IntegrationHub.Connectors;
 using IntegrationHub.Scripting;
-using TimeZoneConverter;
 
 namespace IntegrationHub.Scenarios;
 
@@ -76,19 +74,21 @@ internal static class ScenarioValidator
 
         if (request.Schedule is { Cron: { } cron } schedule && !string.IsNullOrWhiteSpace(cron))
         {
-            if (!TryParseCron(cron, out var expression, out var cronError))
+            // The expression and the zone are checked apart, not through ScenarioSchedule.TryParse, so that a request wrong
+            // in both hears of both, each under its own field.
+            if (!ScenarioSchedule.TryParseCron(cron, out var expression, out var cronError))
             {
                 errors["schedule.cron"] = [cronError];
             }
             // Any cron that fires at all fires within one 400-year Gregorian cycle; one that never does (30 February)
             // would be saved and then silently never run.
-            else if (expression!.GetNextOccurrence(DateTime.UnixEpoch) is null)
+            else if (expression.GetNextOccurrence(DateTime.UnixEpoch) is null)
             {
                 errors["schedule.cron"] = [$"'{cron.Trim()}' never occurs (no date matches it)."];
             }
-            if (!string.IsNullOrWhiteSpace(schedule.TimeZone) && !TryFindTimeZone(schedule.TimeZone, out _))
+            if (!ScenarioSchedule.TryFindTimeZone(schedule.TimeZone, out _, out var zoneError))
             {
-                errors["schedule.timeZone"] = [UnknownTimeZone(schedule.TimeZone)];
+                errors["schedule.timeZone"] = [zoneError];
             }
         }
         else if (!string.IsNullOrWhiteSpace(request.Schedule?.TimeZone))
@@ -144,14 +144,14 @@ internal static class ScenarioValidator
             target.Headers,
             target.KeyFields);
 
-        var cron = NullIfEmpty(request.Schedule?.Cron) is { } text ? string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)) : null;
-        var timeZone = cron is null ? null : NullIfEmpty(request.Schedule?.TimeZone) is { } typed ? CanonicalTimeZoneId(typed) : null;
+        var cron = NullIfEmpty(request.Schedule?.Cron) is { } text ? ScenarioSchedule.NormalizeCron(text) : null;
+        var timeZone = cron is null ? null : NullIfEmpty(request.Schedule?.TimeZone) is { } typed ? ScenarioSchedule.CanonicalTimeZoneId(typed) : null;
         var resumed = !wasEnabled && scenario.Enabled;
         if (cron != scenario.Cron || timeZone != scenario.TimeZone || scenario.NextOccurrenceAt is null || resumed)
         {
             // A changed or resumed schedule starts from now: occurrences of the old one, or those that fell while the
             // scenario was disabled, are not owed.
-            scenario.NextOccurrenceAt = NextOccurrence(cron, timeZone, now);
+            scenario.NextOccurrenceAt = cron is not null && ScenarioSchedule.TryParse(cron, timeZone, out var schedule, out _) ? schedule.Next(now) : null;
         }
         scenario.Cron = cron;
         scenario.TimeZone = timeZone;
@@ -163,75 +163,6 @@ internal static class ScenarioValidator
         scenario.TimeoutSeconds = advanced.TimeoutSeconds ?? defaults.TimeoutSeconds;
         scenario.MaxAttempts = advanced.MaxAttempts ?? defaults.MaxAttempts;
         scenario.UpdatedAt = now;
-    }
-
-    /// <summary>
-    /// Parses five fields, or six with seconds, apart by any white space; Cronos tells five from six only by the format
-    /// flag. The scheduler parses with this too, so every saved schedule runs.
-    /// </summary>
-    public static bool TryParseCron(string cron, out CronExpression? expression, out string error)
-    {
-        expression = null;
-        var fields = cron.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
-        if (fields is not (5 or 6) && !cron.TrimStart().StartsWith('@'))
-        {
-            error = $"A cron expression has 5 fields, or 6 with seconds; this one has {fields}.";
-            return false;
-        }
-        try
-        {
-            expression = CronExpression.Parse(cron.Trim(), fields == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard);
-            error = "";
-            return true;
-        }
-        catch (CronFormatException ex)
-        {
-            error = $"Invalid cron expression: {ex.Message}";
-            return false;
-        }
-    }
-
-    /// <summary>An IANA or a Windows time zone id, on every platform (the hub runs without ICU, which .NET would need to map them).</summary>
-    /// <summary>What a save, and the schedule's preview, say of a zone <see cref="TryFindTimeZone"/> does not know.</summary>
-    public static string UnknownTimeZone(string id) => $"Unknown time zone '{id}'.";
-
-    public static bool TryFindTimeZone(string id, out TimeZoneInfo zone)
-    {
-        if (TZConvert.TryGetTimeZoneInfo(id.Trim(), out var found))
-        {
-            zone = found;
-            return true;
-        }
-        zone = TimeZoneInfo.Utc;
-        return false;
-    }
-
-    /// <summary>
-    /// The id to save for a zone typed as <paramref name="id"/>, spelt as its own naming system spells it: "europe/berlin"
-    /// is saved as "Europe/Berlin", "utc" as "UTC", "w. europe standard time" as "W. Europe Standard Time". The lookup
-    /// ignores case, so the zone was found, but the text was saved as typed and shown so everywhere.
-    /// </summary>
-    public static string CanonicalTimeZoneId(string id)
-    {
-        var trimmed = id.Trim();
-        return KnownTimeZoneIds.TryGetValue(trimmed, out var known) ? known
-            : TryFindTimeZone(trimmed, out var zone) ? zone.Id
-            : trimmed;
-    }
-
-    private static readonly FrozenDictionary<string, string> KnownTimeZoneIds = TZConvert.KnownIanaTimeZoneNames
-        .Concat(TZConvert.KnownWindowsTimeZoneIds)
-        .DistinctBy(name => name, StringComparer.OrdinalIgnoreCase)
-        .ToFrozenDictionary(name => name, StringComparer.OrdinalIgnoreCase);
-
-    private static DateTimeOffset? NextOccurrence(string? cron, string? timeZone, DateTimeOffset now)
-    {
-        if (cron is null || !TryParseCron(cron, out var expression, out _))
-        {
-            return null;
-        }
-        var zone = timeZone is not null && TryFindTimeZone(timeZone, out var found) ? found : TimeZoneInfo.Utc;
-        return expression!.GetNextOccurrence(now, zone);
     }
 
     private static void CheckRange(Dictionary<string, string[]> errors, string field, int? value, int max)

@@ -47,7 +47,7 @@ internal static class StorageEndpoints
     {
         if (!await OwnsScenarioAsync(db, id, context, cancellationToken))
         {
-            return ScenarioEndpoints.NotFound(id);
+            return ScenarioProblems.NotFound(id);
         }
 
         if (keyJson is null)
@@ -76,7 +76,7 @@ internal static class StorageEndpoints
         var caller = context.Caller();
         if (!await OwnsScenarioAsync(db, id, context, cancellationToken))
         {
-            return ScenarioEndpoints.NotFound(id);
+            return ScenarioProblems.NotFound(id);
         }
         if (!TryReadKey(keyJson, out var key, out var keyProblem))
         {
@@ -146,7 +146,7 @@ internal static class StorageEndpoints
     {
         if (!await OwnsScenarioAsync(db, id, context, cancellationToken))
         {
-            return ScenarioEndpoints.NotFound(id);
+            return ScenarioProblems.NotFound(id);
         }
         if (!TryReadKey(keyJson, out var key, out var keyProblem))
         {

@@ -87,18 +87,6 @@ public sealed class RunSchedulerTests
         Assert.Equal(runs.Count, runs.Select(r => r.ScheduledFor).Distinct().Count());
     }
 
-    [Theory]
-    [InlineData("*/15 * * * *", null, true)]
-    [InlineData("0 */5 * * * *", "Europe/Berlin", true)]
-    [InlineData("not a cron", null, false)]
-    [InlineData("* * * * *", "Mars/Olympus_Mons", false)]
-    [InlineData("0 3 * * *", "W. Europe Standard Time", true)]
-    // Fields apart by tabs, as the save counted them: the scheduler read the first as six fields and never ran it.
-    [InlineData("* * \t * * *", null, true)]
-    [InlineData("*\t*\t*\t*\t*", null, true)]
-    public void Schedules_AcceptFiveOrSixFieldsAndIanaOrWindowsZones(string cron, string? zone, bool valid) =>
-        Assert.Equal(valid, RunScheduler.TryParse(cron, zone, out _, out _));
-
     [Fact]
     public void ResumingADisabledScenario_DoesNotOweTheOccurrencesThatFellMeanwhile()
     {
