@@ -8,8 +8,7 @@ namespace IntegrationHub.Scenarios;
 /// <summary>
 /// A scenario's schedule: its cron expression and the time zone its times are read in (UTC when none is given). The
 /// rules for both live here alone: a save checks them, the Edit page's preview shows what they make of the text, and
-/// the scheduler runs by them. When each had its own copy, a schedule the save accepted (fields apart by tabs) was one
-/// the scheduler could not read, and never ran.
+/// the scheduler runs by them, so a schedule the save accepts is always one the scheduler can read.
 /// </summary>
 internal sealed record ScenarioSchedule(CronExpression Expression, TimeZoneInfo Zone)
 {
