@@ -222,11 +222,20 @@ internal static class ExternalApiEndpoints
             }
             return IdentityProblems.TriggerFromAnotherSite();
         }
-        if (settings is null || settings.WorkspaceId != caller.WorkspaceId || (trigger && !settings.EnableExternalTriggers))
+        var reaches = settings is not null && settings.WorkspaceId == caller.WorkspaceId && (!trigger || settings.EnableExternalTriggers);
+        var mayDo = trigger ? caller.CanTrigger : caller.CanRead;
+        if ((!reaches || !mayDo) && settings is { EnableExternalTriggers: true, AllowsAnonymous: true })
+        {
+            // Anyone who knows the URL may call it. Credentials that do not reach it (another workspace's sign-in in the
+            // browser, a role too low) must not make that less: the call goes ahead as an anonymous one, not as the caller.
+            context.User = new ClaimsPrincipal(new ClaimsIdentity());
+            return null;
+        }
+        if (!reaches)
         {
             return ExternalApiProblems.ScenarioNotFound(scenarioId);
         }
-        if (trigger ? !caller.CanTrigger : !caller.CanRead)
+        if (!mayDo)
         {
             return ExternalApiProblems.Forbidden(trigger ? "trigger scenarios (Operator or above)" : "read storage (Viewer or above)");
         }

@@ -568,6 +568,28 @@ public sealed class ExternalApiEndpointsTests
     }
 
     [Theory, AllDatabases]
+    public async Task AnonymousScenario_CalledWithCredentialsThatDoNotReachIt_RunsAsAnAnonymousCall(DatabaseProvider provider)
+    {
+        // A browser signed in to another workspace, or a Viewer's token: without them the call would run, so with them too.
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(anonymous: true));
+        var closed = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var stranger = hub.CreateHttpClient(await ScenarioTestData.CreateUserTokenAsync(hub, UserRole.Admin, otherWorkspace: true));
+        using var viewer = hub.CreateHttpClient(await ScenarioTestData.CreateUserTokenAsync(hub, UserRole.Viewer));
+
+        var fromStranger = await stranger.PostAsJsonAsync($"/ExternalData/Accept/{scenario.Id}", new { id = 1 });
+        var cacheForStranger = await stranger.GetAsync($"/ExternalData/GetCacheData/{scenario.Id}");
+        var fromViewer = await viewer.GetAsync($"/ExternalData/Accept/{scenario.Id}");
+        var closedToStranger = await stranger.GetAsync($"/ExternalData/Accept/{closed.Id}");
+        var closedToViewer = await viewer.GetAsync($"/ExternalData/Accept/{closed.Id}");
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK), (fromStranger.StatusCode, cacheForStranger.StatusCode, fromViewer.StatusCode));
+        Assert.Null((await ScenarioTestData.GetRunAsync(hub, RunId(fromStranger))).TriggeredBy);
+        Assert.Null((await ScenarioTestData.GetRunAsync(hub, RunId(fromViewer))).TriggeredBy);
+        Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.Forbidden), (closedToStranger.StatusCode, closedToViewer.StatusCode));
+    }
+
+    [Theory, AllDatabases]
     public async Task Accept_OtherWorkspaceOrTriggersDisabledOrUnknown_Returns404Alike(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);
