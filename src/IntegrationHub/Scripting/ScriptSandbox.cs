@@ -1,4 +1,3 @@
-using Acornima;
 using Acornima.Ast;
 using IntegrationHub.Storage;
 using Jint;
@@ -16,17 +15,8 @@ namespace IntegrationHub.Scripting;
 /// </summary>
 public sealed partial class ScriptSandbox : IDisposable
 {
-    private const string SourceName = "SourceScript";
-
-    // A script is a function body: `return` at top level ends it. Parsing it as a script that allows that (rather
-    // than wrapping it in a function) keeps every line and column the user sees exactly where they wrote it.
-    private static readonly ScriptPreparationOptions Preparation = new()
-    {
-        ParsingOptions = new ScriptParsingOptions { AllowReturnOutsideFunction = true },
-    };
-
     // Reads `data` as the script sees it: a top-level `const data` or `let data` of its own shadows the global.
-    private static readonly Prepared<Script> DataAsTheScriptSeesIt = Engine.PrepareScript("data", SourceName, strict: true);
+    private static readonly Prepared<Script> DataAsTheScriptSeesIt = Engine.PrepareScript("data", ScriptSyntax.SourceName, strict: true);
 
     private static readonly TimeSpan CacheIdleTime = TimeSpan.FromHours(1);
     private static readonly TimeSpan MaxRegexTime = TimeSpan.FromSeconds(10);
@@ -50,55 +40,6 @@ public sealed partial class ScriptSandbox : IDisposable
 
     /// <summary>How many more scripts could start on this node right now.</summary>
     internal int FreeTurns => _turns.CurrentCount;
-
-    /// <summary>The first syntax error in <paramref name="script"/> (1-based line and column), or null when it parses.</summary>
-    public ScriptSyntaxError? CheckSyntax(string script)
-    {
-        ArgumentNullException.ThrowIfNull(script);
-        try
-        {
-            Engine.PrepareScript(script, SourceName, strict: true, Preparation);
-            return null;
-        }
-        catch (ScriptPreparationException ex) when (ex.InnerException is ParseErrorException parse)
-        {
-            return new ScriptSyntaxError(parse.Description, parse.LineNumber, parse.Column + 1);
-        }
-        // Jint prepares no script nested more than 256 levels deep (a sum of 300 terms is 300 levels), and the parser
-        // runs out of stack at some thousands; both escaped as a 500 on save, and as an exception out of a run.
-        catch (ScriptPreparationException ex) when (ex.InnerException is ScriptPreparationException or InsufficientExecutionStackException)
-        {
-            var (line, column) = ex.InnerException is InsufficientExecutionStackException ? (1, 1) : FirstTooDeep(script);
-            return new ScriptSyntaxError(
-                $"The script nests more than {MaxNesting} levels deep (brackets, operators or calls inside one another; "
-                + "a + b + c ... counts one level per +), which the engine cannot run. Split long expressions into steps, "
-                + "with a loop or an array's join for instance.", line, column);
-        }
-    }
-
-    // Jint's own limit on the depth of a script's syntax tree (its ScriptWalker), not a setting.
-    private const int MaxNesting = 256;
-
-    /// <summary>Where the syntax tree first goes deeper than <see cref="MaxNesting"/> (1-based), read without recursion.</summary>
-    private static (int Line, int Column) FirstTooDeep(string script)
-    {
-        var parser = new Parser(new ParserOptions { AllowReturnOutsideFunction = true });
-        var pending = new Stack<(Node Node, int Depth)>();
-        pending.Push((parser.ParseScript(script, SourceName, strict: true), 1));
-        while (pending.TryPop(out var next))
-        {
-            if (next.Depth > MaxNesting)
-            {
-                return (next.Node.Location.Start.Line, next.Node.Location.Start.Column + 1);
-            }
-            foreach (var child in next.Node.ChildNodes)
-            {
-                // Jint walks each function's body on its own: nested functions do not add up.
-                pending.Push((child, child is IFunction ? 1 : next.Depth + 1));
-            }
-        }
-        return (1, 1);
-    }
 
     /// <summary>
     /// Waits, without holding a thread, until fewer than <see cref="ScriptingOptions.MaxConcurrentScripts"/> scripts
@@ -233,13 +174,13 @@ public sealed partial class ScriptSandbox : IDisposable
             // The appended `return;` makes a script that falls off its end complete with undefined rather than with
             // the value of its last expression, so "no return" reliably means "use data". It sits on its own line
             // after the user's text, so it shifts no position the user sees.
-            var script = Engine.PrepareScript(invocation.Script + "\nreturn;", SourceName, strict: true, Preparation);
+            var script = Engine.PrepareScript(invocation.Script + "\nreturn;", ScriptSyntax.SourceName, strict: true, ScriptSyntax.Preparation);
             prepared = new PreparedScript(invocation.ScenarioVersion, invocation.Script, script, null);
         }
         catch (ScriptPreparationException)
         {
             // Parse the user's text alone for the error, so it points at what they wrote, never at the appended line.
-            var error = CheckSyntax(invocation.Script) ?? new ScriptSyntaxError("Unexpected end of script", LastLine(invocation.Script), 1);
+            var error = ScriptSyntax.Check(invocation.Script) ?? new ScriptSyntaxError("Unexpected end of script", LastLine(invocation.Script), 1);
             prepared = new PreparedScript(invocation.ScenarioVersion, invocation.Script, null, error);
         }
 

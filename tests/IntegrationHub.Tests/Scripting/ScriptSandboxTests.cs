@@ -43,51 +43,6 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
 {
     private static readonly TimeSpan Generous = TimeSpan.FromMinutes(1);
 
-    [Fact]
-    public void CheckSyntax_ValidScriptWithTopLevelReturn_ReturnsNull() =>
-        Assert.Null(fixture.Sandbox().CheckSyntax("const x = data.length;\nreturn [{ x }];"));
-
-    [Fact]
-    public void CheckSyntax_MissingExpression_ReportsOneBasedLineAndColumn()
-    {
-        var error = fixture.Sandbox().CheckSyntax("const a = 1;\n  const b = ;");
-
-        Assert.NotNull(error);
-        Assert.Equal(2, error.Line);
-        Assert.Equal(13, error.Column);
-        Assert.Contains("Unexpected token", error.Message, StringComparison.Ordinal);
-    }
-
-    // Jint prepares nothing nested past 256 levels, and the parser runs out of stack at some thousands: both threw out
-    // of CheckSyntax, a 500 on save.
-    [Theory]
-    [InlineData("sum")]
-    [InlineData("brackets")]
-    [InlineData("nots")]
-    [InlineData("objects")]
-    [InlineData("thousands")]
-    public void CheckSyntax_NestedTooDeep_ReportsItAsAnErrorOfTheScript(string shape)
-    {
-        var error = fixture.Sandbox().CheckSyntax(DeepScript(shape));
-
-        Assert.NotNull(error);
-        Assert.Contains("nests more than 256 levels", error.Message, StringComparison.Ordinal);
-        Assert.True(error.Line >= 1 && error.Column >= 1);
-    }
-
-    [Fact]
-    public void CheckSyntax_NestedTooDeep_PointsIntoTheDeepPart()
-    {
-        var error = fixture.Sandbox().CheckSyntax("const ok = 1;\nreturn " + string.Concat(Enumerable.Repeat("[", 300)) + string.Concat(Enumerable.Repeat("]", 300)) + ";");
-
-        Assert.Equal(2, error!.Line);
-        Assert.InRange(error.Column, 250, 310);
-    }
-
-    [Fact]
-    public void CheckSyntax_NestedFunctions_DoNotAddUpTowardsTheDepthLimit() =>
-        Assert.Null(fixture.Sandbox().CheckSyntax(string.Concat(Enumerable.Repeat("function f() {", 300)) + string.Concat(Enumerable.Repeat("}", 300))));
-
     /// <summary>A script deeper than Jint prepares; "thousands" deep enough that the parser itself runs out of stack.</summary>
     internal static string DeepScript(string shape) => shape switch
     {
@@ -98,10 +53,6 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
         "thousands" => "return " + new string('[', 100_000) + new string(']', 100_000) + ";",
         _ => throw new ArgumentOutOfRangeException(nameof(shape)),
     };
-
-    [Fact]
-    public void CheckSyntax_SloppyModeOnlyConstruct_IsRejectedBecauseScriptsAreStrict() =>
-        Assert.NotNull(fixture.Sandbox().CheckSyntax("with (data) { }"));
 
     [Fact]
     public void Execute_ReturnedArray_BecomesTheRecords()
