@@ -19,7 +19,7 @@ internal static partial class ScriptErrors
     public static bool IsScriptFailure(Exception ex) =>
         ex is JintException or OperationCanceledException or TimeoutException or ScriptStorageException or OutOfMemoryException;
 
-    public static ScriptError Describe(Exception ex, Engine engine, ScriptHost host, TimeSpan timeout, ScriptingOptions options)
+    public static ScriptError Describe(Exception ex, Engine engine, ScriptJson json, TimeSpan timeout, ScriptingOptions options)
     {
         if (ex is JavaScriptException js)
         {
@@ -29,12 +29,12 @@ internal static partial class ScriptErrors
                 ? (madeLine, madeColumn)
                 : (js.Location.Start.Line, js.Location.Start.Column + 1);
             var where = line > 0 ? $" (line {line}, column {column})" : "";
-            return new ScriptError(ScriptErrorKind.Runtime, $"{ErrorText(js, host)}{where}.", line > 0 ? line : null, line > 0 ? column : null);
+            return new ScriptError(ScriptErrorKind.Runtime, $"{ErrorText(js, json)}{where}.", line > 0 ? line : null, line > 0 ? column : null);
         }
 
         if (ex is PromiseRejectedException rejection)
         {
-            return DescribeRejection(rejection.RejectedValue, host, "");
+            return DescribeRejection(rejection.RejectedValue, json, "");
         }
 
         // The limits below throw from deep inside the interpreter with no position; the engine's call stack still
@@ -63,7 +63,7 @@ internal static partial class ScriptErrors
     /// A promise's rejection as its throw would read: "TypeError: x is not a function (line 2, column 3)" where the
     /// error was made, or the value itself for a rejection with a non-error ("Uncaught (in promise) {"code":42}").
     /// </summary>
-    public static ScriptError DescribeRejection(JsValue reason, ScriptHost host, string addendum)
+    public static ScriptError DescribeRejection(JsValue reason, ScriptJson json, string addendum)
     {
         string message;
         try
@@ -74,16 +74,16 @@ internal static partial class ScriptErrors
         {
             message = "";
         }
-        var text = ErrorText(reason, message, host, uncaught: "Uncaught (in promise)");
+        var text = ErrorText(reason, message, json, uncaught: "Uncaught (in promise)");
         var (line, column) = reason is ObjectInstance made ? WhereMade(made) : (null, null);
         var where = line is null ? "" : $" (line {line}, column {column})";
         return new ScriptError(ScriptErrorKind.Runtime, $"{text}{where}{addendum}.", line, column);
     }
 
     /// <summary>"TypeError: x is not a function", or the thrown value itself for a throw of a non-error.</summary>
-    public static string ErrorText(JavaScriptException ex, ScriptHost host) => ErrorText(ex.Error, ex.Message, host, uncaught: "Uncaught");
+    public static string ErrorText(JavaScriptException ex, ScriptJson json) => ErrorText(ex.Error, ex.Message, json, uncaught: "Uncaught");
 
-    private static string ErrorText(JsValue thrownValue, string message, ScriptHost host, string uncaught)
+    private static string ErrorText(JsValue thrownValue, string message, ScriptJson json, string uncaught)
     {
         try
         {
@@ -95,7 +95,7 @@ internal static partial class ScriptErrors
                 return message.Length == 0 ? name.AsString() : $"{name.AsString()}: {message}";
             }
             return thrownValue is ObjectInstance thrown
-                ? $"{uncaught} {host.Format(thrown, MaxThrownValueChars)}"
+                ? $"{uncaught} {json.Format(thrown, MaxThrownValueChars)}"
                 : $"{uncaught} {message}";
         }
         catch (Exception inner) when (IsScriptFailure(inner))

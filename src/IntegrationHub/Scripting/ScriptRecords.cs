@@ -16,9 +16,9 @@ internal static class ScriptRecords
 {
     /// <summary>The run's result for what the script returned (or left in <c>data</c>): its records, or why it has none.</summary>
     /// <param name="maxBytes">The records' JSON may take no more than the memory the script may allocate.</param>
-    public static ScriptResult From(ScriptLog log, ScriptHost host, JsValue result, long maxBytes)
+    public static ScriptResult From(ScriptLog log, ScriptJson json, JsValue result, long maxBytes)
     {
-        if (host.IsArray(result) && ScriptHost.FirstRecordWithoutJson((ObjectInstance)result) is { } hole)
+        if (json.IsArray(result) && ScriptJson.FirstRecordWithoutJson((ObjectInstance)result) is { } hole)
         {
             return ScriptResult.Failed(log, new ScriptError(ScriptErrorKind.InvalidData,
                 $"The script's records hold undefined, a function or a symbol at index {hole}, which has no JSON form (a callback of map that returned nothing?); leave such entries out, with filter for instance.",
@@ -29,7 +29,7 @@ internal static class ScriptRecords
         bool written;
         try
         {
-            written = host.TryWriteJson(result, buffer);
+            written = json.TryWrite(result, buffer);
         }
         catch (OutputTooLargeException)
         {
@@ -40,7 +40,7 @@ internal static class ScriptRecords
         {
             // A BigInt, a cycle, a toJSON that throws: the script itself had run to its end.
             return ScriptResult.Failed(log, new ScriptError(ScriptErrorKind.InvalidData,
-                $"The script's records cannot be turned into JSON: {ScriptErrors.ErrorText(ex, host)}.", null, null));
+                $"The script's records cannot be turned into JSON: {ScriptErrors.ErrorText(ex, json)}.", null, null));
         }
 
         if (!written)
@@ -55,10 +55,10 @@ internal static class ScriptRecords
             return ScriptResult.Failed(log, new ScriptError(ScriptErrorKind.InvalidData, $"The script's records cannot be passed on: {problem}.", null, null));
         }
 
-        var json = Encoding.UTF8.GetString(buffer.WrittenSpan);
+        var records = Encoding.UTF8.GetString(buffer.WrittenSpan);
         return ArrayLength(buffer.WrittenSpan) is { } count
-            ? new ScriptResult(json, count, log.Lines, null)
-            : new ScriptResult($"[{json}]", 1, log.Lines, null);
+            ? new ScriptResult(records, count, log.Lines, null)
+            : new ScriptResult($"[{records}]", 1, log.Lines, null);
     }
 
     /// <summary>How many elements the JSON <paramref name="json"/> holds when it is an array; null for any other value.</summary>

@@ -88,12 +88,13 @@ public sealed partial class ScriptSandbox : IDisposable
         using var deadline = new CancellationTokenSource(timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         using var engine = new Engine(options => Configure(options, timeout, linked.Token));
-        var host = new ScriptHost(engine, invocation, _storage, log, _time, linked.Token);
+        var json = new ScriptJson(engine);
+        var host = new ScriptHost(engine, json, invocation, _storage, log, _time, linked.Token);
 
         JsValue data;
         try
         {
-            data = host.ParseJson(invocation.DataJson);
+            data = json.Parse(invocation.DataJson);
         }
         catch (JavaScriptException ex)
         {
@@ -110,11 +111,11 @@ public sealed partial class ScriptSandbox : IDisposable
             if (unobserved.First is { } rejected)
             {
                 // As Node.js ends a process on one: the work that promise did (its storage writes among it) is not whole.
-                return ScriptResult.Failed(log, ScriptErrors.DescribeRejection(rejected, host, "; the script did not await that promise or catch its error"));
+                return ScriptResult.Failed(log, ScriptErrors.DescribeRejection(rejected, json, "; the script did not await that promise or catch its error"));
             }
             // No return value: the script worked on `data` in place (or assigned it anew).
             var result = completion.IsUndefined() ? engine.Evaluate(DataAsTheScriptSeesIt) : completion;
-            return ScriptRecords.From(log, host, result, _options.MemoryLimitBytes);
+            return ScriptRecords.From(log, json, result, _options.MemoryLimitBytes);
         }
         catch (Exception ex) when (ScriptErrors.IsScriptFailure(ex))
         {
@@ -123,7 +124,7 @@ public sealed partial class ScriptSandbox : IDisposable
                 throw new OperationCanceledException("The run was cancelled while its script ran.", ex, cancellationToken);
             }
 
-            var error = ScriptErrors.Describe(ex, engine, host, timeout, _options);
+            var error = ScriptErrors.Describe(ex, engine, json, timeout, _options);
             LogScriptFailed(_logger, invocation.ScenarioId, invocation.RunId, error.Kind);
             return ScriptResult.Failed(log, error);
         }
