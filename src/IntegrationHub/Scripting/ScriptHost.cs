@@ -232,18 +232,6 @@ internal sealed class ScriptHost(
         }
     }
 
-    private static void Wait(Task task, string function)
-    {
-        try
-        {
-            task.GetAwaiter().GetResult();
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            throw new ScriptStorageException(function, ex);
-        }
-    }
-
     private static JsValue Argument(JsValue[] arguments, int index) => index < arguments.Length ? arguments[index] : JsValue.Undefined;
 
     private static string Describe(JsValue value) =>

@@ -680,7 +680,7 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
             const deletedStored = storage.delete('stored');
             return [{ before, read, missingIsUndefined: missing === undefined, deleted, deletedAgain, deletedStored, after: storage.get('stored') ?? null }];
             """;
-        var invocation = Invocation(script) with { WorkspaceId = scenario.WorkspaceId, ScenarioId = scenario.Id };
+        var invocation = Invocation(script) with { ScenarioId = scenario.Id };
 
         var result = hub.Services.GetRequiredService<ScriptSandbox>().Execute(invocation, CancellationToken.None);
 
@@ -716,7 +716,7 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
         var scenario = await CreateScenarioAsync(hub);
         var sandbox = hub.Services.GetRequiredService<ScriptSandbox>();
 
-        var result = sandbox.Execute(Invocation("const k = 'a';\nstorage.set(k);") with { WorkspaceId = scenario.WorkspaceId, ScenarioId = scenario.Id }, CancellationToken.None);
+        var result = sandbox.Execute(Invocation("const k = 'a';\nstorage.set(k);") with { ScenarioId = scenario.Id }, CancellationToken.None);
 
         Assert.Equal(ScriptErrorKind.Runtime, result.Error!.Kind);
         Assert.StartsWith("TypeError: storage.set: the value must be a JSON value", result.Error.Message, StringComparison.Ordinal);
@@ -740,5 +740,5 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
         fixture.Sandbox().Execute(Invocation(script, dataJson, timeout), CancellationToken.None);
 
     private static ScriptInvocation Invocation(string script, string dataJson = "[]", TimeSpan? timeout = null) =>
-        new(Guid.NewGuid(), Guid.NewGuid(), 1, script, Guid.NewGuid(), TriggerKind.Manual, dataJson, timeout ?? Generous, new StorageChanges(maxKeys: 100));
+        new(Guid.NewGuid(), 1, script, Guid.NewGuid(), TriggerKind.Manual, dataJson, timeout ?? Generous, new StorageChanges(maxKeys: 100));
 }
