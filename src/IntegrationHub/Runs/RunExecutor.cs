@@ -58,7 +58,7 @@ public sealed partial class RunExecutor(
             {
                 // The script gets what is left of the run's time, so its timeout failure (with the line it was on)
                 // fires before the run's own deadline.
-                var invocation = new ScriptInvocation(scenario.WorkspaceId, scenario.Id, scenario.Version, scenario.SourceScript,
+                var invocation = new ScriptInvocation(scenario.Id, scenario.Version, scenario.SourceScript,
                     run.Id, run.Trigger, input.Json, deadline - time.GetUtcNow(), storage, log);
                 var script = await sandbox.ExecuteAsync(invocation, cancellationToken);
                 if (script.Error is { } error)

@@ -2,7 +2,6 @@ using IntegrationHub.Data;
 using IntegrationHub.Housekeeping;
 using IntegrationHub.Hosting;
 using IntegrationHub.Identity;
-using IntegrationHub.Scripting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -58,11 +57,11 @@ internal static class ScenarioEndpoints
     }
 
     public static async Task<Results<Created<ScenarioResponse>, ValidationProblem>> CreateAsync(
-        ScenarioRequest request, HttpContext context, HubDbContext db, ScriptSandbox sandbox, ScenarioTriggerCache triggerCache,
+        ScenarioRequest request, HttpContext context, HubDbContext db, ScenarioTriggerCache triggerCache,
         ScenarioSecrets secrets, TimeProvider time, CancellationToken cancellationToken)
     {
         var caller = context.Caller();
-        var errors = ScenarioValidator.Validate(request, sandbox, out var scriptError);
+        var errors = ScenarioValidator.Validate(request, out var scriptError);
         if (errors.Count > 0)
         {
             return Invalid(errors, scriptError);
@@ -83,7 +82,7 @@ internal static class ScenarioEndpoints
     }
 
     public static async Task<Results<Ok<ScenarioResponse>, ProblemHttpResult, ValidationProblem>> ReplaceAsync(
-        Guid id, ScenarioRequest request, HttpContext context, HubDbContext db, ScriptSandbox sandbox, ScenarioTriggerCache triggerCache,
+        Guid id, ScenarioRequest request, HttpContext context, HubDbContext db, ScenarioTriggerCache triggerCache,
         ScenarioSecrets secrets, TimeProvider time, CancellationToken cancellationToken)
     {
         var scenario = await FindAsync(db.Scenarios, id, context, cancellationToken);
@@ -92,7 +91,7 @@ internal static class ScenarioEndpoints
             return ScenarioProblems.NotFound(id);
         }
 
-        var errors = ScenarioValidator.Validate(request, sandbox, out var scriptError);
+        var errors = ScenarioValidator.Validate(request, out var scriptError);
         if (errors.Count > 0)
         {
             return Invalid(errors, scriptError);

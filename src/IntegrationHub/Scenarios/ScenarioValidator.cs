@@ -23,7 +23,7 @@ internal static class ScenarioValidator
 
     /// <summary>The problems with <paramref name="request"/>; empty when it may be saved.</summary>
     /// <param name="scriptError">The script's syntax error, reported with its line and column.</param>
-    public static Dictionary<string, string[]> Validate(ScenarioRequest request, ScriptSandbox sandbox, out ScriptSyntaxError? scriptError)
+    public static Dictionary<string, string[]> Validate(ScenarioRequest request, out ScriptSyntaxError? scriptError)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         scriptError = null;
@@ -110,7 +110,7 @@ internal static class ScenarioValidator
         {
             errors["sourceScript"] = [$"The Source Script is at most {ScenarioLimits.SourceScriptMaxLength:N0} characters; this one has {request.SourceScript.Length:N0}."];
         }
-        else if (!string.IsNullOrWhiteSpace(request.SourceScript) && sandbox.CheckSyntax(request.SourceScript) is { } syntax)
+        else if (!string.IsNullOrWhiteSpace(request.SourceScript) && ScriptSyntax.Check(request.SourceScript) is { } syntax)
         {
             scriptError = syntax;
             errors["sourceScript"] = [$"Line {syntax.Line}, column {syntax.Column}: {syntax.Message}"];

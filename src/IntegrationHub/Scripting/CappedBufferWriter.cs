@@ -5,7 +5,7 @@ namespace IntegrationHub.Scripting;
 /// <summary>
 /// A buffer that refuses to grow past <paramref name="limitBytes"/>. A script value written as JSON can be far larger
 /// than the memory the script holds (one 16 MiB string referenced 75 times is 1.2 GB of JSON), and the script's memory
-/// limit is not checked while the hub writes it. <see cref="ScriptHost.TryWriteJson"/> stops the walk near the limit;
+/// limit is not checked while the hub writes it. <see cref="ScriptJson.TryWrite"/> stops the walk near the limit;
 /// this holds it to the byte.
 /// </summary>
 internal sealed class CappedBufferWriter(long limitBytes) : IBufferWriter<byte>

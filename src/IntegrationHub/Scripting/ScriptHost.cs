@@ -3,7 +3,6 @@ using IntegrationHub.Data;
 using IntegrationHub.Storage;
 using Jint;
 using Jint.Native;
-using Jint.Native.Json;
 using Jint.Native.Function;
 using Jint.Native.Object;
 using Jint.Runtime;
@@ -27,24 +26,15 @@ namespace IntegrationHub.Scripting;
 /// </remarks>
 internal sealed class ScriptHost(
     Engine engine,
+    ScriptJson json,
     ScriptInvocation invocation,
     ScenarioStorage storage,
     ScriptLog log,
     TimeProvider time,
     CancellationToken cancellationToken)
 {
-    private JsonParser? _parser;
-    private JsonSerializer? _serializer;
-    private JsValue? _isArray;
-
-    // Deep enough for the data a script is given: the deepest value inside the hub's wrappers around it.
-    private JsonParser Parser => _parser ??= new JsonParser(engine, HubJson.MaxDepth);
-    private JsonSerializer Serializer => _serializer ??= new JsonSerializer(engine);
-
     public void Install()
     {
-        // Array.isArray as the engine made it, before the script could replace it: the hub asks it what the script returned.
-        _isArray = engine.Intrinsics.Array.Get("isArray");
         // Atomics.wait blocks the script's thread in .NET, where neither the timeout nor a cancel reaches it; a script
         // runs alone on its engine, so shared memory has no use here anyway.
         engine.Global.Delete("Atomics");
@@ -76,82 +66,6 @@ internal sealed class ScriptHost(
         engine.SetValue("run", runObject);
     }
 
-    /// <summary>Parses JSON text into a script value.</summary>
-    public JsValue ParseJson(string json) => Parser.Parse(json);
-
-    /// <summary>Whether <paramref name="value"/> is an array by the engine's own <c>Array.isArray</c>, which sees through proxies.</summary>
-    public bool IsArray(JsValue value) =>
-        value is ObjectInstance && TypeConverter.ToBoolean(engine.Invoke(_isArray ?? engine.Intrinsics.Array.Get("isArray"), value));
-
-    /// <summary>
-    /// The index of the first element of the array <paramref name="records"/> with no JSON form (undefined, a hole, a
-    /// function, a symbol), which JSON would pass on as <c>null</c>; null when there is none.
-    /// </summary>
-    public static ulong? FirstRecordWithoutJson(ObjectInstance records)
-    {
-        var length = TypeConverter.ToLength(records.Get("length"));
-        for (var i = 0UL; i < length; i++)
-        {
-            var record = records.Get(i);
-            if (record.IsUndefined() || record.IsSymbol() || record is Function)
-            {
-                return i;
-            }
-        }
-        return null;
-    }
-
-    /// <summary>
-    /// Writes a script value as JSON into <paramref name="buffer"/>, no more than its limit; false when the value has no
-    /// JSON form (undefined, a function, a symbol).
-    /// </summary>
-    /// <param name="cut">Past the limit, write what fits (a log line's start) instead of throwing.</param>
-    /// <exception cref="OutputTooLargeException">The JSON is larger than the buffer's limit.</exception>
-    /// <param name="markCycles">Write a member that leads back to an object on its own path as <c>"[Circular]"</c>
-    /// (as Node.js logs it) instead of failing: for the log, never for what is stored or passed on.</param>
-    /// <param name="finiteNumbersOnly">Throw a TypeError for NaN or Infinity anywhere in the value, which JSON writes as null.</param>
-    public bool TryWriteJson(JsValue value, CappedBufferWriter buffer, bool cut = false, bool markCycles = false, bool finiteNumbersOnly = false)
-    {
-        // Jint builds the whole text before it writes any of it, so the buffer's limit alone would come too late: a
-        // replacer that returns each value as it is counts the characters of the strings and names on the way, which
-        // the JSON holds at least as many bytes of, and ends the walk once they pass the limit.
-        var budget = buffer.LimitBytes;
-        // The objects from the root down to the one being written; a replacer is called with the member's holder as this.
-        var path = markCycles ? new List<ObjectInstance>() : null;
-        var replacer = new ClrFunction(engine, "budget", (holder, arguments) =>
-        {
-            var (key, value) = (Argument(arguments, 0), Argument(arguments, 1));
-            if (finiteNumbersOnly && value.IsNumber() && !double.IsFinite(value.AsNumber()))
-            {
-                throw new NonFiniteNumberException(value);
-            }
-            if (path is not null && value is ObjectInstance member)
-            {
-                var holderAt = path.FindLastIndex(o => ReferenceEquals(o, holder));
-                path.RemoveRange(holderAt + 1, path.Count - holderAt - 1);
-                if (path.Exists(o => ReferenceEquals(o, member)))
-                {
-                    return Circular;
-                }
-                path.Add(member);
-            }
-            var valueLength = value.IsString() ? value.AsString().Length : 0;
-            budget -= (key.IsString() ? key.AsString().Length : 0) + valueLength;
-            if (budget >= 0)
-            {
-                return value;
-            }
-            // Cut: the string that passes the limit keeps its start, and what follows it is left out.
-            var left = budget + valueLength;
-            return !cut ? throw new OutputTooLargeException(buffer.LimitBytes)
-                : left > 0 ? new JsString(value.AsString()[..(int)left])
-                : JsValue.Undefined;
-        });
-        return Serializer.Serialize(value, replacer, JsValue.Undefined, buffer);
-    }
-
-    private static readonly JsString Circular = new("[Circular]");
-
     private ClrFunction Function(string name, Func<JsValue, JsValue[], JsValue> body, int length) =>
         new(engine, name, body, length);
 
@@ -161,11 +75,11 @@ internal sealed class ScriptHost(
         {
             return JsValue.Undefined;
         }
-        var json = invocation.Storage.TryGet(key, time.GetUtcNow(), out var pending)
+        var stored = invocation.Storage.TryGet(key, time.GetUtcNow(), out var pending)
             ? pending
             : Wait(storage.GetAsync(invocation.ScenarioId, key, cancellationToken), "storage.get");
         // Absent reads as undefined, so a stored null stays distinguishable from no entry.
-        return json is null ? JsValue.Undefined : ParseJson(json);
+        return stored is null ? JsValue.Undefined : json.Parse(stored);
     }
 
     private JsValue StorageSet(JsValue thisObject, JsValue[] arguments)
@@ -177,7 +91,7 @@ internal sealed class ScriptHost(
         bool written;
         try
         {
-            written = TryWriteJson(value, buffer);
+            written = json.TryWrite(value, buffer);
         }
         catch (OutputTooLargeException ex)
         {
@@ -239,79 +153,11 @@ internal sealed class ScriptHost(
             {
                 line.Append(' ');
             }
-            line.Append(Format(arguments[i], limit - line.Length));
+            line.Append(json.Format(arguments[i], limit - line.Length));
         }
         log.Write(level, line.ToString());
         return JsValue.Undefined;
     };
-
-    /// <summary>
-    /// console.log's way, at most about <paramref name="maxChars"/> characters of it: strings as they are, errors as
-    /// "Name: message", other values as JSON.
-    /// </summary>
-    internal string Format(JsValue value, int maxChars)
-    {
-        if (value.IsString())
-        {
-            var text = value.AsString();
-            return text.Length > maxChars ? text[..maxChars] : text;
-        }
-        if (value.IsUndefined() || value.IsSymbol() || value is Function)
-        {
-            return value.ToString();
-        }
-        if (value is JsError)
-        {
-            try
-            {
-                return TypeConverter.ToString(value);
-            }
-            catch (JavaScriptException)
-            {
-                // Its name or message is a getter, or its toString, that throws: logging must never fail the run.
-                return "[an error that cannot be shown]";
-            }
-        }
-
-        // A character takes at most four bytes of UTF-8.
-        var buffer = new CappedBufferWriter(4L * maxChars);
-        try
-        {
-            return TryWriteJson(value, buffer, cut: true) ? Encoding.UTF8.GetString(buffer.WrittenSpan) : value.ToString();
-        }
-        catch (OutputTooLargeException)
-        {
-            // Cut, its start still filled the buffer.
-            return Encoding.UTF8.GetString(buffer.WrittenSpan);
-        }
-        catch (JavaScriptException) when (value is JsBigInt)
-        {
-            return $"{value}n";
-        }
-        catch (JavaScriptException)
-        {
-            // A cycle, most likely: its JSON with the way back marked.
-            return FormatMarkingCycles(value, maxChars);
-        }
-    }
-
-    private string FormatMarkingCycles(JsValue value, int maxChars)
-    {
-        var buffer = new CappedBufferWriter(4L * maxChars);
-        try
-        {
-            return TryWriteJson(value, buffer, cut: true, markCycles: true) ? Encoding.UTF8.GetString(buffer.WrittenSpan) : value.ToString();
-        }
-        catch (OutputTooLargeException)
-        {
-            return Encoding.UTF8.GetString(buffer.WrittenSpan);
-        }
-        catch (JavaScriptException)
-        {
-            // No JSON form even so (a BigInt inside, a toJSON that throws): logging must never fail the run.
-            return value.ToString();
-        }
-    }
 
     /// <summary>
     /// The key's canonical JSON; null for a key no entry can have (far too long, nested too deep, not valid Unicode),
@@ -324,7 +170,7 @@ internal sealed class ScriptHost(
         var buffer = new CappedBufferWriter(4L * StorageKey.MaxBytes);
         try
         {
-            if (!TryWriteJson(key, buffer, finiteNumbersOnly: true))
+            if (!json.TryWrite(key, buffer, finiteNumbersOnly: true))
             {
                 throw new JavaScriptException(engine.Intrinsics.TypeError, $"{function}: the key must be a JSON value, not {Describe(key)}.");
             }
@@ -386,18 +232,6 @@ internal sealed class ScriptHost(
         }
     }
 
-    private static void Wait(Task task, string function)
-    {
-        try
-        {
-            task.GetAwaiter().GetResult();
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            throw new ScriptStorageException(function, ex);
-        }
-    }
-
     private static JsValue Argument(JsValue[] arguments, int index) => index < arguments.Length ? arguments[index] : JsValue.Undefined;
 
     private static string Describe(JsValue value) =>
@@ -405,12 +239,6 @@ internal sealed class ScriptHost(
         : value.IsString() ? $"the string \"{Shortened(value.AsString())}\"" : Shortened(TypeConverter.ToString(value));
 
     private static string Shortened(string text) => TextCut.Shorten(text, 60, "…");
-}
-
-/// <summary>A storage key held NaN or Infinity, which have no JSON form of their own.</summary>
-internal sealed class NonFiniteNumberException(JsValue number) : Exception("A key holds a number with no JSON form.")
-{
-    public JsValue Number { get; } = number;
 }
 
 /// <summary>The hub's own storage failed under a script's helper call: not the script's fault, so the run may be retried.</summary>

@@ -13,7 +13,6 @@ namespace IntegrationHub.Scripting;
 /// <param name="RunLog">The run's log, which gets each line the script writes as it writes it; the result's
 /// <see cref="ScriptResult.Log"/> holds them too.</param>
 public sealed record ScriptInvocation(
-    Guid WorkspaceId,
     Guid ScenarioId,
     int ScenarioVersion,
     string Script,

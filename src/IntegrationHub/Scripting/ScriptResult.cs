@@ -8,7 +8,15 @@ namespace IntegrationHub.Scripting;
 /// <param name="Error">On failure: what went wrong and where.</param>
 public sealed record ScriptResult(string? RecordsJson, int RecordCount, IReadOnlyList<RunLogLine> Log, ScriptError? Error)
 {
+    // A run's error, as long as a log line may be by default.
+    private const int MaxErrorChars = 4_096;
+
     public bool Succeeded => Error is null;
+
+    /// <summary>A failed script's result: no records, the log it wrote, and <paramref name="error"/> cut to a size a run keeps.</summary>
+    internal static ScriptResult Failed(ScriptLog log, ScriptError error) =>
+        // A thrown message can be megabytes ('x'.repeat(2e7)); the run's error travels in every list of runs.
+        new(null, 0, log.Lines, error with { Message = TextCut.Shorten(error.Message, MaxErrorChars, $"… (cut at {MaxErrorChars:N0} characters)") });
 }
 
 /// <summary>Why a script failed, with its 1-based line and column where the failure has one.</summary>

@@ -43,51 +43,6 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
 {
     private static readonly TimeSpan Generous = TimeSpan.FromMinutes(1);
 
-    [Fact]
-    public void CheckSyntax_ValidScriptWithTopLevelReturn_ReturnsNull() =>
-        Assert.Null(fixture.Sandbox().CheckSyntax("const x = data.length;\nreturn [{ x }];"));
-
-    [Fact]
-    public void CheckSyntax_MissingExpression_ReportsOneBasedLineAndColumn()
-    {
-        var error = fixture.Sandbox().CheckSyntax("const a = 1;\n  const b = ;");
-
-        Assert.NotNull(error);
-        Assert.Equal(2, error.Line);
-        Assert.Equal(13, error.Column);
-        Assert.Contains("Unexpected token", error.Message, StringComparison.Ordinal);
-    }
-
-    // Jint prepares nothing nested past 256 levels, and the parser runs out of stack at some thousands: both threw out
-    // of CheckSyntax, a 500 on save.
-    [Theory]
-    [InlineData("sum")]
-    [InlineData("brackets")]
-    [InlineData("nots")]
-    [InlineData("objects")]
-    [InlineData("thousands")]
-    public void CheckSyntax_NestedTooDeep_ReportsItAsAnErrorOfTheScript(string shape)
-    {
-        var error = fixture.Sandbox().CheckSyntax(DeepScript(shape));
-
-        Assert.NotNull(error);
-        Assert.Contains("nests more than 256 levels", error.Message, StringComparison.Ordinal);
-        Assert.True(error.Line >= 1 && error.Column >= 1);
-    }
-
-    [Fact]
-    public void CheckSyntax_NestedTooDeep_PointsIntoTheDeepPart()
-    {
-        var error = fixture.Sandbox().CheckSyntax("const ok = 1;\nreturn " + string.Concat(Enumerable.Repeat("[", 300)) + string.Concat(Enumerable.Repeat("]", 300)) + ";");
-
-        Assert.Equal(2, error!.Line);
-        Assert.InRange(error.Column, 250, 310);
-    }
-
-    [Fact]
-    public void CheckSyntax_NestedFunctions_DoNotAddUpTowardsTheDepthLimit() =>
-        Assert.Null(fixture.Sandbox().CheckSyntax(string.Concat(Enumerable.Repeat("function f() {", 300)) + string.Concat(Enumerable.Repeat("}", 300))));
-
     /// <summary>A script deeper than Jint prepares; "thousands" deep enough that the parser itself runs out of stack.</summary>
     internal static string DeepScript(string shape) => shape switch
     {
@@ -98,10 +53,6 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
         "thousands" => "return " + new string('[', 100_000) + new string(']', 100_000) + ";",
         _ => throw new ArgumentOutOfRangeException(nameof(shape)),
     };
-
-    [Fact]
-    public void CheckSyntax_SloppyModeOnlyConstruct_IsRejectedBecauseScriptsAreStrict() =>
-        Assert.NotNull(fixture.Sandbox().CheckSyntax("with (data) { }"));
 
     [Fact]
     public void Execute_ReturnedArray_BecomesTheRecords()
@@ -729,7 +680,7 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
             const deletedStored = storage.delete('stored');
             return [{ before, read, missingIsUndefined: missing === undefined, deleted, deletedAgain, deletedStored, after: storage.get('stored') ?? null }];
             """;
-        var invocation = Invocation(script) with { WorkspaceId = scenario.WorkspaceId, ScenarioId = scenario.Id };
+        var invocation = Invocation(script) with { ScenarioId = scenario.Id };
 
         var result = hub.Services.GetRequiredService<ScriptSandbox>().Execute(invocation, CancellationToken.None);
 
@@ -765,7 +716,7 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
         var scenario = await CreateScenarioAsync(hub);
         var sandbox = hub.Services.GetRequiredService<ScriptSandbox>();
 
-        var result = sandbox.Execute(Invocation("const k = 'a';\nstorage.set(k);") with { WorkspaceId = scenario.WorkspaceId, ScenarioId = scenario.Id }, CancellationToken.None);
+        var result = sandbox.Execute(Invocation("const k = 'a';\nstorage.set(k);") with { ScenarioId = scenario.Id }, CancellationToken.None);
 
         Assert.Equal(ScriptErrorKind.Runtime, result.Error!.Kind);
         Assert.StartsWith("TypeError: storage.set: the value must be a JSON value", result.Error.Message, StringComparison.Ordinal);
@@ -789,5 +740,5 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
         fixture.Sandbox().Execute(Invocation(script, dataJson, timeout), CancellationToken.None);
 
     private static ScriptInvocation Invocation(string script, string dataJson = "[]", TimeSpan? timeout = null) =>
-        new(Guid.NewGuid(), Guid.NewGuid(), 1, script, Guid.NewGuid(), TriggerKind.Manual, dataJson, timeout ?? Generous, new StorageChanges(maxKeys: 100));
+        new(Guid.NewGuid(), 1, script, Guid.NewGuid(), TriggerKind.Manual, dataJson, timeout ?? Generous, new StorageChanges(maxKeys: 100));
 }
