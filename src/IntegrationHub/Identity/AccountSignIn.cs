@@ -163,7 +163,11 @@ internal sealed partial class AccountSignIn(
         // A user without a password yet (created for Microsoft sign-in) sets one without a current password.
         if (user.PasswordHash is not null)
         {
-            if (string.IsNullOrEmpty(currentPassword) || currentPassword.Length > CredentialRules.MaximumPasswordLength)
+            if (string.IsNullOrEmpty(currentPassword))
+            {
+                return IdentityError.Invalid("currentPassword", "Enter your current password.");
+            }
+            if (currentPassword.Length > CredentialRules.MaximumPasswordLength)
             {
                 return IdentityError.Invalid("currentPassword", "The current password is wrong.");
             }

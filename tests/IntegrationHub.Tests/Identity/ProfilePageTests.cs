@@ -29,6 +29,20 @@ public sealed class ProfilePageTests
         Assert.DoesNotContain("Password changed.", html, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ChangePassword_WithoutTheCurrentPassword_AsksForIt_RatherThanCallingItWrong()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var admin = hub.CreateAdminClient();
+        var user = await admin.CreateUserAsync(UserRole.Viewer);
+        var cookie = await hub.SignInCookieAsync(user.Email);
+
+        var html = await ReadHtmlAsync(await PostChangeAsync(hub, cookie, ""));
+
+        Assert.Contains("Enter your current password.", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("The current password is wrong.", html, StringComparison.Ordinal);
+    }
+
     private static Task<HttpResponseMessage> PostChangeAsync(HubHost hub, string cookie, string currentPassword) =>
         PageForm.PostAsync(hub, cookie, "/account/profile", "change-password", new Dictionary<string, string>
         {

@@ -31,6 +31,25 @@ public sealed class ScenarioListPageTests
         Assert.Contains($"href=\"/runs?scenario={scenario.Id}\"", html, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Duplicate_CreatesADisabledCopy_AndThePageItLeadsToSaysItIsDisabled()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var original = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson("Orders in"));
+        var cookie = await hub.SignInCookieAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+
+        var posted = await PageForm.PostAsync(hub, cookie, "/scenarios", $"duplicate-{original.Id}", []);
+        using var browser = hub.CreateCookieClient(cookie);
+        var landing = WebUtility.HtmlDecode(await browser.GetStringAsync(posted.Headers.Location ?? posted.RequestMessage!.RequestUri!));
+        await using var db = await RunsTestData.CreateDbAsync(hub);
+        var copy = await db.Scenarios.SingleAsync(s => s.Id != original.Id);
+
+        Assert.False(copy.Enabled);
+        Assert.NotEqual("Orders in", copy.Name);
+        Assert.Contains("Copy created, disabled", landing, StringComparison.Ordinal);
+        Assert.DoesNotContain("Scenario created.", landing, StringComparison.Ordinal);
+    }
+
     [Theory, AllDatabases]
     public async Task LastRunColumn_ShowsEachScenariosNewestRun_NeverRun_OrNoRecentRunsOnceTheyAreDeleted(DatabaseProvider provider)
     {
