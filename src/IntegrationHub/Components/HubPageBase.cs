@@ -13,6 +13,8 @@ public abstract class HubPageBase : ComponentBase
 
     [Inject] protected NavigationManager Navigation { get; set; } = null!;
 
+    [Inject] private FlashMessages FlashMessages { get; set; } = null!;
+
     /// <summary>The signed-in caller. Pages are behind an authorization policy, so it is there on every page that needs it.</summary>
     protected HubCaller Caller => HubCaller.From(HttpContext.User)
         ?? throw new InvalidOperationException("The page was rendered without a signed-in hub user.");
@@ -20,4 +22,10 @@ public abstract class HubPageBase : ComponentBase
     protected CancellationToken RequestAborted => HttpContext.RequestAborted;
 
     protected bool IsPost => HttpMethods.IsPost(HttpContext.Request.Method);
+
+    /// <summary>The confirmation <paramref name="messageParameter"/> (the page's <c>?message=</c>) carries, or null (<see cref="FlashMessages"/>).</summary>
+    protected string? Confirmation(string? messageParameter) => FlashMessages.Read(messageParameter);
+
+    /// <summary><paramref name="path"/> showing <paramref name="message"/> as its confirmation once there (<see cref="FlashMessages"/>).</summary>
+    protected string WithConfirmation(string path, string message) => FlashMessages.Href(path, message);
 }

@@ -25,6 +25,7 @@ internal static class WebAppExtensions
             options.Cookie.SameSite = SameSiteMode.Strict;
         });
         builder.Services.AddHttpContextAccessor();
+        builder.Services.AddSingleton<FlashMessages>();
         return builder;
     }
 

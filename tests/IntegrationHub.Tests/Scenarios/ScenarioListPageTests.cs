@@ -32,6 +32,22 @@ public sealed class ScenarioListPageTests
     }
 
     [Fact]
+    public async Task Confirmation_ShowsWhatTheHubWroteAfterAChange_NeverTextTypedIntoTheAddress()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson("Old orders"));
+        var cookie = await hub.SignInCookieAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+        using var browser = hub.CreateCookieClient(cookie);
+
+        var deleted = await PageForm.PostAsync(hub, cookie, "/scenarios", $"delete-{scenario.Id}", []);
+        var afterDelete = WebUtility.HtmlDecode(await browser.GetStringAsync(deleted.Headers.Location ?? deleted.RequestMessage!.RequestUri!));
+        var spoofed = WebUtility.HtmlDecode(await browser.GetStringAsync("/scenarios?message=Your%20account%20is%20locked.%20Call%20555-0100"));
+
+        Assert.Contains("Deleted “Old orders”.", afterDelete, StringComparison.Ordinal);
+        Assert.DoesNotContain("Your account is locked", spoofed, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Duplicate_CreatesADisabledCopy_AndThePageItLeadsToSaysItIsDisabled()
     {
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
