@@ -118,6 +118,22 @@ public sealed class UsersPageTests
         Assert.DoesNotContain($"state-{installationAdmin.UserId}", seenByInstallationAdmin, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("0b7c3a52-6f1e-4a53-9d61-2f1b0e7a9c11")]
+    [InlineData("not-a-workspace")]
+    public async Task UnknownWorkspace_Answers404WithTheNotFoundCard_AndNoForm(string workspace)
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var browser = await hub.SignInAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+
+        var response = await browser.GetAsync($"/users?workspace={workspace}");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        var html = WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
+        Assert.Contains("This workspace does not exist", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("value=\"create-user\"", html, StringComparison.Ordinal);
+    }
+
     private static void AssertRedirectedToUsersWithMessage(HubHost hub, HttpResponseMessage response)
     {
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);

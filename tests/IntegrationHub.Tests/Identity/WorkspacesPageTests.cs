@@ -97,13 +97,15 @@ public sealed class WorkspacesPageTests
         using var browser = await hub.SignInAsync(workspaceAdmin.Email);
 
         var workspaces = await browser.GetAsync("/workspaces");
-        var otherUsers = WebUtility.HtmlDecode(await browser.GetStringAsync($"/users?workspace={other.Id}"));
+        var otherUsersPage = await browser.GetAsync($"/users?workspace={other.Id}");
+        var otherUsers = WebUtility.HtmlDecode(await otherUsersPage.Content.ReadAsStringAsync());
         var home = await browser.GetStringAsync("/scenarios");
 
         Assert.Equal(HttpStatusCode.Redirect, workspaces.StatusCode);
         Assert.StartsWith(AccountPaths.Denied, new Uri(hub.BaseAddress, workspaces.Headers.Location!).PathAndQuery, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain(stranger.Email, otherUsers, StringComparison.Ordinal);
-        Assert.Contains("There is no such workspace.", otherUsers, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, otherUsersPage.StatusCode);
+        Assert.Contains("This workspace does not exist", otherUsers, StringComparison.Ordinal);
         Assert.DoesNotContain("href=\"/workspaces\"", home, StringComparison.Ordinal);
     }
 }
