@@ -52,17 +52,53 @@ internal sealed class ScenarioEditForm
         Version = s.Version,
     };
 
-    /// <summary>The request to save: the form's fields over <paramref name="current"/>, whose Advanced settings the Edit page does not show.</summary>
-    public ScenarioRequest ToRequest(ScenarioResponse? current) => new(
-        Name,
-        Description ?? "",
-        Enabled,
-        new SourceDto(SourceType, Blank(SourceUrl), ParseHeaders(SourceHeaders)),
-        SourceScript ?? "",
-        new TargetDto(TargetType, Blank(TargetUrl), Blank(TargetMethod), TargetBatch, ParseHeaders(TargetHeaders), ParseList(TargetKeyFields)),
-        string.IsNullOrWhiteSpace(Cron) ? null : new ScheduleDto(Cron, Blank(TimeZone)),
-        current?.Advanced,
-        Version);
+    /// <summary>
+    /// The request to save: the form's fields over <paramref name="current"/>, whose Advanced settings the Edit page does
+    /// not show. Only the fields of the chosen connector types: the page hides the others but still posts what was
+    /// typed into them before the type changed, which would be saved unchecked (a URL of a "none" source).
+    /// </summary>
+    public ScenarioRequest ToRequest(ScenarioResponse? current)
+    {
+        var httpSource = Is(SourceType, ConnectorTypes.Http);
+        var httpTarget = Is(TargetType, ConnectorTypes.Http);
+        return new(
+            Name,
+            Description ?? "",
+            Enabled,
+            new SourceDto(SourceType, httpSource ? Blank(SourceUrl) : null, httpSource ? ParseHeaders(SourceHeaders) : null),
+            SourceScript ?? "",
+            new TargetDto(
+                TargetType,
+                httpTarget ? Blank(TargetUrl) : null,
+                httpTarget ? Blank(TargetMethod) : null,
+                httpTarget && TargetBatch,
+                httpTarget ? ParseHeaders(TargetHeaders) : null,
+                Is(TargetType, ConnectorTypes.Storage) ? ParseList(TargetKeyFields) : null),
+            string.IsNullOrWhiteSpace(Cron) ? null : new ScheduleDto(Cron, Blank(TimeZone)),
+            current?.Advanced,
+            Version);
+    }
+
+    /// <summary>
+    /// The header lines of an http source or target that have no colon, by field as the API names it: such a line is a
+    /// slip (a value on a line of its own), which saved as a header of that name with no value.
+    /// </summary>
+    public Dictionary<string, string> HeaderLineErrors()
+    {
+        var errors = new Dictionary<string, string>(StringComparer.Ordinal);
+        AddLineError(errors, "source.headers", Is(SourceType, ConnectorTypes.Http) ? SourceHeaders : null);
+        AddLineError(errors, "target.headers", Is(TargetType, ConnectorTypes.Http) ? TargetHeaders : null);
+        return errors;
+
+        static void AddLineError(Dictionary<string, string> errors, string field, string? text)
+        {
+            var lines = (text ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (lines.FirstOrDefault(line => !line.Contains(':', StringComparison.Ordinal)) is { } line)
+            {
+                errors[field] = $"\"{line}\" has no colon: write each header on its own line as Name: value.";
+            }
+        }
+    }
 
     /// <summary>
     /// What the Edit and Advanced edit pages say when saving was refused other than by validation: a stale version (409)
@@ -81,7 +117,8 @@ internal sealed class ScenarioEditForm
         headers is null or { Count: 0 } ? null : string.Join("\n", headers.Select(h => $"{h.Key}: {h.Value}"));
 
     /// <summary>
-    /// Reads <c>Name: value</c> lines; lines without a colon are kept with an empty value, so validation can see them.
+    /// Reads <c>Name: value</c> lines (a line without a colon is a name with an empty value; the page refuses such lines
+    /// first, <see cref="HeaderLineErrors"/>).
     /// A name given on several lines gets their values joined by commas, which HTTP defines as the same thing (RFC 9110,
     /// 5.3), instead of the last line silently replacing the others.
     /// </summary>
@@ -104,6 +141,8 @@ internal sealed class ScenarioEditForm
 
     private static string[]? ParseList(string? text) =>
         string.IsNullOrWhiteSpace(text) ? null : text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+
+    private static bool Is(string? type, string connectorType) => string.Equals(type, connectorType, StringComparison.OrdinalIgnoreCase);
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

@@ -44,20 +44,48 @@ public sealed class ScenarioEditPageTests
     }
 
     [Fact]
-    public async Task Save_WithHeadersLeftOverFromAnotherType_Saves_AsTheyAreHiddenAndIgnored()
+    public async Task Save_WithFieldsLeftOverFromAnotherType_Saves_WithoutThem_AsTheyAreHidden()
     {
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
         var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
         var cookie = await hub.SignInCookieAsync(HubHost.AdminEmail, HubHost.AdminPassword);
 
-        // The source is none and the target storage: the page hides both header fields, so their errors marked nothing.
+        // The source is none and the target storage: the page hides the http fields, so their errors marked nothing,
+        // and what was typed there before the type changed is not saved either.
         var response = await PageForm.PostAsync(hub, cookie, $"/scenarios/{scenario.Id}/edit", "edit-scenario", Fields(scenario, f =>
         {
+            f["Input.SourceUrl"] = "bad url";
             f["Input.SourceHeaders"] = ": empty";
+            f["Input.TargetUrl"] = "http://example.test/";
             f["Input.TargetHeaders"] = "Bad Name: 1";
         }));
+        using var admin = hub.CreateAdminClient();
+        var saved = await admin.GetFromJsonAsync<ScenarioResponse>($"/api/v1/scenarios/{scenario.Id}", TestJson.Options);
 
         Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+        Assert.Equal((null, null), (saved!.Source.Url, saved.Source.Headers));
+        Assert.Equal((null, null), (saved.Target.Url, saved.Target.Headers));
+    }
+
+    [Fact]
+    public async Task Save_WithAHeaderLineWithoutColon_SaysSoUnderTheHeadersField_AndSavesNothing()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+
+        var response = await PostAsAdminAsync(hub, scenario, f =>
+        {
+            f["Input.SourceType"] = "http";
+            f["Input.SourceUrl"] = "http://example.test/orders";
+            f["Input.SourceHeaders"] = "Authorization: Bearer abc\nNoColonHere";
+        });
+        using var admin = hub.CreateAdminClient();
+        var stored = await admin.GetFromJsonAsync<ScenarioResponse>($"/api/v1/scenarios/{scenario.Id}", TestJson.Options);
+
+        var html = WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
+        Assert.Contains("\"NoColonHere\" has no colon", html, StringComparison.Ordinal);
+        Assert.Contains("id=\"source.headers-error\"", html, StringComparison.Ordinal);
+        Assert.Equal(scenario.Version, stored!.Version);
     }
 
     [Theory]
