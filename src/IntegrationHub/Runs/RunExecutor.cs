@@ -81,7 +81,9 @@ public sealed partial class RunExecutor(
             {
                 await target.WriteAsync(new TargetContext(scenario, run.Id, storage), output.RootElement.EnumerateArray().ToList(), runSource.Token);
             }
-            log.Write("info", $"Wrote {Records(recordsOut)} to the {target.Type} target.");
+            log.Write("info", target.Type == ConnectorTypes.None
+                ? $"The target is none: the {Records(recordsOut)} passed on go nowhere."
+                : $"Wrote {Records(recordsOut)} to the {target.Type} target.");
             if (storage.Count > 0)
             {
                 log.Write("info", $"Changed {(storage.Count == 1 ? "1 storage key" : $"{storage.Count} storage keys")}, saved with this run's success.");
@@ -144,7 +146,9 @@ public sealed partial class RunExecutor(
         var source = connectors.FindSource(scenario.Source.Type)
             ?? throw new ConnectorException($"Unknown source type \"{scenario.Source.Type}\"; known: {string.Join(", ", connectors.SourceTypes)}.", retryable: false);
         var records = await source.ReadAsync(scenario, cancellationToken);
-        log.Write("info", $"Read {Records(records.Count)} from the {source.Type} source.");
+        log.Write("info", source.Type == ConnectorTypes.None
+            ? "The source is none: the script starts with data = []."
+            : $"Read {Records(records.Count)} from the {source.Type} source.");
 
         var buffer = new ArrayBufferWriter<byte>(1024);
         using (var writer = new Utf8JsonWriter(buffer))

@@ -56,6 +56,21 @@ public sealed class RunExecutorTests
         Assert.Equal(new StorageChange("\"o-1\"", expected, null), Assert.Single(outcome.Storage!.Changes));
     }
 
+    [Fact]
+    public async Task NoneSourceAndTarget_TheLogSaysWhatThatMeans_NotThatRecordsWereReadOrWritten()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, Settings);
+        var scenario = await ScriptSandboxTests.CreateScenarioAsync(hub, s => s.SourceScript = "return [{ id: 1 }, { id: 2 }];");
+
+        var outcome = await ExecuteAsync(hub, Run(scenario, TriggerKind.Manual), scenario);
+
+        Assert.True(outcome.Succeeded, outcome.Error);
+        var lines = outcome.Log.Select(l => l.Message).ToList();
+        Assert.Contains("The source is none: the script starts with data = [].", lines);
+        Assert.Contains("The target is none: the 2 records passed on go nowhere.", lines);
+        Assert.DoesNotContain(lines, l => l.Contains("none source", StringComparison.Ordinal) || l.Contains("none target", StringComparison.Ordinal));
+    }
+
     [Theory, AllDatabases]
     public async Task RetryOfAPostedRun_SeesTheSameRequestInsteadOfTheSource(DatabaseProvider provider)
     {
