@@ -118,6 +118,19 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task HttpTarget_SendsTextAsJsonWritesIt_NotEscapingQuotesPlusOrAccentsAsUnicode()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, _) => (200, "{}"));
+
+        await fixture.Registry.FindTarget("http")!.WriteAsync(
+            Run(Scenario(target: new TargetSettings("http", server.Url("in"), Batch: true))),
+            Records("""[{"note":"say \"hi\" + <b>bye</b>","city":"Zürich"}]"""),
+            CancellationToken.None);
+
+        Assert.Equal("""[{"note":"say \"hi\" + <b>bye</b>","city":"Zürich"}]""", Assert.Single(server.Received).Body);
+    }
+
+    [Fact]
     public async Task HttpTarget_RedirectedToAnAddressThatRefusesTheRecord_NamesThatAddress()
     {
         await using var server = await LoopbackHttpServer.StartAsync((_, n) => n == 0 ? (307, "/v2/in") : (400, "{}"));

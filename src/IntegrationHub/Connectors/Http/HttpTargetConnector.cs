@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Http.Headers;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace IntegrationHub.Connectors.Http;
@@ -60,7 +61,9 @@ internal sealed class HttpTargetConnector(HttpConnectorClient client) : ITargetC
     private static ByteArrayContent Content(IReadOnlyList<JsonElement> records, bool asArray = true)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer))
+        // The default encoder, made for JSON inside HTML, escaped quotes, "+", "<" and every non-ASCII letter as \uXXXX:
+        // valid JSON, but not the text the receiving system's logs, signatures or naive parsers expect.
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             if (asArray)
             {
