@@ -108,8 +108,16 @@ internal static class HostingExtensions
     public static WebApplication MapHubHosting(this WebApplication app)
     {
         app.MapOpenApi();
-        // Its own fonts, not fonts.scalar.com's: a self-hosted hub may not reach, or want to call, a third party.
-        app.MapScalarApiReference("/api/reference", options => options.DisableDefaultFonts());
+        // Nothing from or to Scalar's servers: a self-hosted hub may not reach, or want to call, a third party. So its
+        // own fonts, no telemetry, no AI chat or MCP (which send the API's description out), and no developer tools
+        // toolbar, whose "Generate SDK" and "Deploy" offers are Scalar's services.
+        app.MapScalarApiReference("/api/reference", options => options
+            .WithTitle("IntegrationHub API")
+            .DisableDefaultFonts()
+            .DisableTelemetry()
+            .DisableAgent()
+            .DisableMcp()
+            .HideDeveloperTools());
         // Ready: the node and its database answer. Live: the process answers, for probes that restart what fails them.
         app.MapHealthChecks("/health");
         app.MapHealthChecks("/health/live", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = _ => false });

@@ -280,8 +280,14 @@ public sealed class HostingTests
         Assert.Contains("/ExternalData/Accept/{scenarioId}", document, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, reference.StatusCode);
         Assert.Equal("text/html", reference.Content.Headers.ContentType?.MediaType);
-        // A self-hosted hub's page loads no fonts from fonts.scalar.com.
-        Assert.Contains("\"withDefaultFonts\":false", await reference.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        // A self-hosted hub's page calls no Scalar service: no fonts from fonts.scalar.com, no telemetry, no AI chat or
+        // MCP, no toolbar offering Scalar's SDK generation and deployment.
+        var page = await reference.Content.ReadAsStringAsync();
+        Assert.Contains("\"withDefaultFonts\":false", page, StringComparison.Ordinal);
+        Assert.Contains("\"telemetry\":false", page, StringComparison.Ordinal);
+        Assert.Contains("\"showDeveloperTools\":\"never\"", page, StringComparison.Ordinal);
+        Assert.Contains("\"agent\":{\"disabled\":true}", page, StringComparison.Ordinal);
+        Assert.Contains("\"mcp\":{\"disabled\":true}", page, StringComparison.Ordinal);
     }
 
     [Fact]
