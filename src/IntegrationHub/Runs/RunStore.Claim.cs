@@ -43,7 +43,7 @@ internal sealed partial class RunStore
 
     private const string ClaimSet =
         """
-        UPDATE "Runs" SET "Status" = 'Running', "LeaseOwner" = @owner, "LeaseExpiresAt" = @lease, "StartedAt" = @now,
+        UPDATE "Runs" SET "Status" = 'Running', "LeaseOwner" = @owner, "LeaseExpiresAt" = @lease, "StartedAt" = COALESCE("StartedAt", @now),
             "FinishedAt" = NULL, "Attempts" = "Attempts" + 1
         """;
 
@@ -82,12 +82,13 @@ internal sealed partial class RunStore
 
     // What a worker needs of a run it claimed, returned by the claim itself instead of read again afterwards: the run,
     // the version of its scenario, by which the worker knows whether the scenario it keeps is still current, and the
-    // error of its previous attempt, if any, which the new attempt's log begins with.
+    // error and log of its earlier attempts, if any, which the new attempt's log begins with. (A first attempt's are
+    // null.) StartedAt stays the first attempt's: a run's start and duration are the run's, retries and waits included.
     private const string ClaimedColumns =
         """
         RETURNING "Id", "QueuedAt", "WorkspaceId", "ScenarioId", "Trigger", "Payload", "TriggeredBy", "RetryOf", "ScheduledFor",
             "IdempotencyKey", "AvailableAt", "Attempts", "MaxAttempts",
-            (SELECT s."Version" FROM "Scenarios" s WHERE s."Id" = "Runs"."ScenarioId"), "Error"
+            (SELECT s."Version" FROM "Scenarios" s WHERE s."Id" = "Runs"."ScenarioId"), "Error", "Log", "StartedAt"
         """;
 
     // The unary + keeps SQLite's planner on the primary key: once it chose an index on Status instead, and the claim
@@ -157,7 +158,7 @@ internal sealed partial class RunStore
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                claimed.Add(ReadClaimed(reader, owner, now, lease));
+                claimed.Add(ReadClaimed(reader, owner, lease));
             }
         }
         await transaction.CommitAsync(cancellationToken);
@@ -185,7 +186,7 @@ internal sealed partial class RunStore
             await reader.NextResultAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                claimed.Add(ReadClaimed(reader, owner, now, lease));
+                claimed.Add(ReadClaimed(reader, owner, lease));
             }
         }
         catch
@@ -199,7 +200,7 @@ internal sealed partial class RunStore
     // RETURNING comes in no particular order; runs start in arrival order.
     private static List<ClaimedRun> InArrivalOrder(List<ClaimedRun> claimed) => [.. claimed.OrderBy(c => c.Run.QueuedAt).ThenBy(c => c.Run.Id)];
 
-    private static ClaimedRun ReadClaimed(DbDataReader reader, string owner, DateTimeOffset now, DateTimeOffset lease) => new(new Run
+    private static ClaimedRun ReadClaimed(DbDataReader reader, string owner, DateTimeOffset lease) => new(new Run
     {
         Id = HubSql.ReadGuid(reader, 0),
         QueuedAt = HubSql.ReadTime(reader, 1),
@@ -215,10 +216,10 @@ internal sealed partial class RunStore
         Attempts = reader.GetInt32(11),
         MaxAttempts = reader.GetInt32(12),
         Status = RunStatus.Running,
-        StartedAt = now,
+        StartedAt = HubSql.ReadTime(reader, 16),
         LeaseOwner = owner,
         LeaseExpiresAt = lease,
-    }, reader.GetInt32(13), reader.IsDBNull(14) ? null : reader.GetString(14));
+    }, reader.GetInt32(13), reader.IsDBNull(14) ? null : reader.GetString(14), reader.IsDBNull(15) ? null : reader.GetString(15));
 
     private static async Task<List<(Guid ScenarioId, int Free)>> ReadFreeSlotsAsync(
         PreparedCommands commands, DbTransaction transaction, DateTimeOffset now, CancellationToken cancellationToken)

@@ -200,7 +200,7 @@ internal sealed partial class RunWorker : BackgroundService
         // Not cancellable: these runs are ours now, and must be executed (or released) rather than left Running.
         var scenarios = await _scenarios.GetAsync(
             claimed.DistinctBy(c => c.Run.ScenarioId).ToDictionary(c => c.Run.ScenarioId, c => c.ScenarioVersion), CancellationToken.None);
-        foreach (var (run, _, previousError) in claimed)
+        foreach (var (run, _, previousError, previousLog) in claimed)
         {
             if (!scenarios.TryGetValue(run.ScenarioId, out var scenario))
             {
@@ -208,10 +208,19 @@ internal sealed partial class RunWorker : BackgroundService
             }
             var lease = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
             var inFlight = new InFlight(run.ScenarioId, run.Attempts, claimedAt, run.LeaseExpiresAt ?? claimedAt, lease, new CancellationTokenSource(), new RunLog(_time));
-            if (previousError is not null && run.Attempts > 1)
+            if (run.Attempts > 1)
             {
-                // This attempt's outcome replaces the run's log and error: the earlier attempt stays told of in the log.
-                inFlight.Log.Write("warn", $"Attempt {run.Attempts - 1}: {previousError}");
+                // This attempt's outcome replaces the run's log and error: the earlier attempts stay told of in the log,
+                // their lines first, then how the last one ended (a lost lease left no line of its own for it).
+                foreach (var line in StoredRunLog.Parse(previousLog))
+                {
+                    inFlight.Log.Write(line);
+                }
+                if (previousError is not null)
+                {
+                    inFlight.Log.Write("warn", $"Attempt {run.Attempts - 1}: {previousError}");
+                }
+                inFlight.Log.Write("info", $"Attempt {run.Attempts} of {run.MaxAttempts}.");
             }
             // An attempt of this run still here is one whose lease this node lost while it stalled (a long pause, a
             // suspended VM), claimed again now: it stops as a lost lease does, and records nothing (RunStore checks

@@ -287,6 +287,39 @@ public sealed class RunWorkerTests
             (first.Level, first.Message));
     }
 
+    [Theory, AllDatabases]
+    public async Task RetriedRun_ItsLogTellsOfEveryAttempt_AndItsStartIsTheFirstAttempts(DatabaseProvider provider)
+    {
+        // The target fails the first call only; the connector does not retry it itself, so the run's attempt 1 fails.
+        await using var target = await LoopbackHttpServer.StartAsync((_, n) => n == 0 ? (503, "") : (200, "{}"));
+        await using var hub = await HubHost.StartAsync(provider, new Dictionary<string, string?>
+        {
+            ["Connectors:HttpRetryAttempts"] = "0",
+            ["Runs:RetryBaseDelay"] = "00:00:00.200",
+        });
+        var scenario = await RunsTestData.CreateScenarioAsync(hub, s =>
+        {
+            s.SourceScript = "log.info('sending the order'); return [{ id: 1 }];";
+            s.Target = new TargetSettings("http", target.Url("orders"));
+            s.MaxAttempts = 3;
+        });
+
+        var before = DateTimeOffset.UtcNow;
+        await RunsTestData.EnqueueAsync(hub, scenario);
+        var done = await WaitForRunAsync(hub, scenario.Id, r => r.Status is RunStatus.Succeeded or RunStatus.Failed);
+
+        Assert.Equal((RunStatus.Succeeded, 2), (done.Status, done.Attempts));
+        var lines = StoredRunLog.Parse(done.Log).Select(l => l.Message).ToList();
+        Assert.Equal(2, lines.Count(l => l == "sending the order"));
+        var retried = lines.IndexOf("Attempt 2 of 3.");
+        Assert.True(retried > 0, string.Join(" | ", lines));
+        Assert.Contains(lines[..retried], l => l.Contains("503", StringComparison.Ordinal));
+        Assert.Contains("Wrote 1 record to the http target.", lines[retried..]);
+        // The run started with its first attempt, before the retry's backoff: its duration is the whole run's.
+        Assert.True(done.FinishedAt - done.StartedAt >= TimeSpan.FromMilliseconds(200), $"{done.StartedAt:O} to {done.FinishedAt:O}");
+        Assert.True(done.StartedAt >= before.AddSeconds(-1));
+    }
+
     /// <summary>The only run of <paramref name="scenarioId"/>, once it satisfies <paramref name="done"/>.</summary>
     private static async Task<Run> WaitForRunAsync(HubHost hub, Guid scenarioId, Func<Run, bool> done) =>
         Assert.Single(await RunsTestData.WaitForRunsAsync(hub, scenarioId, 1, done, timeoutSeconds: 60));
