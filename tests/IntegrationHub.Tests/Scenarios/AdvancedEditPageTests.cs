@@ -58,6 +58,21 @@ public sealed class AdvancedEditPageTests
     }
 
     [Fact]
+    public async Task TriggerHint_OfADisabledScenario_SaysTriggersAnswer409UntilItIsEnabled()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var disabled = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(enabled: false));
+        var enabled = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var browser = await hub.SignInAsync(HubHost.AdminEmail, HubHost.AdminPassword);
+
+        var disabledPage = await browser.GetStringAsync($"/scenarios/{disabled.Id}/advanced");
+        var enabledPage = await browser.GetStringAsync($"/scenarios/{enabled.Id}/advanced");
+
+        Assert.Contains("data-testid=\"disabled-hint\"", disabledPage, StringComparison.Ordinal);
+        Assert.DoesNotContain("data-testid=\"disabled-hint\"", enabledPage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CacheExample_FollowedAsShown_ReadsWhatThePostExampleStored()
     {
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
