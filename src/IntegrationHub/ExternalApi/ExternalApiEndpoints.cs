@@ -85,6 +85,11 @@ internal static class ExternalApiEndpoints
                 size));
         }
 
+        if (context.Request.Query["keyJson"].Count > 1)
+        {
+            // Bound as one they read "42,43", a key nobody sent.
+            return ExternalApiProblems.BadRequest("Several keyJson parameters", "Send keyJson once; it was given several times.");
+        }
         if (!StorageKey.TryCanonicalize(keyJson, out var key, out var keyError))
         {
             return ExternalApiProblems.BadRequest("Malformed keyJson", keyError);

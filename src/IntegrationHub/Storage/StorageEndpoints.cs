@@ -61,6 +61,10 @@ internal static class StorageEndpoints
             return TypedResults.Ok(StorageListPage.From(list, p, size));
         }
 
+        if (SeveralKeys(context.Request) is { } several)
+        {
+            return several;
+        }
         if (!StorageKey.TryCanonicalize(keyJson, out var key, out var keyError))
         {
             return KeyInvalid(keyError);
@@ -78,7 +82,7 @@ internal static class StorageEndpoints
         {
             return ScenarioProblems.NotFound(id);
         }
-        if (!TryReadKey(keyJson, out var key, out var keyProblem))
+        if (!TryReadKey(context.Request, keyJson, out var key, out var keyProblem))
         {
             return keyProblem;
         }
@@ -148,7 +152,7 @@ internal static class StorageEndpoints
         {
             return ScenarioProblems.NotFound(id);
         }
-        if (!TryReadKey(keyJson, out var key, out var keyProblem))
+        if (!TryReadKey(context.Request, keyJson, out var key, out var keyProblem))
         {
             return keyProblem;
         }
@@ -189,10 +193,16 @@ internal static class StorageEndpoints
     }
 
     /// <summary>The required <c>keyJson</c> parameter in canonical form, or the 400 that says what is wrong with it.</summary>
-    private static bool TryReadKey(string? keyJson, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? key, out ValidationProblem problem)
+    private static bool TryReadKey(
+        HttpRequest request, string? keyJson, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? key, out ValidationProblem problem)
     {
         key = null;
         problem = null!;
+        if (SeveralKeys(request) is { } several)
+        {
+            problem = several;
+            return false;
+        }
         if (keyJson is null)
         {
             problem = TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["keyJson"] = ["keyJson is required."] });
@@ -210,6 +220,13 @@ internal static class StorageEndpoints
         }
         return true;
     }
+
+    /// <summary>
+    /// The 400 for a <c>keyJson</c> given more than once, or null: bound as one they read "42,43", a key nobody sent,
+    /// and the caller was told it is not valid JSON.
+    /// </summary>
+    internal static ValidationProblem? SeveralKeys(HttpRequest request) =>
+        request.Query["keyJson"].Count > 1 ? KeyInvalid("Send keyJson once; it was given several times.", "Several keyJson parameters") : null;
 
     internal static ValidationProblem KeyInvalid(string error, string title = "keyJson is not valid JSON") =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["keyJson"] = [error] }, title: title);

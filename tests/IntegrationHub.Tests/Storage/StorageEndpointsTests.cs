@@ -32,6 +32,29 @@ public sealed class StorageEndpointsTests
         Assert.Equal("Ada", (await get.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("name").GetString());
     }
 
+    [Fact]
+    public async Task KeyJsonGivenTwice_Is400SayingSo_OnEveryStorageCall_AndGetCacheData()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        var twice = $"/api/v1/scenarios/{scenario.Id}/storage?keyJson=50&keyJson=42";
+
+        var responses = new[]
+        {
+            await client.GetAsync(twice),
+            await client.PutAsync(twice, new StringContent("1", Encoding.UTF8, "application/json")),
+            await client.DeleteAsync(twice),
+            await client.GetAsync($"/ExternalData/GetCacheData/{scenario.Id}?keyJson=50&keyJson=42"),
+        };
+
+        foreach (var response in responses)
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("Several keyJson parameters", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
+        }
+    }
+
     [Theory, AllDatabases]
     public async Task Put_ReplacesTheValue_AndDelete_RemovesIt(DatabaseProvider provider)
     {
