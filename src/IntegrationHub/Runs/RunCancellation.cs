@@ -20,7 +20,7 @@ internal sealed class RunCancellation(HubDbContext db, RunSignals signals, HubCo
         var now = time.GetUtcNow();
         // A run waiting out a retry's backoff kept the failed attempt's error (a 503) as if that had ended it: the error
         // now says it was cancelled, and its log, which tells of the failed attempt, says so as its last line.
-        var cancelLine = StoredRunLog.ToJson([new RunLogLine(now, "warn", CancelledWhileQueued)])[1..^1];
+        var cancelLine = StoredRunLog.ToJson([new RunLogLine(now, RunLogLevels.Warn, CancelledWhileQueued)])[1..^1];
         // Both conditional: a worker may claim the run, end it or queue it for a retry at this very moment. A run that
         // went from Running back to Queued between the two is met by the next round.
         var result = CancelResult.Cancelled;

@@ -71,7 +71,7 @@ public sealed partial class RunExecutor(
                 }
                 outputJson = script.RecordsJson!;
                 recordsOut = script.RecordCount;
-                log.Write("info", $"The script passed on {Records(recordsOut)}.");
+                log.Info($"The script passed on {Records(recordsOut)}.");
             }
 
             phase = "writing the target";
@@ -81,12 +81,12 @@ public sealed partial class RunExecutor(
             {
                 await target.WriteAsync(new TargetContext(scenario, run.Id, storage), output.RootElement.EnumerateArray().ToList(), runSource.Token);
             }
-            log.Write("info", target.Type == ConnectorTypes.None
+            log.Info(target.Type == ConnectorTypes.None
                 ? $"The target is none: the {Records(recordsOut)} passed on go nowhere."
                 : $"Wrote {Records(recordsOut)} to the {target.Type} target.");
             if (storage.Count > 0)
             {
-                log.Write("info", $"Changed {(storage.Count == 1 ? "1 storage key" : $"{storage.Count} storage keys")}, saved with this run's success.");
+                log.Info($"Changed {(storage.Count == 1 ? "1 storage key" : $"{storage.Count} storage keys")}, saved with this run's success.");
             }
             return new RunOutcome(true, recordsIn, recordsOut, log.Lines(), outputJson, Storage: storage);
         }
@@ -134,7 +134,7 @@ public sealed partial class RunExecutor(
                 // data[0] as it is, after one pass that checks it and finds its content type for the log.
                 // A POST without a body stores an empty content type.
                 var contentType = TriggerRequest.ReadContentType(run.Payload);
-                log.Write("info", $"Took the posted {(string.IsNullOrEmpty(contentType) ? "" : contentType + " ")}request as data[0]; the source is not read.");
+                log.Info($"Took the posted {(string.IsNullOrEmpty(contentType) ? "" : contentType + " ")}request as data[0]; the source is not read.");
                 return ("[" + run.Payload + "]", 1);
             }
             catch (JsonException ex)
@@ -146,7 +146,7 @@ public sealed partial class RunExecutor(
         var source = connectors.FindSource(scenario.Source.Type)
             ?? throw new ConnectorException($"Unknown source type \"{scenario.Source.Type}\"; known: {string.Join(", ", connectors.SourceTypes)}.", retryable: false);
         var records = await source.ReadAsync(scenario, cancellationToken);
-        log.Write("info", source.Type == ConnectorTypes.None
+        log.Info(source.Type == ConnectorTypes.None
             ? "The source is none: the script starts with data = []."
             : $"Read {Records(records.Count)} from the {source.Type} source.");
 
@@ -166,7 +166,7 @@ public sealed partial class RunExecutor(
     /// <summary>A failed run wrote nothing to its target that counts: records out is what a run that succeeded wrote.</summary>
     private static RunOutcome Failed(RunLog log, int recordsIn, string error, int? line, int? column, bool retryable)
     {
-        log.Write("error", error);
+        log.Error(error);
         return new RunOutcome(false, recordsIn, 0, log.Lines(), null, error, line, column, retryable);
     }
 

@@ -22,6 +22,12 @@ public sealed class RunLog(TimeProvider time)
         }
     }
 
+    public void Info(string message) => Write(RunLogLevels.Info, message);
+
+    public void Warn(string message) => Write(RunLogLevels.Warn, message);
+
+    public void Error(string message) => Write(RunLogLevels.Error, message);
+
     public void Write(string level, string message) => Write(new RunLogLine(time.GetUtcNow(), level, message));
 
     public void Write(RunLogLine line)

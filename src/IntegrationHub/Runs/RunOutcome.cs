@@ -3,7 +3,16 @@ using IntegrationHub.Storage;
 namespace IntegrationHub.Runs;
 
 /// <summary>One line of a run's log.</summary>
+/// <param name="Level">One of <see cref="RunLogLevels"/>; a log stored by hand may hold another, shown as it is.</param>
 public sealed record RunLogLine(DateTimeOffset At, string Level, string Message);
+
+/// <summary>The levels of run log lines, as they are stored and shown (and as scripts name them: <c>log.warn</c>).</summary>
+public static class RunLogLevels
+{
+    public const string Info = "info";
+    public const string Warn = "warn";
+    public const string Error = "error";
+}
 
 /// <summary>What executing a run produced. The worker records it and decides on retries.</summary>
 /// <param name="Retryable">For failures: whether another attempt may succeed (a timeout or a 5xx, not a script error).</param>

@@ -218,9 +218,9 @@ internal sealed partial class RunWorker : BackgroundService
                 }
                 if (previousError is not null)
                 {
-                    inFlight.Log.Write("warn", $"Attempt {run.Attempts - 1}: {previousError}");
+                    inFlight.Log.Warn($"Attempt {run.Attempts - 1}: {previousError}");
                 }
-                inFlight.Log.Write("info", $"Attempt {run.Attempts} of {run.MaxAttempts}.");
+                inFlight.Log.Info($"Attempt {run.Attempts} of {run.MaxAttempts}.");
             }
             // An attempt of this run still here is one whose lease this node lost while it stalled (a long pause, a
             // suspended VM), claimed again now: it stops as a lost lease does, and records nothing (RunStore checks
@@ -288,7 +288,7 @@ internal sealed partial class RunWorker : BackgroundService
         }
         catch (OperationCanceledException) when (inFlight.Cancel.IsCancellationRequested && !inFlight.Lease.IsCancellationRequested)
         {
-            inFlight.Log.Write("warn", "Cancelled on request while running.");
+            inFlight.Log.Warn("Cancelled on request while running.");
             return new(false, 0, 0, inFlight.Log.Lines(), Error: "Cancelled on request while running.", Cancelled: true);
         }
         catch (OperationCanceledException) when (_abort.IsCancellationRequested)
@@ -326,7 +326,7 @@ internal sealed partial class RunWorker : BackgroundService
         RunOutcome Failure(string error, bool retryable)
         {
             // Keeps what the executor logged before it failed to return.
-            inFlight.Log.Write("error", error);
+            inFlight.Log.Error(error);
             return new(false, 0, 0, inFlight.Log.Lines(), Error: error, Retryable: retryable);
         }
     }

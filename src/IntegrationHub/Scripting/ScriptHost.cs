@@ -1,5 +1,6 @@
 using System.Text;
 using IntegrationHub.Data;
+using IntegrationHub.Runs;
 using IntegrationHub.Storage;
 using Jint;
 using Jint.Native;
@@ -47,16 +48,16 @@ internal sealed class ScriptHost(
         engine.SetValue("storage", storageObject);
 
         var logObject = new JsObject(engine);
-        logObject.Set("info", Function("info", Writer("info"), 0));
-        logObject.Set("warn", Function("warn", Writer("warn"), 0));
-        logObject.Set("error", Function("error", Writer("error"), 0));
+        logObject.Set("info", Function("info", Writer(RunLogLevels.Info), 0));
+        logObject.Set("warn", Function("warn", Writer(RunLogLevels.Warn), 0));
+        logObject.Set("error", Function("error", Writer(RunLogLevels.Error), 0));
         engine.SetValue("log", logObject);
 
         var consoleObject = new JsObject(engine);
-        consoleObject.Set("log", Function("log", Writer("info"), 0));
-        consoleObject.Set("info", Function("info", Writer("info"), 0));
-        consoleObject.Set("warn", Function("warn", Writer("warn"), 0));
-        consoleObject.Set("error", Function("error", Writer("error"), 0));
+        consoleObject.Set("log", Function("log", Writer(RunLogLevels.Info), 0));
+        consoleObject.Set("info", Function("info", Writer(RunLogLevels.Info), 0));
+        consoleObject.Set("warn", Function("warn", Writer(RunLogLevels.Warn), 0));
+        consoleObject.Set("error", Function("error", Writer(RunLogLevels.Error), 0));
         engine.SetValue("console", consoleObject);
 
         var runObject = new JsObject(engine);

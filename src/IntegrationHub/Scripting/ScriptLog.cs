@@ -24,7 +24,7 @@ internal sealed class ScriptLog(TimeProvider time, int maxLines, int maxLineLeng
         {
             if (_written == maxLines + 1)
             {
-                Add(new RunLogLine(time.GetUtcNow(), "warn",
+                Add(new RunLogLine(time.GetUtcNow(), RunLogLevels.Warn,
                     $"Later log lines were dropped: a script may write {maxLines} lines (Scripting:MaxLogLines)."));
             }
             return;
