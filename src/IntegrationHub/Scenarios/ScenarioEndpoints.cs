@@ -142,7 +142,8 @@ internal static class ScenarioEndpoints
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        Guid id, HttpContext context, HubDbContext db, Housekeeper housekeeper, ScenarioTriggerCache triggerCache, CancellationToken cancellationToken)
+        Guid id, HttpContext context, HubDbContext db, Housekeeper housekeeper, ScenarioTriggerCache triggerCache, TimeProvider time,
+        CancellationToken cancellationToken)
     {
         var caller = context.Caller();
         var scenario = db.Scenarios.Where(s => s.Id == id && s.WorkspaceId == caller.WorkspaceId);
@@ -164,7 +165,7 @@ internal static class ScenarioEndpoints
             {
                 // The cascade to runs and storage deadlocked with runs of the scenario recording their outcomes (PostgreSQL
                 // failed it to free them): those runs have ended now, so the delete goes again.
-                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), CancellationToken.None);
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), time, CancellationToken.None);
             }
         }
         triggerCache.Evict(id);
