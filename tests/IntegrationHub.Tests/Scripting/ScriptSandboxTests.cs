@@ -331,7 +331,9 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
     [Fact]
     public void Execute_MemoryBomb_FailsWithTheMemoryLimit()
     {
-        var result = Execute("const hoard = [];\nwhile (true) { hoard.push('x'.repeat(1000) + hoard.length); }");
+        // 200 KB held per turn: past the 32 MiB limit in some hundred statements, far from the statement limit however
+        // long the collections beside it take to tell what it holds.
+        var result = Execute("const hoard = [];\nwhile (true) { hoard.push('x'.repeat(100000) + hoard.length); }");
 
         Assert.Equal(ScriptErrorKind.MemoryLimit, result.Error!.Kind);
         Assert.Contains("Scripting:MemoryLimitBytes", result.Error.Message, StringComparison.Ordinal);
