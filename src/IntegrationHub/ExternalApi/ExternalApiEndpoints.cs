@@ -190,7 +190,8 @@ internal static class ExternalApiEndpoints
     /// without the configured group gets 403 saying the group is missing, whatever the scenario; a browser signed in
     /// by its cookie gets 403 for a trigger that a page of another site or a sibling subdomain made it send (or goes ahead
     /// as an anonymous caller where those are welcome); a signed-in caller gets 404 for scenarios outside their workspace
-    /// (and, when triggering, for scenarios without external triggers), then 403 when their role is too low. Null means go ahead.
+    /// (and, when triggering, for scenarios without external triggers), then 403 when their role is too low, unless the
+    /// scenario takes anonymous triggers: then they go ahead as an anonymous caller. Null means go ahead.
     /// </summary>
     private static async ValueTask<ProblemHttpResult?> AuthorizeAsync(HttpContext context, Guid scenarioId, ScenarioTriggerSettings? settings, bool trigger)
     {
@@ -215,35 +216,33 @@ internal static class ExternalApiEndpoints
                 : ExternalApiProblems.CredentialsRequired(context);
         }
 
+        // Anyone who knows the URL may call such a scenario: a caller it does not take as themselves is taken as anonymous.
+        var openToAnyone = settings is { EnableExternalTriggers: true, AllowsAnonymous: true };
+
         // The SameSite=Lax cookie still comes along with a top-level GET from any site and with any request from a sibling
         // subdomain, so such a page could trigger runs as the signed-in person. A bearer token is never sent on its own.
         if (trigger && context.Request.Headers.Authorization.Count == 0 && RequestOrigin.IsFromAnotherSite(context.Request, sameSiteToo: true))
         {
-            if (settings is { EnableExternalTriggers: true, AllowsAnonymous: true })
-            {
-                // The page could have triggered it without the cookie: it runs, but as no one, not as the person.
-                context.User = new ClaimsPrincipal(new ClaimsIdentity());
-                return null;
-            }
-            return IdentityProblems.TriggerFromAnotherSite();
+            // The page could have triggered it without the cookie: it runs, but as no one, not as the person.
+            return openToAnyone ? AsAnonymous(context) : IdentityProblems.TriggerFromAnotherSite();
         }
         var reaches = settings is not null && settings.WorkspaceId == caller.WorkspaceId && (!trigger || settings.EnableExternalTriggers);
         var mayDo = trigger ? caller.CanTrigger : caller.CanRead;
-        if ((!reaches || !mayDo) && settings is { EnableExternalTriggers: true, AllowsAnonymous: true })
+        if (reaches && mayDo)
         {
-            // Anyone who knows the URL may call it. Credentials that do not reach it (another workspace's sign-in in the
-            // browser, a role too low) must not make that less: the call goes ahead as an anonymous one, not as the caller.
-            context.User = new ClaimsPrincipal(new ClaimsIdentity());
             return null;
         }
-        if (!reaches)
-        {
-            return ExternalApiProblems.ScenarioNotFound(scenarioId);
-        }
-        if (!mayDo)
-        {
-            return ExternalApiProblems.Forbidden(trigger ? "trigger scenarios (Operator or above)" : "read storage (Viewer or above)");
-        }
+        // Credentials that do not reach it (another workspace's sign-in in the browser, a role too low) must not make
+        // that less than calling without them.
+        return openToAnyone ? AsAnonymous(context)
+            : !reaches ? ExternalApiProblems.ScenarioNotFound(scenarioId)
+            : ExternalApiProblems.Forbidden(trigger ? "trigger scenarios (Operator or above)" : "read storage (Viewer or above)");
+    }
+
+    /// <summary>Goes on as a caller without credentials would: the run names no one, and an Idempotency-Key is scoped as theirs.</summary>
+    private static ProblemHttpResult? AsAnonymous(HttpContext context)
+    {
+        context.User = new ClaimsPrincipal(new ClaimsIdentity());
         return null;
     }
 

@@ -92,8 +92,7 @@ internal sealed class ScenarioEditForm
 
         static void AddLineError(Dictionary<string, string> errors, string field, string? text)
         {
-            var lines = (text ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            if (lines.FirstOrDefault(line => !line.Contains(':', StringComparison.Ordinal)) is { } line)
+            if (Lines(text).FirstOrDefault(line => !line.Contains(':', StringComparison.Ordinal)) is { } line)
             {
                 errors[field] = $"\"{line}\" has no colon: write each header on its own line as Name: value.";
             }
@@ -129,7 +128,7 @@ internal sealed class ScenarioEditForm
             return null;
         }
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var line in Lines(text))
         {
             var colon = line.IndexOf(':', StringComparison.Ordinal);
             var name = colon < 0 ? line : line[..colon].Trim();
@@ -141,6 +140,8 @@ internal sealed class ScenarioEditForm
 
     private static string[]? ParseList(string? text) =>
         string.IsNullOrWhiteSpace(text) ? null : text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+
+    private static string[] Lines(string? text) => (text ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     private static bool Is(string? type, string connectorType) => string.Equals(type, connectorType, StringComparison.OrdinalIgnoreCase);
 
