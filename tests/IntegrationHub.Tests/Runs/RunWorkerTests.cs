@@ -8,6 +8,7 @@ using IntegrationHub.Storage;
 using IntegrationHub.Tests.Connectors;
 using IntegrationHub.Tests.Infrastructure;
 using IntegrationHub.Tests.Scenarios;
+using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -318,6 +319,84 @@ public sealed class RunWorkerTests
         // The run started with its first attempt, before the retry's backoff: its duration is the whole run's.
         Assert.True(done.FinishedAt - done.StartedAt >= TimeSpan.FromMilliseconds(200), $"{done.StartedAt:O} to {done.FinishedAt:O}");
         Assert.True(done.StartedAt >= before.AddSeconds(-1));
+    }
+
+    // A node that stalls past its lease (a long pause, a suspended VM) may claim its own run again once the run is swept
+    // back to the queue. The stale attempt went on calling the target, and its end took the new attempt out of the
+    // renewals, so the new attempt's lease ran out as well and the run was executed a third time.
+    [Theory, AllDatabases]
+    public async Task RunSweptFromAStalledNode_AndClaimedByItAgain_StopsTheStaleAttempt_AndRenewsTheNewOne(DatabaseProvider provider)
+    {
+        var firstArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var firstAborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var secondArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var answerSecond = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var target = await LoopbackHttpServer.StartAsync(async (_, count, response) =>
+        {
+            var aborted = response.HttpContext.RequestAborted;
+            if (count == 0)
+            {
+                firstArrived.TrySetResult();
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, aborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    firstAborted.TrySetResult();
+                    return;
+                }
+            }
+            secondArrived.TrySetResult();
+            await answerSecond.Task.WaitAsync(aborted);
+            response.ContentType = "application/json";
+            await response.WriteAsync("{}");
+        });
+        // Renewals every second; attempts at the target that outlast the test.
+        await using var hub = await HubHost.StartAsync(provider, new Dictionary<string, string?>
+        {
+            ["Runs:LeaseDuration"] = "00:00:03",
+            ["Connectors:HttpAttemptTimeout"] = "00:05:00",
+        });
+        var scenario = await RunsTestData.CreateScenarioAsync(hub, s =>
+        {
+            s.SourceScript = "return [{ id: 1 }];";
+            s.Target = new TargetSettings("http", target.Url("orders"));
+            s.MaxAttempts = 3;
+            s.TimeoutSeconds = 300;
+        });
+        var runId = await RunsTestData.EnqueueAsync(hub, scenario);
+        await firstArrived.Task.WaitAsync(TimeSpan.FromSeconds(60));
+
+        // What a sweeper does to a lease that ran out while its node stalled: the run goes back to the queue. A renewal
+        // may come between the lease's end and the sweep; then both go again.
+        var store = hub.Services.GetRequiredService<RunStore>();
+        do
+        {
+            await using var db = await RunsTestData.CreateDbAsync(hub);
+            await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u.SetProperty(r => r.LeaseExpiresAt, DateTimeOffset.UtcNow.AddMinutes(-1)));
+        }
+        while ((await store.SweepExpiredLeasesAsync(DateTimeOffset.UtcNow, CancellationToken.None)).Count == 0);
+        hub.Services.GetRequiredService<RunSignals>().WorkAvailable();
+
+        await secondArrived.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        await firstAborted.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        var claimedAgain = await RunsTestData.GetRunAsync(hub, runId);
+        Assert.Equal((RunStatus.Running, 2), (claimedAgain.Status, claimedAgain.Attempts));
+        // The new attempt's lease is renewed, though the stale attempt, which had the same run id, has ended.
+        var renewed = claimedAgain;
+        for (var deadline = DateTime.UtcNow.AddSeconds(60); renewed.LeaseExpiresAt <= claimedAgain.LeaseExpiresAt && DateTime.UtcNow < deadline;)
+        {
+            await Task.Delay(100);
+            renewed = await RunsTestData.GetRunAsync(hub, runId);
+        }
+        Assert.True(renewed.LeaseExpiresAt > claimedAgain.LeaseExpiresAt, $"{renewed.Status}, attempt {renewed.Attempts}, lease {renewed.LeaseExpiresAt:O}");
+        Assert.Equal(2, renewed.Attempts);
+        answerSecond.TrySetResult();
+        var done = await WaitForRunAsync(hub, scenario.Id, r => r.Status is RunStatus.Succeeded or RunStatus.Failed);
+
+        Assert.Equal((RunStatus.Succeeded, 2), (done.Status, done.Attempts));
+        Assert.Equal(2, target.Received.Count);
     }
 
     /// <summary>The only run of <paramref name="scenarioId"/>, once it satisfies <paramref name="done"/>.</summary>
