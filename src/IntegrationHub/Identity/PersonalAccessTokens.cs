@@ -40,6 +40,10 @@ internal sealed class PersonalAccessTokens(HubDbContext db, IMemoryCache cache, 
         {
             errors["name"] = [$"A name of 1 to {MaximumNameLength} characters is required, so you can tell your tokens apart."];
         }
+        else if (await HasLiveTokenNamedAsync(userId, name.Trim(), now, cancellationToken))
+        {
+            errors["name"] = [$"You already have a token named “{name.Trim()}”: give this one another name, so you can tell them apart."];
+        }
         if (expiresInDays is < 1 or > MaximumExpiresInDays)
         {
             errors["expiresInDays"] = [$"expiresInDays must be between 1 and {MaximumExpiresInDays}, or left out for no expiry."];
@@ -56,6 +60,16 @@ internal sealed class PersonalAccessTokens(HubDbContext db, IMemoryCache cache, 
         var created = Issue(userId, name!.Trim(), now, expiresInDays is { } days ? now.AddDays(days) : null);
         await db.SaveChangesAsync(cancellationToken);
         return created;
+    }
+
+    // Compared here, not in SQL: the user's tokens are few, and the two databases compare text by different rules.
+    private async Task<bool> HasLiveTokenNamedAsync(Guid userId, string name, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var live = await db.AccessTokens.AsNoTracking()
+            .Where(t => t.UserId == userId && t.RevokedAt == null)
+            .Select(t => new { t.Name, t.ExpiresAt })
+            .ToListAsync(cancellationToken);
+        return live.Any(t => (t.ExpiresAt is null || t.ExpiresAt > now) && string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>Revokes the token; requests with it get 401 from now on. Not found when it is not the user's.</summary>

@@ -46,6 +46,26 @@ public sealed class AccessTokenEndpointsTests
         await IdentityTestClient.AssertValidationProblemAsync(badExpiry, "expiresInDays");
     }
 
+    // Names are how a user tells tokens apart on the token page, and which one to revoke when a system is retired.
+    [Theory, AllDatabases]
+    public async Task CreateToken_NamedAsALiveTokenOfTheUser_Returns400_WhileARevokedTokensNameIsFree(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var admin = hub.CreateAdminClient();
+        var erp = await CreateAsync(admin, "ERP connector");
+
+        var again = await admin.PostAsJsonAsync("/api/v1/me/tokens", new CreateTokenRequest(" erp CONNECTOR ", 30), TestJson.Options);
+        await IdentityTestClient.AssertValidationProblemAsync(again, "name");
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/v1/me/tokens/{erp.Info.Id}")).StatusCode);
+        var afterRevoke = await CreateAsync(admin, "ERP connector");
+
+        Assert.NotEqual(erp.Info.Id, afterRevoke.Info.Id);
+        // Another user's names are theirs: the admin's "ERP connector" does not stop a colleague's.
+        var colleague = await admin.CreateUserAsync(UserRole.Editor);
+        using var colleagueClient = await hub.SignInAsync(colleague.Email);
+        await CreateAsync(colleagueClient, "ERP connector");
+    }
+
     [Theory, AllDatabases]
     public async Task RevokeToken_Returns204_AndLaterRequestsWithItGet401(DatabaseProvider provider)
     {

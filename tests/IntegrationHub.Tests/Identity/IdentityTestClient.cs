@@ -21,11 +21,11 @@ internal static class IdentityTestClient
         return created!.User;
     }
 
-    /// <summary>A personal access token of <paramref name="email"/>: signs in with the password and creates one.</summary>
+    /// <summary>A personal access token of <paramref name="email"/>: signs in with the password and creates one (named uniquely: names of live tokens are).</summary>
     public static async Task<string> CreateTokenForAsync(this HubHost hub, string email, string password = Password)
     {
         using var browser = await hub.SignInAsync(email, password);
-        var response = await browser.PostAsJsonAsync("/api/v1/me/tokens", new CreateTokenRequest("test", null), TestJson.Options);
+        var response = await browser.PostAsJsonAsync("/api/v1/me/tokens", new CreateTokenRequest($"test {Guid.NewGuid():N}", null), TestJson.Options);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<CreatedAccessToken>(TestJson.Options))!.Token;
     }
