@@ -56,11 +56,7 @@ internal sealed partial class FirstRunSetup(
             return IdentityError.Forbidden("The setup code is wrong. Use the link the hub printed on its console at start.");
         }
 
-        var errors = CredentialRules.Check(email, password);
-        if (workspaceName is not null && CredentialRules.CheckWorkspaceName(workspaceName) is { } workspaceProblem)
-        {
-            errors["workspaceName"] = [workspaceProblem];
-        }
+        var errors = Check(email, password, workspaceName);
         if (errors.Count > 0)
         {
             return IdentityError.Invalid(errors);
@@ -82,6 +78,17 @@ internal sealed partial class FirstRunSetup(
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>The first admin's email, password and workspace name (null keeps the default's) against the rules, by field.</summary>
+    public static Dictionary<string, string[]> Check(string? email, string? password, string? workspaceName)
+    {
+        var errors = CredentialRules.Check(email, password);
+        if (workspaceName is not null && CredentialRules.CheckWorkspaceName(workspaceName) is { } workspaceProblem)
+        {
+            errors["workspaceName"] = [workspaceProblem];
+        }
+        return errors;
     }
 
     /// <summary>At start: holds a new code when the installation has no user yet; returns it, or null when setup is not needed.</summary>

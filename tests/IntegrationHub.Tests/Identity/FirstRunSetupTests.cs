@@ -89,6 +89,28 @@ public sealed class FirstRunSetupTests
         Assert.True(hub.Services.GetRequiredService<FirstRunSetup>().IsSetupPending);
     }
 
+    // A repeat that did not match hid a mistyped email until the next try.
+    [Fact]
+    public async Task SetupPage_MistypedRepeatAndAnAddressThatIsNoEmail_SaysBothAtOnce_AndCreatesNoOne()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, FreshInstall);
+        var code = hub.Services.GetRequiredService<FirstRunSetup>().Code!;
+
+        var response = await PageForm.PostAsync(hub, "no-session=1", $"/setup?code={Uri.EscapeDataString(code)}", "setup", new Dictionary<string, string>
+        {
+            ["Input.Code"] = code,
+            ["Input.WorkspaceName"] = "",
+            ["Input.Email"] = "admin at example.test",
+            ["Input.Password"] = "A-good-passw0rd",
+            ["Input.ConfirmPassword"] = "A-good-passw0rd!",
+        });
+
+        var html = System.Net.WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
+        Assert.Contains("The two passwords differ.", html, StringComparison.Ordinal);
+        Assert.Contains("This is not a valid email address.", html, StringComparison.Ordinal);
+        Assert.True(hub.Services.GetRequiredService<FirstRunSetup>().IsSetupPending);
+    }
+
     [Theory, AllDatabases]
     public async Task Setup_WithBootstrapSettings_IsClosed(DatabaseProvider provider)
     {

@@ -43,12 +43,28 @@ public sealed class ProfilePageTests
         Assert.DoesNotContain("The current password is wrong.", html, StringComparison.Ordinal);
     }
 
-    private static Task<HttpResponseMessage> PostChangeAsync(HubHost hub, string cookie, string currentPassword) =>
+    // The repeat that did not match hid what was wrong with the new password itself until the next try.
+    [Fact]
+    public async Task ChangePassword_MistypedRepeatOfAPasswordTooShort_SaysBothAtOnce()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var admin = hub.CreateAdminClient();
+        var user = await admin.CreateUserAsync(UserRole.Viewer);
+        var cookie = await hub.SignInCookieAsync(user.Email);
+
+        var html = await ReadHtmlAsync(await PostChangeAsync(hub, cookie, IdentityTestClient.Password, newPassword: "short", repeated: "shorter"));
+
+        Assert.Contains("The two new passwords differ.", html, StringComparison.Ordinal);
+        Assert.Contains($"The password must be at least {CredentialRules.MinimumPasswordLength} characters long.", html, StringComparison.Ordinal);
+    }
+
+    private static Task<HttpResponseMessage> PostChangeAsync(
+        HubHost hub, string cookie, string currentPassword, string newPassword = "A-new-passw0rd", string? repeated = null) =>
         PageForm.PostAsync(hub, cookie, "/account/profile", "change-password", new Dictionary<string, string>
         {
             ["Input.CurrentPassword"] = currentPassword,
-            ["Input.NewPassword"] = "A-new-passw0rd",
-            ["Input.ConfirmPassword"] = "A-new-passw0rd",
+            ["Input.NewPassword"] = newPassword,
+            ["Input.ConfirmPassword"] = repeated ?? newPassword,
         });
 
     private static async Task<string> ReadHtmlAsync(HttpResponseMessage response) =>
