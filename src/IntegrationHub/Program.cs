@@ -38,6 +38,7 @@ try
     app.ValidateSettings();
     await app.MigrateHubDatabaseAsync();
     app.LoadSecretsKey();
+    await app.ReencryptSecretsOfPreviousKeysAsync();
     await app.BootstrapIdentityAsync();
 
     app.UseHubHosting();

@@ -14,7 +14,11 @@ internal static class SecretsExtensions
         services.AddOptions<SecretsOptions>().BindConfiguration(SecretsOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SecretsOptions>, SecretsOptionsValidator>();
         services.AddSingleton(LoadKey);
+        services.AddSingleton(services => new PreviousSecretsKeys(
+            services.GetRequiredService<SecretsKey>(),
+            services.GetRequiredService<IOptions<SecretsOptions>>().Value.PreviousKeys.Where(k => !string.IsNullOrWhiteSpace(k)).Select(ParsePrevious)));
         services.AddSingleton<SecretValues>();
+        services.AddSingleton<IReencryptsSecrets, KeyRingReencryption>();
         return builder;
     }
 
@@ -49,6 +53,12 @@ internal static class SecretsExtensions
             """;
         return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 1;
     }
+
+    // Checked at start by SecretsOptionsValidator; checked again here for a host that skipped that.
+    private static SecretsKey ParsePrevious(string text) =>
+        SecretsKey.TryParse(text, out var key, out var problem)
+            ? key
+            : throw new StartupException($"A key of Secrets:PreviousKeys is not a key: {problem}, and {SecretsKey.Expected}.");
 
     private static SecretsKey LoadKey(IServiceProvider services)
     {

@@ -12,4 +12,10 @@ public sealed class SecretsOptions
     /// start (<see cref="SecretsKeyFile"/>); on PostgreSQL it must be set, as every node needs the same one.
     /// </summary>
     public string? Key { get; set; }
+
+    /// <summary>
+    /// Keys <see cref="Key"/> replaced, while what they encrypted is re-encrypted with it (<see cref="SecretsRotation"/>):
+    /// they decrypt and encrypt nothing new. <c>Secrets__PreviousKeys__0</c>, <c>__1</c>, ... Default none.
+    /// </summary>
+    public string[] PreviousKeys { get; set; } = [];
 }

@@ -16,6 +16,14 @@ internal sealed class SecretsOptionsValidator(HubConnectionString database) : IV
 
     public ValidateOptionsResult Validate(string? name, SecretsOptions options)
     {
+        for (var i = 0; i < options.PreviousKeys.Length; i++)
+        {
+            // A blank entry is none: an environment variable left empty.
+            if (!string.IsNullOrWhiteSpace(options.PreviousKeys[i]) && !SecretsKey.TryParse(options.PreviousKeys[i], out _, out var problem))
+            {
+                return ValidateOptionsResult.Fail($"Secrets:PreviousKeys:{i} is not a key: {problem}, and {SecretsKey.Expected}.");
+            }
+        }
         if (!string.IsNullOrWhiteSpace(options.Key))
         {
             return SecretsKey.TryParse(options.Key, out _, out var problem)
