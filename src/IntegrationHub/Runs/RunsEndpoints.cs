@@ -47,23 +47,8 @@ internal static class RunsEndpoints
     }
 
     public static async Task<Results<Accepted<RunDetails>, ProblemHttpResult>> RunNow(
-        Guid id, HttpContext context, HubDbContext db, RunQueue queue, IOptions<RunsOptions> options, CancellationToken cancellationToken)
-    {
-        var caller = context.Caller();
-        var scenario = await db.Scenarios.AsNoTracking()
-            .Where(s => s.Id == id && s.WorkspaceId == caller.WorkspaceId)
-            .Select(s => new { s.Id, s.WorkspaceId, s.MaxAttempts, s.MaxQueuedRuns })
-            .FirstOrDefaultAsync(cancellationToken);
-        if (scenario is null)
-        {
-            return ScenarioProblems.NotFound(id);
-        }
-
-        var result = await queue.EnqueueAsync(
-            new NewRun(scenario.WorkspaceId, scenario.Id, TriggerKind.Manual, scenario.MaxAttempts, scenario.MaxQueuedRuns, TriggeredBy: caller.UserId),
-            cancellationToken);
-        return await Accepted(result, scenario.Id, context, db, options.Value, cancellationToken);
-    }
+        Guid id, HttpContext context, RunRequests requests, IOptions<RunsOptions> options, CancellationToken cancellationToken) =>
+        Answer(await requests.RunNowAsync(id, context.Caller(), cancellationToken), context, options.Value);
 
     public static async Task<Results<Ok<RunPage>, ValidationProblem>> ListRuns(
         HttpContext context, HubDbContext db, CancellationToken cancellationToken,
@@ -104,34 +89,8 @@ internal static class RunsEndpoints
     }
 
     public static async Task<Results<Accepted<RunDetails>, ProblemHttpResult>> RetryRun(
-        Guid id, HttpContext context, HubDbContext db, RunQueue queue, IOptions<RunsOptions> options, CancellationToken cancellationToken)
-    {
-        var caller = context.Caller();
-        var run = await FindAsync(db, id, caller, cancellationToken);
-        if (run is null)
-        {
-            return RunNotFound(id);
-        }
-        if (run.Status is RunStatus.Queued or RunStatus.Running)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The run has not ended",
-                detail: $"Run {id} is {run.Status}; only a Succeeded, Failed or Cancelled run can be resubmitted.");
-        }
-        var scenario = await db.Scenarios.AsNoTracking()
-            .Where(s => s.Id == run.ScenarioId)
-            .Select(s => new { s.MaxAttempts, s.MaxQueuedRuns })
-            .FirstOrDefaultAsync(cancellationToken);
-        if (scenario is null)
-        {
-            return ScenarioProblems.NotFound(run.ScenarioId);
-        }
-
-        var result = await queue.EnqueueAsync(
-            new NewRun(run.WorkspaceId, run.ScenarioId, TriggerKind.Retry, scenario.MaxAttempts, scenario.MaxQueuedRuns,
-                Payload: run.Payload, TriggeredBy: caller.UserId, RetryOf: run.Id),
-            cancellationToken);
-        return await Accepted(result, run.ScenarioId, context, db, options.Value, cancellationToken);
-    }
+        Guid id, HttpContext context, RunRequests requests, IOptions<RunsOptions> options, CancellationToken cancellationToken) =>
+        Answer(await requests.RetryAsync(id, context.Caller(), cancellationToken), context, options.Value);
 
     public static Task<Results<ContentHttpResult, ProblemHttpResult>> GetPayload(
         Guid id, HttpContext context, HubDbContext db, CancellationToken cancellationToken) =>
@@ -178,29 +137,25 @@ internal static class RunsEndpoints
         };
     }
 
-    /// <summary>The answer to an enqueue of a run of scenario <paramref name="scenarioId"/>.</summary>
-    internal static async Task<Results<Accepted<RunDetails>, ProblemHttpResult>> Accepted(
-        EnqueueResult result, Guid scenarioId, HttpContext context, HubDbContext db, RunsOptions options, CancellationToken cancellationToken)
-    {
-        if (result is EnqueueResult.ScenarioGone gone)
+    /// <summary>The answer to a request to run a scenario now or to resubmit a run.</summary>
+    private static Results<Accepted<RunDetails>, ProblemHttpResult> Answer(RunRequestResult result, HttpContext context, RunsOptions options) =>
+        result switch
         {
-            return ScenarioProblems.NotFound(gone.ScenarioId);
-        }
-        if (result.AcceptedRunId is not { } runId)
-        {
-            return QueueFullProblem.Create(context, options);
-        }
-        // The scenario may be deleted between the enqueue's commit and this read; its delete cascades to its runs, so
-        // the run is gone with it (this was a 500). It answers as if the delete had come first.
-        var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
-        return run is null ? ScenarioProblems.NotFound(scenarioId) : TypedResults.Accepted($"/api/v1/runs/{runId}", RunDetails.From(run));
-    }
+            RunRequestResult.Accepted accepted => TypedResults.Accepted($"/api/v1/runs/{accepted.Run.Id}", RunDetails.From(accepted.Run)),
+            RunRequestResult.ScenarioNotFound notFound => ScenarioProblems.NotFound(notFound.ScenarioId),
+            RunRequestResult.RunNotFound notFound => RunNotFound(notFound.RunId),
+            RunRequestResult.NotEnded notEnded => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict,
+                title: "The run has not ended", detail: notEnded.Reason),
+            RunRequestResult.QueueFull => QueueFullProblem.Create(context, options),
+            // Every case is named above: a new one fails here until it is given its own answer.
+            _ => throw new UnreachableException($"A run request answered {result}, which the runs API does not know."),
+        };
 
     private static Task<Run?> FindAsync(HubDbContext db, Guid id, HubCaller caller, CancellationToken cancellationToken) =>
         db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id && r.WorkspaceId == caller.WorkspaceId, cancellationToken);
 
     private static ProblemHttpResult RunNotFound(Guid id) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such run", detail: $"There is no run {id}.");
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such run", detail: new RunRequestResult.RunNotFound(id).Reason);
 }
 
 /// <summary>A run as lists show it.</summary>

@@ -11,6 +11,7 @@ internal static class RunsExtensions
         builder.Services.AddSingleton<RunSignals>();
         builder.Services.AddSingleton<RunQueue>();
         builder.Services.AddScoped<RunCancellation>();
+        builder.Services.AddScoped<RunRequests>();
         builder.Services.AddSingleton<RunStore>();
         builder.Services.AddSingleton<RunCompleter>();
         builder.Services.AddSingleton<RunExecutor>();

@@ -4,7 +4,7 @@ namespace IntegrationHub.Scenarios;
 
 /// <summary>
 /// The Edit page's fields as the browser posts them (flat strings), turned into the API's <see cref="ScenarioRequest"/>
-/// so that the page saves through the same handler, and the same validation, as the API.
+/// so that the page saves through the same <see cref="ScenarioCommands"/>, and the same validation, as the API.
 /// </summary>
 internal sealed class ScenarioEditForm
 {
@@ -100,16 +100,20 @@ internal sealed class ScenarioEditForm
     }
 
     /// <summary>
-    /// What the Edit and Advanced edit pages say when saving was refused other than by validation: a stale version (409)
-    /// means someone else saved first, and only a 404 means the scenario was deleted.
+    /// What the Edit and Advanced edit pages say when saving was refused other than by validation: a stale version, or a
+    /// replace that lost every race, means someone else saved first; only a missing scenario was deleted.
     /// </summary>
-    public static string RefusedMessage(Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult refused) => refused.StatusCode switch
+    public static string RefusedMessage(ScenarioSaveResult refused) => refused switch
     {
-        StatusCodes.Status409Conflict =>
+        ScenarioSaveResult.StaleVersion or ScenarioSaveResult.Busy =>
             "Someone else saved this scenario meanwhile. Reload the page to see their changes, then make yours again.",
-        StatusCodes.Status404NotFound => "The scenario no longer exists: someone deleted it meanwhile.",
-        _ => Components.FormErrors.Message(refused.ProblemDetails),
+        ScenarioSaveResult.NotFound => "The scenario no longer exists: someone deleted it meanwhile.",
+        _ => throw new ArgumentOutOfRangeException(nameof(refused), refused, "Not a refusal."),
     };
+
+    /// <summary>The first message per field, keyed as the API keys it (e.g. <c>advanced.maxAttempts</c>), for beside the inputs.</summary>
+    public static Dictionary<string, string> FieldErrors(ScenarioSaveResult.Invalid invalid) =>
+        invalid.Errors.ToDictionary(e => e.Key, e => e.Value.FirstOrDefault() ?? "Not valid.", StringComparer.Ordinal);
 
     /// <summary>Header lines as the page shows them: <c>Name: value</c>, one a line.</summary>
     public static string? FormatHeaders(IReadOnlyDictionary<string, string>? headers) =>

@@ -1,5 +1,5 @@
+using System.Diagnostics;
 using IntegrationHub.Data;
-using IntegrationHub.Housekeeping;
 using IntegrationHub.Hosting;
 using IntegrationHub.Identity;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -10,12 +10,6 @@ namespace IntegrationHub.Scenarios;
 /// <summary><c>/api/v1/scenarios</c>: list, read, create, replace and delete the caller's workspace's scenarios.</summary>
 internal static class ScenarioEndpoints
 {
-
-    /// <summary>How often a replace reads the scenario again after losing a race with another save.</summary>
-    private const int MaxSaveAttempts = 20;
-
-    /// <summary>Attempts at deleting a scenario whose cascade met its runs' outcomes in a deadlock.</summary>
-    private const int MaxDeleteAttempts = 5;
 
     public static RouteGroupBuilder MapScenarioEndpoints(this IEndpointRouteBuilder app)
     {
@@ -50,145 +44,38 @@ internal static class ScenarioEndpoints
     }
 
     public static async Task<Results<Ok<ScenarioResponse>, ProblemHttpResult>> GetAsync(
-        Guid id, HttpContext context, HubDbContext db, ScenarioSecrets secrets, CancellationToken cancellationToken)
+        Guid id, HttpContext context, ScenarioCommands commands, ScenarioSecrets secrets, CancellationToken cancellationToken)
     {
-        var scenario = await FindAsync(db.Scenarios.AsNoTracking(), id, context, cancellationToken);
-        return scenario is null ? ScenarioProblems.NotFound(id) : TypedResults.Ok(ScenarioResponse.From(scenario, context.Caller().CanEdit, secrets));
+        var caller = context.Caller();
+        var scenario = await commands.FindAsync(id, caller, cancellationToken);
+        return scenario is null ? ScenarioProblems.NotFound(id) : TypedResults.Ok(ScenarioResponse.From(scenario, caller.CanEdit, secrets));
     }
 
     public static async Task<Results<Created<ScenarioResponse>, ValidationProblem>> CreateAsync(
-        ScenarioRequest request, HttpContext context, HubDbContext db, ScenarioTriggerCache triggerCache,
-        ScenarioSecrets secrets, TimeProvider time, CancellationToken cancellationToken)
-    {
-        var caller = context.Caller();
-        var errors = ScenarioValidator.Validate(request, out var scriptError);
-        if (errors.Count > 0)
+        ScenarioRequest request, HttpContext context, ScenarioCommands commands, ScenarioSecrets secrets, CancellationToken cancellationToken) =>
+        await commands.CreateAsync(request, context.Caller(), cancellationToken) switch
         {
-            return Invalid(errors, scriptError);
-        }
-
-        var now = time.GetUtcNow();
-        var scenario = new Scenario { Name = "", WorkspaceId = caller.WorkspaceId, CreatedAt = now };
-        ScenarioValidator.Apply(request, scenario, now);
-        if (secrets.Encrypt(scenario, null, null) is { Count: > 0 } unreadable)
-        {
-            return Invalid(unreadable, null);
-        }
-        db.Scenarios.Add(scenario);
-        await db.SaveChangesAsync(cancellationToken);
-        // An unknown id may have been cached as absent by a trigger that came too early.
-        triggerCache.Evict(scenario.Id);
-        return TypedResults.Created($"/api/v1/scenarios/{scenario.Id}", ScenarioResponse.From(scenario, withHeaderValues: true, secrets));
-    }
+            ScenarioSaveResult.Saved saved => TypedResults.Created(
+                $"/api/v1/scenarios/{saved.Scenario.Id}", ScenarioResponse.From(saved.Scenario, withHeaderValues: true, secrets)),
+            ScenarioSaveResult.Invalid invalid => ScenarioProblems.Invalid(invalid),
+            var other => throw new UnreachableException($"Creating a scenario answered {other}."),
+        };
 
     public static async Task<Results<Ok<ScenarioResponse>, ProblemHttpResult, ValidationProblem>> ReplaceAsync(
-        Guid id, ScenarioRequest request, HttpContext context, HubDbContext db, ScenarioTriggerCache triggerCache,
-        ScenarioSecrets secrets, TimeProvider time, CancellationToken cancellationToken)
-    {
-        var scenario = await FindAsync(db.Scenarios, id, context, cancellationToken);
-        if (scenario is null)
+        Guid id, ScenarioRequest request, HttpContext context, ScenarioCommands commands, ScenarioSecrets secrets,
+        CancellationToken cancellationToken) =>
+        await commands.ReplaceAsync(id, request, context.Caller(), cancellationToken) switch
         {
-            return ScenarioProblems.NotFound(id);
-        }
-
-        var errors = ScenarioValidator.Validate(request, out var scriptError);
-        if (errors.Count > 0)
-        {
-            return Invalid(errors, scriptError);
-        }
-
-        try
-        {
-            for (var attempt = 1; ; attempt++)
-            {
-                if (request.Version is { } expected && expected != scenario.Version)
-                {
-                    return ScenarioProblems.StaleVersion(scenario.Version);
-                }
-                var (storedSource, storedTarget) = (scenario.Source.Headers, scenario.Target.Headers);
-                ScenarioValidator.Apply(request, scenario, time.GetUtcNow());
-                if (secrets.Encrypt(scenario, storedSource, storedTarget) is { Count: > 0 } unreadable)
-                {
-                    return Invalid(unreadable, null);
-                }
-                // Version is the concurrency token: a save that raced ours since we read it fails here instead of being overwritten.
-                scenario.Version++;
-                try
-                {
-                    await db.SaveChangesAsync(cancellationToken);
-                    return TypedResults.Ok(ScenarioResponse.From(scenario, withHeaderValues: true, secrets));
-                }
-                catch (DbUpdateConcurrencyException) when (attempt < MaxSaveAttempts)
-                {
-                    // Read it again: deleted meanwhile is a 404; changed meanwhile is a 409 for a request that names the
-                    // version it read, and without one the last save wins, ours applied on top of the other.
-                    db.ChangeTracker.Clear();
-                    scenario = await FindAsync(db.Scenarios, id, context, cancellationToken);
-                    if (scenario is null)
-                    {
-                        return ScenarioProblems.NotFound(id);
-                    }
-                }
-                catch (DbUpdateConcurrencyException)
-                {
-                    return ScenarioProblems.Busy();
-                }
-            }
-        }
-        finally
-        {
-            triggerCache.Evict(id);
-        }
-    }
+            ScenarioSaveResult.Saved saved => TypedResults.Ok(ScenarioResponse.From(saved.Scenario, withHeaderValues: true, secrets)),
+            ScenarioSaveResult.Invalid invalid => ScenarioProblems.Invalid(invalid),
+            ScenarioSaveResult.NotFound => ScenarioProblems.NotFound(id),
+            ScenarioSaveResult.StaleVersion stale => ScenarioProblems.StaleVersion(stale.CurrentVersion),
+            ScenarioSaveResult.Busy => ScenarioProblems.Busy(),
+            // Every case is named above: a new one fails here until it is given its own answer.
+            var other => throw new UnreachableException($"Replacing a scenario answered {other}."),
+        };
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        Guid id, HttpContext context, HubDbContext db, Housekeeper housekeeper, ScenarioTriggerCache triggerCache, TimeProvider time,
-        CancellationToken cancellationToken)
-    {
-        var caller = context.Caller();
-        var scenario = db.Scenarios.Where(s => s.Id == id && s.WorkspaceId == caller.WorkspaceId);
-        if (!await scenario.AnyAsync(cancellationToken))
-        {
-            return ScenarioProblems.NotFound(id);
-        }
-        // Once begun, the deletion is finished even if the caller goes away: a scenario is not left with half its history.
-        await housekeeper.DeleteRunsOfScenarioAsync(id, CancellationToken.None);
-        int deleted;
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                deleted = await scenario.ExecuteDeleteAsync(CancellationToken.None);
-                break;
-            }
-            catch (Exception ex) when (attempt < MaxDeleteAttempts && DatabaseErrors.Classify(ex) == DatabaseTrouble.Contended)
-            {
-                // The cascade to runs and storage deadlocked with runs of the scenario recording their outcomes (PostgreSQL
-                // failed it to free them): those runs have ended now, so the delete goes again.
-                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), time, CancellationToken.None);
-            }
-        }
-        triggerCache.Evict(id);
-        // Its runs in flight went with it: stop them now, not at their node's next lease renewal (Runs/RunCancellation).
-        await context.RequestServices.GetRequiredService<Runs.RunCancellation>().StopRunsOfDeletedScenarioAsync(id, CancellationToken.None);
-        return deleted == 0 ? ScenarioProblems.NotFound(id) : TypedResults.NoContent();
-    }
-
-    /// <summary>The scenario when it belongs to the caller's workspace; another workspace's reads as absent.</summary>
-    internal static Task<Scenario?> FindAsync(IQueryable<Scenario> scenarios, Guid id, HttpContext context, CancellationToken cancellationToken)
-    {
-        var caller = context.Caller();
-        return scenarios.FirstOrDefaultAsync(s => s.Id == id && s.WorkspaceId == caller.WorkspaceId, cancellationToken);
-    }
-
-    private static ValidationProblem Invalid(Dictionary<string, string[]> errors, Scripting.ScriptSyntaxError? scriptError) =>
-        TypedResults.ValidationProblem(
-            errors,
-            title: "The scenario is not valid",
-            extensions: scriptError is null
-                ? null
-                : new Dictionary<string, object?>
-                {
-                    ["scriptError"] = new { message = scriptError.Message, line = scriptError.Line, column = scriptError.Column },
-                });
+        Guid id, HttpContext context, ScenarioCommands commands, CancellationToken cancellationToken) =>
+        await commands.DeleteAsync(id, context.Caller(), cancellationToken) ? TypedResults.NoContent() : ScenarioProblems.NotFound(id);
 }

@@ -16,7 +16,22 @@ internal static class ScenarioProblems
     public static ProblemHttpResult NotFound(Guid id) => TypedResults.Problem(
         statusCode: StatusCodes.Status404NotFound,
         title: "Scenario not found",
-        detail: $"There is no scenario {id} in your workspace.");
+        detail: NotFoundDetail(id));
+
+    /// <summary>The words of <see cref="NotFound"/>, which pages show too.</summary>
+    public static string NotFoundDetail(Guid id) => $"There is no scenario {id} in your workspace.";
+
+    /// <summary>400 for a scenario that breaks a rule, with where its Source Script fails to parse as <c>scriptError</c>.</summary>
+    public static ValidationProblem Invalid(ScenarioSaveResult.Invalid invalid) =>
+        TypedResults.ValidationProblem(
+            invalid.Errors,
+            title: "The scenario is not valid",
+            extensions: invalid.ScriptError is not { } scriptError
+                ? null
+                : new Dictionary<string, object?>
+                {
+                    ["scriptError"] = new { message = scriptError.Message, line = scriptError.Line, column = scriptError.Column },
+                });
 
     /// <summary>409 for a replace that names a version someone else's save has moved past.</summary>
     public static ProblemHttpResult StaleVersion(int current) => TypedResults.Problem(

@@ -6,6 +6,7 @@ internal static class ScenariosExtensions
     {
         builder.Services.AddSingleton<ScenarioTriggerCache>();
         builder.Services.AddSingleton<ScenarioSecrets>();
+        builder.Services.AddScoped<ScenarioCommands>();
         builder.Services.AddSingleton<Secrets.IReencryptsSecrets, ScenarioSecretsReencryption>();
         return builder;
     }

@@ -10,7 +10,6 @@ using IntegrationHub.Tests.Storage;
 using IntegrationHub.Tests.Infrastructure;
 using IntegrationHub.Tests.Scenarios;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 
@@ -266,25 +265,6 @@ public sealed class RunsEndpointsTests
         Assert.Equal((HttpStatusCode)429, second.StatusCode);
         Assert.Equal(TimeSpan.FromSeconds(7), second.Headers.RetryAfter?.Delta);
         await ProblemAssert.AssertCompleteProblemAsync(second);
-    }
-
-    [Theory, AllDatabases]
-    public async Task RunNow_WhenTheScenarioIsDeletedRightAfterTheEnqueueCommitted_Returns404(DatabaseProvider provider)
-    {
-        await using var hub = await HubHost.StartAsync(provider, RunsTestData.NoWorkers);
-        var scenario = await RunsTestData.CreateScenarioAsync(hub);
-        // The race, in its order: the run is enqueued, then the scenario's delete (cascading to its runs) commits before
-        // the endpoint reads the run back for its answer.
-        var runId = await RunsTestData.EnqueueAsync(hub, scenario);
-        await using var db = await RunsTestData.CreateDbAsync(hub);
-        await db.Scenarios.Where(s => s.Id == scenario.Id).ExecuteDeleteAsync();
-
-        var answer = await RunsEndpoints.Accepted(
-            new EnqueueResult.Queued(runId), scenario.Id, new DefaultHttpContext(), db, new RunsOptions(), CancellationToken.None);
-
-        var problem = Assert.IsType<ProblemHttpResult>(answer.Result);
-        Assert.Equal(StatusCodes.Status404NotFound, problem.StatusCode);
-        Assert.Contains(scenario.Id.ToString(), problem.ProblemDetails.Detail, StringComparison.Ordinal);
     }
 
     [Theory, AllDatabases]
