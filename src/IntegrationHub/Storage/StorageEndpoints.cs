@@ -1,6 +1,5 @@
 using System.Text.Json;
 using IntegrationHub.Data;
-using IntegrationHub.ExternalApi;
 using IntegrationHub.Hosting;
 using IntegrationHub.Identity;
 using IntegrationHub.Scenarios;
@@ -117,11 +116,11 @@ internal static class StorageEndpoints
         var decoded = BodyText.DecodeToUtf8(body, MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var mediaType) ? mediaType : null);
         if (decoded.UnsupportedCharset is { } charset)
         {
-            return ExternalApiProblems.UnsupportedCharset(charset);
+            return BodyTextProblems.UnsupportedCharset(charset);
         }
         if (decoded.InvalidText is { } textError)
         {
-            return ExternalApiProblems.InvalidText(textError);
+            return BodyTextProblems.InvalidText(textError);
         }
         var json = decoded.Bytes;
 
