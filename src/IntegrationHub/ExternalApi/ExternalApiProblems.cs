@@ -71,5 +71,5 @@ internal static class ExternalApiProblems
         title: title,
         detail: detail);
 
-    public static ProblemHttpResult StorageKeyNotFound(string key) => Storage.StorageEndpoints.KeyNotFound(key);
+    public static ProblemHttpResult StorageKeyNotFound(string key) => Storage.StorageProblems.KeyNotFound(key);
 }
