@@ -70,8 +70,10 @@ internal static class TriggerBodyReader
         }
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
         {
-            // Our own count below enforces the limit; Kestrel's default (30 MB) must not cut in first with a different answer.
-            sizeFeature.MaxRequestBodySize = null;
+            // Kestrel counts the bytes on the wire, our count below the decoded ones: without its limit a compressed body
+            // that decodes to little (empty gzip members) was read for as long as it was sent. At our limit, not its default
+            // (30 MB), it cannot cut in before ours; its 413 is answered as ours below.
+            sizeFeature.MaxRequestBodySize = maxBytes;
         }
 
         var reader = request.BodyReader;
