@@ -6,7 +6,6 @@ using System.Text.Json;
 using System.Xml;
 using IntegrationHub.Hosting;
 using IntegrationHub.Runs;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
 
@@ -68,13 +67,8 @@ internal static class TriggerBodyReader
         {
             return new(null, ExternalApiProblems.BodyTooLarge(maxBytes));
         }
-        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
-        {
-            // Kestrel counts the bytes on the wire, our count below the decoded ones: without its limit a compressed body
-            // that decodes to little (empty gzip members) was read for as long as it was sent. At our limit, not its default
-            // (30 MB), it cannot cut in before ours; its 413 is answered as ours below.
-            sizeFeature.MaxRequestBodySize = maxBytes;
-        }
+        // Kestrel's count of the bytes on the wire; ours below counts them decoded.
+        RequestBodyLimit.Set(request.HttpContext, maxBytes);
 
         var reader = request.BodyReader;
         ReadResult read;

@@ -3,7 +3,6 @@ using IntegrationHub.Data;
 using IntegrationHub.Hosting;
 using IntegrationHub.Identity;
 using IntegrationHub.Scenarios;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.OpenApi;
@@ -171,11 +170,8 @@ internal static class StorageEndpoints
         {
             throw TooLarge();
         }
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            // Kestrel's own limit counts the bytes on the wire; a compressed body can only be smaller there.
-            limit.MaxRequestBodySize = maxBytes;
-        }
+        // Kestrel's count of the bytes on the wire; BoundedRead's counts them decoded.
+        RequestBodyLimit.Set(context, maxBytes);
         return await BoundedRead.ReadAtMostAsync(context.Request.Body, maxBytes, cancellationToken) ?? throw TooLarge();
 
         static BadHttpRequestException TooLarge() => new("The body is too large.", StatusCodes.Status413PayloadTooLarge);
