@@ -34,6 +34,16 @@ internal static class HubJson
     public static readonly JsonDocumentOptions ValueOptions = new() { MaxDepth = MaxValueDepth };
 
     /// <summary>
+    /// JSON text the hub stored (a storage key or value, a run's result) as an element that outlives its document, so
+    /// that an answer holds it as JSON, not as a string holding JSON.
+    /// </summary>
+    public static JsonElement ParseStored(string json)
+    {
+        using var document = JsonDocument.Parse(json, DocumentOptions);
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>
     /// What is wrong with <paramref name="json"/> as a value, or null when it is well-formed, nests at most
     /// <paramref name="maxDepth"/> levels and holds no unpaired surrogate (an escape such as <c>\ud800</c>, which
     /// JavaScript strings may hold but no UTF-8 text can).

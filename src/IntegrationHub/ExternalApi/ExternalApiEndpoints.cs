@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
+using IntegrationHub.Data;
 using IntegrationHub.Hosting;
 using IntegrationHub.Identity;
 using IntegrationHub.Runs;
@@ -79,7 +80,7 @@ internal static class ExternalApiEndpoints
             }
             var list = await storage.ListAsync(scenarioId, null, Paging.Offset(p, size), size, cancellationToken);
             return TypedResults.Ok(new CacheDataPage(
-                [.. list.Items.Select(i => new CacheDataItem(StorageEndpoints.ParseStored(i.Key), StorageEndpoints.ParseStored(i.Value), i.UpdatedAt))],
+                [.. list.Items.Select(i => new CacheDataItem(HubJson.ParseStored(i.Key), HubJson.ParseStored(i.Value), i.UpdatedAt))],
                 list.Total,
                 p,
                 size));
@@ -95,7 +96,7 @@ internal static class ExternalApiEndpoints
             return ExternalApiProblems.BadRequest("Malformed keyJson", keyError);
         }
         var value = await storage.GetAsync(scenarioId, key, cancellationToken);
-        return value is null ? ExternalApiProblems.StorageKeyNotFound(key) : TypedResults.Json(StorageEndpoints.ParseStored(value));
+        return value is null ? ExternalApiProblems.StorageKeyNotFound(key) : TypedResults.Json(HubJson.ParseStored(value));
     }
 
     private static async Task<Results<Ok, Ok<RunResultResponse>, Accepted<RunResultResponse>, ProblemHttpResult>> AcceptAsync(
@@ -280,7 +281,7 @@ public sealed record RunResultResponse(Guid RunId, RunStatus Status, JsonElement
     public static RunResultResponse From(Guid runId, RunState? run) => run is null
         // The run was deleted with its scenario while we waited.
         ? new(runId, RunStatus.Cancelled, null, "The run no longer exists.", null, null)
-        : new(runId, run.Status, run.Result is null ? null : StorageEndpoints.ParseStored(run.Result), run.Error, run.ErrorLine, run.ErrorColumn);
+        : new(runId, run.Status, run.Result is null ? null : HubJson.ParseStored(run.Result), run.Error, run.ErrorLine, run.ErrorColumn);
 }
 
 /// <summary>One entry of <c>GetCacheData</c> without a key.</summary>

@@ -1,10 +1,14 @@
+using IntegrationHub.Hosting;
 using IntegrationHub.Identity;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace IntegrationHub.ExternalApi;
 
-/// <summary>Every error the external API answers, in one place, as RFC 7807 problems.</summary>
+/// <summary>
+/// Every error the external API answers, in one place, as RFC 7807 problems; those about the body's charset are
+/// <see cref="BodyTextProblems"/>, which the storage PUT answers too.
+/// </summary>
 internal static class ExternalApiProblems
 {
     /// <summary>No credentials for a scenario that takes external triggers but not anonymous ones.</summary>
@@ -56,24 +60,16 @@ internal static class ExternalApiProblems
         title: "Unsupported content type",
         detail: $"Content type '{contentType}' is not accepted; send {string.Join(", ", AcceptOpenApi.ContentTypes)}.");
 
-    public static ProblemHttpResult UnsupportedCharset(string charset) => TypedResults.Problem(
-        statusCode: StatusCodes.Status415UnsupportedMediaType,
-        title: "Unsupported charset",
-        detail: $"The charset '{charset}' is not supported; send UTF-8 (the default), UTF-16, UTF-32, US-ASCII or ISO-8859-1.");
-
     public static ProblemHttpResult UnsupportedFormCharset(string charset) => TypedResults.Problem(
         statusCode: StatusCodes.Status415UnsupportedMediaType,
         title: "Unsupported charset",
         detail: $"An application/x-www-form-urlencoded body is ASCII with %-escaped bytes, which charset '{charset}' cannot carry; "
             + "send the form as UTF-8 (the default), US-ASCII or ISO-8859-1.");
 
-    /// <summary>A body that is not valid text in its charset; <paramref name="error"/> from <see cref="BodyText.TryDecode"/>.</summary>
-    public static ProblemHttpResult InvalidText(string error) => BadRequest("Invalid text", $"The body is {error}.");
-
     public static ProblemHttpResult BadRequest(string title, string detail) => TypedResults.Problem(
         statusCode: StatusCodes.Status400BadRequest,
         title: title,
         detail: detail);
 
-    public static ProblemHttpResult StorageKeyNotFound(string key) => Storage.StorageEndpoints.KeyNotFound(key);
+    public static ProblemHttpResult StorageKeyNotFound(string key) => Storage.StorageProblems.KeyNotFound(key);
 }

@@ -4,8 +4,8 @@ using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
 using System.Xml;
+using IntegrationHub.Hosting;
 using IntegrationHub.Runs;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
 
@@ -52,7 +52,7 @@ internal static class TriggerBodyReader
         {
             if ((charset = BodyText.Find(charsetName)) is null)
             {
-                return new(null, ExternalApiProblems.UnsupportedCharset(charsetName.Value!));
+                return new(null, BodyTextProblems.UnsupportedCharset(charsetName.Value!));
             }
             // A urlencoded form is ASCII with %-escaped bytes (WHATWG URL; browsers send a UTF-16 page's forms as UTF-8).
             // In UTF-16 or UTF-32 no escape was decoded ("%" and "C" are two bytes each there), and what their bytes
@@ -67,11 +67,8 @@ internal static class TriggerBodyReader
         {
             return new(null, ExternalApiProblems.BodyTooLarge(maxBytes));
         }
-        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
-        {
-            // Our own count below enforces the limit; Kestrel's default (30 MB) must not cut in first with a different answer.
-            sizeFeature.MaxRequestBodySize = null;
-        }
+        // Kestrel's count of the bytes on the wire; ours below counts them decoded.
+        RequestBodyLimit.Set(request.HttpContext, maxBytes);
 
         var reader = request.BodyReader;
         ReadResult read;
@@ -127,7 +124,7 @@ internal static class TriggerBodyReader
             case BodyKind.Json:
                 if (!BodyText.TryDecode(body, charset ?? BodyText.Utf8, out text, out error))
                 {
-                    return new(null, ExternalApiProblems.InvalidText(error));
+                    return new(null, BodyTextProblems.InvalidText(error));
                 }
                 // The hot path: UTF-8 is checked with a forward-only reader straight from Kestrel's buffers and copied
                 // into the payload as it came, instead of building a document only to write it out again.
@@ -138,11 +135,11 @@ internal static class TriggerBodyReader
             case BodyKind.Xml:
                 if (XmlBody.EncodingOf(body, charset, out var declared) is not { } xmlEncoding)
                 {
-                    return new(null, ExternalApiProblems.UnsupportedCharset(declared!));
+                    return new(null, BodyTextProblems.UnsupportedCharset(declared!));
                 }
                 if (!BodyText.TryDecode(body, xmlEncoding, out text, out error))
                 {
-                    return new(null, ExternalApiProblems.InvalidText(error));
+                    return new(null, BodyTextProblems.InvalidText(error));
                 }
                 try
                 {
@@ -161,7 +158,7 @@ internal static class TriggerBodyReader
             case BodyKind.UrlEncodedForm:
                 if (!BodyText.TryDecode(body, charset ?? BodyText.Utf8, out text, out error))
                 {
-                    return new(null, ExternalApiProblems.InvalidText(error));
+                    return new(null, BodyTextProblems.InvalidText(error));
                 }
                 // curl -d '{"id":42}' sends JSON as a form: the script would get one field named after the whole text.
                 if (JsonBody.FirstByte(body) is (byte)'{' or (byte)'[' && JsonBody.Check(body) is null)

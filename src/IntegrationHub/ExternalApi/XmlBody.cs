@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Xml;
+using IntegrationHub.Hosting;
 
 namespace IntegrationHub.ExternalApi;
 

@@ -1,10 +1,8 @@
 using System.Text.Json;
 using IntegrationHub.Data;
-using IntegrationHub.ExternalApi;
 using IntegrationHub.Hosting;
 using IntegrationHub.Identity;
 using IntegrationHub.Scenarios;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.OpenApi;
@@ -70,7 +68,7 @@ internal static class StorageEndpoints
             return KeyInvalid(keyError);
         }
         var value = await storage.GetAsync(id, key, cancellationToken);
-        return value is null ? KeyNotFound(key) : TypedResults.Json(ParseStored(value));
+        return value is null ? StorageProblems.KeyNotFound(key) : TypedResults.Json(HubJson.ParseStored(value));
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> PutAsync(
@@ -117,11 +115,11 @@ internal static class StorageEndpoints
         var decoded = BodyText.DecodeToUtf8(body, MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var mediaType) ? mediaType : null);
         if (decoded.UnsupportedCharset is { } charset)
         {
-            return ExternalApiProblems.UnsupportedCharset(charset);
+            return BodyTextProblems.UnsupportedCharset(charset);
         }
         if (decoded.InvalidText is { } textError)
         {
-            return ExternalApiProblems.InvalidText(textError);
+            return BodyTextProblems.InvalidText(textError);
         }
         var json = decoded.Bytes;
 
@@ -156,7 +154,7 @@ internal static class StorageEndpoints
         {
             return keyProblem;
         }
-        return await storage.DeleteAsync(id, key, cancellationToken) ? TypedResults.NoContent() : KeyNotFound(key);
+        return await storage.DeleteAsync(id, key, cancellationToken) ? TypedResults.NoContent() : StorageProblems.KeyNotFound(key);
     }
 
     /// <summary>
@@ -172,11 +170,8 @@ internal static class StorageEndpoints
         {
             throw TooLarge();
         }
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            // Kestrel's own limit counts the bytes on the wire; a compressed body can only be smaller there.
-            limit.MaxRequestBodySize = maxBytes;
-        }
+        // Kestrel's count of the bytes on the wire; BoundedRead's counts them decoded.
+        RequestBodyLimit.Set(context, maxBytes);
         return await BoundedRead.ReadAtMostAsync(context.Request.Body, maxBytes, cancellationToken) ?? throw TooLarge();
 
         static BadHttpRequestException TooLarge() => new("The body is too large.", StatusCodes.Status413PayloadTooLarge);
@@ -184,13 +179,6 @@ internal static class StorageEndpoints
 
     private static ValidationProblem BodyInvalid(string error) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [error] });
-
-    /// <summary>Values are stored as JSON text; they leave as JSON, not as a string holding JSON.</summary>
-    internal static JsonElement ParseStored(string json)
-    {
-        using var document = JsonDocument.Parse(json, HubJson.DocumentOptions);
-        return document.RootElement.Clone();
-    }
 
     /// <summary>The required <c>keyJson</c> parameter in canonical form, or the 400 that says what is wrong with it.</summary>
     private static bool TryReadKey(
@@ -225,16 +213,11 @@ internal static class StorageEndpoints
     /// The 400 for a <c>keyJson</c> given more than once, or null: bound as one they read "42,43", a key nobody sent,
     /// and the caller was told it is not valid JSON.
     /// </summary>
-    internal static ValidationProblem? SeveralKeys(HttpRequest request) =>
+    private static ValidationProblem? SeveralKeys(HttpRequest request) =>
         request.Query["keyJson"].Count > 1 ? KeyInvalid("Send keyJson once; it was given several times.", "Several keyJson parameters") : null;
 
-    internal static ValidationProblem KeyInvalid(string error, string title = "keyJson is not valid JSON") =>
+    private static ValidationProblem KeyInvalid(string error, string title = "keyJson is not valid JSON") =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["keyJson"] = [error] }, title: title);
-
-    internal static ProblemHttpResult KeyNotFound(string key) => TypedResults.Problem(
-        statusCode: StatusCodes.Status404NotFound,
-        title: "No value stored under this key",
-        detail: $"Nothing is stored under {key}.");
 
     private static Task<bool> OwnsScenarioAsync(HubDbContext db, Guid id, HttpContext context, CancellationToken cancellationToken)
     {
@@ -250,7 +233,7 @@ public sealed record StorageListItem(JsonElement Key, JsonElement Value, DateTim
 public sealed record StorageListPage(IReadOnlyList<StorageListItem> Items, int Total, int Page, int PageSize)
 {
     public static StorageListPage From(StoragePage page, int number, int size) => new(
-        [.. page.Items.Select(i => new StorageListItem(StorageEndpoints.ParseStored(i.Key), StorageEndpoints.ParseStored(i.Value), i.UpdatedAt, i.ExpiresAt))],
+        [.. page.Items.Select(i => new StorageListItem(HubJson.ParseStored(i.Key), HubJson.ParseStored(i.Value), i.UpdatedAt, i.ExpiresAt))],
         page.Total,
         number,
         size);

@@ -265,6 +265,44 @@ public sealed class TriggerBodyReaderTests
         }
     }
 
+    [Theory, AllDatabases]
+    public async Task AcceptPost_CompressedBodyOverTheLimitOnTheWire_Returns413_WithAndWithoutContentLength(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider, new Dictionary<string, string?> { ["ExternalApi:MaxBodyBytes"] = "1024" });
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        // Empty gzip members decode to nothing: some kilobytes on the wire for 8 bytes of JSON, and with no Content-Length
+        // nothing counted the coded bytes, so such a stream could go on for ever.
+        byte[] emptyMember = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        using var coded = new MemoryStream();
+        for (var i = 0; i < 300; i++)
+        {
+            coded.Write(emptyMember);
+        }
+        using (var gzip = new GZipStream(coded, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write("""{"id":1}"""u8);
+        }
+        var sized = RawContent(coded.ToArray(), "application/json");
+        sized.Headers.ContentEncoding.Add("gzip");
+        var chunked = new StreamContent(new MemoryStream(coded.ToArray()));
+        chunked.Headers.ContentType = new("application/json");
+        chunked.Headers.ContentEncoding.Add("gzip");
+        using var chunkedRequest = new HttpRequestMessage(HttpMethod.Post, $"/ExternalData/Accept/{scenario.Id}") { Content = chunked };
+        chunkedRequest.Headers.TransferEncodingChunked = true;
+        Assert.True(coded.Length > 1024, "the coded body is over the limit");
+
+        var withLength = await client.PostAsync($"/ExternalData/Accept/{scenario.Id}", sized);
+        var withoutLength = await client.SendAsync(chunkedRequest);
+
+        foreach (var response in new[] { withLength, withoutLength })
+        {
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+            Assert.Equal("The request body is larger than 1024 bytes.", (await ProblemAsync(response)).GetProperty("detail").GetString());
+        }
+        Assert.Empty(await RunsTestData.GetRunsAsync(hub, scenario.Id));
+    }
+
     /// <summary>An array nested <paramref name="depth"/> levels deep, the innermost holding 1.</summary>
     private static string Nested(int depth) => new string('[', depth) + "1" + new string(']', depth);
 

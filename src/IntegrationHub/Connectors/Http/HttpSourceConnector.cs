@@ -1,6 +1,6 @@
 using System.Text.Json;
 using IntegrationHub.Data;
-using IntegrationHub.ExternalApi;
+using IntegrationHub.Hosting;
 using IntegrationHub.Scenarios;
 using Microsoft.Net.Http.Headers;
 

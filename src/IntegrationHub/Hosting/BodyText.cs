@@ -4,11 +4,12 @@ using System.Text;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 
-namespace IntegrationHub.ExternalApi;
+namespace IntegrationHub.Hosting;
 
 /// <summary>
-/// The charsets a trigger body may come in, and its strict decoding into text: a byte that is not valid in the charset
-/// is refused with 400, because replacing it with U+FFFD would store (and run) something the sender never sent.
+/// The charsets a body may come in (a trigger's, a stored value's, an HTTP source's answer), and its strict decoding
+/// into text: a byte that is not valid in the charset is refused (<see cref="BodyTextProblems"/>), because replacing it
+/// with U+FFFD would store (and run) something the sender never sent.
 /// </summary>
 internal static class BodyText
 {
