@@ -41,8 +41,6 @@ internal abstract record RunRequestResult
     /// <summary>The scenario already has as many queued runs as its MaxQueuedRuns allows.</summary>
     public sealed record QueueFull : Refused
     {
-        // The words of QueueFullProblem, which the API answers with: the page says why the same way.
-        public override string Reason =>
-            "The scenario already has as many waiting runs as its Queue limit (Advanced edit) allows; try again later.";
+        public override string Reason => QueueFullProblem.Detail;
     }
 }

@@ -238,8 +238,7 @@ public sealed record RunDetails(
         }
         try
         {
-            using var document = JsonDocument.Parse(json, HubJson.DocumentOptions);
-            return document.RootElement.Clone();
+            return HubJson.ParseStored(json);
         }
         catch (JsonException)
         {

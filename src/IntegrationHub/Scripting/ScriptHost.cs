@@ -213,10 +213,10 @@ internal sealed class ScriptHost(
             return null;
         }
         // The storage API's range, so a value lives as long whichever way it was stored.
-        if (!seconds.IsNumber() || !(seconds.AsNumber() > 0 && seconds.AsNumber() <= StorageEndpoints.MaxTtlSeconds))
+        if (!seconds.IsNumber() || !(seconds.AsNumber() > 0 && seconds.AsNumber() <= ScenarioStorage.MaxTtlSeconds))
         {
             throw new JavaScriptException(engine.Intrinsics.TypeError,
-                $"storage.set: ttlSeconds must be a number of seconds above 0 and at most {StorageEndpoints.MaxTtlSeconds:N0} (ten years), not {Describe(seconds)}.");
+                $"storage.set: ttlSeconds must be a number of seconds above 0 and at most {ScenarioStorage.MaxTtlSeconds:N0} (ten years), not {Describe(seconds)}.");
         }
         return TimeSpan.FromSeconds(seconds.AsNumber());
     }

@@ -10,6 +10,9 @@ namespace IntegrationHub.Storage;
 /// </summary>
 public sealed class ScenarioStorage(IDbContextFactory<HubDbContext> dbFactory, SqliteWriteGate writeGate, TimeProvider time)
 {
+    /// <summary>The longest time to live a value may be given, through the API or a script: ten years.</summary>
+    public const int MaxTtlSeconds = 315_360_000;
+
     // One statement on both providers: two writers of the same key never collide on the unique index.
     private const string UpsertSql =
         """

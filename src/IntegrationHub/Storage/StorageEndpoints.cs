@@ -14,9 +14,6 @@ namespace IntegrationHub.Storage;
 /// <summary><c>/api/v1/scenarios/{id}/storage</c>: read, write and delete a scenario's stored values by JSON key.</summary>
 internal static class StorageEndpoints
 {
-    /// <summary>The longest time to live a value may be given: ten years.</summary>
-    public const int MaxTtlSeconds = 315_360_000;
-
     public static RouteGroupBuilder MapStorageEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/scenarios/{id:guid}/storage").WithTags("Storage").RequireAuthorization(HubPolicies.Viewer);
@@ -84,9 +81,9 @@ internal static class StorageEndpoints
         {
             return keyProblem;
         }
-        if (ttlSeconds is < 1 or > MaxTtlSeconds)
+        if (ttlSeconds is < 1 or > ScenarioStorage.MaxTtlSeconds)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["ttlSeconds"] = [$"Between 1 and {MaxTtlSeconds} seconds."] });
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["ttlSeconds"] = [$"Between 1 and {ScenarioStorage.MaxTtlSeconds} seconds."] });
         }
 
         if (!context.Request.HasJsonContentType())
