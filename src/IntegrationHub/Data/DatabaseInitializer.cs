@@ -19,6 +19,10 @@ internal static class DatabaseInitializer
         await using var db = await app.Services.GetRequiredService<IDbContextFactory<HubDbContext>>().CreateDbContextAsync(cancellationToken);
         try
         {
+            if (UnknownHistoryMessage(db.Database.GetMigrations().ToList(), [.. await db.Database.GetAppliedMigrationsAsync(cancellationToken)]) is { } unknown)
+            {
+                throw new StartupException(unknown);
+            }
             await db.Database.MigrateAsync(cancellationToken);
         }
         catch (Exception ex) when (CannotConnect(ex))
@@ -31,6 +35,28 @@ internal static class DatabaseInitializer
             // WAL lets readers run beside the single writer; the setting is stored in the file.
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Why the database's migrations are not ones this build continues, or null when they are. A database migrated by
+    /// a newer build would be misread (and its newer data overwritten) by this one; one whose history this build does not
+    /// know would have its tables created again over the old ones, which fails half way.
+    /// </summary>
+    internal static string? UnknownHistoryMessage(IReadOnlyList<string> known, IReadOnlyList<string> applied)
+    {
+        var unknown = applied.Except(known, StringComparer.Ordinal).ToList();
+        if (unknown.Count == 0)
+        {
+            return null;
+        }
+        var named = string.Join(", ", unknown.Take(3)) + (unknown.Count > 3 ? $" and {unknown.Count - 3} more" : "");
+        return known.All(applied.Contains)
+            ? $"the database was upgraded by a newer IntegrationHub: it holds migrations this build does not know ({named}). Run "
+                + "that version or a later one: this one would misread what the newer one stored."
+            : $"the database's schema history is not one this build continues: it holds migrations this build does not know "
+                + $"({named}) and lacks {known.Count(k => !applied.Contains(k))} of its own. It was made by another line of "
+                + "IntegrationHub builds (the development builds before 2026-11-29 rebuilt their first migration), which this one "
+                + "cannot upgrade: start with a new database (ConnectionStrings:Hub) and create the scenarios again.";
     }
 
     /// <summary>A database the hub cannot reach or open, for a reason its user fixes: not a fault in a migration.</summary>
