@@ -47,6 +47,7 @@ internal static class DataServiceCollectionExtensions
         builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
         builder.Services.AddSingleton<SqliteWriteGate>();
         builder.Services.AddHostedService<SqliteCheckpointer>();
+        builder.Services.AddHostedService<SchemaWatch>();
         return builder;
     }
 

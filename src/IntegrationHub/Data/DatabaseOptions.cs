@@ -30,6 +30,13 @@ public sealed class DatabaseOptions
 
     /// <summary>Apply pending migrations at start. Default true.</summary>
     public bool MigrateOnStart { get; set; } = true;
+
+    /// <summary>
+    /// How often a running node looks whether a newer build upgraded the database (<c>SchemaWatch</c>), and stops if so.
+    /// Default 30 s; range 100 ms to 1 h.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan SchemaCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 public enum DatabaseProvider

@@ -40,6 +40,25 @@ public sealed class MigrationHistoryTests
         Assert.DoesNotContain("   at ", hub.Output, StringComparison.Ordinal);
     }
 
+    // During a rolling upgrade a node of the older version went on reading and writing the schema the newer one made.
+    [Theory, AllDatabases]
+    public async Task ANodeRunning_WhenANewerBuildUpgradesTheDatabase_StopsSayingWhy(DatabaseProvider provider)
+    {
+        var database = await TestDatabase.CreateAsync(provider);
+        await using var node = await HubProcess.StartAsync(database, new Dictionary<string, string> { ["Database__SchemaCheckInterval"] = "00:00:00.500" });
+
+        // As the newer build's start does, beside it.
+        await using (var newer = HubHost.Start(database, new Dictionary<string, string?>(RunsTestData.NoWorkers) { ["Database:SchemaCheckInterval"] = "01:00:00" }))
+        {
+            await using var db = await RunsTestData.CreateDbAsync(newer);
+            await db.Database.ExecuteSqlRawAsync(
+                """INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion") VALUES ('29990101000000_FromANewerBuild', '10.0.0')""");
+        }
+
+        Assert.True(await node.WaitForExitAsync(TimeSpan.FromSeconds(60)), node.Output);
+        Assert.Contains("This node stops: the database was upgraded by a newer IntegrationHub", node.Output, StringComparison.Ordinal);
+    }
+
     /// <summary>A database the hub migrated, its migration history then changed by <paramref name="sql"/>.</summary>
     private static async Task<TestDatabase> DatabaseWithHistoryAsync(DatabaseProvider provider, string sql)
     {

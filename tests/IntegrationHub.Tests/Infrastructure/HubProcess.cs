@@ -167,6 +167,20 @@ internal sealed class HubProcess : IAsyncDisposable
     public sealed record ExitedHub(int ExitCode, string Output, string Folder);
 
     /// <summary>An HttpClient authenticated as the bootstrapped admin.</summary>
+    /// <summary>Waits for the hub to end by itself; false when it still runs after <paramref name="timeout"/>.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(timeout);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
     public HttpClient CreateAdminClient()
     {
         var client = new HttpClient { BaseAddress = BaseAddress };
