@@ -20,9 +20,13 @@ internal static class BrowserErrorPage
         }
 
         var (title, text) = Describe(response.StatusCode);
+        // A stale form's way back is its own page as it is now: the request's path, a local address by construction.
+        var (back, backText) = response.StatusCode == StatusCodes.Status400BadRequest && HttpMethods.IsPost(context.Request.Method)
+            ? (context.Request.PathBase + context.Request.Path + context.Request.QueryString, "Open the page again")
+            : ("/", "Go to the scenarios");
         response.ContentType = "text/html; charset=utf-8";
         response.ContentLength = null;
-        await response.WriteAsync(Render(title, text), context.RequestAborted);
+        await response.WriteAsync(Render(title, text, back, backText), context.RequestAborted);
     });
 
     // The API's errors are problem details whatever the Accept (ApiProblemWriter): a browser opening /api/v1/... gets JSON.
@@ -34,7 +38,7 @@ internal static class BrowserErrorPage
     private static (string Title, string Text) Describe(int status) => status switch
     {
         StatusCodes.Status400BadRequest => ("The form could not be sent",
-            "The page changed since you opened it, or your sign-in did (in another tab, say). Go back, reload the page and try again."),
+            "The page changed since you opened it (what the button was for was changed or deleted meanwhile), or your sign-in did (in another tab, say). Nothing was done. Open the page again to see it as it is now."),
         StatusCodes.Status403Forbidden => ("Not allowed", "Your role does not allow this."),
         StatusCodes.Status404NotFound => ("Page not found", "There is nothing at this address."),
         StatusCodes.Status405MethodNotAllowed => ("Not here", "This address does not take that kind of request."),
@@ -42,7 +46,7 @@ internal static class BrowserErrorPage
         _ => ("Something went wrong", $"The hub answered {status} {Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status)}."),
     };
 
-    private static string Render(string title, string text) =>
+    private static string Render(string title, string text, string back, string backText) =>
         $"""
         <!DOCTYPE html>
         <html lang="en">
@@ -51,7 +55,7 @@ internal static class BrowserErrorPage
         <body><main id="main" class="page"><div class="card">
         <h1>{WebUtility.HtmlEncode(title)}</h1>
         <p>{WebUtility.HtmlEncode(text)}</p>
-        <p><a class="btn btn-primary" href="/">Go to the scenarios</a></p>
+        <p><a class="btn btn-primary" href="{WebUtility.HtmlEncode(back)}">{WebUtility.HtmlEncode(backText)}</a></p>
         </div></main></body>
         </html>
         """;

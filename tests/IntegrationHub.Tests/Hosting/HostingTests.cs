@@ -169,14 +169,17 @@ public sealed class HostingTests
 
         var unknown = await browser.GetAsync("/no/such/page");
         // A form the page no longer has (its entry deleted meanwhile): Blazor answered an empty 400.
-        var stale = await browser.PostAsync("/storage", new FormUrlEncodedContent([new("_handler", "delete-gone")]));
+        var stale = await browser.PostAsync("/storage?q=x", new FormUrlEncodedContent([new("_handler", "delete-gone")]));
         var apiUnknown = await api.GetAsync("/no/such/page");
 
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.Equal("text/html", unknown.Content.Headers.ContentType?.MediaType);
         Assert.Contains("Page not found", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, stale.StatusCode);
-        Assert.Contains("reload the page", await stale.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var staleHtml = await stale.Content.ReadAsStringAsync();
+        Assert.Contains("Nothing was done.", staleHtml, StringComparison.Ordinal);
+        // Its way back is the page it was posted from, as it is now.
+        Assert.Contains("<a class=\"btn btn-primary\" href=\"/storage?q=x\">Open the page again</a>", staleHtml, StringComparison.Ordinal);
         await IdentityTestClient.AssertProblemAsync(apiUnknown, HttpStatusCode.NotFound);
     }
 
