@@ -24,6 +24,21 @@ public sealed class RunHistoryPageTests
         }
     }
 
+    // The filter read "All scenarios" above an empty list, which looked like no runs at all.
+    [Fact]
+    public async Task AScenarioFilterOfAScenarioThatIsGone_SaysSo_AndListsNothing()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, RunsTestData.NoWorkers);
+        var (runId, browser) = await OneRunAsync(hub);
+        using var _ = browser;
+        var gone = Guid.NewGuid();
+
+        var html = WebUtility.HtmlDecode(await browser.GetStringAsync($"/runs?scenario={gone}"));
+
+        Assert.Contains($"<option value=\"{gone}\" selected>A scenario that does not exist (deleted?)</option>", html, StringComparison.Ordinal);
+        Assert.DoesNotContain($"data-run=\"{runId}\"", html, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("from=0001-01-01T00:00&tz=Asia/Tokyo", true)]
     [InlineData("to=9999-12-31T23:59&tz=America/New_York", true)]
