@@ -16,7 +16,7 @@ public abstract class HubPageBase : ComponentBase
     [Inject] private FlashMessages FlashMessages { get; set; } = null!;
 
     /// <summary>The signed-in caller. Pages are behind an authorization policy, so it is there on every page that needs it.</summary>
-    protected HubCaller Caller => HubCaller.From(HttpContext.User)
+    private protected HubCaller Caller => HubCaller.From(HttpContext.User)
         ?? throw new InvalidOperationException("The page was rendered without a signed-in hub user.");
 
     protected CancellationToken RequestAborted => HttpContext.RequestAborted;

@@ -6,7 +6,7 @@ namespace IntegrationHub.Connectors;
 /// that a timeout's message can say it. Without it the run's error said only "timed out after 10 s" for a server that
 /// had answered 429 to every call within milliseconds, and not which record a per-record target was sending.
 /// </summary>
-public sealed class ConnectorInterruptedException(
+internal sealed class ConnectorInterruptedException(
     string? record, string? lastAnswer, Exception innerException, CancellationToken cancellationToken)
     : OperationCanceledException("A connector call was stopped by the run's cancellation.", innerException, cancellationToken)
 {

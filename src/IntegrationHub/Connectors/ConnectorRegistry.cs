@@ -1,7 +1,7 @@
 namespace IntegrationHub.Connectors;
 
 /// <summary>Finds the connector a scenario names, case-insensitively, among the registered ones.</summary>
-public sealed class ConnectorRegistry
+internal sealed class ConnectorRegistry
 {
     private readonly Dictionary<string, ISourceConnector> _sources;
     private readonly Dictionary<string, ITargetConnector> _targets;

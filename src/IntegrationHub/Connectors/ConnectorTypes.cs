@@ -4,7 +4,7 @@ namespace IntegrationHub.Connectors;
 /// The connector names a scenario's source and target may use: the one list a scenario is validated against when it is
 /// saved, and the names the connectors register under. A new connector adds its name here.
 /// </summary>
-public static class ConnectorTypes
+internal static class ConnectorTypes
 {
     public const string None = "none";
     public const string Http = "http";

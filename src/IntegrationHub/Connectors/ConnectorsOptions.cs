@@ -6,7 +6,7 @@ namespace IntegrationHub.Connectors;
 /// How connectors talk to other systems, section <c>Connectors</c>. Every HTTP call of a run is also bounded by the
 /// scenario's <c>TimeoutSeconds</c>.
 /// </summary>
-public sealed class ConnectorsOptions
+internal sealed class ConnectorsOptions
 {
     public const string SectionName = "Connectors";
 

@@ -7,7 +7,7 @@ namespace IntegrationHub.Connectors;
 /// A system a run reads its records from when the trigger brings none. To add one: implement this, register it in
 /// <see cref="ConnectorsExtensions.AddConnectors"/>, and scenarios can name its <see cref="Type"/>.
 /// </summary>
-public interface ISourceConnector
+internal interface ISourceConnector
 {
     /// <summary>The name scenarios give as <c>source.type</c>; matched case-insensitively.</summary>
     string Type { get; }

@@ -6,7 +6,7 @@ namespace IntegrationHub.Connectors;
 /// A system a run writes the Source Script's records to. To add one: implement this, register it in
 /// <see cref="ConnectorsExtensions.AddConnectors"/>, and scenarios can name its <see cref="Type"/>.
 /// </summary>
-public interface ITargetConnector
+internal interface ITargetConnector
 {
     /// <summary>The name scenarios give as <c>target.type</c>; matched case-insensitively.</summary>
     string Type { get; }

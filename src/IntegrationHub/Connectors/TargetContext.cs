@@ -6,4 +6,4 @@ namespace IntegrationHub.Connectors;
 /// <summary>The run a target connector writes for.</summary>
 /// <param name="Storage">The run's pending storage changes: the hub's own storage is written through these, so that
 /// they commit with the run's success (see <see cref="StorageChanges"/>).</param>
-public sealed record TargetContext(Scenario Scenario, Guid RunId, StorageChanges Storage);
+internal sealed record TargetContext(Scenario Scenario, Guid RunId, StorageChanges Storage);

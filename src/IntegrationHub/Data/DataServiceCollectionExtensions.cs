@@ -158,4 +158,4 @@ internal static class DataServiceCollectionExtensions
 }
 
 /// <summary>The resolved provider and connection string, for code that talks to the database without EF (the queue's hot path).</summary>
-public sealed record HubConnectionString(DatabaseProvider Provider, string Value, SqliteSynchronous SqliteSynchronous = SqliteSynchronous.Normal);
+internal sealed record HubConnectionString(DatabaseProvider Provider, string Value, SqliteSynchronous SqliteSynchronous = SqliteSynchronous.Normal);

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace IntegrationHub.Data;
 
 /// <summary>Which database the hub uses. Section <c>Database</c>; the connection string is <c>ConnectionStrings:Hub</c>.</summary>
-public sealed class DatabaseOptions
+internal sealed class DatabaseOptions
 {
     public const string SectionName = "Database";
 
@@ -46,7 +46,7 @@ public enum DatabaseProvider
 }
 
 /// <summary>SQLite's <c>PRAGMA synchronous</c>, applied to every connection the hub opens.</summary>
-public enum SqliteSynchronous
+internal enum SqliteSynchronous
 {
     /// <summary>No fsync on commit in WAL mode: durable across a process crash, not across power loss.</summary>
     Normal,

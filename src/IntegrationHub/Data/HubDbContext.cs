@@ -11,7 +11,7 @@ namespace IntegrationHub.Data;
 /// <summary>
 /// The hub's one database. Provider-specific subclasses exist only so each provider keeps its own migrations.
 /// </summary>
-public abstract class HubDbContext(DbContextOptions options) : DbContext(options), IDataProtectionKeyContext
+internal abstract class HubDbContext(DbContextOptions options) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<Workspace> Workspaces => Set<Workspace>();
     public DbSet<User> Users => Set<User>();
@@ -51,7 +51,7 @@ public abstract class HubDbContext(DbContextOptions options) : DbContext(options
 }
 
 /// <summary>The SQLite flavour of <see cref="HubDbContext"/>; owns the migrations under Data/Migrations/Sqlite.</summary>
-public sealed class SqliteHubDbContext(DbContextOptions<SqliteHubDbContext> options) : HubDbContext(options);
+internal sealed class SqliteHubDbContext(DbContextOptions<SqliteHubDbContext> options) : HubDbContext(options);
 
 /// <summary>The PostgreSQL flavour of <see cref="HubDbContext"/>; owns the migrations under Data/Migrations/Postgres.</summary>
-public sealed class PostgresHubDbContext(DbContextOptions<PostgresHubDbContext> options) : HubDbContext(options);
+internal sealed class PostgresHubDbContext(DbContextOptions<PostgresHubDbContext> options) : HubDbContext(options);

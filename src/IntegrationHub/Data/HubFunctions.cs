@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 namespace IntegrationHub.Data;
 
 /// <summary>SQL functions for the hub's LINQ queries that the two databases spell differently.</summary>
-public static class HubFunctions
+internal static class HubFunctions
 {
     /// <summary>The SQLite function behind <see cref="Lower"/>, registered on every connection the hub opens.</summary>
     internal const string SqliteLower = "hub_lower";

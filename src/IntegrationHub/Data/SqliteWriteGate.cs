@@ -15,7 +15,7 @@ namespace IntegrationHub.Data;
 /// how long it held it (metrics <c>integrationhub.sqlite.write_gate.wait</c> and <c>.hold</c>, by <c>writer</c>).
 /// Their sum over a second is the share of the single writer's time each kind of work takes.
 /// </remarks>
-public sealed class SqliteWriteGate : IDisposable
+internal sealed class SqliteWriteGate : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly bool _sqlite;

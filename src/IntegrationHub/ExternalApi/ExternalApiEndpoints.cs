@@ -276,7 +276,7 @@ internal static class ExternalApiEndpoints
 /// The answer to <c>?wait=N</c>: 200 when the run ended in time, 202 (with Location) while it is still queued or running.
 /// </summary>
 /// <param name="Result">What the Source Script returned, as JSON.</param>
-public sealed record RunResultResponse(Guid RunId, RunStatus Status, JsonElement? Result, string? Error, int? ErrorLine, int? ErrorColumn)
+internal sealed record RunResultResponse(Guid RunId, RunStatus Status, JsonElement? Result, string? Error, int? ErrorLine, int? ErrorColumn)
 {
     public static RunResultResponse From(Guid runId, RunState? run) => run is null
         // The run was deleted with its scenario while we waited.
@@ -285,7 +285,7 @@ public sealed record RunResultResponse(Guid RunId, RunStatus Status, JsonElement
 }
 
 /// <summary>One entry of <c>GetCacheData</c> without a key.</summary>
-public sealed record CacheDataItem(JsonElement Key, JsonElement Value, DateTimeOffset UpdatedAt);
+internal sealed record CacheDataItem(JsonElement Key, JsonElement Value, DateTimeOffset UpdatedAt);
 
 /// <summary>A page of a scenario's stored entries, ordered by canonical key.</summary>
-public sealed record CacheDataPage(IReadOnlyList<CacheDataItem> Items, int Total, int Page, int PageSize);
+internal sealed record CacheDataPage(IReadOnlyList<CacheDataItem> Items, int Total, int Page, int PageSize);

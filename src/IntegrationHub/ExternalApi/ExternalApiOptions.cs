@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace IntegrationHub.ExternalApi;
 
 /// <summary>Limits of <c>/ExternalData</c>. Section <c>ExternalApi</c> (environment: <c>ExternalApi__MaxBodyBytes</c>).</summary>
-public sealed class ExternalApiOptions
+internal sealed class ExternalApiOptions
 {
     public const string SectionName = "ExternalApi";
 

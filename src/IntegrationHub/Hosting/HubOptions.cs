@@ -1,7 +1,7 @@
 namespace IntegrationHub.Hosting;
 
 /// <summary>Installation-wide settings. Section <c>Hub</c>.</summary>
-public sealed class HubOptions
+internal sealed class HubOptions
 {
     public const string SectionName = "Hub";
 

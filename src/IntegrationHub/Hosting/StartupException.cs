@@ -5,4 +5,4 @@ namespace IntegrationHub.Hosting;
 /// may not write to, a database it cannot reach. The message names the setting or the cause and says what to do; the
 /// hub prints it and exits with code 1, without a stack trace (<see cref="StartupFailure"/>).
 /// </summary>
-public sealed class StartupException(string message, Exception? innerException = null) : Exception(message, innerException);
+internal sealed class StartupException(string message, Exception? innerException = null) : Exception(message, innerException);

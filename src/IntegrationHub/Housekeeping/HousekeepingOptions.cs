@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace IntegrationHub.Housekeeping;
 
 /// <summary>What the hub deletes on its own, and how often it looks. Section <c>Housekeeping</c>.</summary>
-public sealed class HousekeepingOptions
+internal sealed class HousekeepingOptions
 {
     public const string SectionName = "Housekeeping";
 

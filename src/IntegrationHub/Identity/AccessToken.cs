@@ -3,7 +3,7 @@ namespace IntegrationHub.Identity;
 /// <summary>
 /// A personal access token. Only its SHA-256 hash is stored: the token itself is shown once at creation.
 /// </summary>
-public sealed class AccessToken
+internal sealed class AccessToken
 {
     public Guid Id { get; init; } = Guid.CreateVersion7();
     public Guid UserId { get; init; }

@@ -97,4 +97,4 @@ internal static class AccessTokenEndpoints
 }
 
 /// <param name="ExpiresInDays">1 to 3650; left out, the token does not expire.</param>
-public sealed record CreateTokenRequest(string? Name, int? ExpiresInDays);
+internal sealed record CreateTokenRequest(string? Name, int? ExpiresInDays);

@@ -188,4 +188,4 @@ internal static class AccountEndpoints
 }
 
 /// <param name="RememberMe">Keep the cookie across browser restarts.</param>
-public sealed record LoginRequest(string? Email, string? Password, bool? RememberMe);
+internal sealed record LoginRequest(string? Email, string? Password, bool? RememberMe);

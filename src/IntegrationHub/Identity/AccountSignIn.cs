@@ -8,7 +8,7 @@ using Microsoft.Extensions.Caching.Memory;
 namespace IntegrationHub.Identity;
 
 /// <summary>How a password sign-in ended.</summary>
-public enum SignInStatus
+internal enum SignInStatus
 {
     /// <summary>The cookie was issued.</summary>
     SignedIn,

@@ -6,7 +6,7 @@ namespace IntegrationHub.Identity;
 /// token as <c>Authorization: Bearer</c>, and with <see cref="ClientSecret"/> people may also "Sign in with Microsoft".
 /// Azure AD callers have no hub user: they act in <see cref="WorkspaceId"/> with <see cref="Role"/>.
 /// </summary>
-public sealed class AzureAdOptions
+internal sealed class AzureAdOptions
 {
     public const string SectionName = "AzureAd";
 

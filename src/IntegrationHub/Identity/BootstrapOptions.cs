@@ -5,7 +5,7 @@ namespace IntegrationHub.Identity;
 /// (environment variables <c>Bootstrap__AdminEmail</c> and so on). Checked at a start without users (unusable values fail
 /// that start, naming the key); ignored, and not checked, once any user exists.
 /// </summary>
-public sealed class BootstrapOptions
+internal sealed class BootstrapOptions
 {
     public const string SectionName = "Bootstrap";
 

@@ -4,7 +4,7 @@ namespace IntegrationHub.Identity;
 /// A browser's sign-in, kept on the server: the cookie carries only a key to it (<see cref="CookieSessionStore"/>).
 /// Signing out deletes the row, so a copy of the cookie stops working too, on every node.
 /// </summary>
-public sealed class CookieSession
+internal sealed class CookieSession
 {
     /// <summary>SHA-256 of the key in the cookie, lower-case hex: a copy of the database holds no usable session.</summary>
     public required string KeyHash { get; init; }

@@ -4,7 +4,7 @@ namespace IntegrationHub.Identity;
 
 /// <summary>Who is calling, read from the principal of any scheme (token, Azure AD, cookie).</summary>
 /// <param name="UserId">The hub user; null for Azure AD callers that have no hub user.</param>
-public sealed record HubCaller(Guid? UserId, Guid WorkspaceId, UserRole Role, bool IsInstallationAdmin)
+internal sealed record HubCaller(Guid? UserId, Guid WorkspaceId, UserRole Role, bool IsInstallationAdmin)
 {
     /// <summary>The caller, or null when the principal is not authenticated by a hub scheme.</summary>
     public static HubCaller? From(ClaimsPrincipal principal)

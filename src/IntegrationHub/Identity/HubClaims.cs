@@ -3,7 +3,7 @@ using System.Security.Claims;
 namespace IntegrationHub.Identity;
 
 /// <summary>Claim types every authentication scheme of the hub puts on its principal.</summary>
-public static class HubClaims
+internal static class HubClaims
 {
     public const string UserId = "hub:user";
     public const string WorkspaceId = "hub:workspace";

@@ -1,7 +1,7 @@
 namespace IntegrationHub.Identity;
 
 /// <summary>Authentication scheme and authorization policy names.</summary>
-public static class HubSchemes
+internal static class HubSchemes
 {
     /// <summary>The default: picks one of the others from the request.</summary>
     public const string Hub = "Hub";
@@ -18,7 +18,7 @@ public static class HubSchemes
 }
 
 /// <summary>Authorization policies by the least role they need.</summary>
-public static class HubPolicies
+internal static class HubPolicies
 {
     public const string Viewer = nameof(UserRole.Viewer);
     public const string Operator = nameof(UserRole.Operator);

@@ -3,7 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 namespace IntegrationHub.Identity;
 
 /// <summary>What kind of expected failure an identity operation ended with; <see cref="IdentityProblems"/> maps it to HTTP.</summary>
-public enum IdentityErrorKind
+internal enum IdentityErrorKind
 {
     /// <summary>The input breaks a rule; <see cref="IdentityError.Errors"/> says which field. HTTP 400.</summary>
     Invalid,
@@ -20,7 +20,7 @@ public enum IdentityErrorKind
 /// <summary>An expected failure, returned as a value (never thrown).</summary>
 /// <param name="Errors">For <see cref="IdentityErrorKind.Invalid"/>: messages by field name (camelCase, as on the wire).</param>
 /// <param name="RetryAfter">For <see cref="IdentityErrorKind.TooManyAttempts"/>: how long until the next attempt is taken.</param>
-public sealed record IdentityError(
+internal sealed record IdentityError(
     IdentityErrorKind Kind, string Detail, IReadOnlyDictionary<string, string[]>? Errors = null, TimeSpan? RetryAfter = null)
 {
     public static IdentityError Invalid(string field, string message) =>
@@ -40,7 +40,7 @@ public sealed record IdentityError(
 }
 
 /// <summary>Either the value of a successful operation or the <see cref="IdentityError"/> it ended with.</summary>
-public readonly record struct Outcome<T>
+internal readonly record struct Outcome<T>
 {
     private Outcome(T? value, IdentityError? error)
     {

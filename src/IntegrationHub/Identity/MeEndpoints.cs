@@ -35,6 +35,6 @@ internal static class MeEndpoints
     }
 }
 
-public sealed record MeResponse(Guid? UserId, string? Email, Guid WorkspaceId, UserRole Role, bool IsInstallationAdmin);
+internal sealed record MeResponse(Guid? UserId, string? Email, Guid WorkspaceId, UserRole Role, bool IsInstallationAdmin);
 
-public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
+internal sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);

@@ -5,14 +5,14 @@ using Microsoft.Extensions.Caching.Memory;
 namespace IntegrationHub.Identity;
 
 /// <summary>A token as lists show it: never the token, never its hash.</summary>
-public sealed record AccessTokenInfo(
+internal sealed record AccessTokenInfo(
     Guid Id, string Name, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt)
 {
     internal static AccessTokenInfo From(AccessToken t) => new(t.Id, t.Name, t.Prefix, t.CreatedAt, t.LastUsedAt, t.ExpiresAt, t.RevokedAt);
 }
 
 /// <summary>A token just created: <see cref="Token"/> is shown this once and cannot be read again.</summary>
-public sealed record CreatedAccessToken(AccessTokenInfo Info, string Token);
+internal sealed record CreatedAccessToken(AccessTokenInfo Info, string Token);
 
 /// <summary>A user's own personal access tokens: list, create, revoke, regenerate. Used by the API and the API Token page.</summary>
 internal sealed class PersonalAccessTokens(HubDbContext db, IMemoryCache cache, TimeProvider time)

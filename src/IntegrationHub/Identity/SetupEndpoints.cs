@@ -32,6 +32,6 @@ internal static class SetupEndpoints
 
 /// <param name="Code">The code from the setup link the hub printed at start.</param>
 /// <param name="WorkspaceName">Renames the default workspace; optional.</param>
-public sealed record SetupRequest(string? Code, string? Email, string? Password, string? WorkspaceName);
+internal sealed record SetupRequest(string? Code, string? Email, string? Password, string? WorkspaceName);
 
-public sealed record SetupStatusResponse(bool SetupPending);
+internal sealed record SetupStatusResponse(bool SetupPending);

@@ -1,7 +1,7 @@
 namespace IntegrationHub.Identity;
 
 /// <summary>A person who signs in to the hub. Belongs to one workspace.</summary>
-public sealed class User
+internal sealed class User
 {
     public Guid Id { get; init; } = Guid.CreateVersion7();
     public Guid WorkspaceId { get; set; }

@@ -9,16 +9,16 @@ using Microsoft.Extensions.Caching.Memory;
 namespace IntegrationHub.Identity;
 
 /// <summary>A user as admins see them (never the password hash).</summary>
-public sealed record UserInfo(Guid Id, string Email, Guid WorkspaceId, UserRole Role, bool IsInstallationAdmin, bool Disabled, DateTimeOffset CreatedAt)
+internal sealed record UserInfo(Guid Id, string Email, Guid WorkspaceId, UserRole Role, bool IsInstallationAdmin, bool Disabled, DateTimeOffset CreatedAt)
 {
     internal static UserInfo From(User u) => new(u.Id, u.Email, u.WorkspaceId, u.Role, u.IsInstallationAdmin, u.Disabled, u.CreatedAt);
 }
 
 /// <summary>A user just created; <see cref="InitialPassword"/> is set (and shown once) when the admin gave none.</summary>
-public sealed record CreatedUser(UserInfo User, string? InitialPassword);
+internal sealed record CreatedUser(UserInfo User, string? InitialPassword);
 
 /// <summary>A workspace as installation admins see it.</summary>
-public sealed record WorkspaceInfo(Guid Id, string Name, DateTimeOffset CreatedAt);
+internal sealed record WorkspaceInfo(Guid Id, string Name, DateTimeOffset CreatedAt);
 
 /// <summary>
 /// User and workspace administration. Admins manage the users of their own workspace; installation admins any workspace.

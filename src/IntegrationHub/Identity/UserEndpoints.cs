@@ -108,8 +108,8 @@ internal static class UserEndpoints
 
 /// <param name="Password">Optional: without it a random initial password is generated and returned once.</param>
 /// <param name="WorkspaceId">Installation admins only; default the caller's workspace.</param>
-public sealed record CreateUserRequest(string? Email, string? Password, UserRole? Role, Guid? WorkspaceId);
+internal sealed record CreateUserRequest(string? Email, string? Password, UserRole? Role, Guid? WorkspaceId);
 
-public sealed record SetRoleRequest(UserRole? Role);
+internal sealed record SetRoleRequest(UserRole? Role);
 
-public sealed record CreateWorkspaceRequest(string? Name);
+internal sealed record CreateWorkspaceRequest(string? Name);

@@ -1,7 +1,7 @@
 namespace IntegrationHub.Identity;
 
 /// <summary>A tenant of the installation: scenarios, runs, storage and users belong to exactly one.</summary>
-public sealed class Workspace
+internal sealed class Workspace
 {
     public Guid Id { get; init; } = Guid.CreateVersion7();
 

@@ -2,7 +2,7 @@ namespace IntegrationHub.Runs;
 
 /// <summary>A run to put on the queue.</summary>
 /// <param name="MaxQueuedRuns">Refuse the run when the scenario already has this many queued.</param>
-public sealed record NewRun(
+internal sealed record NewRun(
     Guid WorkspaceId,
     Guid ScenarioId,
     TriggerKind Trigger,
@@ -15,7 +15,7 @@ public sealed record NewRun(
     string? IdempotencyKey = null);
 
 /// <summary>What happened to a trigger: queued, recognised as a repeat, or refused because the queue is full.</summary>
-public abstract record EnqueueResult
+internal abstract record EnqueueResult
 {
     private EnqueueResult() { }
 

@@ -3,7 +3,7 @@ namespace IntegrationHub.Runs;
 /// <summary>
 /// One execution of a scenario. The runs table is also the queue: a run is Queued until a worker claims it.
 /// </summary>
-public sealed class Run
+internal sealed class Run
 {
     public Guid Id { get; init; } = Guid.CreateVersion7();
     public Guid WorkspaceId { get; init; }

@@ -16,7 +16,7 @@ namespace IntegrationHub.Runs;
 /// runs the Source Script, writes the target. Every expected failure comes back as a failed <see cref="RunOutcome"/>
 /// that says whether a retry may help; the scenario's <see cref="Scenario.TimeoutSeconds"/> bounds the whole run.
 /// </summary>
-public sealed partial class RunExecutor(
+internal sealed partial class RunExecutor(
     ConnectorRegistry connectors,
     ScriptSandbox sandbox,
     IOptions<StorageOptions> storageOptions,

@@ -5,7 +5,7 @@ namespace IntegrationHub.Runs;
 /// now and then while the run is still running (so the run page shows a live log) and records it with the outcome.
 /// Writers and the publisher are on different threads, hence the lock.
 /// </summary>
-public sealed class RunLog(TimeProvider time)
+internal sealed class RunLog(TimeProvider time)
 {
     private readonly Lock _lock = new();
     private readonly List<RunLogLine> _lines = [];

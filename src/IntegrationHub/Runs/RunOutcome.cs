@@ -4,10 +4,10 @@ namespace IntegrationHub.Runs;
 
 /// <summary>One line of a run's log.</summary>
 /// <param name="Level">One of <see cref="RunLogLevels"/>; a log stored by hand may hold another, shown as it is.</param>
-public sealed record RunLogLine(DateTimeOffset At, string Level, string Message);
+internal sealed record RunLogLine(DateTimeOffset At, string Level, string Message);
 
 /// <summary>The levels of run log lines, as they are stored and shown (and as scripts name them: <c>log.warn</c>).</summary>
-public static class RunLogLevels
+internal static class RunLogLevels
 {
     public const string Info = "info";
     public const string Warn = "warn";
@@ -19,7 +19,7 @@ public static class RunLogLevels
 /// <param name="Storage">For successes: the run's storage changes, committed with the outcome. A failed run has none:
 /// its changes are dropped, so a retry starts from the storage the failed attempt saw.</param>
 /// <param name="Cancelled">The run was stopped because a user cancelled it: it ends Cancelled, not retried.</param>
-public sealed record RunOutcome(
+internal sealed record RunOutcome(
     bool Succeeded,
     int RecordsIn,
     int RecordsOut,

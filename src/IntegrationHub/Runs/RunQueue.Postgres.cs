@@ -4,7 +4,7 @@ using Npgsql;
 namespace IntegrationHub.Runs;
 
 // PostgreSQL's enqueue: several nodes write to the queue at once.
-public sealed partial class RunQueue
+internal sealed partial class RunQueue
 {
     // Raises the scenario's bound by the runs it inserts, and inserts them, only where the bound vouches for them; the
     // UPDATE takes the scenario's row lock, and under READ COMMITTED re-reads the bound once the lock is granted. It

@@ -3,7 +3,7 @@ using IntegrationHub.Data;
 namespace IntegrationHub.Runs;
 
 // SQLite's enqueue: one node, one writer at a time, everything in process.
-public sealed partial class RunQueue
+internal sealed partial class RunQueue
 {
     // A scenario's queue bound, and its queued runs counted only where the bound cannot vouch for the arriving runs.
     // Counted up to the largest MaxQueuedRuns among them, all the decision needs: the cost stays bounded by the limit.

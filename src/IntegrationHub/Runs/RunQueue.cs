@@ -15,7 +15,7 @@ namespace IntegrationHub.Runs;
 /// makes a durable accept cheap. No caller is answered before its commit. Each database writes a group its own way:
 /// RunQueue.Sqlite.cs and RunQueue.Postgres.cs; what they share (the admission decision, binding) is here.
 /// </remarks>
-public sealed partial class RunQueue : IAsyncDisposable
+internal sealed partial class RunQueue : IAsyncDisposable
 {
     /// <summary>How long an Idempotency-Key is remembered.</summary>
     public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
@@ -280,4 +280,4 @@ public sealed partial class RunQueue : IAsyncDisposable
 }
 
 /// <summary>A run as a caller waiting for it sees it: its status and, once it ended, its result or error.</summary>
-public sealed record RunState(RunStatus Status, string? Result, string? Error, int? ErrorLine, int? ErrorColumn);
+internal sealed record RunState(RunStatus Status, string? Result, string? Error, int? ErrorLine, int? ErrorColumn);

@@ -7,7 +7,7 @@ namespace IntegrationHub.Runs;
 /// In-process wake-ups: the queue tells the workers that runs arrived (so they claim within milliseconds instead of on
 /// the next poll), the workers tell waiters that a run ended, and cancellations and deleted scenarios tell the workers to stop runs.
 /// </summary>
-public sealed class RunSignals
+internal sealed class RunSignals
 {
     // Capacity one, extra writes dropped: a burst of enqueues wakes the worker once, and one claim takes them all.
     private readonly Channel<bool> _work = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });

@@ -159,7 +159,7 @@ internal static class RunsEndpoints
 }
 
 /// <summary>A run as lists show it.</summary>
-public sealed record RunSummary(
+internal sealed record RunSummary(
     Guid Id,
     Guid ScenarioId,
     RunStatus Status,
@@ -189,17 +189,17 @@ public sealed record RunSummary(
 /// False when more than 10,000 runs match (and more than reach to the end of this page): they are not all counted, and
 /// an older page follows.
 /// </param>
-public sealed record RunPage(IReadOnlyList<RunSummary> Items, int Page, int PageSize, int Total, bool TotalIsExact);
+internal sealed record RunPage(IReadOnlyList<RunSummary> Items, int Page, int PageSize, int Total, bool TotalIsExact);
 
 /// <summary>Why a run failed; line and column point into the Source Script when the error came from there.</summary>
-public sealed record RunError(string Message, int? Line, int? Column);
+internal sealed record RunError(string Message, int? Line, int? Column);
 
 /// <summary>Everything about one run.</summary>
 /// <param name="CancelRequestedAt">When a user cancelled the run while it was Running; it is Cancelled once its node stopped it.</param>
 /// <param name="Log">The log of the latest attempt.</param>
 /// <param name="Result">The records the Source Script returned.</param>
 /// <param name="Payload">For external POST triggers: the accepted request.</param>
-public sealed record RunDetails(
+internal sealed record RunDetails(
     Guid Id,
     Guid WorkspaceId,
     Guid ScenarioId,

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace IntegrationHub.Runs;
 
 /// <summary>How this node executes runs. Section <c>Runs</c>.</summary>
-public sealed class RunsOptions
+internal sealed class RunsOptions
 {
     public const string SectionName = "Runs";
 

@@ -1,7 +1,7 @@
 namespace IntegrationHub.Runs;
 
 /// <summary>What started a run. Stored by name.</summary>
-public enum TriggerKind
+internal enum TriggerKind
 {
     /// <summary>Run now, from the API or the web app.</summary>
     Manual,

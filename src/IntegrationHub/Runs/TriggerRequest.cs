@@ -11,7 +11,7 @@ namespace IntegrationHub.Runs;
 /// <param name="Body">The parsed body: JSON as is, XML and forms turned into objects at accept time.</param>
 /// <param name="RawBody">The body as text.</param>
 /// <param name="Query">Each query parameter: a string, or an array of strings for one sent several times.</param>
-public sealed record TriggerRequest(
+internal sealed record TriggerRequest(
     JsonElement Body,
     string RawBody,
     string ContentType,

@@ -3,7 +3,7 @@ namespace IntegrationHub.Scenarios;
 /// <summary>
 /// An integration: where data comes from, the Source Script that shapes it, where it goes, and when it runs.
 /// </summary>
-public sealed class Scenario
+internal sealed class Scenario
 {
     public Guid Id { get; init; } = Guid.CreateVersion7();
     public Guid WorkspaceId { get; init; }
@@ -43,7 +43,7 @@ public sealed class Scenario
 /// <param name="Headers">
 /// For <c>http</c>: request headers to send, to the url's origin only (not on after a redirect to another host).
 /// </param>
-public sealed record SourceSettings(string Type = "none", string? Url = null, IReadOnlyDictionary<string, string>? Headers = null);
+internal sealed record SourceSettings(string Type = "none", string? Url = null, IReadOnlyDictionary<string, string>? Headers = null);
 
 /// <summary>Where the records the Source Script returns are written.</summary>
 /// <param name="Type">A connector name: <c>none</c>, <c>http</c> or <c>storage</c>.</param>
@@ -54,7 +54,7 @@ public sealed record SourceSettings(string Type = "none", string? Url = null, IR
 /// For <c>http</c>: request headers to send, to the url's origin only (not on after a redirect to another host).
 /// </param>
 /// <param name="KeyFields">For <c>storage</c>: the record fields whose values form the storage key.</param>
-public sealed record TargetSettings(
+internal sealed record TargetSettings(
     string Type = "none",
     string? Url = null,
     string Method = "POST",

@@ -4,7 +4,7 @@ namespace IntegrationHub.Scenarios;
 /// A scenario as the API reads and writes it (camelCase on the wire). Omitted parts take their defaults.
 /// </summary>
 /// <param name="Version">Optional on replace: the version the client last read; a different current version answers 409.</param>
-public sealed record ScenarioRequest(
+internal sealed record ScenarioRequest(
     string? Name,
     string? Description = null,
     bool? Enabled = null,
@@ -16,7 +16,7 @@ public sealed record ScenarioRequest(
     int? Version = null);
 
 /// <summary>A stored scenario.</summary>
-public sealed record ScenarioResponse(
+internal sealed record ScenarioResponse(
     Guid Id,
     string Name,
     string Description,
@@ -78,11 +78,11 @@ public sealed record ScenarioResponse(
 }
 
 /// <param name="Type"><c>none</c>, <c>http</c> or <c>storage</c> (case-insensitive).</param>
-public sealed record SourceDto(string? Type = null, string? Url = null, IReadOnlyDictionary<string, string>? Headers = null);
+internal sealed record SourceDto(string? Type = null, string? Url = null, IReadOnlyDictionary<string, string>? Headers = null);
 
 /// <param name="Type"><c>none</c>, <c>http</c> or <c>storage</c> (case-insensitive).</param>
 /// <param name="Method">For <c>http</c>: POST (default), PUT or PATCH.</param>
-public sealed record TargetDto(
+internal sealed record TargetDto(
     string? Type = null,
     string? Url = null,
     string? Method = null,
@@ -92,10 +92,10 @@ public sealed record TargetDto(
 
 /// <param name="Cron">Five fields, or six with seconds first.</param>
 /// <param name="TimeZone">IANA or Windows id; UTC when omitted.</param>
-public sealed record ScheduleDto(string? Cron, string? TimeZone = null);
+internal sealed record ScheduleDto(string? Cron, string? TimeZone = null);
 
 /// <summary>The Advanced edit settings; ranges are in <see cref="ScenarioLimits"/>.</summary>
-public sealed record AdvancedDto(
+internal sealed record AdvancedDto(
     bool? EnableExternalTriggers = null,
     bool? AllowAnonymousTriggers = null,
     int? MaxConcurrentRuns = null,
@@ -104,10 +104,10 @@ public sealed record AdvancedDto(
     int? MaxAttempts = null);
 
 /// <summary>One page of scenarios.</summary>
-public sealed record ScenarioPage(IReadOnlyList<ScenarioResponse> Items, int Total, int Page, int PageSize);
+internal sealed record ScenarioPage(IReadOnlyList<ScenarioResponse> Items, int Total, int Page, int PageSize);
 
 /// <summary>The documented ranges of the Advanced settings (inclusive).</summary>
-public static class ScenarioLimits
+internal static class ScenarioLimits
 {
     public const int MaxConcurrentRunsMax = 100;
     public const int MaxQueuedRunsMax = 1_000_000;

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Caching.Memory;
 namespace IntegrationHub.Scenarios;
 
 /// <summary>What the external API needs to know about a scenario to accept a trigger.</summary>
-public sealed record ScenarioTriggerSettings(
+internal sealed record ScenarioTriggerSettings(
     Guid WorkspaceId,
     bool Enabled,
     bool EnableExternalTriggers,
@@ -25,7 +25,7 @@ public sealed record ScenarioTriggerSettings(
 /// disabled or deleted (a run for a deleted scenario is cascaded away with it) or refuse one just enabled.
 /// Unknown ids are cached too, so a flood of triggers for a wrong id costs no database reads either.
 /// </summary>
-public sealed class ScenarioTriggerCache(IDbContextFactory<HubDbContext> dbFactory, IMemoryCache cache)
+internal sealed class ScenarioTriggerCache(IDbContextFactory<HubDbContext> dbFactory, IMemoryCache cache)
 {
     /// <summary>How long another node's change may go unnoticed here.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(5);

@@ -12,7 +12,7 @@ namespace IntegrationHub.Scripting;
 /// committed with its success. <c>storage.get</c> reads them first, then the stored entries.</param>
 /// <param name="RunLog">The run's log, which gets each line the script writes as it writes it; the result's
 /// <see cref="ScriptResult.Log"/> holds them too.</param>
-public sealed record ScriptInvocation(
+internal sealed record ScriptInvocation(
     Guid ScenarioId,
     int ScenarioVersion,
     string Script,

@@ -6,7 +6,7 @@ namespace IntegrationHub.Scripting;
 /// <param name="RecordsJson">On success: the records to pass on, as a JSON array.</param>
 /// <param name="RecordCount">On success: the number of elements in <paramref name="RecordsJson"/>.</param>
 /// <param name="Error">On failure: what went wrong and where.</param>
-public sealed record ScriptResult(string? RecordsJson, int RecordCount, IReadOnlyList<RunLogLine> Log, ScriptError? Error)
+internal sealed record ScriptResult(string? RecordsJson, int RecordCount, IReadOnlyList<RunLogLine> Log, ScriptError? Error)
 {
     // A run's error, as long as a log line may be by default.
     private const int MaxErrorChars = 4_096;
@@ -21,10 +21,10 @@ public sealed record ScriptResult(string? RecordsJson, int RecordCount, IReadOnl
 
 /// <summary>Why a script failed, with its 1-based line and column where the failure has one.</summary>
 /// <param name="Retryable">Whether another attempt may succeed: true only when the hub's own storage failed under the script.</param>
-public sealed record ScriptError(ScriptErrorKind Kind, string Message, int? Line, int? Column, bool Retryable = false);
+internal sealed record ScriptError(ScriptErrorKind Kind, string Message, int? Line, int? Column, bool Retryable = false);
 
 /// <summary>The kinds of script failure; each limit has its own so the run page can say which one bit.</summary>
-public enum ScriptErrorKind
+internal enum ScriptErrorKind
 {
     /// <summary>The script does not parse.</summary>
     Syntax,

@@ -13,7 +13,7 @@ namespace IntegrationHub.Scripting;
 /// memory, statements and recursion (<see cref="ScriptingOptions"/>). A failing script is a value
 /// (<see cref="ScriptResult.Error"/>), never an exception, so the worker that ran it goes on.
 /// </summary>
-public sealed partial class ScriptSandbox : IDisposable
+internal sealed partial class ScriptSandbox : IDisposable
 {
     // Reads `data` as the script sees it: a top-level `const data` or `let data` of its own shadows the global.
     private static readonly Prepared<Script> DataAsTheScriptSeesIt = Engine.PrepareScript("data", ScriptSyntax.SourceName, strict: true);

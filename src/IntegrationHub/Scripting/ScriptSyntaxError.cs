@@ -1,4 +1,4 @@
 namespace IntegrationHub.Scripting;
 
 /// <summary>A syntax error in a Source Script, 1-based.</summary>
-public sealed record ScriptSyntaxError(string Message, int Line, int Column);
+internal sealed record ScriptSyntaxError(string Message, int Line, int Column);

@@ -7,7 +7,7 @@ namespace IntegrationHub.Scripting;
 /// endless loop, memory bomb or runaway recursion must fail its own run, never the node. The time limit is not here:
 /// it is each scenario's <c>TimeoutSeconds</c>.
 /// </summary>
-public sealed class ScriptingOptions
+internal sealed class ScriptingOptions
 {
     public const string SectionName = "Scripting";
 

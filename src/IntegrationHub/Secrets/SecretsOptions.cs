@@ -1,7 +1,7 @@
 namespace IntegrationHub.Secrets;
 
 /// <summary>The key the hub encrypts its secrets with at rest. Section <c>Secrets</c>.</summary>
-public sealed class SecretsOptions
+internal sealed class SecretsOptions
 {
     public const string SectionName = "Secrets";
 

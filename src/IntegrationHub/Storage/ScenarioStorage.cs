@@ -8,7 +8,7 @@ namespace IntegrationHub.Storage;
 /// The hub's internal key-value data storage, one namespace per scenario. Keys are canonical JSON
 /// (see <see cref="StorageKey"/>), values are JSON text. Expired entries read as absent.
 /// </summary>
-public sealed class ScenarioStorage(IDbContextFactory<HubDbContext> dbFactory, SqliteWriteGate writeGate, TimeProvider time)
+internal sealed class ScenarioStorage(IDbContextFactory<HubDbContext> dbFactory, SqliteWriteGate writeGate, TimeProvider time)
 {
     /// <summary>The longest time to live a value may be given, through the API or a script: ten years.</summary>
     public const int MaxTtlSeconds = 315_360_000;
@@ -153,6 +153,6 @@ public sealed class ScenarioStorage(IDbContextFactory<HubDbContext> dbFactory, S
 }
 
 /// <summary>One entry as listed: key and value are JSON text.</summary>
-public sealed record StoredItem(string Key, string Value, DateTimeOffset UpdatedAt, DateTimeOffset? ExpiresAt);
+internal sealed record StoredItem(string Key, string Value, DateTimeOffset UpdatedAt, DateTimeOffset? ExpiresAt);
 
-public sealed record StoragePage(IReadOnlyList<StoredItem> Items, int Total);
+internal sealed record StoragePage(IReadOnlyList<StoredItem> Items, int Total);

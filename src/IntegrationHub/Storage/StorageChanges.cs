@@ -8,7 +8,7 @@ namespace IntegrationHub.Storage;
 /// changes land all together or, when it fails, not at all; and the hub commits many runs' outcomes at once instead
 /// of one transaction per write. The run itself reads its own changes back at once.
 /// </summary>
-public sealed class StorageChanges(int maxKeys, int maxValueBytes = StorageOptions.DefaultMaxValueBytes)
+internal sealed class StorageChanges(int maxKeys, int maxValueBytes = StorageOptions.DefaultMaxValueBytes)
 {
     // Insertion-ordered: keys are committed in the order the run first changed them.
     private readonly Dictionary<string, StorageChange> _byKey = new(StringComparer.Ordinal);
@@ -76,7 +76,7 @@ public sealed class StorageChanges(int maxKeys, int maxValueBytes = StorageOptio
 }
 
 /// <summary>One key's pending change: a value to store, or a deletion when <see cref="ValueJson"/> is null.</summary>
-public sealed record StorageChange(string Key, string? ValueJson, DateTimeOffset? ExpiresAt);
+internal sealed record StorageChange(string Key, string? ValueJson, DateTimeOffset? ExpiresAt);
 
 /// <summary>A run went past a limit of <see cref="StorageOptions"/> (too many keys changed, a value too large) or a key's (<see cref="StorageKey.MaxBytes"/>).</summary>
-public sealed class StorageChangeLimitException(string message) : Exception(message);
+internal sealed class StorageChangeLimitException(string message) : Exception(message);

@@ -224,10 +224,10 @@ internal static class StorageEndpoints
 }
 
 /// <summary>One stored entry: its key and value as JSON.</summary>
-public sealed record StorageListItem(JsonElement Key, JsonElement Value, DateTimeOffset UpdatedAt, DateTimeOffset? ExpiresAt);
+internal sealed record StorageListItem(JsonElement Key, JsonElement Value, DateTimeOffset UpdatedAt, DateTimeOffset? ExpiresAt);
 
 /// <summary>A page of a scenario's stored entries, ordered by canonical key.</summary>
-public sealed record StorageListPage(IReadOnlyList<StorageListItem> Items, int Total, int Page, int PageSize)
+internal sealed record StorageListPage(IReadOnlyList<StorageListItem> Items, int Total, int Page, int PageSize)
 {
     public static StorageListPage From(StoragePage page, int number, int size) => new(
         [.. page.Items.Select(i => new StorageListItem(HubJson.ParseStored(i.Key), HubJson.ParseStored(i.Value), i.UpdatedAt, i.ExpiresAt))],

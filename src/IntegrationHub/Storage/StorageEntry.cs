@@ -1,7 +1,7 @@
 namespace IntegrationHub.Storage;
 
 /// <summary>One value in a scenario's internal data storage, read back by <c>GetCacheData</c>.</summary>
-public sealed class StorageEntry
+internal sealed class StorageEntry
 {
     public Guid Id { get; init; } = Guid.CreateVersion7();
     public Guid WorkspaceId { get; init; }

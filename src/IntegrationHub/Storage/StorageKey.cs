@@ -16,7 +16,7 @@ namespace IntegrationHub.Storage;
 /// <c>1e+21</c>), because a script's keys are JavaScript numbers. Like them, integers beyond 2^53 lose
 /// precision: ids that large belong in strings.
 /// </summary>
-public static class StorageKey
+internal static class StorageKey
 {
     /// <summary>
     /// The longest key, as UTF-8 JSON in its canonical form. PostgreSQL's unique index on (scenario, key) takes entries of

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace IntegrationHub.Storage;
 
 /// <summary>The scenarios' internal data storage. Section <c>Storage</c>.</summary>
-public sealed class StorageOptions
+internal sealed class StorageOptions
 {
     public const string SectionName = "Storage";
 

@@ -17,7 +17,7 @@ namespace IntegrationHub.Tests.Scripting;
 public sealed class SandboxHubFixture : IAsyncLifetime
 {
     /// <summary>Small limits, so each one bites quickly.</summary>
-    public static readonly ScriptingOptions SmallLimits = new()
+    internal static readonly ScriptingOptions SmallLimits = new()
     {
         MaxStatements = 100_000,
         MemoryLimitBytes = 32 << 20,
