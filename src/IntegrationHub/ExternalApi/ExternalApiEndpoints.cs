@@ -96,7 +96,7 @@ internal static class ExternalApiEndpoints
             return ExternalApiProblems.BadRequest("Malformed keyJson", keyError);
         }
         var value = await storage.GetAsync(scenarioId, key, cancellationToken);
-        return value is null ? ExternalApiProblems.StorageKeyNotFound(key) : TypedResults.Json(HubJson.ParseStored(value));
+        return value is null ? StorageProblems.KeyNotFound(key) : TypedResults.Json(HubJson.ParseStored(value));
     }
 
     private static async Task<Results<Ok, Ok<RunResultResponse>, Accepted<RunResultResponse>, ProblemHttpResult>> AcceptAsync(

@@ -70,6 +70,4 @@ internal static class ExternalApiProblems
         statusCode: StatusCodes.Status400BadRequest,
         title: title,
         detail: detail);
-
-    public static ProblemHttpResult StorageKeyNotFound(string key) => Storage.StorageProblems.KeyNotFound(key);
 }

@@ -20,16 +20,18 @@ internal sealed class ScenarioSecretsReencryption(IDbContextFactory<HubDbContext
             var scenarios = await db.Scenarios
                 .FromSqlRaw("""SELECT * FROM "Scenarios" WHERE "Source" LIKE {0} OR "Target" LIKE {0}""", pattern)
                 .ToListAsync(cancellationToken);
+            var reencrypted = 0;
             foreach (var scenario in scenarios)
             {
-                scenario.Source = scenario.Source with { Headers = Reencrypt(scenario.Source.Headers, ref count) };
-                scenario.Target = scenario.Target with { Headers = Reencrypt(scenario.Target.Headers, ref count) };
+                scenario.Source = scenario.Source with { Headers = Reencrypt(scenario.Source.Headers, ref reencrypted) };
+                scenario.Target = scenario.Target with { Headers = Reencrypt(scenario.Target.Headers, ref reencrypted) };
             }
             try
             {
                 // The values read the same, so the version stays: runs' snapshots of it are still right. It is the
                 // concurrency token all the same, so a save by a node meanwhile (with the new key too) is not overwritten.
                 await db.SaveChangesAsync(cancellationToken);
+                count += reencrypted;
             }
             catch (DbUpdateConcurrencyException)
             {
