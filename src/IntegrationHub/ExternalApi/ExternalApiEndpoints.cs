@@ -95,6 +95,11 @@ internal static class ExternalApiEndpoints
         {
             return ExternalApiProblems.BadRequest("Malformed keyJson", keyError);
         }
+        if (StorageKey.StoreProblem(key) is { } tooLong)
+        {
+            // As the storage API answers it: no value can be stored under it, which a 404 would not say.
+            return ExternalApiProblems.BadRequest("keyJson is too long", tooLong);
+        }
         var value = await storage.GetAsync(scenarioId, key, cancellationToken);
         return value is null ? StorageProblems.KeyNotFound(key) : TypedResults.Json(HubJson.ParseStored(value));
     }
@@ -236,7 +241,7 @@ internal static class ExternalApiEndpoints
         // Credentials that do not reach it (another workspace's sign-in in the browser, a role too low) must not make
         // that less than calling without them.
         return openToAnyone ? AsAnonymous(context)
-            : !reaches ? ExternalApiProblems.ScenarioNotFound(scenarioId)
+            : !reaches ? ExternalApiProblems.ScenarioNotFound(scenarioId, triggersNeeded: trigger)
             : ExternalApiProblems.Forbidden(trigger ? "trigger scenarios (Operator or above)" : "read storage (Viewer or above)");
     }
 

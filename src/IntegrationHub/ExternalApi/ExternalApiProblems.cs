@@ -40,10 +40,16 @@ internal static class ExternalApiProblems
         title: "Not allowed",
         detail: $"Your role may not {action}.");
 
-    public static ProblemHttpResult ScenarioNotFound(Guid id) => TypedResults.Problem(
+    /// <param name="triggersNeeded">
+    /// Whether the caller needed the scenario's external triggers on: to trigger it, and to read its storage without
+    /// credentials. A signed-in caller reads any scenario's storage in their workspace.
+    /// </param>
+    public static ProblemHttpResult ScenarioNotFound(Guid id, bool triggersNeeded = true) => TypedResults.Problem(
         statusCode: StatusCodes.Status404NotFound,
         title: "Scenario not found",
-        detail: $"There is no scenario {id} with external triggers enabled in your workspace.");
+        detail: triggersNeeded
+            ? $"There is no scenario {id} with external triggers enabled in your workspace."
+            : $"There is no scenario {id} in your workspace.");
 
     public static ProblemHttpResult ScenarioDisabled(Guid id) => TypedResults.Problem(
         statusCode: StatusCodes.Status409Conflict,

@@ -56,13 +56,10 @@ internal static class StorageEndpoints
             return TypedResults.Ok(StorageListPage.From(list, p, size));
         }
 
-        if (SeveralKeys(context.Request) is { } several)
+        // A key too long to be stored is a 400 here too: a 404 would say it could have been.
+        if (!TryReadKey(context.Request, keyJson, out var key, out var keyProblem))
         {
-            return several;
-        }
-        if (!StorageKey.TryCanonicalize(keyJson, out var key, out var keyError))
-        {
-            return KeyInvalid(keyError);
+            return keyProblem;
         }
         var value = await storage.GetAsync(id, key, cancellationToken);
         return value is null ? StorageProblems.KeyNotFound(key) : TypedResults.Json(HubJson.ParseStored(value));

@@ -58,6 +58,40 @@ public sealed class GetCacheDataTests
     }
 
     [Theory, AllDatabases]
+    public async Task GetCacheData_AndTheStorageApi_KeyTooLongToBeStored_Return400SayingSo(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+        var keyJson = Uri.EscapeDataString(JsonSerializer.Serialize(new string('k', 2_000)));
+
+        foreach (var url in new[] { $"/ExternalData/GetCacheData/{scenario.Id}?keyJson={keyJson}", $"/api/v1/scenarios/{scenario.Id}/storage?keyJson={keyJson}" })
+        {
+            // A 404 would say a value could have been stored under it.
+            var response = await client.GetAsync(url);
+
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var problem = await ProblemAssert.ProblemAsync(response);
+            Assert.Contains("at most 1,024 bytes", problem.ToString(), StringComparison.Ordinal);
+        }
+    }
+
+    [Theory, AllDatabases]
+    public async Task GetCacheData_SignedInReaderOfAnUnknownScenario_Gets404ThatDoesNotBlameExternalTriggers(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var client = hub.CreateAdminClient();
+        var unknown = Guid.NewGuid();
+
+        // Signed-in callers read storage whether or not the scenario takes external triggers.
+        var response = await client.GetAsync($"/ExternalData/GetCacheData/{unknown}?keyJson=1");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        var problem = await ProblemAssert.ProblemAsync(response);
+        Assert.Equal($"There is no scenario {unknown} in your workspace.", problem.GetProperty("detail").GetString());
+    }
+
+    [Theory, AllDatabases]
     public async Task GetCacheData_WithoutKey_ListsEntriesInPages(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);
