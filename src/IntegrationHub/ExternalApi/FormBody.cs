@@ -60,7 +60,7 @@ internal static class FormBody
         }
     }
 
-    /// <summary>Throws <see cref="InvalidDataException"/> or <see cref="IOException"/> when the multipart body is malformed.</summary>
+    /// <summary>Throws <see cref="InvalidDataException"/>, saying what is wrong, when the multipart body is malformed.</summary>
     /// <remarks>A text field is decoded by the charset of its part's Content-Type, else by <paramref name="encoding"/> (the body's).</remarks>
     public static async Task<JsonElement> ParseMultipartAsync(
         byte[] body, MediaTypeHeaderValue contentType, Encoding encoding, CancellationToken cancellationToken)
@@ -80,25 +80,34 @@ internal static class FormBody
 
         var values = new List<KeyValuePair<string, object>>();
         var reader = new MultipartReader(boundary, new MemoryStream(body, writable: false));
-        while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
+        try
         {
-            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
-                || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
+            while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
             {
-                throw new InvalidDataException("A multipart section has no form-data Content-Disposition.");
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                    || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new InvalidDataException("A multipart section has no form-data Content-Disposition.");
+                }
+                var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "";
+                using var content = new MemoryStream();
+                await section.Body.CopyToAsync(content, cancellationToken);
+                if (disposition.IsFileDisposition())
+                {
+                    var fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
+                    values.Add(new(name, new UploadedFile(fileName ?? "", section.ContentType ?? "application/octet-stream", content.Length, Convert.ToBase64String(content.GetBuffer(), 0, (int)content.Length))));
+                }
+                else
+                {
+                    values.Add(new(name, DecodeField(name, content.GetBuffer().AsMemory(0, (int)content.Length), section.ContentType, encoding)));
+                }
             }
-            var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "";
-            using var content = new MemoryStream();
-            await section.Body.CopyToAsync(content, cancellationToken);
-            if (disposition.IsFileDisposition())
-            {
-                var fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
-                values.Add(new(name, new UploadedFile(fileName ?? "", section.ContentType ?? "application/octet-stream", content.Length, Convert.ToBase64String(content.GetBuffer(), 0, (int)content.Length))));
-            }
-            else
-            {
-                values.Add(new(name, DecodeField(name, content.GetBuffer().AsMemory(0, (int)content.Length), section.ContentType, encoding)));
-            }
+        }
+        catch (IOException)
+        {
+            // The reader's own words ("the content may have already been read by another component") misled callers.
+            throw new InvalidDataException(
+                $"The body ended before its closing boundary line '--{boundary}--', or does not hold the boundary '{boundary}' at all.");
         }
         return Write(values);
     }

@@ -182,7 +182,7 @@ internal static class TriggerBodyReader
                     // binary upload is still accepted; Body holds each file's exact bytes in base64.
                     return new(Serialize(request, parsed.WriteTo, Encoding.UTF8.GetString(body), contentType, body.Length, receivedAt), null);
                 }
-                catch (Exception ex) when (ex is InvalidDataException or IOException)
+                catch (InvalidDataException ex)
                 {
                     return new(null, ExternalApiProblems.BadRequest("Malformed multipart form", ex.Message));
                 }

@@ -90,9 +90,9 @@ internal sealed record TargetDto(
     IReadOnlyDictionary<string, string>? Headers = null,
     IReadOnlyList<string>? KeyFields = null);
 
-/// <param name="Cron">Five fields, or six with seconds first.</param>
+/// <param name="Cron">Five fields, or six with seconds first. Null or empty: no schedule, as <c>"schedule": null</c>.</param>
 /// <param name="TimeZone">IANA or Windows id; UTC when omitted.</param>
-internal sealed record ScheduleDto(string? Cron, string? TimeZone = null);
+internal sealed record ScheduleDto(string? Cron = null, string? TimeZone = null);
 
 /// <summary>The Advanced edit settings; ranges are in <see cref="ScenarioLimits"/>.</summary>
 internal sealed record AdvancedDto(

@@ -244,7 +244,8 @@ public sealed class ExternalApiEndpointsTests
         var malformed = new (string ContentType, string Body, string Why)[]
         {
             ("multipart/form-data", "--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--x--\r\n", "no boundary"),
-            ("multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1", "end of"),
+            ("multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1", "ended before its closing boundary line '--x--'"),
+            ("multipart/form-data; boundary=XX", "garbage", "does not hold the boundary 'XX'"),
             ("multipart/form-data; boundary=x", "--x\r\nContent-Type: text/plain\r\n\r\n1\r\n--x--\r\n", "Content-Disposition"),
         };
 

@@ -258,6 +258,26 @@ public sealed class ScenarioEndpointsTests
     }
 
     [Theory, AllDatabases]
+    public async Task Replace_WithAnEmptyOrNullCron_RemovesTheSchedule(DatabaseProvider provider)
+    {
+        await using var hub = await HubHost.StartAsync(provider);
+        using var client = hub.CreateAdminClient();
+
+        foreach (var cron in new JsonValue?[] { JsonValue.Create(""), null })
+        {
+            var scenario = await ScenarioTestData.CreateScenarioAsync(hub, ScenarioTestData.ScenarioJson(change: j =>
+                j["schedule"] = new JsonObject { ["cron"] = "0 3 * * *" }));
+
+            // What a form with its cron field cleared sends: documented as "no schedule", as is schedule: null.
+            var put = await client.PutAsJsonAsync($"/api/v1/scenarios/{scenario.Id}",
+                ScenarioTestData.ScenarioJson(change: j => j["schedule"] = new JsonObject { ["cron"] = cron }), TestJson.Options);
+
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+            Assert.Null((await put.Content.ReadFromJsonAsync<ScenarioResponse>(TestJson.Options))!.Schedule);
+        }
+    }
+
+    [Theory, AllDatabases]
     public async Task Create_WithAWindowsTimeZoneAndTabsInTheCron_IsSavedWithSpaces(DatabaseProvider provider)
     {
         await using var hub = await HubHost.StartAsync(provider);
