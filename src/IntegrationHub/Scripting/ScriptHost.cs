@@ -87,6 +87,11 @@ internal sealed class ScriptHost(
     {
         var key = CanonicalKey("storage.set", Argument(arguments, 0), forWrite: true)
             ?? throw new JavaScriptException(engine.Intrinsics.TypeError, $"storage.set: the key is longer than a key may be ({StorageKey.MaxBytes:N0} bytes of JSON).");
+        if (StorageKey.StoreProblem(key) is { } tooLong)
+        {
+            // Canonical, it may still be over the bound, counted as stored: refused as every other key, not as a limit.
+            throw new JavaScriptException(engine.Intrinsics.TypeError, $"storage.set: {tooLong}");
+        }
         var value = Argument(arguments, 1);
         var buffer = new CappedBufferWriter(invocation.Storage.MaxValueBytes);
         bool written;

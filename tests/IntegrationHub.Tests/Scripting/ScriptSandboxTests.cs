@@ -403,6 +403,8 @@ public sealed class ScriptSandboxTests(SandboxHubFixture fixture) : IClassFixtur
     [InlineData("storage.set([NaN], 1);", "must be a JSON value, and it holds NaN, which JSON would write as null")]
     [InlineData("storage.set({ x: Infinity }, 1);", "must be a JSON value, and it holds Infinity, which JSON would write as null")]
     [InlineData("let v = 1;\nfor (let i = 0; i < 300; i++) { v = [v]; }\nstorage.set('k', v);", "nests deeper than 256 levels")]
+    [InlineData("storage.set('x'.repeat(1100), 1);", "at most 1,024 bytes of JSON")]
+    [InlineData("storage.set('\u00e9'.repeat(200), 1);", "at most 1,024 bytes of JSON")]
     public void Execute_StorageSetOfWhatNoKeyCanHold_FailsAtTheCall(string script, string reason)
     {
         var result = Execute("const before = 1;\n" + script);
