@@ -22,9 +22,11 @@ internal static class AccountEndpoints
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .AddOpenApiOperationTransformer(AccountOpenApi.DescribeLoginAsync);
         group.MapPost("/logout", Logout).WithName("Logout").WithOrder(-1).WithSummary("Removes the cookie.")
-            .ProducesProblem(StatusCodes.Status403Forbidden);
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .AddOpenApiOperationTransformer(AccountOpenApi.DescribeLogoutAsync);
         return group;
     }
 
