@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Net.Http.Headers;
 using Microsoft.OpenApi;
@@ -11,8 +12,9 @@ namespace IntegrationHub.Hosting;
 /// What every management operation shares in the OpenAPI document, added in one place instead of on each endpoint:
 /// the bearer scheme (so the reference page can send a token) and the error answers of an authorized endpoint
 /// (401, 403, and 404 where the route names a resource). The external API documents its own answers, but takes the
-/// bearer scheme as optional. What every operation shares: 413 and 415 where it reads a body, 503 when the database
-/// cannot be reached, the headers that come with 401, 429, 503, 201 and 202, and the range of the paging parameters.
+/// bearer scheme as optional. What every operation shares: 413 and 415 where it reads a body, 400 where it binds a
+/// query value that is not text, 503 when the database cannot be reached, the headers that come with 401, 429, 503, 201
+/// and 202, and the range of the paging parameters.
 /// Also what the schema generator cannot see: the type of strings (in lists and maps too), which fields of a request
 /// may be left out, that a JSON value (JsonElement) may be any value, null included, and the values of the runs list's
 /// filters.
@@ -168,6 +170,16 @@ internal static class HubOpenApi
             AddProblem(operation, StatusCodes.Status413PayloadTooLarge, "The body is larger than the hub accepts.");
             AddProblem(operation, StatusCodes.Status415UnsupportedMediaType,
                 "The Content-Type is missing or not one this endpoint reads, or its charset or Content-Encoding is not supported.");
+        }
+        // Minimal APIs bind a query value of any type but text (a uuid, a number) before the handler runs, and one that
+        // does not parse is a 400 from BadRequestExceptionHandler, whatever the handler itself checks.
+        var parsed = context.Description.ParameterDescriptions
+            .Where(p => p.Source == BindingSource.Query && p.Type is { } type && type != typeof(string) && !IsStrings(type))
+            .Select(p => p.Name)
+            .ToList();
+        if (parsed.Count > 0)
+        {
+            AddProblem(operation, StatusCodes.Status400BadRequest, $"A query value is not of its parameter's type ({string.Join(", ", parsed)}).");
         }
         AddProblem(operation, StatusCodes.Status503ServiceUnavailable,
             "The hub cannot reach its database, or it was busy with other work on the same rows; try again after Retry-After.");

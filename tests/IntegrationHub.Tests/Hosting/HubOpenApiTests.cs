@@ -56,6 +56,31 @@ public sealed class HubOpenApiTests
     }
 
     [Fact]
+    public async Task EveryOperationWithAQueryValueThatIsNotText_Describes400()
+    {
+        var document = await OpenApiTestDocument.FetchAsync();
+
+        foreach (var (name, operation) in document.Operations())
+        {
+            // A uuid or a number that does not parse is a 400 before the handler runs (GET /api/v1/users?workspaceId=x).
+            var parsed = operation.TryGetProperty("parameters", out var parameters)
+                && parameters.EnumerateArray().Any(p => p.GetProperty("in").GetString() == "query" && !IsPlainText(p.GetProperty("schema")));
+            if (parsed)
+            {
+                Assert.True(operation.GetProperty("responses").TryGetProperty("400", out var badRequest), $"{name} lacks 400");
+                Assert.True(badRequest.GetProperty("content").TryGetProperty("application/problem+json", out _), $"{name} 400 is not a problem");
+            }
+        }
+        var listUsers = document.Operation("get", "/api/v1/users").GetProperty("responses").GetProperty("400");
+        Assert.Contains("workspaceId", listUsers.GetProperty("description").GetString(), StringComparison.Ordinal);
+        // Lists without query parameters take any query string and never answer 400.
+        foreach (var path in new[] { "/api/v1/me/tokens", "/api/v1/workspaces" })
+        {
+            Assert.False(document.Operation("get", path).GetProperty("responses").TryGetProperty("400", out _), $"GET {path} describes 400");
+        }
+    }
+
+    [Fact]
     public async Task ManagementProblems_HaveTheProblemDetailsSchema_AndTheirHeaders()
     {
         var document = await OpenApiTestDocument.FetchAsync();
@@ -109,4 +134,9 @@ public sealed class HubOpenApiTests
             Assert.Equal(50, parameters["pageSize"].GetProperty("default").GetInt32());
         }
     }
+
+    /// <summary>A schema any text matches: a string without a format or a list of values.</summary>
+    private static bool IsPlainText(JsonElement schema) =>
+        schema.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == "string"
+        && !schema.TryGetProperty("format", out _) && !schema.TryGetProperty("enum", out _);
 }

@@ -183,6 +183,19 @@ public sealed class UserEndpointsTests
         await IdentityTestClient.AssertProblemAsync(unknownWorkspace, HttpStatusCode.NotFound);
     }
 
+    // Bound before the handler runs, so the database does not matter.
+    [Fact]
+    public async Task ListUsers_WithAWorkspaceIdThatIsNotAUuid_Returns400ProblemNamingIt()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var admin = hub.CreateAdminClient();
+
+        var response = await admin.GetAsync("/api/v1/users?workspaceId=notaguid");
+
+        var problem = await IdentityTestClient.ReadProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Contains("workspaceId", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
     [Theory, AllDatabases]
     public async Task InstallationAdmin_IsChangedOnlyByAnInstallationAdmin_AndTheLastOneStaysEnabled(DatabaseProvider provider)
     {
