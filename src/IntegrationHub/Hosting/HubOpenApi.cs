@@ -10,9 +10,9 @@ namespace IntegrationHub.Hosting;
 
 /// <summary>
 /// What every management operation shares in the OpenAPI document, added in one place instead of on each endpoint:
-/// the bearer scheme (so the reference page can send a token) and the error answers of an authorized endpoint
-/// (401, 403, and 404 where the route names a resource). The external API documents its own answers, but takes the
-/// bearer scheme as optional. What every operation shares: 413 and 415 where it reads a body, 400 where it binds a
+/// the bearer scheme (so the reference page can send a token), the sign-in cookie as its alternative, and the error
+/// answers of an authorized endpoint (401, 403, and 404 where the route names a resource). The external API documents
+/// its own answers, but takes the bearer scheme and the cookie as optional. What every operation shares: 413 and 415 where it reads a body, 400 where it binds a
 /// query value that is not text, 503 when the database cannot be reached, the headers that come with 401, 429, 503, 201
 /// and 202, and the range of the paging parameters.
 /// Also what the schema generator cannot see: the type of strings (in lists and maps too), which fields of a request
@@ -22,6 +22,7 @@ namespace IntegrationHub.Hosting;
 internal static class HubOpenApi
 {
     private const string BearerScheme = "Bearer";
+    private const string CookieScheme = "Cookie";
 
     /// <summary>
     /// Request fields a caller may leave out, which the generator marks required: every field of these records is a
@@ -106,6 +107,21 @@ internal static class HubOpenApi
                 Scheme = "bearer",
                 Description = "A personal access token (ih_...) from the API token page, or an Azure AD access token when configured.",
             };
+            // The browser's cookie authenticates the API as well (the web app's own pages call it); without it in the
+            // document a reader would take the management API for token-only, and miss the rule below.
+            document.Components.SecuritySchemes[CookieScheme] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.ApiKey,
+                In = ParameterLocation.Cookie,
+                Name = Identity.IdentityExtensions.CookieName,
+                Description = "The browser's sign-in cookie (HttpOnly, SameSite=Lax), set by POST /account/login. A change under "
+                    + "/api/v1 (POST, PUT, PATCH, DELETE) or a trigger of /ExternalData/Accept that it authenticates is refused "
+                    + "with 403 when a page of another site or of a sibling subdomain made the browser send it: marked "
+                    + "Sec-Fetch-Site: cross-site or same-site, or, from a browser that sends no Sec-Fetch-Site, with an Origin "
+                    + "that is null or names neither the request's host and port nor Hub:PublicUrl's. A trigger of a scenario "
+                    + "that takes anonymous callers runs instead as an anonymous one would. Reads are not judged, nor are "
+                    + "bearer tokens or requests with neither header (curl, servers).",
+            };
             return Task.CompletedTask;
         });
         options.AddOperationTransformer((operation, context, _) =>
@@ -135,11 +151,10 @@ internal static class HubOpenApi
         var path = context.Description.RelativePath ?? "";
         if (path.StartsWith("ExternalData", StringComparison.OrdinalIgnoreCase))
         {
-            // Anonymous where the scenario allows it, a token otherwise: the empty requirement says "or none", and
-            // the reference page sends the token it is given.
-            operation.Security ??= [];
-            operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] });
-            operation.Security.Add(new OpenApiSecurityRequirement());
+            // Anonymous where the scenario allows it, a token or the cookie otherwise: the empty requirement says "or
+            // none", and the reference page sends the token it is given.
+            AddCredentials(operation, context);
+            operation.Security!.Add(new OpenApiSecurityRequirement());
             return;
         }
         if (metadata.OfType<IAllowAnonymous>().Any()
@@ -148,14 +163,21 @@ internal static class HubOpenApi
             return;
         }
 
-        operation.Security ??= [];
-        operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] });
+        AddCredentials(operation, context);
         AddProblem(operation, StatusCodes.Status401Unauthorized, "No credentials, or invalid, expired or revoked ones (WWW-Authenticate says which).");
         AddProblem(operation, StatusCodes.Status403Forbidden, "Signed in, but the role does not allow this.");
         if (path.Contains('{', StringComparison.Ordinal))
         {
             AddProblem(operation, StatusCodes.Status404NotFound, "No such resource in the caller's workspace.");
         }
+    }
+
+    /// <summary>A token or the cookie: two requirements, as either one will do (one requirement naming both would ask for both).</summary>
+    private static void AddCredentials(OpenApiOperation operation, OpenApiOperationTransformerContext context)
+    {
+        operation.Security ??= [];
+        operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] });
+        operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(CookieScheme, context.Document)] = [] });
     }
 
     /// <summary>

@@ -17,6 +17,9 @@ internal static class IdentityExtensions
     /// <summary>How long a browser stays signed in without using the hub (the cookie's expiration slides).</summary>
     internal static readonly TimeSpan CookieLifetime = TimeSpan.FromDays(7);
 
+    /// <summary>The sign-in cookie's name, which the OpenAPI document names too.</summary>
+    internal const string CookieName = "IntegrationHub.Auth";
+
     public static WebApplicationBuilder AddHubIdentity(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -128,7 +131,7 @@ internal static class IdentityExtensions
     /// <summary>The cookie both cookie schemes write: <see cref="HubSchemes.Cookie"/> reads what <see cref="HubSchemes.NewSession"/> issues.</summary>
     private static void ConfigureCookie(CookieAuthenticationOptions options)
     {
-        options.Cookie.Name = "IntegrationHub.Auth";
+        options.Cookie.Name = CookieName;
         options.Cookie.HttpOnly = true;
         options.Cookie.SameSite = SameSiteMode.Lax;
         options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;

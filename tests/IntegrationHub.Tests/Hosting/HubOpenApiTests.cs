@@ -1,4 +1,8 @@
+using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
+using IntegrationHub.Data;
+using IntegrationHub.Identity;
 using IntegrationHub.Tests.Infrastructure;
 
 namespace IntegrationHub.Tests.Hosting;
@@ -78,6 +82,47 @@ public sealed class HubOpenApiTests
         {
             Assert.False(document.Operation("get", path).GetProperty("responses").TryGetProperty("400", out _), $"GET {path} describes 400");
         }
+    }
+
+    [Fact]
+    public async Task CookieScheme_NamesTheSignInCookie_SaysCrossSiteRequestsAreRefused_AndIsAnAlternativeWhereverBearerIs()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        using var client = hub.CreateHttpClient();
+        var document = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+
+        var cookie = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("Cookie");
+        Assert.Equal("apiKey", cookie.GetProperty("type").GetString());
+        Assert.Equal("cookie", cookie.GetProperty("in").GetString());
+        var description = cookie.GetProperty("description").GetString();
+        foreach (var part in new[] { "403", "Sec-Fetch-Site: cross-site or same-site", "Origin", "null", "/api/v1", "/ExternalData/Accept" })
+        {
+            Assert.Contains(part, description, StringComparison.Ordinal);
+        }
+        // The name is the cookie a sign-in sets, and that cookie authenticates the API.
+        var name = cookie.GetProperty("name").GetString();
+        var login = await client.PostAsJsonAsync("/account/login", new LoginRequest(HubHost.AdminEmail, HubHost.AdminPassword, null), TestJson.Options);
+        var set = Assert.Single(login.Headers.GetValues("Set-Cookie"), v => v.StartsWith($"{name}=", StringComparison.Ordinal));
+        using var browser = hub.CreateHttpClient();
+        browser.DefaultRequestHeaders.Add("Cookie", set.Split(';')[0]);
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/api/v1/me")).StatusCode);
+
+        foreach (var (operationName, operation) in document.Operations())
+        {
+            if (!operation.TryGetProperty("security", out var security))
+            {
+                continue;
+            }
+            // Either one will do: two requirements, not one naming both.
+            var requirements = security.EnumerateArray().Select(r => string.Join("+", r.EnumerateObject().Select(s => s.Name))).ToList();
+            if (requirements.Contains("Bearer"))
+            {
+                Assert.True(requirements.Contains("Cookie"), $"{operationName} takes a token but not the cookie");
+            }
+            Assert.DoesNotContain(requirements, r => r.Contains('+', StringComparison.Ordinal));
+        }
+        Assert.Equal(["Bearer", "Cookie"], document.Operation("get", "/api/v1/users").GetProperty("security").EnumerateArray()
+            .SelectMany(r => r.EnumerateObject().Select(s => s.Name)));
     }
 
     [Fact]
