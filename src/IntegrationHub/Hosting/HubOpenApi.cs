@@ -183,6 +183,8 @@ internal static class HubOpenApi
     /// <summary>
     /// The answers that come from the hub's middleware rather than the handler, so no endpoint's signature shows them, and
     /// the headers that come with them. Problems without a schema (added above) get the one the handlers' problems have.
+    /// Not 405: routing answers it (a problem with Allow) to a method the path does not take, which is no operation of the
+    /// document; declared on every operation, it would tell each one's client of an answer that operation never gives.
     /// </summary>
     private static void DescribeCommonAnswers(OpenApiOperation operation, OpenApiOperationTransformerContext context)
     {
