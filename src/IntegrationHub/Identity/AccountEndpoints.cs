@@ -15,12 +15,14 @@ internal static class AccountEndpoints
         // The form posts read the form themselves: they need no antiforgery token (a cross-site post is refused below).
         var group = app.MapGroup("/account").WithTags("Account").AllowAnonymous().DisableAntiforgery();
         // Order -1: the sign-in page may live at the same path (GET) and Blazor maps POST for its pages too; the form post is ours.
+        // Its body is described to OpenAPI by AccountOpenApi: Accepts metadata would make routing answer another content
+        // type with a bare 415, before the handler could say what to send.
         group.MapPost("/login", Login).WithName("Login").WithOrder(-1)
             .WithSummary("Signs in with email and password and sets the HttpOnly, SameSite=Lax cookie. JSON or form post.")
-            .Accepts<LoginRequest>("application/json", "application/x-www-form-urlencoded")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .AddOpenApiOperationTransformer(AccountOpenApi.DescribeLoginAsync);
@@ -69,7 +71,7 @@ internal static class AccountEndpoints
         }
         catch (JsonException ex)
         {
-            return IdentityProblems.Problem(StatusCodes.Status400BadRequest, "Malformed JSON", Hosting.RequestErrorText.Describe(ex, typeof(LoginRequest)));
+            return IdentityProblems.Problem(StatusCodes.Status400BadRequest, "Bad request", Hosting.RequestErrorText.Describe(ex, typeof(LoginRequest)));
         }
 
         // A request without the fields is a client's mistake, not a wrong password: it says which field is missing.

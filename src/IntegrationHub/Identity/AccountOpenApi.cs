@@ -5,17 +5,29 @@ namespace IntegrationHub.Identity;
 
 /// <summary>
 /// What the OpenAPI document says of <c>/account/login</c> and <c>/account/logout</c> beyond the handlers' signatures:
-/// the redirect (302) a form post gets. The handlers return <c>RedirectHttpResult</c>, which gives the generator no
+/// the sign-in's body (JSON or a form), and the redirect (302) a form post gets. The handlers return <c>RedirectHttpResult</c>, which gives the generator no
 /// status, so the document declared only the answers to JSON.
 /// </summary>
 internal static class AccountOpenApi
 {
-    public static Task DescribeLoginAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    public static async Task DescribeLoginAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
+        // A component, as a body bound by the handler's signature would be: generated clients name the type.
+        context.Document!.AddComponent(nameof(LoginRequest),
+            await context.GetOrCreateSchemaAsync(typeof(LoginRequest), cancellationToken: cancellationToken));
+        var login = new OpenApiSchemaReference(nameof(LoginRequest), context.Document);
+        operation.RequestBody = new OpenApiRequestBody
+        {
+            Required = true,
+            Content = new Dictionary<string, OpenApiMediaType>
+            {
+                ["application/json"] = new() { Schema = login },
+                ["application/x-www-form-urlencoded"] = new() { Schema = login },
+            },
+        };
         AddRedirect(operation, "A form post, whether or not the password is right (JSON gets 200 or a problem). Signed in: to the "
             + $"form's returnUrl when it is a local path, else to /. Not signed in: back to {AccountPaths.Login}?failed=true "
             + "(wrong email or password), failed=disabled or failed=locked, with the returnUrl, and no cookie.");
-        return Task.CompletedTask;
     }
 
     public static Task DescribeLogoutAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)

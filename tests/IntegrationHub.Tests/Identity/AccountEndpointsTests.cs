@@ -49,7 +49,9 @@ public sealed class AccountEndpointsTests
         var text = await client.PostAsync("/account/login", new StringContent("hello", System.Text.Encoding.UTF8, "text/plain"));
 
         await IdentityTestClient.AssertProblemAsync(malformed, HttpStatusCode.BadRequest);
-        await IdentityTestClient.AssertProblemAsync(text, HttpStatusCode.UnsupportedMediaType);
+        var problem = await IdentityTestClient.ReadProblemAsync(text, HttpStatusCode.UnsupportedMediaType);
+        // Says what to send, not only "Unsupported Media Type."
+        Assert.Equal("Send application/json { email, password } or a form post.", problem.GetProperty("detail").GetString());
     }
 
     [Theory]

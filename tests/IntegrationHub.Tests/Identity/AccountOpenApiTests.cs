@@ -23,4 +23,17 @@ public sealed class AccountOpenApiTests
             document.Operation("post", "/account/login").GetProperty("responses").GetProperty("302").GetProperty("description").GetString(),
             StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Login_DescribesItsBody_AsJsonOrAForm_OfTheLoginRequest()
+    {
+        var document = await OpenApiTestDocument.FetchAsync();
+
+        var content = document.Operation("post", "/account/login").GetProperty("requestBody").GetProperty("content");
+
+        foreach (var mediaType in new[] { "application/json", "application/x-www-form-urlencoded" })
+        {
+            Assert.Equal("#/components/schemas/LoginRequest", content.GetProperty(mediaType).GetProperty("schema").GetProperty("$ref").GetString());
+        }
+    }
 }
