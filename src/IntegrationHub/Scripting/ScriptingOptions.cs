@@ -12,8 +12,9 @@ internal sealed class ScriptingOptions
     public const string SectionName = "Scripting";
 
     /// <summary>
-    /// Bytes a script may allocate during one run, in bytes. Default 268,435,456 (256 MiB); range 1 MiB to 16 GiB.
-    /// Jint counts what the executing thread allocates, garbage included, so this bounds churn as well as what is held.
+    /// Bytes a script may hold during one run. Default 268,435,456 (256 MiB); range 1 MiB to 16 GiB. Jint counts what the
+    /// executing thread allocates, garbage included; before stopping a script over the limit the sandbox collects and
+    /// measures again, so only what the script holds stops it, not what it made and dropped (docs/scripts.md, Limits).
     /// </summary>
     [Range(1L << 20, 1L << 34)]
     public long MemoryLimitBytes { get; set; } = 256L << 20;

@@ -100,7 +100,10 @@ public sealed class StorageConnectorTests
             Target.WriteAsync(run, HttpConnectorTests.Records($$"""[{"id":1},{"id":"{{longId}}"}]"""), CancellationToken.None));
 
         Assert.False(error.Retryable);
-        Assert.StartsWith($"Record 2 of 2: A storage key may hold at most {StorageKey.MaxBytes:N0} bytes", error.Message, StringComparison.Ordinal);
+        // As documented, and as for every other key that cannot be stored: which record, and which fields made its key.
+        Assert.StartsWith($"Record 2 of 2: its key (keyFields: id) cannot be stored: A storage key may hold at most {StorageKey.MaxBytes:N0} bytes",
+            error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("this one has 1,026.", error.Message, StringComparison.Ordinal);
     }
 
     [Theory, AllDatabases]

@@ -71,12 +71,16 @@ internal sealed class StorageTargetConnector : ITargetConnector
     /// a key nested too deep) was stored, and then no API call or script could read, replace or delete that entry. The
     /// same record fails the same way every time, so no retry.
     /// </summary>
-    private static string Checked(JsonElement key, List<string> keyFields, int index, int count) =>
-        StorageKey.TryCanonicalize(key, out var canonical, out var problem)
-            ? canonical
+    private static string Checked(JsonElement key, List<string> keyFields, int index, int count)
+    {
+        // Too long is checked here too, so that the message names the key fields as for any other key that cannot be stored.
+        var problem = StorageKey.TryCanonicalize(key, out var canonical, out var invalid) ? StorageKey.StoreProblem(canonical)?.TrimEnd('.') : invalid;
+        return problem is null
+            ? canonical!
             : throw new ConnectorException(
                 $"Record {index + 1} of {count}: its key (keyFields: {string.Join(", ", keyFields)}) cannot be stored: {problem}.",
                 retryable: false);
+    }
 
     private static JsonElement Field(JsonElement record, string field, List<string> keyFields, int index, int count) =>
         record.TryGetProperty(field, out var value)
