@@ -12,9 +12,9 @@ namespace IntegrationHub.Hosting;
 /// What every management operation shares in the OpenAPI document, added in one place instead of on each endpoint:
 /// the bearer scheme (so the reference page can send a token), the sign-in cookie as its alternative, and the error
 /// answers of an authorized endpoint (401, 403, and 404 where the route names a resource). The external API documents
-/// its own answers, but takes the bearer scheme and the cookie as optional. What every operation shares: 413 and 415 where it reads a body, 400 where it binds a
-/// query value that is not text, 503 when the database cannot be reached, the headers that come with 401, 429, 503, 201
-/// and 202, and the range of the paging parameters.
+/// its own answers, but takes the bearer scheme and the cookie as optional. What every operation shares: 413 and 415
+/// where it reads a body, 400 where it binds a query value that is not text, 503 when the database cannot be reached,
+/// the headers that come with 401, 429, 503, 201 and 202, and the range of the paging parameters.
 /// Also what the schema generator cannot see: the type of strings (in lists and maps too), which fields of a request
 /// may be left out, that a JSON value (JsonElement) may be any value, null included, and the values of the runs list's
 /// filters.

@@ -74,7 +74,9 @@ internal sealed class StorageTargetConnector : ITargetConnector
     private static string Checked(JsonElement key, List<string> keyFields, int index, int count)
     {
         // Too long is checked here too, so that the message names the key fields as for any other key that cannot be stored.
-        var problem = StorageKey.TryCanonicalize(key, out var canonical, out var invalid) ? StorageKey.StoreProblem(canonical)?.TrimEnd('.') : invalid;
+        var problem = StorageKey.TryCanonicalize(key, out var canonical, out var invalid)
+            ? StorageKey.StoreProblem(canonical)?.TrimEnd('.')
+            : invalid;
         return problem is null
             ? canonical!
             : throw new ConnectorException(
