@@ -129,15 +129,16 @@ internal sealed partial class RunWorker : BackgroundService
     /// <see cref="CancellationTokenSource.Cancel()"/>: its callbacks (the HTTP client's, the script engine's) would run
     /// on the thread that asked, an HTTP request or the notification listener.
     /// </summary>
-    private static Task CancelUnlessEndedAsync(CancellationTokenSource source)
+    internal static async Task CancelUnlessEndedAsync(CancellationTokenSource source)
     {
         try
         {
-            return source.CancelAsync();
+            await source.CancelAsync();
         }
         catch (ObjectDisposedException)
         {
-            return Task.CompletedTask;
+            // Disposed before the cancellation began, or while it ran on the thread pool (then the task faults with
+            // it): an ended run has nothing left to stop. Let out, it cut the lease loop's round short.
         }
     }
 
