@@ -30,7 +30,7 @@ internal static class RunQueries
             return InQueueIndex(db, status.Value).Where(r => scenarios.Contains(r.ScenarioId));
         }
         var runs = scenarioId is { } scenario
-            ? OfScenario(db, status).Where(r => r.WorkspaceId == workspaceId && r.ScenarioId == scenario)
+            ? OfScenario(db, workspaceId, scenario, status)
             : db.Runs.AsNoTracking().Where(r => r.WorkspaceId == workspaceId);
         return status is { } ended ? runs.InStatus(ended) : runs;
     }
@@ -43,18 +43,26 @@ internal static class RunQueries
     /// runs, few of them, are found faster among the workspace's in their own indexes. PostgreSQL, with statistics,
     /// chooses per scenario: a rarely run one's ended runs through IX_Runs_Ended, a busy one's through the workspace's.
     /// </summary>
-    private static IQueryable<Run> OfScenario(HubDbContext db, RunStatus? status)
+    private static IQueryable<Run> OfScenario(HubDbContext db, Guid workspaceId, Guid scenarioId, RunStatus? status)
     {
+        if (db.Database.IsSqlite() && status is (null or RunStatus.Succeeded))
+        {
+            // The workspace is asked of the scenario's row, once (a run's workspace is its scenario's), so that counting
+            // the runs reads the index alone: asked of each run, a page of a busy scenario read 10,000 rows (19 ms).
+            return db.Runs.FromSqlRaw(SqliteRunsByScenario).AsNoTracking()
+                .Where(r => r.ScenarioId == scenarioId && db.Scenarios.Any(s => s.Id == scenarioId && s.WorkspaceId == workspaceId));
+        }
+        var runs = db.Runs.AsNoTracking().Where(r => r.WorkspaceId == workspaceId && r.ScenarioId == scenarioId);
         if (db.Database.IsSqlite())
         {
-            return status is (null or RunStatus.Succeeded) ? db.Runs.FromSqlRaw(SqliteRunsByScenario).AsNoTracking() : db.Runs.AsNoTracking();
+            return runs;
         }
         // Every status named, as literals: the planner can then gather a rarely run scenario's runs from the partial
         // indexes that hold them (IX_Runs_Ended, IX_Runs_Queued, IX_Runs_Running), and still walk the workspace's index
         // newest first for a busy one, which has a page within its first few hundred entries. A status asked for is
         // a literal too (InStatus), which IX_Runs_Ended's filter is proved from.
-        return status is not null ? db.Runs.AsNoTracking()
-            : db.Runs.AsNoTracking().Where(r => r.Status == EF.Constant(RunStatus.Succeeded) || r.Status == EF.Constant(RunStatus.Failed)
+        return status is not null ? runs
+            : runs.Where(r => r.Status == EF.Constant(RunStatus.Succeeded) || r.Status == EF.Constant(RunStatus.Failed)
                 || r.Status == EF.Constant(RunStatus.Cancelled) || r.Status == EF.Constant(RunStatus.Queued) || r.Status == EF.Constant(RunStatus.Running));
     }
 

@@ -56,11 +56,14 @@ public sealed class RunQueriesTests
         var scenarioId = Guid.NewGuid();
         var scenarioHistory = await ExplainAsync(db, NewestFirst(db.OfWorkspace(workspaceId, scenarioId: scenarioId)), DatabaseProvider.Sqlite);
         var scenarioSucceeded = await ExplainAsync(db, NewestFirst(db.OfWorkspace(workspaceId, RunStatus.Succeeded, scenarioId)), DatabaseProvider.Sqlite);
+        // What a page counts (NewestFirstAsync): from the index alone, not each run's row (12 ms against 1 ms at 10,000 runs).
+        var scenarioCount = await ExplainAsync(db, db.OfWorkspace(workspaceId, scenarioId: scenarioId).Take(RunQueries.CountedUpTo + 1).Select(r => r.ScenarioId), DatabaseProvider.Sqlite);
 
         Assert.Contains("IX_Runs_ByScenario", deletion, StringComparison.Ordinal);
         Assert.Contains("IX_Runs_ByScenario", scenarioHistory, StringComparison.Ordinal);
         Assert.DoesNotContain("TEMP B-TREE FOR ORDER BY", scenarioHistory, StringComparison.Ordinal);
         Assert.Contains("IX_Runs_ByScenario", scenarioSucceeded, StringComparison.Ordinal);
+        Assert.Contains("COVERING INDEX IX_Runs_ByScenario", scenarioCount, StringComparison.Ordinal);
         Assert.Contains("IX_Runs_ScenarioId_IdempotencyKey", idempotencyKey, StringComparison.Ordinal);
         Assert.DoesNotContain("IX_Runs_ByScenario", freeSlots, StringComparison.Ordinal);
         Assert.Contains("IX_Runs_Queued", freeSlots, StringComparison.Ordinal);
@@ -119,7 +122,7 @@ public sealed class RunQueriesTests
     private static IQueryable<Run> NewestFirst(IQueryable<Run> runs) =>
         runs.OrderByDescending(r => r.QueuedAt).ThenByDescending(r => r.Id).Take(50);
 
-    private static async Task<string> ExplainAsync(HubDbContext db, IQueryable<Run> query, DatabaseProvider provider)
+    private static async Task<string> ExplainAsync<T>(HubDbContext db, IQueryable<T> query, DatabaseProvider provider)
     {
         await db.Database.OpenConnectionAsync();
         if (provider == DatabaseProvider.Postgres)
