@@ -22,15 +22,19 @@ internal sealed class StorageChanges(int maxKeys, int maxValueBytes = StorageOpt
     /// <summary>The last change of each key.</summary>
     public IEnumerable<StorageChange> Changes => _byKey.Values;
 
-    /// <summary>Stores or replaces <paramref name="canonicalKey"/>'s value when the run succeeds.</summary>
-    /// <exception cref="StorageChangeLimitException">The run already changed as many keys as it may, the key is longer
-    /// than <see cref="StorageKey.MaxBytes"/>, or the value is larger than a key may hold.</exception>
+    /// <summary>
+    /// Stores or replaces <paramref name="canonicalKey"/>'s value when the run succeeds. The key is one that can be stored
+    /// (<see cref="StorageKey.StoreProblem"/>): each caller checks it first, to say so in its own terms (a script's
+    /// TypeError, the storage target's record and key fields).
+    /// </summary>
+    /// <exception cref="StorageChangeLimitException">The run already changed as many keys as it may, or the value is
+    /// larger than a key may hold.</exception>
     public void Set(string canonicalKey, string valueJson, DateTimeOffset? expiresAt)
     {
         ArgumentNullException.ThrowIfNull(valueJson);
         if (StorageKey.StoreProblem(canonicalKey) is { } keyProblem)
         {
-            throw new StorageChangeLimitException(keyProblem);
+            throw new ArgumentException(keyProblem, nameof(canonicalKey));
         }
         // A character is at most 3 UTF-8 bytes, so only a long value is worth the pass that counts its bytes.
         if (valueJson.Length > maxValueBytes / 3)
