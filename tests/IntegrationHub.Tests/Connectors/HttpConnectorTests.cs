@@ -513,6 +513,39 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
         Assert.Contains("DELETE", error.Message, StringComparison.Ordinal);
     }
 
+    // An empty body was no records, and a body of a line break (what many frameworks send for nothing) failed the run
+    // as "not JSON".
+    [Theory]
+    [InlineData("\n")]
+    [InlineData(" \r\n\t ")]
+    public async Task HttpSource_BodyOfOnlyWhiteSpace_IsNoRecords(string body)
+    {
+        await using var server = await ServeAsync("application/json", Encoding.UTF8.GetBytes(body));
+
+        var records = await fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", server.Url("none"))), CancellationToken.None);
+
+        Assert.Empty(records);
+    }
+
+    // An answer in a coding the hub did not ask for failed as "not valid UTF-8 at byte offset 1".
+    [Fact]
+    public async Task HttpSource_AnswerInAContentEncodingTheHubDoesNotDecode_FailsNotRetryable_NamingIt()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync(async (_, _, response) =>
+        {
+            response.ContentType = "application/json";
+            response.Headers.ContentEncoding = "zstd";
+            await response.Body.WriteAsync(new byte[] { 0x28, 0xB5, 0x2F, 0xFD, 0x00, 0x58, 0x11, 0x00, 0x00 });
+        });
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() =>
+            fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", server.Url("packed"))), CancellationToken.None));
+
+        Assert.False(error.Retryable);
+        Assert.Equal("The http source answered in the Content-Encoding \"zstd\", which the hub does not decode (it asks for gzip, deflate or br).", error.Message);
+        Assert.Single(server.Received);
+    }
+
     [Fact]
     public void Registry_KnowsTheBuiltInTypesCaseInsensitivelyAndNotOthers()
     {

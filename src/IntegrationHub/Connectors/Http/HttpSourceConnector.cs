@@ -26,6 +26,13 @@ internal sealed class HttpSourceConnector(HttpConnectorClient client) : ISourceC
         using var response = await client.SendAsync(
             What, HttpMethod.Get, settings.Url, settings.Headers, null, readBody: true, cancellationToken, accept: "application/json");
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        // The handler decodes what the hub asks for and then drops the header; a coding left is one it did not ask for
+        // (zstd), whose bytes failed as "not valid UTF-8 at byte offset 1".
+        if (response.Content.Headers.ContentEncoding.FirstOrDefault(c => !c.Equals("identity", StringComparison.OrdinalIgnoreCase)) is { } coding)
+        {
+            throw new ConnectorException(
+                $"{What} answered in the Content-Encoding \"{coding}\", which the hub does not decode (it asks for gzip, deflate or br).", retryable: false);
+        }
         if (body.Length == 0)
         {
             return [];
@@ -33,6 +40,11 @@ internal sealed class HttpSourceConnector(HttpConnectorClient client) : ISourceC
 
         var contentType = response.Content.Headers.ContentType?.ToString();
         var json = Utf8(body, MediaTypeHeaderValue.TryParse(contentType, out var mediaType) ? mediaType : null);
+        // A body of only a line break or spaces (what many frameworks send for "nothing") is no records, as an empty one is.
+        if (json.Span.IndexOfAnyExcept(" \t\r\n"u8) < 0)
+        {
+            return [];
+        }
         try
         {
             using var document = JsonDocument.Parse(json, AnyDepth);
