@@ -546,6 +546,21 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
         Assert.Single(server.Received);
     }
 
+    // GitHub's API and many web application firewalls refuse a request without a User-Agent, and .NET sends none.
+    [Fact]
+    public async Task HttpConnectors_SendAUserAgent_UnlessTheScenarioNamesItsOwn()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, _) => (200, "[]"));
+
+        await fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", server.Url("plain"))), CancellationToken.None);
+        await fixture.Registry.FindSource("http")!.ReadAsync(
+            Scenario(source: new SourceSettings("http", server.Url("own"), new Dictionary<string, string> { ["User-Agent"] = "acme-sync/2" })), CancellationToken.None);
+        await fixture.Registry.FindTarget("http")!.WriteAsync(Run(Scenario(target: new TargetSettings("http", server.Url("in")))), Records("[{}]"), CancellationToken.None);
+
+        Assert.Equal([HttpConnectorClient.UserAgent, "acme-sync/2", HttpConnectorClient.UserAgent], server.Received.Select(r => r.Headers["User-Agent"]));
+        Assert.StartsWith("IntegrationHub/", HttpConnectorClient.UserAgent, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Registry_KnowsTheBuiltInTypesCaseInsensitivelyAndNotOthers()
     {

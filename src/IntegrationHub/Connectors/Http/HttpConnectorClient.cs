@@ -19,6 +19,12 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
     /// <summary>The status of the last answer the resilience pipeline retried, such as "503 Service Unavailable".</summary>
     public static readonly ResiliencePropertyKey<string> RetriedAnswer = new("IntegrationHub.Connectors.RetriedAnswer");
 
+    /// <summary>
+    /// Sent unless the scenario's headers name their own: some APIs (GitHub's) and web application firewalls refuse a
+    /// request without one, and .NET sends none.
+    /// </summary>
+    public static readonly string UserAgent = $"IntegrationHub/{typeof(HttpConnectorClient).Assembly.GetName().Version?.ToString(3) ?? "1.0.0"}";
+
     /// <summary>Sends one request, following redirects, and returns the successful response; the caller disposes it.</summary>
     /// <param name="what">Who is calling, for messages: "The http source".</param>
     /// <param name="headers">The scenario's own headers: sent to the url's origin only, not after a redirect to another.</param>
@@ -119,6 +125,10 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
         if (accept is not null && !request.Headers.Contains("Accept"))
         {
             request.Headers.TryAddWithoutValidation("Accept", accept);
+        }
+        if (!request.Headers.Contains("User-Agent"))
+        {
+            request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
         }
         // Our own context, to read back what the pipeline kept in it (RetriedAnswer).
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
