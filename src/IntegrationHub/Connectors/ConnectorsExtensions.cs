@@ -76,6 +76,7 @@ internal static class ConnectorsExtensions
                     // Kept for the message should the call time out before a later attempt answers (HttpConnectorClient).
                     OnRetry = args =>
                     {
+                        args.Context.Properties.Set(HttpConnectorClient.Retries, args.AttemptNumber + 1);
                         if (args.Outcome.Result is { } answer)
                         {
                             args.Context.Properties.Set(HttpConnectorClient.RetriedAnswer, $"{(int)answer.StatusCode} {answer.ReasonPhrase}");
@@ -107,7 +108,7 @@ internal static class ConnectorsExtensions
         });
         // Added after the resilience handler, so inside it: a body is read within the attempt's and the call's timeouts.
         client.AddHttpMessageHandler(services =>
-            new BodyReadingHandler(services.GetRequiredService<IOptions<ConnectorsOptions>>().Value.HttpMaxResponseBytes));
+            new BodyReadingHandler(services.GetRequiredService<IOptions<ConnectorsOptions>>().Value.HttpMaxResponseBytes, services.GetRequiredService<TimeProvider>()));
         return builder;
     }
 }

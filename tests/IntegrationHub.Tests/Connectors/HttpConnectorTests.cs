@@ -6,6 +6,7 @@ using IntegrationHub.Data;
 using IntegrationHub.Scenarios;
 using IntegrationHub.Storage;
 using IntegrationHub.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace IntegrationHub.Tests.Connectors;
@@ -114,7 +115,7 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
             fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", server.Url("orders?token=secret"))), CancellationToken.None));
 
         Assert.False(failure.Retryable);
-        Assert.Equal($"The http source: GET {server.Url("v2/orders")} (redirected from {server.Url("orders")}) answered 404 Not Found.", failure.Message);
+        Assert.Equal($"The http source: GET {server.Url("v2/orders")} (redirected from {server.Url("orders")}) answered 404 Not Found: {{}}", failure.Message);
     }
 
     [Fact]
@@ -138,7 +139,7 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
         var failure = await Assert.ThrowsAsync<ConnectorException>(() =>
             fixture.Registry.FindTarget("http")!.WriteAsync(Run(Scenario(target: new TargetSettings("http", server.Url("in")))), Records("[{}]"), CancellationToken.None));
 
-        Assert.Equal($"Record 1 of 1: The http target: POST {server.Url("v2/in")} (redirected from {server.Url("in")}) answered 400 Bad Request.", failure.Message);
+        Assert.Equal($"Record 1 of 1: The http target: POST {server.Url("v2/in")} (redirected from {server.Url("in")}) answered 400 Bad Request: {{}}", failure.Message);
     }
 
     [Fact]
@@ -474,7 +475,8 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
 
         Assert.True(error.Retryable);
         Assert.StartsWith("Record 1 of 2:", error.Message, StringComparison.Ordinal);
-        Assert.Contains("500", error.Message, StringComparison.Ordinal);
+        // It said "answered 500" after a wait that users took for a slow server: the hub had tried four times.
+        Assert.EndsWith("answered 500 Internal Server Error on the last of 4 tries: {}", error.Message, StringComparison.Ordinal);
         Assert.Equal(4, server.Received.Count);
     }
 
@@ -513,6 +515,129 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
         Assert.Contains("DELETE", error.Message, StringComparison.Ordinal);
     }
 
+    // The run's error said "answered 422 Unprocessable Entity" and no more: why the target refused the record was in
+    // the body, which users had to fetch with curl.
+    [Fact]
+    public async Task HttpTarget_4xxWithAProblemBody_TheErrorSaysWhatTheTargetSaid_AndWhichRecordsWereDelivered()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync(async (_, n, response) =>
+        {
+            if (n < 2)
+            {
+                response.StatusCode = 201;
+                return;
+            }
+            response.StatusCode = 422;
+            response.ContentType = "application/problem+json";
+            await response.WriteAsync("{\n  \"title\": \"Unprocessable\",\n  \"detail\": \"sku ABC is unknown\"\n}");
+        });
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() =>
+            fixture.Registry.FindTarget("http")!.WriteAsync(Run(Scenario(target: new TargetSettings("http", server.Url("orders")))), Records("[1,2,3,4]"), CancellationToken.None));
+
+        Assert.False(error.Retryable);
+        Assert.Equal(
+            $$"""Record 3 of 4: The http target: POST {{server.Url("orders")}} answered 422 Unprocessable Entity: { "title": "Unprocessable", "detail": "sku ABC is unknown" }. Records 1 to 2 were delivered before it.""",
+            error.Message);
+        Assert.Equal(3, server.Received.Count);
+    }
+
+    [Theory]
+    [InlineData("text/plain; charset=utf-8", "Token expired", "Token expired")]
+    [InlineData("application/xml", "<error><code>42</code></error>", "<error><code>42</code></error>")]
+    [InlineData("text/html", "<html><body><h1>Unauthorized</h1></body></html>", null)]
+    [InlineData("text/plain", "<!DOCTYPE html><html><body>Unauthorized</body></html>", null)]
+    [InlineData("application/octet-stream", "\u0001\u0002binary", null)]
+    [InlineData("application/json", "", null)]
+    public async Task HttpSource_4xx_TheErrorShowsATextBody_ButNotAnHtmlPageOrBytes(string contentType, string body, string? shown)
+    {
+        await using var server = await LoopbackHttpServer.StartAsync(async (_, _, response) =>
+        {
+            response.StatusCode = 401;
+            response.ContentType = contentType;
+            await response.WriteAsync(body);
+        });
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() =>
+            fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", server.Url("orders"))), CancellationToken.None));
+
+        Assert.Equal($"The http source: GET {server.Url("orders")} answered 401 Unauthorized{(shown is null ? "." : ": " + shown)}", error.Message);
+    }
+
+    [Fact]
+    public async Task HttpSource_LongErrorBody_IsCutForTheMessage_AndNotDownloadedWhole()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync(async (_, _, response) =>
+        {
+            response.StatusCode = 400;
+            response.ContentType = "text/plain";
+            // Far more than the hub reads: it must stop, not wait for the rest.
+            for (var i = 0; i < 1000 && !response.HttpContext.RequestAborted.IsCancellationRequested; i++)
+            {
+                await response.WriteAsync(new string('x', 10_000));
+            }
+        });
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() =>
+            fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", server.Url("orders"))), CancellationToken.None));
+
+        Assert.EndsWith($"answered 400 Bad Request: {new string('x', ErrorAnswer.MaxChars)}…", error.Message, StringComparison.Ordinal);
+    }
+
+    // A gateway's debug answer echoes the request: the scenario's API key would be in the run's error for every viewer.
+    [Fact]
+    public async Task HttpSource_ErrorBodyEchoingTheRequest_DoesNotShowTheScenariosHeaderValuesOrQuery()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync(async (request, _, response) =>
+        {
+            response.StatusCode = 403;
+            response.ContentType = "application/json";
+            await response.WriteAsync(JsonSerializer.Serialize(new { path = request.Path, key = request.Headers["X-Api-Key"], auth = request.Headers["Authorization"] }));
+        });
+        var headers = new Dictionary<string, string> { ["X-Api-Key"] = "key-0123456789", ["Authorization"] = "Bearer token-abcdefghij" };
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() =>
+            fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", server.Url("orders?api_key=query-secret-1"), headers)), CancellationToken.None));
+
+        Assert.Contains("""answered 403 Forbidden: {"path":"/orders?api_key=***","key":"***","auth":"***"}""", error.Message, StringComparison.Ordinal);
+    }
+
+    // The status is what fails the call; a body that stalls after it must not turn a 400 into a timeout that is retried.
+    [Fact]
+    public async Task HttpTarget_400WhoseBodyNeverEnds_FailsNotRetryable_WithTheStatus()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync(async (_, _, response) =>
+        {
+            response.StatusCode = 400;
+            response.ContentType = "application/json";
+            await response.WriteAsync("{\"detail\":");
+            await response.Body.FlushAsync();
+            await Task.Delay(Timeout.InfiniteTimeSpan, response.HttpContext.RequestAborted);
+        });
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() =>
+            fixture.Registry.FindTarget("http")!.WriteAsync(Run(Scenario(target: new TargetSettings("http", server.Url("in")))), Records("[{}]"), CancellationToken.None));
+
+        Assert.False(error.Retryable);
+        Assert.Equal($"Record 1 of 1: The http target: POST {server.Url("in")} answered 400 Bad Request.", error.Message);
+        Assert.Single(server.Received);
+    }
+
+    // GitHub's API and many web application firewalls refuse a request without a User-Agent, and .NET sends none.
+    [Fact]
+    public async Task HttpConnectors_SendAUserAgent_UnlessTheScenarioNamesItsOwn()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, _) => (200, "[]"));
+
+        await fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", server.Url("plain"))), CancellationToken.None);
+        await fixture.Registry.FindSource("http")!.ReadAsync(
+            Scenario(source: new SourceSettings("http", server.Url("own"), new Dictionary<string, string> { ["User-Agent"] = "acme-sync/2" })), CancellationToken.None);
+        await fixture.Registry.FindTarget("http")!.WriteAsync(Run(Scenario(target: new TargetSettings("http", server.Url("in")))), Records("[{}]"), CancellationToken.None);
+
+        Assert.Equal([HttpConnectorClient.UserAgent, "acme-sync/2", HttpConnectorClient.UserAgent], server.Received.Select(r => r.Headers["User-Agent"]));
+        Assert.StartsWith("IntegrationHub/", HttpConnectorClient.UserAgent, StringComparison.Ordinal);
+    }
+
     // An empty body was no records, and a body of a line break (what many frameworks send for nothing) failed the run
     // as "not JSON".
     [Theory]
@@ -544,21 +669,6 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
         Assert.False(error.Retryable);
         Assert.Equal("The http source answered in the Content-Encoding \"zstd\", which the hub does not decode (it asks for gzip, deflate or br).", error.Message);
         Assert.Single(server.Received);
-    }
-
-    // GitHub's API and many web application firewalls refuse a request without a User-Agent, and .NET sends none.
-    [Fact]
-    public async Task HttpConnectors_SendAUserAgent_UnlessTheScenarioNamesItsOwn()
-    {
-        await using var server = await LoopbackHttpServer.StartAsync((_, _) => (200, "[]"));
-
-        await fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", server.Url("plain"))), CancellationToken.None);
-        await fixture.Registry.FindSource("http")!.ReadAsync(
-            Scenario(source: new SourceSettings("http", server.Url("own"), new Dictionary<string, string> { ["User-Agent"] = "acme-sync/2" })), CancellationToken.None);
-        await fixture.Registry.FindTarget("http")!.WriteAsync(Run(Scenario(target: new TargetSettings("http", server.Url("in")))), Records("[{}]"), CancellationToken.None);
-
-        Assert.Equal([HttpConnectorClient.UserAgent, "acme-sync/2", HttpConnectorClient.UserAgent], server.Received.Select(r => r.Headers["User-Agent"]));
-        Assert.StartsWith("IntegrationHub/", HttpConnectorClient.UserAgent, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -91,7 +91,7 @@ public sealed class HttpConnectorTimeoutTests(ShortTimeoutHubFixture fixture) : 
             fixture.Registry.FindSource("http")!.ReadAsync(Scenario(new SourceSettings("http", server.Url("overloaded"))), CancellationToken.None));
 
         Assert.True(error.Retryable);
-        Assert.EndsWith("timed out after 5 s; before that it answered 503 Service Unavailable.", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("timed out after 5 s on the last of 2 tries; before that it answered 503 Service Unavailable.", error.Message, StringComparison.Ordinal);
     }
 
     private static Scenario Scenario(SourceSettings source) => new()

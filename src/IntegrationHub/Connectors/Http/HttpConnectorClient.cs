@@ -19,6 +19,9 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
     /// <summary>The status of the last answer the resilience pipeline retried, such as "503 Service Unavailable".</summary>
     public static readonly ResiliencePropertyKey<string> RetriedAnswer = new("IntegrationHub.Connectors.RetriedAnswer");
 
+    /// <summary>How many times the resilience pipeline retried the request.</summary>
+    public static readonly ResiliencePropertyKey<int> Retries = new("IntegrationHub.Connectors.Retries");
+
     /// <summary>
     /// Sent unless the scenario's headers name their own: some APIs (GitHub's) and web application firewalls refuse a
     /// request without one, and .NET sends none.
@@ -59,11 +62,11 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
         for (var redirects = 0; ; redirects++)
         {
             var sameOrigin = Uri.Compare(uri, origin, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
-            var response = await SendOnceAsync(what, endpoint, method, uri, sameOrigin ? headers : null, accept, content, readBody, cancellationToken);
+            var (response, retries) = await SendOnceAsync(what, endpoint, method, uri, sameOrigin ? headers : null, accept, content, readBody, cancellationToken);
             var status = response.StatusCode;
             if (!IsRedirect(status) || response.Headers.Location is not { } location)
             {
-                return Checked(what, endpoint, response);
+                return await CheckedAsync(what, endpoint, retries, response, Secrets(headers, [uri, origin]), cancellationToken);
             }
 
             response.Dispose();
@@ -88,7 +91,8 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
         }
     }
 
-    private static bool IsRedirect(HttpStatusCode status) =>
+    /// <summary>The answers followed to their <c>Location</c>: their bodies are never read.</summary>
+    public static bool IsRedirect(HttpStatusCode status) =>
         status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found or HttpStatusCode.SeeOther
             or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;
 
@@ -100,7 +104,31 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
 
     private static bool IsHttp(Uri uri) => uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps;
 
-    private async Task<HttpResponseMessage> SendOnceAsync(
+    /// <summary>
+    /// What an error's excerpt of the answer must not show: the scenario's header values (and an Authorization value's
+    /// credentials without their scheme) and its url's query values, which messages leave out for the same reason.
+    /// </summary>
+    private static IEnumerable<string> Secrets(IReadOnlyDictionary<string, string>? headers, Uri[] uris)
+    {
+        foreach (var value in headers?.Values ?? [])
+        {
+            yield return value;
+            foreach (var part in value.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                yield return part;
+            }
+        }
+        foreach (var pair in uris.SelectMany(uri => uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries)))
+        {
+            var value = pair[(pair.IndexOf('=', StringComparison.Ordinal) + 1)..];
+            yield return value;
+            yield return Uri.UnescapeDataString(value.Replace('+', ' '));
+        }
+    }
+
+    private static string Tries(int retries) => retries == 0 ? "" : $" on the last of {retries + 1} tries";
+
+    private async Task<(HttpResponseMessage Response, int Retries)> SendOnceAsync(
         string what,
         string endpoint,
         HttpMethod method,
@@ -137,7 +165,8 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
         try
         {
             // A body the caller needs is read inside the resilience pipeline (BodyReadingHandler), not by HttpClient after it.
-            return await clientFactory.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            var response = await clientFactory.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            return (response, RetriesOf(context));
         }
         catch (ResponseTooLargeException ex)
         {
@@ -147,7 +176,7 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
         {
             // The time may run out while waiting to retry an answer, or during the retry: say what the server answered.
             var answered = context.Properties.TryGetValue(RetriedAnswer, out var answer) ? $"; before that it answered {answer}" : "";
-            throw new ConnectorException($"{what}: {endpoint} timed out after {ex.Timeout.TotalSeconds:0.###} s{answered}.", retryable: true, ex);
+            throw new ConnectorException($"{what}: {endpoint} timed out after {ex.Timeout.TotalSeconds:0.###} s{Tries(RetriesOf(context))}{answered}.", retryable: true, ex);
         }
         catch (HttpRequestException ex) when (ex.InnerException is BlockedAddressException blocked)
         {
@@ -155,7 +184,7 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
         }
         catch (HttpRequestException ex)
         {
-            throw new ConnectorException($"{what}: {endpoint} failed: {ex.Message}", retryable: true, ex);
+            throw new ConnectorException($"{what}: {endpoint} failed{Tries(RetriesOf(context))}: {ex.Message}", retryable: true, ex);
         }
         catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -175,7 +204,10 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
         }
     }
 
-    private static HttpResponseMessage Checked(string what, string endpoint, HttpResponseMessage response)
+    private static int RetriesOf(ResilienceContext context) => context.Properties.GetValue(Retries, 0);
+
+    private static async Task<HttpResponseMessage> CheckedAsync(
+        string what, string endpoint, int retries, HttpResponseMessage response, IEnumerable<string> secrets, CancellationToken cancellationToken)
     {
         if (response.IsSuccessStatusCode)
         {
@@ -186,7 +218,10 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
         {
             var status = response.StatusCode;
             var retryable = (int)status >= 500 || status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
-            throw new ConnectorException($"{what}: {endpoint} answered {(int)status} {response.ReasonPhrase}.", retryable);
+            // In memory already: BodyReadingHandler kept the start of the body of every failed answer.
+            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            var said = ErrorAnswer.Excerpt(body, response.Content.Headers.ContentType, secrets) is { } excerpt ? $": {excerpt}" : ".";
+            throw new ConnectorException($"{what}: {endpoint} answered {(int)status} {response.ReasonPhrase}{Tries(retries)}{said}", retryable);
         }
     }
 }

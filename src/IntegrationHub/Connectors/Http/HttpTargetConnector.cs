@@ -44,7 +44,15 @@ internal sealed class HttpTargetConnector(HttpConnectorClient client) : ITargetC
             }
             catch (ConnectorException ex)
             {
-                throw new ConnectorException($"Record {i + 1} of {records.Count}: {ex.Message}", ex.Retryable, ex);
+                // A failed run counts no records out, so the message says what did arrive: users read "records out: 0"
+                // as nothing delivered, and resent by hand what the target already had.
+                var delivered = i switch
+                {
+                    0 => "",
+                    1 => " Record 1 was delivered before it.",
+                    _ => $" Records 1 to {i} were delivered before it.",
+                };
+                throw new ConnectorException($"Record {i + 1} of {records.Count}: {ex.Message}{(delivered.Length > 0 && !ex.Message.EndsWith('.') ? "." : "")}{delivered}", ex.Retryable, ex);
             }
             catch (ConnectorInterruptedException ex)
             {
