@@ -169,7 +169,18 @@
     });
   }
 
+  // Blazor moves the focus to what a sent form came to (an error, a confirmation: Routes' FocusOnNavigate) without
+  // scrolling: one out of sight (a form low on a long page) is brought into view, or a sighted keyboard user would not
+  // see where the focus went. Blazor focuses on DOMContentLoaded, before this file's listener runs.
+  function showFocusedMessage() {
+    const el = document.activeElement;
+    if (!el || !el.matches("[data-focus-first]")) return;
+    const box = el.getBoundingClientRect();
+    if (box.top < 0 || box.bottom > window.innerHeight) el.scrollIntoView({ block: "center" });
+  }
+
   function onPage() {
+    showFocusedMessage();
     markedUnsaved();
     syncToggles();
     localizeTimes();
