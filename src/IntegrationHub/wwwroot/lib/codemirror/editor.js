@@ -6,6 +6,18 @@ import { javascript } from "@codemirror/lang-javascript";
 import { keymap, Decoration } from "@codemirror/view";
 import { indentWithTab } from "@codemirror/commands";
 
+// The editing surface speaks for the hidden textarea: its name, and its description (the keys that leave the editor, an
+// error). tabindex: a read-only editor is not contenteditable, so not focusable by itself, and a keyboard could not reach
+// it to scroll a long line; an editable one is focusable already, and says so to checkers that look for tabindex.
+function contentAttributes(textarea) {
+  const attributes = { "aria-label": textarea.getAttribute("aria-label") || "Source Script" };
+  const describedBy = textarea.getAttribute("aria-describedby");
+  if (describedBy) attributes["aria-describedby"] = describedBy;
+  if (textarea.getAttribute("aria-invalid") === "true") attributes["aria-invalid"] = "true";
+  attributes.tabindex = "0";
+  return attributes;
+}
+
 function enhance(textarea) {
   if (textarea.dataset.codeEditorReady) return;
   textarea.dataset.codeEditorReady = "true";
@@ -29,7 +41,7 @@ function enhance(textarea) {
       basicSetup,
       javascript(),
       keymap.of([indentWithTab]),
-      EditorView.contentAttributes.of({ "aria-label": textarea.getAttribute("aria-label") || "Source Script" }),
+      EditorView.contentAttributes.of(contentAttributes(textarea)),
       EditorView.updateListener.of(u => { if (u.docChanged) textarea.value = u.state.doc.toString(); }),
     ],
   });
