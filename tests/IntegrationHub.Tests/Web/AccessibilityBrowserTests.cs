@@ -171,6 +171,27 @@ public sealed class AccessibilityBrowserTests(BrowserFixture browser) : IClassFi
     }
 
     [Fact]
+    public async Task MainNavigation_ShowsEveryLink_AtEveryWidth_UpTo400PercentZoom()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var page = await browser.NewPageAsync(hub);
+        await WebSteps.SignInAsync(page);
+        var links = page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link);
+        await Assertions.Expect(links).ToHaveCountAsync(5);
+
+        // 900 px is a 1800 px screen at 200 %; 320 x 256 a 1280 x 1024 one at 400 %.
+        foreach (var (width, height) in new[] { (1280, 800), (900, 800), (700, 800), (320, 256) })
+        {
+            await page.SetViewportSizeAsync(width, height);
+            await page.EvaluateAsync("() => window.scrollTo(0, 0)");
+            for (var i = 0; i < 5; i++)
+            {
+                await Assertions.Expect(links.Nth(i)).ToBeInViewportAsync(new() { Ratio = 1 });
+            }
+        }
+    }
+
+    [Fact]
     public async Task ReducedMotion_StopsTheRunningDotBlinking()
     {
         await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
