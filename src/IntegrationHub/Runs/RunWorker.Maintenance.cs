@@ -17,22 +17,25 @@ internal sealed partial class RunWorker
             try
             {
                 var now = _time.GetUtcNow();
-                if (!_inFlight.IsEmpty)
+                // The renewal answers for these runs only. A run that joins them meanwhile is missing from its answer
+                // but ours all the same; its claim may have read the clock before this round did, while its scenario
+                // loaded, so its claim time cannot tell it apart.
+                var renewing = _inFlight.ToArray();
+                if (renewing.Length > 0)
                 {
-                    var renewal = await _store.RenewAsync(NodeId, [.. _inFlight.Keys], now, cancellationToken);
+                    var renewal = await _store.RenewAsync(NodeId, [.. renewing.Select(r => r.Key)], now, cancellationToken);
                     foreach (var runId in renewal.CancelRequested)
                     {
                         Cancel(runId);
                     }
-                    foreach (var (runId, inFlight) in _inFlight)
+                    foreach (var (runId, inFlight) in renewing)
                     {
                         if (renewal.Held.Contains(runId))
                         {
                             // As the renewal set it; an outcome that fails to record is tried again until then.
                             inFlight.LeaseExpiresAt = now + _options.LeaseDuration;
                         }
-                        // Runs claimed after the renewal started are not in its answer but are ours all the same.
-                        else if (inFlight.ClaimedAt < now)
+                        else
                         {
                             await CancelUnlessEndedAsync(inFlight.Lease);
                         }

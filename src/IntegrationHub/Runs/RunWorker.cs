@@ -174,7 +174,6 @@ internal sealed partial class RunWorker : BackgroundService
                     failures.Succeed();
                     if (runs.Count > 0)
                     {
-                        // Read after the claim committed: a lease renewal that began earlier cannot have seen these runs.
                         await StartClaimedRunsAsync(runs, _time.GetUtcNow());
                     }
                     // A full batch suggests more runs are waiting: claim again without waiting for a wake-up.
