@@ -197,9 +197,7 @@ internal sealed partial class RunWorker : BackgroundService
 
     private async Task StartClaimedRunsAsync(List<ClaimedRun> claimed, DateTimeOffset claimedAt)
     {
-        // Not cancellable: these runs are ours now, and must be executed (or released) rather than left Running.
-        var scenarios = await _scenarios.GetAsync(
-            claimed.DistinctBy(c => c.Run.ScenarioId).ToDictionary(c => c.Run.ScenarioId, c => c.ScenarioVersion), CancellationToken.None);
+        var scenarios = await LoadScenariosAsync(claimed, claimedAt);
         foreach (var (run, _, previousError, previousLog) in claimed)
         {
             if (!scenarios.TryGetValue(run.ScenarioId, out var scenario))
@@ -231,6 +229,60 @@ internal sealed partial class RunWorker : BackgroundService
             }
             _inFlight[run.Id] = inFlight;
             inFlight.Execution = Task.Run(() => ExecuteOneAsync(run, scenario, inFlight));
+        }
+    }
+
+    /// <summary>
+    /// The scenarios of runs just claimed (a query for those new to this node), tried again while the database is
+    /// unreachable or busy, for as long as the claim's leases leave time to start the runs before the lease loop must
+    /// renew them. The claim counted their attempts: a load that gave up at once left them Running and unrenewed until
+    /// the sweeper took them back, and a run on its last attempt failed without having run. Past that time, or on any
+    /// other failure, the runs go back to the queue as a shutdown releases them.
+    /// </summary>
+    private async Task<Dictionary<Guid, Scenario>> LoadScenariosAsync(List<ClaimedRun> claimed, DateTimeOffset claimedAt)
+    {
+        var versions = claimed.DistinctBy(c => c.Run.ScenarioId).ToDictionary(c => c.Run.ScenarioId, c => c.ScenarioVersion);
+        var startBy = claimed.Min(c => c.Run.LeaseExpiresAt ?? claimedAt) - _options.LeaseDuration / 3;
+        var failures = new FailureStreak(
+            e => LogLoadRetried(_logger, e), (count, reason) => LogLoadRetriedAgain(_logger, count, reason), count => LogLoaded(_logger, count));
+        var pause = FirstRecordPause;
+        while (true)
+        {
+            try
+            {
+                // Not cancellable: these runs are ours now, and must be executed (or released) rather than left Running.
+                var scenarios = await _scenarios.GetAsync(versions, CancellationToken.None);
+                failures.Succeed();
+                return scenarios;
+            }
+            catch (Exception ex) when (DatabaseErrors.Classify(ex) != DatabaseTrouble.None && !_abort.IsCancellationRequested && _time.GetUtcNow() + pause < startBy)
+            {
+                failures.Fail(ex);
+                await Task.Delay(pause, _time, CancellationToken.None);
+                pause = Min(pause * 2, LongestRecordPause);
+            }
+            catch
+            {
+                await ReleaseUnstartedAsync(claimed);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Puts claimed runs that will not start back on the queue, their attempts not counted; while the database fails, they are the sweeper's.</summary>
+    private async Task ReleaseUnstartedAsync(List<ClaimedRun> claimed)
+    {
+        foreach (var (run, _, _, _) in claimed)
+        {
+            try
+            {
+                await _store.ReleaseAsync(run, NodeId, _time.GetUtcNow(), CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                LogReleaseFailed(_logger, run.Id, ex);
+                return;
+            }
         }
     }
 
@@ -386,6 +438,18 @@ internal sealed partial class RunWorker : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Claiming runs again, after {Failures} failures")]
     private static partial void LogClaiming(ILogger logger, int failures);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Loading the scenarios of claimed runs failed; trying again while their leases leave time to start them")]
+    private static partial void LogLoadRetried(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Loading the scenarios of claimed runs failed {Failures} times in a row: {Reason}")]
+    private static partial void LogLoadRetriedAgain(ILogger logger, int failures, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded the scenarios of claimed runs, after {Failures} failures")]
+    private static partial void LogLoaded(ILogger logger, int failures);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Releasing claimed run {RunId}, which did not start, failed; it returns to the queue when its lease expires")]
+    private static partial void LogReleaseFailed(ILogger logger, Guid runId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId} threw instead of returning an outcome")]
     private static partial void LogExecutionFailed(ILogger logger, Guid runId, Exception exception);

@@ -1,6 +1,4 @@
-using System.Diagnostics.Metrics;
 using IntegrationHub.Data;
-using IntegrationHub.Hosting;
 using IntegrationHub.Runs;
 using IntegrationHub.Scenarios;
 using IntegrationHub.Tests.Connectors;
@@ -8,9 +6,6 @@ using IntegrationHub.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace IntegrationHub.Tests.Runs;
@@ -56,7 +51,7 @@ public sealed class RunWorkerMaintenanceTests
             ["Connectors:HttpAttemptTimeout"] = "00:05:00",
         });
         var loads = new HeldContextFactory(hub.Services.GetRequiredService<IDbContextFactory<HubDbContext>>());
-        var worker = CreateWorker(hub, loads, new RunsOptions { LeaseDuration = TimeSpan.FromSeconds(3), Concurrency = 4 });
+        var worker = RunsTestData.CreateWorker(hub, loads, new RunsOptions { LeaseDuration = TimeSpan.FromSeconds(3), Concurrency = 4 });
         await worker.StartAsync(CancellationToken.None);
         try
         {
@@ -115,24 +110,6 @@ public sealed class RunWorkerMaintenanceTests
         }
     }
 
-    /// <summary>A worker of the hub's own services, but with these options and a scenario cache that loads through <paramref name="loads"/>.</summary>
-    private static RunWorker CreateWorker(HubHost hub, IDbContextFactory<HubDbContext> loads, RunsOptions options)
-    {
-        var services = hub.Services;
-        return new RunWorker(
-            services.GetRequiredService<RunStore>(),
-            services.GetRequiredService<RunCompleter>(),
-            services.GetRequiredService<RunExecutor>(),
-            new ScenarioSnapshots(loads, services.GetRequiredService<ScenarioSecrets>()),
-            services.GetRequiredService<RunSignals>(),
-            Options.Create(options),
-            services.GetRequiredService<IOptions<HubOptions>>(),
-            TimeProvider.System,
-            services.GetRequiredService<IHostApplicationLifetime>(),
-            services.GetRequiredService<IMeterFactory>(),
-            services.GetRequiredService<ILogger<RunWorker>>());
-    }
-
     /// <summary>Whether a lease renewal is waiting for a row lock.</summary>
     private static async Task<bool> RenewalWaitsAsync(HubHost hub)
     {
@@ -152,32 +129,6 @@ public sealed class RunWorkerMaintenanceTests
         {
             Assert.True(DateTime.UtcNow < deadline, "Waited a minute in vain.");
             await Task.Delay(50);
-        }
-    }
-
-    /// <summary>The hub's context factory, except that while held, the contexts it makes wait until released.</summary>
-    private sealed class HeldContextFactory(IDbContextFactory<HubDbContext> inner) : IDbContextFactory<HubDbContext>
-    {
-        private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private TaskCompletionSource? _released;
-
-        /// <summary>Completes when a context was asked for while held.</summary>
-        public Task Entered => _entered.Task;
-
-        public void Hold() => _released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public void Release() => _released?.TrySetResult();
-
-        public HubDbContext CreateDbContext() => inner.CreateDbContext();
-
-        public async Task<HubDbContext> CreateDbContextAsync(CancellationToken cancellationToken = default)
-        {
-            if (_released is { } released)
-            {
-                _entered.TrySetResult();
-                await released.Task.WaitAsync(cancellationToken);
-            }
-            return await inner.CreateDbContextAsync(cancellationToken);
         }
     }
 }

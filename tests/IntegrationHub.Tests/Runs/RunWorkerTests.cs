@@ -11,6 +11,8 @@ using IntegrationHub.Tests.Scenarios;
 using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace IntegrationHub.Tests.Runs;
 
@@ -397,6 +399,69 @@ public sealed class RunWorkerTests
 
         Assert.Equal((RunStatus.Succeeded, 2), (done.Status, done.Attempts));
         Assert.Equal(2, target.Received.Count);
+    }
+
+    // A claim counts the attempt; the worker then loads the scenarios of the runs it claimed (a query for a scenario new
+    // to the node, or not run within the hour). When that query failed, as a query on a pooled connection the database
+    // ended in a restart does, the claimed runs were never started nor renewed: they stayed Running until their leases
+    // ran out, and a run on its last attempt then failed without having run at all.
+    [Fact]
+    public async Task ScenarioLoadFailsAfterAClaim_WhileTheDatabaseIsAwayForAMoment_TheClaimedRunStillRuns_AsItsFirstAttempt()
+    {
+        var capture = new LogCapture();
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Postgres, RunsTestData.NoWorkers);
+        hub.Services.GetRequiredService<ILoggerFactory>().AddProvider(capture);
+        var loads = new HeldContextFactory(hub.Services.GetRequiredService<IDbContextFactory<HubDbContext>>());
+        var worker = RunsTestData.CreateWorker(hub, loads, new RunsOptions { LeaseDuration = TimeSpan.FromSeconds(6), Concurrency = 4 });
+        var server = await PostgresServer.GetAsync();
+        var name = new NpgsqlConnectionStringBuilder(hub.Database.ConnectionString).Database!;
+        await worker.StartAsync(CancellationToken.None);
+        try
+        {
+            var scenario = await RunsTestData.CreateScenarioAsync(hub, s => s.MaxAttempts = 1);
+            loads.Hold();
+            var runId = await RunsTestData.EnqueueAsync(hub, scenario);
+            await loads.Entered.WaitAsync(TimeSpan.FromSeconds(60));
+
+            // The database goes away under the load: it ends the hub's connections and refuses new ones, until the
+            // load has failed.
+            await AdminAsync(server, $"""ALTER DATABASE "{name}" ALLOW_CONNECTIONS false""",
+                $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'");
+            try
+            {
+                loads.Release();
+                for (var deadline = DateTime.UtcNow.AddSeconds(60);
+                    !capture.Entries.Any(e => e.Exception?.StackTrace?.Contains(nameof(ScenarioSnapshots), StringComparison.Ordinal) == true);)
+                {
+                    Assert.True(DateTime.UtcNow < deadline, "The scenario load did not fail.");
+                    await Task.Delay(20);
+                }
+            }
+            finally
+            {
+                await AdminAsync(server, $"""ALTER DATABASE "{name}" ALLOW_CONNECTIONS true""");
+            }
+
+            var run = await WaitForRunAsync(hub, scenario.Id, r => r.Status is not (RunStatus.Queued or RunStatus.Running));
+            Assert.Equal((RunStatus.Succeeded, 1), (run.Status, run.Attempts));
+            Assert.Equal(runId, run.Id);
+        }
+        finally
+        {
+            loads.Release();
+            await worker.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static async Task AdminAsync(PostgresServer server, params string[] statements)
+    {
+        await using var connection = new NpgsqlConnection(server.AdminConnectionString);
+        await connection.OpenAsync();
+        foreach (var sql in statements)
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync();
+        }
     }
 
     /// <summary>The only run of <paramref name="scenarioId"/>, once it satisfies <paramref name="done"/>.</summary>

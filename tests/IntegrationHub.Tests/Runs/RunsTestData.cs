@@ -1,9 +1,14 @@
+using System.Diagnostics.Metrics;
 using IntegrationHub.Data;
+using IntegrationHub.Hosting;
 using IntegrationHub.Runs;
 using IntegrationHub.Scenarios;
 using IntegrationHub.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace IntegrationHub.Tests.Runs;
 
@@ -89,6 +94,27 @@ internal static class RunsTestData
             }
             await Task.Delay(100);
         }
+    }
+
+    /// <summary>
+    /// A worker made of the hub's own services, for a hub started with <see cref="NoWorkers"/>: with
+    /// <paramref name="options"/>, and a scenario cache that loads through <paramref name="loads"/>. Start and stop it.
+    /// </summary>
+    public static RunWorker CreateWorker(HubHost hub, IDbContextFactory<HubDbContext> loads, RunsOptions options)
+    {
+        var services = hub.Services;
+        return new RunWorker(
+            services.GetRequiredService<RunStore>(),
+            services.GetRequiredService<RunCompleter>(),
+            services.GetRequiredService<RunExecutor>(),
+            new ScenarioSnapshots(loads, services.GetRequiredService<ScenarioSecrets>()),
+            services.GetRequiredService<RunSignals>(),
+            Options.Create(options),
+            services.GetRequiredService<IOptions<HubOptions>>(),
+            TimeProvider.System,
+            services.GetRequiredService<IHostApplicationLifetime>(),
+            services.GetRequiredService<IMeterFactory>(),
+            services.GetRequiredService<ILogger<RunWorker>>());
     }
 
     public static Task<HubDbContext> CreateDbAsync(HubHost hub) =>
