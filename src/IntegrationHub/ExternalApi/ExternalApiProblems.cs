@@ -70,7 +70,7 @@ internal static class ExternalApiProblems
         statusCode: StatusCodes.Status415UnsupportedMediaType,
         title: "Unsupported charset",
         detail: $"An application/x-www-form-urlencoded body is ASCII with %-escaped bytes, which charset '{charset}' cannot carry; "
-            + "send the form as UTF-8 (the default), US-ASCII or ISO-8859-1.");
+            + "send the form as UTF-8 (the default) or a charset that writes ASCII as ASCII (ISO-8859-1, windows-1252...).");
 
     public static ProblemHttpResult BadRequest(string title, string detail) => TypedResults.Problem(
         statusCode: StatusCodes.Status400BadRequest,

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Text;
 using Microsoft.Extensions.Primitives;
@@ -18,12 +19,15 @@ internal static class BodyText
 
     public static readonly Encoding Utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    /// <summary>What .NET decodes without extra providers: UTF-8, UTF-16, UTF-32 (either byte order), US-ASCII and ISO-8859-1.</summary>
+    /// <summary>What .NET decodes without its code pages: UTF-8, UTF-16, UTF-32 (either byte order), US-ASCII and ISO-8859-1.</summary>
     private static readonly FrozenDictionary<int, Encoding> Supported =
         new[] { Utf16CodePage, Utf16BigEndianCodePage, Utf32CodePage, Utf32BigEndianCodePage, 20127, 28591 }
             .Select(Strict)
             .Append(Utf8)
             .ToFrozenDictionary(e => e.CodePage);
+
+    /// <summary>The legacy code pages asked for so far (a few of .NET's ~100), null for those the hub does not read.</summary>
+    private static readonly ConcurrentDictionary<int, Encoding?> LegacyCodePages = new();
 
     /// <summary>
     /// UTF-16 and UTF-32 by a name that does not say the byte order ("utf-16", "unicode", "utf-32"): a byte order mark
@@ -54,6 +58,11 @@ internal static class BodyText
         {
             return Utf8;
         }
+        return FindUnicodeOrLatin1(charset) ?? FindLegacyCodePage(charset.Value!);
+    }
+
+    private static Encoding? FindUnicodeOrLatin1(StringSegment charset)
+    {
         try
         {
             var encoding = Supported.GetValueOrDefault(Encoding.GetEncoding(charset.Value!).CodePage);
@@ -64,8 +73,35 @@ internal static class BodyText
         }
         catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
         {
-            // Unknown to .NET, or known but switched off (UTF-7).
+            // Unknown to .NET without its code pages, or known but switched off (UTF-7).
             return null;
+        }
+    }
+
+    /// <summary>
+    /// A legacy charset older business systems still send (windows-1252, ISO-8859-15, Shift_JIS, GB18030...), from
+    /// .NET's code pages; only those that write ASCII as ASCII, so EBCDIC (IBM037...) is not one: a form's <c>=</c> and
+    /// <c>&amp;</c> and an XML declaration would not be the bytes every other charset makes them.
+    /// </summary>
+    private static Encoding? FindLegacyCodePage(string charset) =>
+        CodePagesEncodingProvider.Instance.GetEncoding(charset)?.CodePage is { } codePage
+            ? LegacyCodePages.GetOrAdd(codePage, static codePage =>
+            {
+                var strict = CodePagesEncodingProvider.Instance.GetEncoding(codePage, EncoderFallback.ExceptionFallback, DecoderFallback.ExceptionFallback)!;
+                return ReadsAsciiAsAscii(strict) ? strict : null;
+            })
+            : null;
+
+    private static bool ReadsAsciiAsAscii(Encoding encoding)
+    {
+        byte[] ascii = [(byte)'\t', (byte)'\n', (byte)'\r', .. Enumerable.Range(0x20, 0x7F - 0x20).Select(b => (byte)b)];
+        try
+        {
+            return encoding.GetString(ascii) == Encoding.ASCII.GetString(ascii);
+        }
+        catch (DecoderFallbackException)
+        {
+            return false;
         }
     }
 
@@ -155,10 +191,10 @@ internal static class BodyText
     }
 
     /// <summary>
-    /// Whether <paramref name="encoding"/> writes ASCII as ASCII, one byte each, as a urlencoded form needs: UTF-8,
-    /// US-ASCII and ISO-8859-1 do, UTF-16 and UTF-32 do not.
+    /// Whether <paramref name="encoding"/> writes ASCII as ASCII, one byte each, as a urlencoded form needs: every charset
+    /// the hub reads does (UTF-8, US-ASCII, ISO-8859-1, the legacy code pages), but UTF-16 and UTF-32.
     /// </summary>
-    public static bool IsAsciiCompatible(Encoding encoding) => encoding.CodePage == Utf8CodePage || encoding.IsSingleByte;
+    public static bool IsAsciiCompatible(Encoding encoding) => Family(encoding.CodePage) is not (Utf16CodePage or Utf32CodePage);
 
     /// <summary>The name a problem uses for <paramref name="encoding"/>: its IANA name, as in <c>UTF-8</c> or <c>ISO-8859-1</c>.</summary>
     public static string NameOf(Encoding encoding) => encoding.WebName.ToUpperInvariant();

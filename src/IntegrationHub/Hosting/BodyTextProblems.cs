@@ -11,7 +11,8 @@ internal static class BodyTextProblems
     public static ProblemHttpResult UnsupportedCharset(string charset) => TypedResults.Problem(
         statusCode: StatusCodes.Status415UnsupportedMediaType,
         title: "Unsupported charset",
-        detail: $"The charset '{charset}' is not supported; send UTF-8 (the default), UTF-16, UTF-32, US-ASCII or ISO-8859-1.");
+        detail: $"The charset '{charset}' is not supported; send UTF-8 (the default), UTF-16, UTF-32, US-ASCII, ISO-8859-1 "
+            + "or a legacy code page that writes ASCII as ASCII (windows-1252, ISO-8859-15, Shift_JIS...).");
 
     /// <summary>A body that is not valid text in its charset; <paramref name="error"/> from <see cref="BodyText.TryDecode"/>.</summary>
     public static ProblemHttpResult InvalidText(string error) => TypedResults.Problem(

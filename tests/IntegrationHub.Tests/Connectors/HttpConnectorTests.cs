@@ -309,9 +309,10 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
     [InlineData("application/json", "utf-8", true)]
     [InlineData("application/json; charset=utf-16", "utf-16", false)]
     [InlineData("application/json; charset=\"ISO-8859-1\"", "iso-8859-1", false)]
+    [InlineData("application/json; charset=windows-1252", "windows-1252", false)]
     public async Task HttpSource_BodyInTheCharsetItsContentTypeNames_OrWithAByteOrderMark_IsDecoded(string contentType, string charset, bool byteOrderMark)
     {
-        var encoding = Encoding.GetEncoding(charset);
+        var encoding = CodePagesEncodingProvider.Instance.GetEncoding(charset) ?? Encoding.GetEncoding(charset);
         await using var server = await ServeAsync(contentType, [.. byteOrderMark ? encoding.GetPreamble() : [], .. encoding.GetBytes("""[{"name":"Zoë"}]""")]);
 
         var records = await fixture.Registry.FindSource("http")!.ReadAsync(Scenario(source: new SourceSettings("http", server.Url("people"))), CancellationToken.None);

@@ -30,6 +30,24 @@ public sealed class FormBodyTests
         Assert.Equal("name=caf%E9&note=a+b%26c", trigger.RawBody);
     }
 
+    [Fact]
+    public async Task AcceptPost_UrlEncodedFormInALegacyCharset_PercentEscapesAreDecodedByIt()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite);
+        var scenario = await ScenarioTestData.CreateScenarioAsync(hub);
+        using var client = hub.CreateAdminClient();
+
+        // %80 is "€" in windows-1252 (a control character in Latin-1), %E9 "é".
+        var response = await client.PostAsync(
+            $"/ExternalData/Accept/{scenario.Id}",
+            RawContent("name=caf%E9&price=5+%80"u8.ToArray(), "application/x-www-form-urlencoded; charset=windows-1252"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var trigger = await PayloadAsync(hub, response);
+        Assert.Equal("café", trigger.Body.GetProperty("name").GetString());
+        Assert.Equal("5 €", trigger.Body.GetProperty("price").GetString());
+    }
+
     [Theory, AllDatabases]
     public async Task AcceptPost_UrlEncodedFormInUtf16OrUtf32_Returns415SayingWhichCharsetsAFormMayUse_AndQueuesNothing(DatabaseProvider provider)
     {
