@@ -87,9 +87,14 @@ internal sealed partial class RunWorker : BackgroundService
         {
             await ClaimLoopAsync(stoppingToken);
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (Exception ex) when (stoppingToken.IsCancellationRequested)
         {
-            // Shutting down: stop claiming.
+            // Shutting down: stop claiming. A claim the stop cut short may fail otherwise than as cancelled (a database
+            // error, its scenarios' load); let out, it skipped the wait below and left the runs in flight unwatched.
+            if (ex is not OperationCanceledException)
+            {
+                LogClaimEndedByStop(_logger, ex);
+            }
         }
 
         // Leases stay renewed while the last runs finish; otherwise another node would take them over mid-run.
@@ -435,6 +440,9 @@ internal sealed partial class RunWorker : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Claiming runs failed {Failures} times in a row: {Reason}")]
     private static partial void LogClaimFailedAgain(ILogger logger, int failures, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The last claim failed as the node stopped; the runs in flight finish or are released all the same")]
+    private static partial void LogClaimEndedByStop(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Claiming runs again, after {Failures} failures")]
     private static partial void LogClaiming(ILogger logger, int failures);

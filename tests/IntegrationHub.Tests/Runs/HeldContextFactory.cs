@@ -19,6 +19,9 @@ internal sealed class HeldContextFactory(IDbContextFactory<HubDbContext> inner) 
 
     public void Release() => _released?.TrySetResult();
 
+    /// <summary>Lets the held requests for a context fail with <paramref name="exception"/>.</summary>
+    public void Fail(Exception exception) => _released?.TrySetException(exception);
+
     public HubDbContext CreateDbContext() => inner.CreateDbContext();
 
     public async Task<HubDbContext> CreateDbContextAsync(CancellationToken cancellationToken = default)

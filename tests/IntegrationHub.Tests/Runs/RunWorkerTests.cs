@@ -453,6 +453,52 @@ public sealed class RunWorkerTests
         }
     }
 
+    // A claim that failed while the node stopped ended the worker at once: the stop returned while a run was still
+    // executing, its lease no longer renewed, and a process exiting then left it Running until the lease ran out.
+    [Fact]
+    public async Task ClaimFailsAsTheNodeStops_TheStopStillWaitsForTheRunInFlight()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite,
+            new Dictionary<string, string?>(RunsTestData.NoWorkers) { ["Hub:ShutdownTimeout"] = "00:00:05" });
+        var loads = new HeldContextFactory(hub.Services.GetRequiredService<IDbContextFactory<HubDbContext>>());
+        var worker = RunsTestData.CreateWorker(hub, loads, new RunsOptions { Concurrency = 4 });
+        var requested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // A target that never answers: the run in flight ends only when the stop's timeout aborts it.
+        await using var target = await LoopbackHttpServer.StartAsync(async (_, _, response) =>
+        {
+            requested.TrySetResult();
+            await Task.Delay(Timeout.Infinite, response.HttpContext.RequestAborted);
+        });
+        var stuck = await RunsTestData.CreateScenarioAsync(hub, s =>
+        {
+            s.SourceScript = "return [{ id: 1 }];";
+            s.Target = new TargetSettings("http", target.Url("orders"));
+        });
+        var other = await RunsTestData.CreateScenarioAsync(hub);
+        await worker.StartAsync(CancellationToken.None);
+        Task? stop = null;
+        try
+        {
+            var stuckRun = await RunsTestData.EnqueueAsync(hub, stuck);
+            await requested.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            loads.Hold();
+            await RunsTestData.EnqueueAsync(hub, other);
+            await loads.Entered.WaitAsync(TimeSpan.FromSeconds(60));
+
+            stop = worker.StopAsync(CancellationToken.None);
+            loads.Fail(new InvalidOperationException("The scenarios of the claim could not be loaded."));
+            await stop;
+
+            // Released by the stop's timeout, as a run still executing when the node stops is; not left Running.
+            Assert.Equal(RunStatus.Queued, (await RunsTestData.GetRunAsync(hub, stuckRun)).Status);
+        }
+        finally
+        {
+            loads.Release();
+            await (stop ?? worker.StopAsync(CancellationToken.None));
+        }
+    }
+
     private static async Task AdminAsync(PostgresServer server, params string[] statements)
     {
         await using var connection = new NpgsqlConnection(server.AdminConnectionString);
