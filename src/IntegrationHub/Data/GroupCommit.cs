@@ -6,7 +6,7 @@ namespace IntegrationHub.Data;
 /// Group commit: callers hand in items, one loop takes whatever arrived meanwhile (up to a batch) and commits it in
 /// one transaction, and each caller is answered only after that commit. One commit then carries hundreds of items,
 /// which is what makes durable writes cheap. A group that fails is committed again item by item, so one bad item
-/// (say, of a scenario deleted a moment ago) fails alone.
+/// (say, of a scenario deleted a moment ago) fails alone; unless the database is unreachable or full, which fails them all.
 /// </summary>
 /// <typeparam name="TItem">What callers hand in.</typeparam>
 /// <typeparam name="TResult">What each caller gets back once its item is committed.</typeparam>
@@ -63,6 +63,15 @@ internal sealed partial class GroupCommit<TItem, TResult> : IAsyncDisposable
             try
             {
                 await CommitGroupAsync(batch);
+            }
+            catch (Exception ex) when (batch.Count > 1 && DatabaseErrors.Classify(ex) is DatabaseTrouble.Unreachable or DatabaseTrouble.DiskFull)
+            {
+                // The database's trouble, not an item's: one by one, each would wait out the same connection timeout (a
+                // group of 512 for hours, its callers with it) and fail the same way.
+                foreach (var pending in batch)
+                {
+                    pending.Result.TrySetException(ex);
+                }
             }
             catch (Exception ex) when (batch.Count > 1)
             {
