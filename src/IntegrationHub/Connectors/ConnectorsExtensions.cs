@@ -73,13 +73,19 @@ internal static class ConnectorsExtensions
                     // A blocked address stays blocked: no retry.
                     ShouldHandle = args => ValueTask.FromResult(
                         args.Outcome.Exception?.InnerException is not BlockedAddressException && HttpClientResiliencePredicates.IsTransient(args.Outcome)),
-                    // Kept for the message should the call time out before a later attempt answers (HttpConnectorClient).
+                    // Kept for the message should the call time out before a later attempt answers (HttpConnectorClient),
+                    // and told to the run's log: a call that succeeded on a later try left no trace of the earlier ones.
                     OnRetry = args =>
                     {
                         args.Context.Properties.Set(HttpConnectorClient.Retries, args.AttemptNumber + 1);
                         if (args.Outcome.Result is { } answer)
                         {
                             args.Context.Properties.Set(HttpConnectorClient.RetriedAnswer, $"{(int)answer.StatusCode} {answer.ReasonPhrase}");
+                        }
+                        if (args.Context.Properties.TryGetValue(HttpConnectorClient.RetryWarning, out var warn))
+                        {
+                            // AttemptNumber counts from 0 the attempt that failed.
+                            warn(HttpConnectorClient.Retrying(args.Outcome, args.RetryDelay, args.AttemptNumber + 2, options.HttpRetryAttempts + 1));
                         }
                         return ValueTask.CompletedTask;
                     },

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using IntegrationHub.Scenarios;
 
 namespace IntegrationHub.Connectors;
 
@@ -12,7 +11,7 @@ internal interface ISourceConnector
     /// <summary>The name scenarios give as <c>source.type</c>; matched case-insensitively.</summary>
     string Type { get; }
 
-    /// <summary>Reads the records for one run of <paramref name="scenario"/>.</summary>
+    /// <summary>Reads the records for one run of its scenario.</summary>
     /// <exception cref="ConnectorException">The system could not be read; says whether another attempt may succeed.</exception>
-    Task<IReadOnlyList<JsonElement>> ReadAsync(Scenario scenario, CancellationToken cancellationToken);
+    Task<IReadOnlyList<JsonElement>> ReadAsync(SourceContext run, CancellationToken cancellationToken);
 }

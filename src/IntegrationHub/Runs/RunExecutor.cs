@@ -79,7 +79,7 @@ internal sealed partial class RunExecutor(
                 ?? throw new ConnectorException($"Unknown target type \"{scenario.Target.Type}\"; known: {string.Join(", ", connectors.TargetTypes)}.", retryable: false);
             using (var output = JsonDocument.Parse(outputJson, HubJson.DocumentOptions))
             {
-                await target.WriteAsync(new TargetContext(scenario, run.Id, storage), output.RootElement.EnumerateArray().ToList(), runSource.Token);
+                await target.WriteAsync(new TargetContext(scenario, run.Id, storage, log), output.RootElement.EnumerateArray().ToList(), runSource.Token);
             }
             log.Info(target.Type == ConnectorTypes.None
                 ? $"The target is none: the {Records(recordsOut)} passed on go nowhere."
@@ -145,7 +145,7 @@ internal sealed partial class RunExecutor(
 
         var source = connectors.FindSource(scenario.Source.Type)
             ?? throw new ConnectorException($"Unknown source type \"{scenario.Source.Type}\"; known: {string.Join(", ", connectors.SourceTypes)}.", retryable: false);
-        var records = await source.ReadAsync(scenario, cancellationToken);
+        var records = await source.ReadAsync(new SourceContext(scenario, run.Id, log), cancellationToken);
         log.Info(source.Type == ConnectorTypes.None
             ? "The source is none: the script starts with data = []."
             : $"Read {Records(records.Count)} from the {source.Type} source.");

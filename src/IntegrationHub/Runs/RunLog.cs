@@ -1,11 +1,14 @@
+using IntegrationHub.Connectors;
+
 namespace IntegrationHub.Runs;
 
 /// <summary>
 /// The log of a run while it executes. The executor and the script write into it as they go; the worker publishes it
 /// now and then while the run is still running (so the run page shows a live log) and records it with the outcome.
-/// Writers and the publisher are on different threads, hence the lock.
+/// Writers and the publisher are on different threads, hence the lock. Connectors write into it too (a retried call),
+/// from their HTTP client's threads.
 /// </summary>
-internal sealed class RunLog(TimeProvider time)
+internal sealed class RunLog(TimeProvider time) : IConnectorLog
 {
     private readonly Lock _lock = new();
     private readonly List<RunLogLine> _lines = [];

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using IntegrationHub.Connectors;
 using IntegrationHub.Connectors.Http;
 using IntegrationHub.Data;
@@ -465,6 +466,60 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
         Assert.All(server.Received, r => Assert.Equal("""{"id":7}""", r.Body));
     }
 
+    // A record retried after a 500 reached the target twice, and the run's log said only "Wrote 2 records": a user
+    // who found a duplicate in their ERP could not see that the hub had sent it twice.
+    [Fact]
+    public async Task HttpTarget_500ThenSuccess_TellsTheRunsLogOfTheRetry_NamingTheRecord()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, n) => n == 0 ? (500, "{}") : (200, "{}"));
+        var log = new ConnectorTestLog();
+
+        await fixture.Registry.FindTarget("http")!.WriteAsync(
+            Run(Scenario(target: new TargetSettings("http", server.Url("orders"))), log), Records("""[{"id":1},{"id":2}]"""), CancellationToken.None);
+
+        Assert.Equal(3, server.Received.Count);
+        var warning = Assert.Single(log.Warnings);
+        Assert.Matches(
+            $@"^Record 1 of 2: The http target: POST {Regex.Escape(server.Url("orders"))} answered 500 Internal Server Error; trying again in [0-9.]+ s \(attempt 2 of 4\)\.$",
+            warning);
+    }
+
+    // The warning goes to the run's log, which everyone who may see the run reads: the scenario's header values and
+    // the url's query (an api_key) stay out of it, as they stay out of the run's error.
+    [Fact]
+    public async Task HttpSource_503ThenSuccess_TellsTheRunsLogOfTheRetry_WithoutTheQueryOrHeaderValues()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, n) => n == 0 ? (503, "{}") : (200, "[1]"));
+        var log = new ConnectorTestLog();
+        var source = new SourceSettings("http", server.Url("orders?api_key=query-secret-1"), new Dictionary<string, string> { ["X-Api-Key"] = "header-secret-2" });
+
+        var records = await fixture.Registry.FindSource("http")!.ReadAsync(new SourceContext(Scenario(source: source), Guid.NewGuid(), log), CancellationToken.None);
+
+        Assert.Single(records);
+        var warning = Assert.Single(log.Warnings);
+        Assert.StartsWith($"The http source: GET {server.Url("orders")} answered 503 Service Unavailable; trying again in ", warning, StringComparison.Ordinal);
+        Assert.EndsWith(" s (attempt 2 of 4).", warning, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HttpSource_NothingListening_TellsTheRunsLogOfEachRetry()
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, _) => (200, "[]"));
+        var url = server.Url("gone");
+        await server.DisposeAsync();
+        var log = new ConnectorTestLog();
+
+        await Assert.ThrowsAsync<ConnectorException>(() =>
+            fixture.Registry.FindSource("http")!.ReadAsync(new SourceContext(Scenario(source: new SourceSettings("http", url)), Guid.NewGuid(), log), CancellationToken.None));
+
+        Assert.Collection(
+            log.Warnings,
+            w => Assert.Matches($@"^The http source: GET {Regex.Escape(url)} failed: .+; trying again in [0-9.]+ s \(attempt 2 of 4\)\.$", w),
+            w => Assert.EndsWith("(attempt 3 of 4).", w, StringComparison.Ordinal),
+            w => Assert.EndsWith("(attempt 4 of 4).", w, StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task HttpTarget_Always500_FailsRetryableAfterTheRetries()
     {
@@ -696,7 +751,8 @@ public sealed class HttpConnectorTests(ConnectorHubFixture fixture) : IClassFixt
             await response.Body.WriteAsync(body);
         });
 
-    private static TargetContext Run(Scenario scenario) => new(scenario, Guid.NewGuid(), new StorageChanges(maxKeys: 100));
+    private static TargetContext Run(Scenario scenario, ConnectorTestLog? log = null) =>
+        new(scenario, Guid.NewGuid(), new StorageChanges(maxKeys: 100), log ?? new ConnectorTestLog());
 
     private static Scenario Scenario(SourceSettings? source = null, TargetSettings? target = null) => new()
     {

@@ -1,6 +1,8 @@
+using System.Text.RegularExpressions;
 using IntegrationHub.Connectors;
 using IntegrationHub.Data;
 using IntegrationHub.Scenarios;
+using IntegrationHub.Storage;
 using IntegrationHub.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -92,6 +94,37 @@ public sealed class HttpConnectorTimeoutTests(ShortTimeoutHubFixture fixture) : 
 
         Assert.True(error.Retryable);
         Assert.EndsWith("timed out after 5 s on the last of 2 tries; before that it answered 503 Service Unavailable.", error.Message, StringComparison.Ordinal);
+    }
+
+    // A try that timed out may have reached the target, which then acted on the record twice; the run's log said
+    // only "Wrote 1 record".
+    [Fact]
+    public async Task HttpTarget_AttemptTimedOutThenSuccess_TellsTheRunsLogOfTheRetry()
+    {
+        await using var hub = await HubHost.StartAsync(DatabaseProvider.Sqlite, new Dictionary<string, string?>
+        {
+            ["Connectors:HttpAttemptTimeout"] = "00:00:01",
+            ["Connectors:HttpRetryDelay"] = "00:00:00.050",
+        });
+        await using var server = await LoopbackHttpServer.StartAsync(async (_, n, response) =>
+        {
+            if (n == 0)
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, response.HttpContext.RequestAborted);
+            }
+            response.StatusCode = 201;
+        });
+        var log = new ConnectorTestLog();
+        var scenario = new Scenario { Name = "Retry log", WorkspaceId = Guid.NewGuid(), Target = new TargetSettings("http", server.Url("orders")) };
+
+        await hub.Services.GetRequiredService<ConnectorRegistry>().FindTarget("http")!.WriteAsync(
+            new TargetContext(scenario, Guid.NewGuid(), new StorageChanges(maxKeys: 1), log), HttpConnectorTests.Records("[{}]"), CancellationToken.None);
+
+        // On a slow machine a later try may time out as well; the first is the one this is about.
+        Assert.True(server.Received.Count >= 2);
+        Assert.Matches(
+            $@"^Record 1 of 1: The http target: POST {Regex.Escape(server.Url("orders"))} timed out after 1 s; trying again in [0-9.]+ s \(attempt 2 of 4\)\.$",
+            log.Warnings[0]);
     }
 
     private static Scenario Scenario(SourceSettings source) => new()

@@ -49,7 +49,7 @@ public sealed class StorageConnectorTests
     [Fact]
     public async Task StorageTarget_MoreRecordsThanARunMayStore_FailsClearly()
     {
-        var run = new TargetContext(new Scenario { Name = "Limits", Target = new TargetSettings("storage", KeyFields: ["id"]) }, Guid.NewGuid(), new StorageChanges(maxKeys: 2));
+        var run = new TargetContext(new Scenario { Name = "Limits", Target = new TargetSettings("storage", KeyFields: ["id"]) }, Guid.NewGuid(), new StorageChanges(maxKeys: 2), new ConnectorTestLog());
 
         var error = await Assert.ThrowsAsync<ConnectorException>(() =>
             Target.WriteAsync(run, HttpConnectorTests.Records("""[{"id":1},{"id":2},{"id":3}]"""), CancellationToken.None));
@@ -125,5 +125,5 @@ public sealed class StorageConnectorTests
     private static readonly StorageTargetConnector Target = new();
 
     private static TargetContext Run(TargetSettings target) =>
-        new(new Scenario { Name = "Storage target", Target = target }, Guid.NewGuid(), new StorageChanges(maxKeys: 100));
+        new(new Scenario { Name = "Storage target", Target = target }, Guid.NewGuid(), new StorageChanges(maxKeys: 100), new ConnectorTestLog());
 }

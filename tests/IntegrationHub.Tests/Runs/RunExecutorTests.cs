@@ -198,6 +198,29 @@ public sealed class RunExecutorTests
         Assert.Equal("Record 2 of 3: The run timed out after 2 s (TimeoutSeconds) while writing the target.", outcome.Error);
     }
 
+    // The run's log said only "Wrote 2 records to the http target" although record 1 had been sent twice (a 500, then
+    // a 201): a user looking for why their ERP held it twice found nothing.
+    [Theory, AllDatabases]
+    public async Task TargetRetriedAfterA500_TheRunsLogWarnsOfTheRetry_BeforeSayingWhatWasWritten(DatabaseProvider provider)
+    {
+        await using var server = await LoopbackHttpServer.StartAsync((_, n) => n == 0 ? (500, "{}") : (201, "{}"));
+        await using var hub = await HubHost.StartAsync(provider, Settings);
+        var scenario = await ScriptSandboxTests.CreateScenarioAsync(hub, s =>
+        {
+            s.SourceScript = "return [{ id: 1 }, { id: 2 }];";
+            s.Target = new TargetSettings("http", server.Url("orders"));
+        });
+
+        var outcome = await ExecuteAsync(hub, Run(scenario, TriggerKind.Manual), scenario);
+
+        Assert.True(outcome.Succeeded, outcome.Error);
+        Assert.Equal(3, server.Received.Count);
+        var warning = Assert.Single(outcome.Log, l => l.Level == "warn");
+        Assert.StartsWith($"Record 1 of 2: The http target: POST {server.Url("orders")} answered 500 Internal Server Error; trying again in ", warning.Message, StringComparison.Ordinal);
+        Assert.EndsWith(" (attempt 2 of 4).", warning.Message, StringComparison.Ordinal);
+        Assert.Equal("Wrote 2 records to the http target.", outcome.Log[^1].Message);
+    }
+
     [Theory, AllDatabases]
     public async Task TargetRefusingTheRecords_CountsNoneOutAndLogsWhatTheScriptPassedOn(DatabaseProvider provider)
     {

@@ -23,6 +23,12 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
     public static readonly ResiliencePropertyKey<int> Retries = new("IntegrationHub.Connectors.Retries");
 
     /// <summary>
+    /// Tells the run's log of a retry as the resilience pipeline schedules it, given <see cref="Retrying"/>'s text: a
+    /// call retried and then successful left no trace, although the target may have acted on the first try as well.
+    /// </summary>
+    public static readonly ResiliencePropertyKey<Action<string>> RetryWarning = new("IntegrationHub.Connectors.RetryWarning");
+
+    /// <summary>
     /// Sent unless the scenario's headers name their own: some APIs (GitHub's) and web application firewalls refuse a
     /// request without one, and .NET sends none.
     /// </summary>
@@ -36,6 +42,7 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
     /// Whether the caller needs the successful response's body. Without, it is never read: a target's record is
     /// delivered once the status says so, whatever the server sends back with it.
     /// </param>
+    /// <param name="log">The run's log, told of every retry (<see cref="RetryWarning"/>).</param>
     /// <param name="accept">The <c>Accept</c> header sent to every address, redirects to other origins included, unless
     /// the scenario's headers name their own.</param>
     public async Task<HttpResponseMessage> SendAsync(
@@ -45,6 +52,7 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
         IReadOnlyDictionary<string, string>? headers,
         HttpContent? content,
         bool readBody,
+        IConnectorLog log,
         CancellationToken cancellationToken,
         string? accept = null)
     {
@@ -62,7 +70,7 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
         for (var redirects = 0; ; redirects++)
         {
             var sameOrigin = Uri.Compare(uri, origin, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
-            var (response, retries) = await SendOnceAsync(what, endpoint, method, uri, sameOrigin ? headers : null, accept, content, readBody, cancellationToken);
+            var (response, retries) = await SendOnceAsync(what, endpoint, method, uri, sameOrigin ? headers : null, accept, content, readBody, log, cancellationToken);
             var status = response.StatusCode;
             if (!IsRedirect(status) || response.Headers.Location is not { } location)
             {
@@ -128,6 +136,24 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
 
     private static string Tries(int retries) => retries == 0 ? "" : $" on the last of {retries + 1} tries";
 
+    /// <summary>
+    /// What a try that is retried got, and when the next goes: "answered 500 Internal Server Error; trying again in
+    /// 1.02 s (attempt 2 of 4)". Neither the answer's body nor its headers: only what the call's own messages show.
+    /// </summary>
+    /// <param name="attempt">The attempt about to be made, counted from 1.</param>
+    /// <param name="attempts">How many attempts the call may make in all.</param>
+    public static string Retrying(Outcome<HttpResponseMessage> outcome, TimeSpan delay, int attempt, int attempts)
+    {
+        var got = outcome switch
+        {
+            { Result: { } answer } => $"answered {(int)answer.StatusCode} {answer.ReasonPhrase}",
+            { Exception: TimeoutRejectedException timeout } => $"timed out after {timeout.Timeout.TotalSeconds:0.###} s",
+            { Exception: { } error } => $"failed: {error.Message.TrimEnd('.')}",
+            _ => "failed",
+        };
+        return $"{got}; trying again in {delay.TotalSeconds:0.##} s (attempt {attempt} of {attempts}).";
+    }
+
     private async Task<(HttpResponseMessage Response, int Retries)> SendOnceAsync(
         string what,
         string endpoint,
@@ -137,6 +163,7 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
         string? accept,
         HttpContent? content,
         bool readBody,
+        IConnectorLog log,
         CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, uri) { Content = content };
@@ -161,6 +188,8 @@ internal sealed class HttpConnectorClient(IHttpClientFactory clientFactory)
         // Our own context, to read back what the pipeline kept in it (RetriedAnswer).
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         request.SetResilienceContext(context);
+        // Named as the call's messages name it, without the url's query: a retry is the run's business, not only the hub's.
+        context.Properties.Set(RetryWarning, retrying => log.Warn($"{what}: {endpoint} {retrying}"));
 
         try
         {

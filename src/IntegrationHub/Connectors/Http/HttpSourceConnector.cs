@@ -1,7 +1,6 @@
 using System.Text.Json;
 using IntegrationHub.Data;
 using IntegrationHub.Hosting;
-using IntegrationHub.Scenarios;
 using Microsoft.Net.Http.Headers;
 
 namespace IntegrationHub.Connectors.Http;
@@ -20,11 +19,11 @@ internal sealed class HttpSourceConnector(HttpConnectorClient client) : ISourceC
 
     public string Type => ConnectorTypes.Http;
 
-    public async Task<IReadOnlyList<JsonElement>> ReadAsync(Scenario scenario, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<JsonElement>> ReadAsync(SourceContext run, CancellationToken cancellationToken)
     {
-        var settings = scenario.Source;
+        var settings = run.Scenario.Source;
         using var response = await client.SendAsync(
-            What, HttpMethod.Get, settings.Url, settings.Headers, null, readBody: true, cancellationToken, accept: "application/json");
+            What, HttpMethod.Get, settings.Url, settings.Headers, null, readBody: true, run.Log, cancellationToken, accept: "application/json");
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         // The handler decodes what the hub asks for and then drops the header; a coding left is one it did not ask for
         // (zstd), whose bytes failed as "not valid UTF-8 at byte offset 1".

@@ -31,16 +31,19 @@ internal sealed class HttpTargetConnector(HttpConnectorClient client) : ITargetC
         {
             if (records.Count > 0)
             {
-                using var response = await client.SendAsync(What, method, settings.Url, settings.Headers, Content(records), readBody: false, cancellationToken);
+                using var response = await client.SendAsync(What, method, settings.Url, settings.Headers, Content(records), readBody: false, run.Log, cancellationToken);
             }
             return;
         }
 
         for (var i = 0; i < records.Count; i++)
         {
+            var record = $"Record {i + 1} of {records.Count}";
             try
             {
-                using var response = await client.SendAsync(What, method, settings.Url, settings.Headers, Content([records[i]], asArray: false), readBody: false, cancellationToken);
+                // A retry's warning names the record: it is the one the target may have received twice.
+                using var response = await client.SendAsync(
+                    What, method, settings.Url, settings.Headers, Content([records[i]], asArray: false), readBody: false, new RecordLog(run.Log, record), cancellationToken);
             }
             catch (ConnectorException ex)
             {
@@ -52,18 +55,24 @@ internal sealed class HttpTargetConnector(HttpConnectorClient client) : ITargetC
                     1 => " Record 1 was delivered before it.",
                     _ => $" Records 1 to {i} were delivered before it.",
                 };
-                throw new ConnectorException($"Record {i + 1} of {records.Count}: {ex.Message}{(delivered.Length > 0 && !ex.Message.EndsWith('.') ? "." : "")}{delivered}", ex.Retryable, ex);
+                throw new ConnectorException($"{record}: {ex.Message}{(delivered.Length > 0 && !ex.Message.EndsWith('.') ? "." : "")}{delivered}", ex.Retryable, ex);
             }
             catch (ConnectorInterruptedException ex)
             {
-                throw ex.ForRecord($"Record {i + 1} of {records.Count}");
+                throw ex.ForRecord(record);
             }
             catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
             {
                 // The run's timeout: its message says which record was on its way, as every other failure's does.
-                throw new ConnectorInterruptedException($"Record {i + 1} of {records.Count}", null, ex, cancellationToken);
+                throw new ConnectorInterruptedException(record, null, ex, cancellationToken);
             }
         }
+    }
+
+    /// <summary>The run's log, each line told of the record being sent.</summary>
+    private sealed class RecordLog(IConnectorLog log, string record) : IConnectorLog
+    {
+        public void Warn(string message) => log.Warn($"{record}: {message}");
     }
 
     private static ByteArrayContent Content(IReadOnlyList<JsonElement> records, bool asArray = true)

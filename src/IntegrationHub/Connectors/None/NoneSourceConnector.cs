@@ -1,5 +1,4 @@
 using System.Text.Json;
-using IntegrationHub.Scenarios;
 
 namespace IntegrationHub.Connectors.None;
 
@@ -8,6 +7,6 @@ internal sealed class NoneSourceConnector : ISourceConnector
 {
     public string Type => ConnectorTypes.None;
 
-    public Task<IReadOnlyList<JsonElement>> ReadAsync(Scenario scenario, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<JsonElement>> ReadAsync(SourceContext run, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<JsonElement>>([]);
 }

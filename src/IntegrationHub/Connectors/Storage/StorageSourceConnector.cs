@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
 using IntegrationHub.Data;
-using IntegrationHub.Scenarios;
 using IntegrationHub.Storage;
 
 namespace IntegrationHub.Connectors.Storage;
@@ -13,12 +12,12 @@ internal sealed class StorageSourceConnector(ScenarioStorage storage) : ISourceC
 
     public string Type => ConnectorTypes.Storage;
 
-    public async Task<IReadOnlyList<JsonElement>> ReadAsync(Scenario scenario, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<JsonElement>> ReadAsync(SourceContext run, CancellationToken cancellationToken)
     {
         var records = new List<JsonElement>();
         while (true)
         {
-            var page = await storage.ListAsync(scenario.Id, null, records.Count, PageSize, cancellationToken);
+            var page = await storage.ListAsync(run.Scenario.Id, null, records.Count, PageSize, cancellationToken);
             foreach (var item in page.Items)
             {
                 records.Add(Record(item));
