@@ -7,7 +7,7 @@ namespace IntegrationHub.Connectors;
 /// had answered 429 to every call within milliseconds, and not which record a per-record target was sending.
 /// </summary>
 internal sealed class ConnectorInterruptedException(
-    string? record, string? lastAnswer, Exception innerException, CancellationToken cancellationToken)
+    string? record, string? lastAnswer, Exception innerException, CancellationToken cancellationToken, string? delivered = null)
     : OperationCanceledException("A connector call was stopped by the run's cancellation.", innerException, cancellationToken)
 {
     /// <summary>The record being sent, such as "Record 2 of 10"; null when the connector does not go record by record.</summary>
@@ -16,6 +16,13 @@ internal sealed class ConnectorInterruptedException(
     /// <summary>What the server had answered to an earlier try of the call, such as "GET http://host/orders answered 503 Service Unavailable".</summary>
     public string? LastAnswer { get; } = lastAnswer;
 
-    /// <summary>This one, telling of <paramref name="record"/> too.</summary>
-    public ConnectorInterruptedException ForRecord(string record) => new(record, LastAnswer, InnerException!, CancellationToken);
+    /// <summary>
+    /// Which records arrived before <see cref="Record"/>, such as "Records 1 to 2 were delivered before it."; null
+    /// when none did or the connector does not go record by record. A failed run counts no records out, and users
+    /// took that for nothing delivered.
+    /// </summary>
+    public string? Delivered { get; } = delivered;
+
+    /// <summary>This one, telling of <paramref name="record"/> and what was <paramref name="delivered"/> before it too.</summary>
+    public ConnectorInterruptedException ForRecord(string record, string? delivered) => new(record, LastAnswer, InnerException!, CancellationToken, delivered);
 }

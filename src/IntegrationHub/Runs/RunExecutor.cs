@@ -102,7 +102,8 @@ internal sealed partial class RunExecutor(
             var interrupted = ex as ConnectorInterruptedException;
             var message = $"The run timed out after {timeout.TotalSeconds:0} s (TimeoutSeconds) while {phase}"
                 + (interrupted?.LastAnswer is { } answer ? $"; before that {answer}." : ".");
-            return Failed(log, recordsIn, interrupted?.Record is { } record ? $"{record}: {message}" : message, null, null, retryable: true);
+            message = interrupted?.Record is { } record ? $"{record}: {message}" : message;
+            return Failed(log, recordsIn, interrupted?.Delivered is { } delivered ? $"{message} {delivered}" : message, null, null, retryable: true);
         }
         catch (DbException ex)
         {

@@ -169,8 +169,9 @@ public sealed class RunExecutorTests
             outcome.Error);
     }
 
-    // connectors.md promises "Record 3 of 10: ..." for every failure of a per-record target; a timeout said only
-    // "while writing the target", so the user could not tell how many records had been delivered.
+    // connectors.md promises "Record 3 of 10: ... Records 1 to 2 were delivered before it." for every failure of a
+    // per-record target; a timeout said only "while writing the target", so the user could not tell how many records
+    // had been delivered.
     [Theory, AllDatabases]
     public async Task PerRecordTargetCutShortByTheRunsTimeout_SaysWhichRecord(DatabaseProvider provider)
     {
@@ -195,7 +196,7 @@ public sealed class RunExecutorTests
 
         Assert.False(outcome.Succeeded);
         Assert.True(outcome.Retryable);
-        Assert.Equal("Record 2 of 3: The run timed out after 2 s (TimeoutSeconds) while writing the target.", outcome.Error);
+        Assert.Equal("Record 2 of 3: The run timed out after 2 s (TimeoutSeconds) while writing the target. Record 1 was delivered before it.", outcome.Error);
     }
 
     // The run's log said only "Wrote 2 records to the http target" although record 1 had been sent twice (a 500, then

@@ -49,25 +49,30 @@ internal sealed class HttpTargetConnector(HttpConnectorClient client) : ITargetC
             {
                 // A failed run counts no records out, so the message says what did arrive: users read "records out: 0"
                 // as nothing delivered, and resent by hand what the target already had.
-                var delivered = i switch
-                {
-                    0 => "",
-                    1 => " Record 1 was delivered before it.",
-                    _ => $" Records 1 to {i} were delivered before it.",
-                };
-                throw new ConnectorException($"{record}: {ex.Message}{(delivered.Length > 0 && !ex.Message.EndsWith('.') ? "." : "")}{delivered}", ex.Retryable, ex);
+                var delivered = DeliveredBefore(i);
+                throw new ConnectorException(
+                    $"{record}: {ex.Message}{(delivered is not null && !ex.Message.EndsWith('.') ? "." : "")}{(delivered is null ? "" : " " + delivered)}", ex.Retryable, ex);
             }
             catch (ConnectorInterruptedException ex)
             {
-                throw ex.ForRecord(record);
+                throw ex.ForRecord(record, DeliveredBefore(i));
             }
             catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
             {
-                // The run's timeout: its message says which record was on its way, as every other failure's does.
-                throw new ConnectorInterruptedException(record, null, ex, cancellationToken);
+                // The run's timeout: its message says which record was on its way and which arrived, as every other
+                // failure's does.
+                throw new ConnectorInterruptedException(record, null, ex, cancellationToken, DeliveredBefore(i));
             }
         }
     }
+
+    /// <summary>What a failure of the record after <paramref name="count"/> delivered ones adds; null for none.</summary>
+    private static string? DeliveredBefore(int count) => count switch
+    {
+        0 => null,
+        1 => "Record 1 was delivered before it.",
+        _ => $"Records 1 to {count} were delivered before it.",
+    };
 
     /// <summary>The run's log, each line told of the record being sent.</summary>
     private sealed class RecordLog(IConnectorLog log, string record) : IConnectorLog
