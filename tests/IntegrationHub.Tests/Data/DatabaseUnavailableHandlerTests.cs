@@ -22,7 +22,7 @@ public sealed class DatabaseUnavailableHandlerTests
 
         // Cut off, as by a database server that restarts: the hub's connections are ended, and new ones refused
         // (55000, the database is not accepting connections; a connection limit would not stop a superuser).
-        await AdminAsync(server, $"""ALTER DATABASE "{name}" ALLOW_CONNECTIONS false""",
+        await server.AdminAsync($"""ALTER DATABASE "{name}" ALLOW_CONNECTIONS false""",
             $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'");
         HttpResponseMessage trigger, list, health, live;
         try
@@ -34,7 +34,7 @@ public sealed class DatabaseUnavailableHandlerTests
         }
         finally
         {
-            await AdminAsync(server, $"""ALTER DATABASE "{name}" ALLOW_CONNECTIONS true""");
+            await server.AdminAsync($"""ALTER DATABASE "{name}" ALLOW_CONNECTIONS true""");
         }
 
         foreach (var response in new[] { trigger, list })
@@ -103,14 +103,4 @@ public sealed class DatabaseUnavailableHandlerTests
     public void SqliteErrors_AreTold_ByWhetherTheFileWasThereButBusy(int code, string expected) =>
         Assert.Equal(expected, DatabaseErrors.Classify(new Microsoft.Data.Sqlite.SqliteException("from SQLite", code)).ToString());
 
-    private static async Task AdminAsync(PostgresServer server, params string[] statements)
-    {
-        await using var connection = new NpgsqlConnection(server.AdminConnectionString);
-        await connection.OpenAsync();
-        foreach (var sql in statements)
-        {
-            await using var command = new NpgsqlCommand(sql, connection);
-            await command.ExecuteNonQueryAsync();
-        }
-    }
 }

@@ -44,6 +44,18 @@ internal sealed class PostgresServer
         return $"Host=127.0.0.1;Port={Port};Username=postgres;Database={name};Maximum Pool Size=40;Connection Idle Lifetime=10;Connection Pruning Interval=2";
     }
 
+    /// <summary>Runs <paramref name="statements"/> as the server's superuser, one after another: to take a test's database away and give it back.</summary>
+    public async Task AdminAsync(params string[] statements)
+    {
+        await using var connection = new NpgsqlConnection(AdminConnectionString);
+        await connection.OpenAsync();
+        foreach (var sql in statements)
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+
     private static async Task<PostgresServer> StartAsync()
     {
         var directory = Path.Combine(Path.GetTempPath(), "hub-pg-" + Guid.NewGuid().ToString("N")[..8]);

@@ -425,7 +425,7 @@ public sealed class RunWorkerTests
 
             // The database goes away under the load: it ends the hub's connections and refuses new ones, until the
             // load has failed.
-            await AdminAsync(server, $"""ALTER DATABASE "{name}" ALLOW_CONNECTIONS false""",
+            await server.AdminAsync($"""ALTER DATABASE "{name}" ALLOW_CONNECTIONS false""",
                 $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'");
             try
             {
@@ -439,7 +439,7 @@ public sealed class RunWorkerTests
             }
             finally
             {
-                await AdminAsync(server, $"""ALTER DATABASE "{name}" ALLOW_CONNECTIONS true""");
+                await server.AdminAsync($"""ALTER DATABASE "{name}" ALLOW_CONNECTIONS true""");
             }
 
             var run = await WaitForRunAsync(hub, scenario.Id, r => r.Status is not (RunStatus.Queued or RunStatus.Running));
@@ -496,17 +496,6 @@ public sealed class RunWorkerTests
         {
             loads.Release();
             await (stop ?? worker.StopAsync(CancellationToken.None));
-        }
-    }
-
-    private static async Task AdminAsync(PostgresServer server, params string[] statements)
-    {
-        await using var connection = new NpgsqlConnection(server.AdminConnectionString);
-        await connection.OpenAsync();
-        foreach (var sql in statements)
-        {
-            await using var command = new NpgsqlCommand(sql, connection);
-            await command.ExecuteNonQueryAsync();
         }
     }
 
