@@ -49,9 +49,12 @@ internal sealed class HttpTargetConnector(HttpConnectorClient client) : ITargetC
             {
                 // A failed run counts no records out, so the message says what did arrive: users read "records out: 0"
                 // as nothing delivered, and resent by hand what the target already had.
-                var delivered = DeliveredBefore(i);
-                throw new ConnectorException(
-                    $"{record}: {ex.Message}{(delivered is not null && !ex.Message.EndsWith('.') ? "." : "")}{(delivered is null ? "" : " " + delivered)}", ex.Retryable, ex);
+                var message = $"{record}: {ex.Message}";
+                if (DeliveredBefore(i) is { } delivered)
+                {
+                    message += $"{(message.EndsWith('.') ? "" : ".")} {delivered}";
+                }
+                throw new ConnectorException(message, ex.Retryable, ex);
             }
             catch (ConnectorInterruptedException ex)
             {
